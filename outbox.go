@@ -1,0 +1,64 @@
+package servicebot
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Outbox message kinds: which WeCom API delivers the row.
+const (
+	OutText         = "text"          // message/send msgtype text
+	OutMarkdown     = "markdown"      // message/send msgtype markdown
+	OutTemplateCard = "template_card" // message/send msgtype template_card
+	OutUpdateCard   = "update_card"   // message/update_template_card
+	OutAppChat      = "appchat"       // appchat/send to a group chat (ToChat)
+	OutWebhook      = "webhook"       // group robot webhook/send (ToChat holds the robot key)
+)
+
+// Outbox row states.
+const (
+	OutboxPending = "pending" // waiting for NextAttemptAt
+	OutboxSending = "sending" // claimed by a sender until LockedUntil
+	OutboxSent    = "sent"
+	OutboxFailed  = "failed" // permanent error or attempts exhausted; kept with its error
+)
+
+// OutboxMessage is one message, card or card update to deliver. It is written
+// in the same transaction as the state change that caused it and delivered by
+// the sender; nothing calls the WeCom send API inline.
+//
+// Body is the msgtype-specific JSON object WeCom expects under the msgtype key
+// ({"content": "..."} for text and markdown, the template_card object for a
+// card, the whole update_template_card request minus agentid for update_card).
+type OutboxMessage struct {
+	ID            int64           `db:"id"`
+	DedupKey      string          `db:"dedup_key"` // optional; unique when set (a reminder stage, a card for a step)
+	Kind          string          `db:"kind"`
+	ToUsers       string          `db:"to_users"` // userids joined by "|", as WeCom takes them
+	ToChat        string          `db:"to_chat"`  // chatid (appchat) or robot key (webhook)
+	Body          json.RawMessage `db:"body"`
+	Status        string          `db:"status"`
+	Attempts      int             `db:"attempts"`
+	LastError     string          `db:"last_error"`
+	CreatedAt     time.Time       `db:"created_at"`
+	NextAttemptAt time.Time       `db:"next_attempt_at"`
+	LockedUntil   time.Time       `db:"locked_until"`
+	SentAt        time.Time       `db:"sent_at"`
+	MsgID         string          `db:"msg_id"`        // WeCom's msgid, for recall
+	ResponseCode  string          `db:"response_code"` // a card's response_code, for update_template_card
+}
+
+// TextBody is the Body of an OutText message.
+func TextBody(content string) json.RawMessage {
+	b, _ := json.Marshal(struct {
+		Content string `json:"content"`
+	}{content})
+	return b
+}
+
+// SendResult is what WeCom answered to a delivered outbox row.
+type SendResult struct {
+	MsgID        string
+	ResponseCode string   // template_card only
+	InvalidUsers []string // recipients WeCom did not know; the rest were sent
+}
