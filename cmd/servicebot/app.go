@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+	"github.com/silenceper/wechat/v2/cache"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot"
+	"github.com/servicebot/servicebot/config"
+	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/kv"
+	"github.com/servicebot/servicebot/metrics"
+	"github.com/servicebot/servicebot/scheduler"
+	"github.com/servicebot/servicebot/sender"
+	"github.com/servicebot/servicebot/store"
+)
+
+// perUserPerMinute is WeCom's limit of app messages to one member in a
+// minute; beyond it WeCom drops messages without an error (WECOM.md).
+const perUserPerMinute = 30
+
+// loadConfig reads --config and the environment, validates everything, and
+// also checks that the database (and Redis, when set) answer, so that every
+// problem is reported in one go.
+func loadConfig(ctx context.Context, fs *flag.FlagSet, args []string, lookup func(string) (string, bool)) (config.Config, error) {
+	path := fs.String("config", "", "YAML configuration file (see config.example.yaml)")
+	if err := fs.Parse(args); err != nil {
+		return config.Config{}, usageError{err}
+	}
+	if *path == "" {
+		if p, ok := lookup("SERVICEBOT_CONFIG"); ok {
+			*path = p
+		}
+	}
+	cfg, err := config.Load(*path, lookup)
+	if err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// checkServices adds an unreachable database or Redis to the problems
+// Validate found, so start-up names them all at once.
+func checkServices(ctx context.Context, cfg config.Config, logger *slog.Logger, validateErr error) (*store.DB, *redis.Client, error) {
+	var problems []error
+	var ve *config.ValidationError
+	if errors.As(validateErr, &ve) {
+		problems = append(problems, ve.Problems...)
+	} else if validateErr != nil {
+		return nil, nil, validateErr
+	}
+	var db *store.DB
+	if !mentions(problems, "database_url") {
+		openCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		var err error
+		db, err = store.Open(openCtx, cfg.DatabaseURL, logger)
+		cancel()
+		if err != nil {
+			problems = append(problems, &config.FieldError{Field: "database",
+				Msg: fmt.Sprintf("database %s is not reachable: %v", config.RedactDSN(cfg.DatabaseURL), err)})
+		}
+	}
+	var rdb *redis.Client
+	if cfg.RedisURL != "" && !mentions(problems, "redis_url") {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			problems = append(problems, &config.FieldError{Field: "redis_url",
+				Msg: fmt.Sprintf("redis_url (SERVICEBOT_REDIS_URL) is not valid: %v", err)})
+		} else {
+			rdb = redis.NewClient(opts)
+			pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			if err := rdb.Ping(pingCtx).Err(); err != nil {
+				problems = append(problems, &config.FieldError{Field: "redis",
+					Msg: fmt.Sprintf("redis %s is not reachable: %v", opts.Addr, err)})
+			}
+			cancel()
+		}
+	}
+	if len(problems) == 0 {
+		return db, rdb, nil
+	}
+	if db != nil {
+		_ = db.Close()
+	}
+	if rdb != nil {
+		_ = rdb.Close()
+	}
+	return nil, nil, &config.ValidationError{Problems: problems}
+}
+
+// mentions reports whether a problem concerns the setting field.
+func mentions(problems []error, field string) bool {
+	for _, p := range problems {
+		var fe *config.FieldError
+		if errors.As(p, &fe) && fe.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+func newLogger(w io.Writer, format, level string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// app is one running servicebot: the HTTP edge, the inbox worker, the outbox
+// sender and the scheduler, over one database.
+type app struct {
+	cfg       config.Config
+	logger    *slog.Logger
+	clock     servicebot.Clock
+	db        *store.DB
+	rdb       *redis.Client
+	metrics   *metrics.Metrics
+	client    *bot.Client
+	worker    *handlers.Worker
+	sender    *sender.Sender
+	scheduler *scheduler.Scheduler
+	elector   interface{ Resign(context.Context) error }
+	mux       *http.ServeMux
+}
+
+// newApp wires the concrete parts. The caller keeps db and closes it after
+// serve returns; rdb is closed by the app.
+func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot.Clock, logger *slog.Logger) (*app, error) {
+	crypto, err := bot.NewCrypto(cfg.WeCom.Token, cfg.WeCom.AESKey, cfg.WeCom.CorpID)
+	if err != nil {
+		return nil, fmt.Errorf("wecom callback settings: %w", err)
+	}
+	m := metrics.New()
+	m.MustRegister(metrics.NewQueueCollector(db, clock.Now, logger))
+
+	// The SDK's HTTP client and API host are process-global (WECOM.md).
+	bot.ConfigureSDK(cfg.WeCom.APIBase, cfg.WeCom.HTTPTimeout)
+
+	var (
+		tokens  cache.Cache
+		limiter sender.Limiter
+		elector interface {
+			IsLeader(context.Context) error
+		}
+		resigner interface{ Resign(context.Context) error }
+	)
+	if rdb != nil {
+		tokens = kv.NewTokenCache(rdb)
+		limiter = kv.NewRedisLimiter(rdb, "servicebot:sendlimit:", perUserPerMinute, time.Minute)
+		host, _ := os.Hostname()
+		re := kv.NewRedisElector(rdb, "servicebot:scheduler:leader", fmt.Sprintf("%s-%d", host, os.Getpid()), 15*time.Second, logger)
+		elector, resigner = re, re
+	} else {
+		tokens = cache.NewMemory()
+		limiter = kv.NewMemoryLimiter(perUserPerMinute, time.Minute)
+		elector = kv.AlwaysLeader{}
+	}
+	client := bot.NewClient(bot.ClientConfig{
+		CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, Secret: cfg.WeCom.Secret,
+	}, tokens, m, logger)
+
+	snd := sender.New(db, client, limiter, clock, m, logger.With("component", "sender"), sender.Options{})
+	router := handlers.NewRouter(clock)
+	worker := handlers.NewWorker(db, handlers.AdaptTx(db.InTx), bot.ParseEvent, router.Route,
+		clock, m, logger.With("component", "inbox"), handlers.WorkerOptions{})
+	worker.Handled = snd.Kick
+
+	sched := scheduler.New(cfg.Location(), clock, elector, logger.With("component", "scheduler"))
+
+	mux := http.NewServeMux()
+	mux.Handle("/wecom/callback", &handlers.Callback{
+		Opener: crypto, Parse: bot.ParseEvent, Inbox: db, Clock: clock,
+		Metrics: m, Logger: logger.With("component", "callback"), Stored: worker.Kick,
+	})
+	mux.HandleFunc("GET /healthz", handlers.Healthz)
+	mux.Handle("GET /readyz", handlers.Readyz(db))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+
+	return &app{
+		cfg: cfg, logger: logger, clock: clock, db: db, rdb: rdb, metrics: m, client: client,
+		worker: worker, sender: snd, scheduler: sched, elector: resigner, mux: mux,
+	}, nil
+}
+
+// serve runs everything on ln until ctx is cancelled, then shuts down in
+// order: stop taking callbacks, let the workers finish the row in hand, stop
+// the scheduler, give up leadership, close the stores.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = a.worker.Run(workCtx) })
+	wg.Go(func() { _ = a.sender.Run(workCtx) })
+	if err := a.scheduler.Start(workCtx); err != nil {
+		stopWork()
+		_ = srv.Close()
+		return err
+	}
+	a.logger.Info("servicebot is running", "addr", ln.Addr().String(), "database", a.db.Dialect(), "redis", a.rdb != nil)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		err = fmt.Errorf("http server: %w", err)
+	}
+	a.logger.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(shutCtx); serr != nil {
+		a.logger.Warn("http shutdown", "err", serr)
+	}
+	stopWork()
+	wg.Wait()
+	if serr := a.scheduler.Shutdown(); serr != nil {
+		a.logger.Warn("scheduler shutdown", "err", serr)
+	}
+	a.close(shutCtx)
+	return err
+}
+
+func (a *app) close(ctx context.Context) {
+	if a.elector != nil {
+		if err := a.elector.Resign(ctx); err != nil {
+			a.logger.Warn("resign leadership", "err", err)
+		}
+	}
+	if a.rdb != nil {
+		_ = a.rdb.Close()
+	}
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/config"
+)
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer, lookup func(string) (string, bool)) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, verr := loadConfig(ctx, fs, args, lookup)
+	if errors.As(verr, new(usageError)) {
+		return verr
+	}
+	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	db, rdb, err := checkServices(ctx, cfg, logger, verr)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return usageError{err}
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	a, err := newApp(cfg, db, rdb, servicebot.SystemClock{}, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		a.close(ctx)
+		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
+	}
+	return a.serve(ctx, ln)
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, verr := loadConfig(ctx, fs, args, lookup)
+	if errors.As(verr, new(usageError)) {
+		return verr
+	}
+	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	// Migrating needs only the database: WeCom settings may still be missing.
+	db, _, err := checkServices(ctx, cfg, logger, onlyDatabaseProblems(verr))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return usageError{err}
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	fmt.Fprintln(stdout, "migrations applied")
+	return nil
+}
+
+func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
+	fs := flag.NewFlagSet("outbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	status := fs.String("status", "pending,sending,failed", "comma-separated statuses to list")
+	limit := fs.Int("limit", 50, "at most this many rows, newest first")
+	format := fs.String("format", "text", "text or json")
+	cfg, verr := loadConfig(ctx, fs, args, lookup)
+	if errors.As(verr, new(usageError)) {
+		return verr
+	}
+	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	db, _, err := checkServices(ctx, cfg, logger, onlyDatabaseProblems(verr))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return usageError{err}
+	}
+	defer db.Close()
+	if err := db.Ready(ctx); err != nil {
+		return fmt.Errorf("database not ready (run `servicebot migrate`): %w", err)
+	}
+	rows, err := db.ListOutbox(ctx, strings.Split(*status, ","), *limit)
+	if err != nil {
+		return err
+	}
+	counts, err := db.OutboxCounts(ctx)
+	if err != nil {
+		return err
+	}
+	return printOutbox(stdout, *format, rows, counts)
+}
+
+// onlyDatabaseProblems keeps the problems that stop a command which needs the
+// database and nothing else (migrate, outbox): WeCom settings may be missing.
+func onlyDatabaseProblems(err error) error {
+	var ve *config.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	var kept []error
+	for _, p := range ve.Problems {
+		var fe *config.FieldError
+		if !errors.As(p, &fe) {
+			continue
+		}
+		switch fe.Field {
+		case "database_url", "log_format", "log_level":
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return &config.ValidationError{Problems: kept}
+}
+
+func printOutbox(w io.Writer, format string, rows []servicebot.OutboxMessage, counts map[string]int) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Counts map[string]int             `json:"counts"`
+			Rows   []servicebot.OutboxMessage `json:"rows"`
+		}{counts, rows})
+	}
+	fmt.Fprintf(w, "pending %d  sending %d  sent %d  failed %d\n\n",
+		counts[servicebot.OutboxPending], counts[servicebot.OutboxSending], counts[servicebot.OutboxSent], counts[servicebot.OutboxFailed])
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tKIND\tTO\tATTEMPTS\tCREATED\tNEXT TRY\tLAST ERROR")
+	for _, r := range rows {
+		to := r.ToUsers
+		if to == "" {
+			to = r.ToChat
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.ID, r.Status, r.Kind, to, r.Attempts,
+			fmtTime(r.CreatedAt), fmtTime(r.NextAttemptAt), r.LastError)
+	}
+	return tw.Flush()
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("01-02 15:04:05")
+}

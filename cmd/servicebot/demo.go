@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecomsim"
+	"github.com/servicebot/servicebot/config"
+	"github.com/servicebot/servicebot/store"
+)
+
+// Demo credentials: the simulator and the bot share them; nothing leaves
+// this machine.
+const (
+	demoCorpID  = "wwdemo0000000000"
+	demoAgentID = 1000002
+	demoSecret  = "demo-secret"
+	demoToken   = "demo-token"
+)
+
+// cmdDemo runs the bot beside the WeCom simulator in one process on a SQLite
+// file, so a person can try it with nothing else installed: open /sim, pick a
+// member of the demo department, and chat with the bot.
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	defaultAddr := "127.0.0.1:8080"
+	if v, ok := lookup("SERVICEBOT_HTTP_ADDR"); ok && v != "" {
+		defaultAddr = v
+	}
+	addr := fs.String("addr", defaultAddr, "address to listen on")
+	dataDir := fs.String("data", "data", "folder for the demo's SQLite database")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w (is another servicebot running? try --addr 127.0.0.1:8081)", *addr, err)
+	}
+	logger := newLogger(stderr, "text", "info")
+	db, err := store.Open(ctx, "sqlite:"+filepath.Join(*dataDir, "servicebot-demo.db"), logger)
+	if err == nil {
+		err = db.Migrate(ctx)
+	}
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("demo database: %w", err)
+	}
+	defer db.Close()
+	d, err := startDemo(ln, db, servicebot.SystemClock{}, logger)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	fmt.Fprintf(stdout, "\nservicebot demo is running.\n\n  打开模拟器: %s/sim\n\n"+
+		"Pick a member of the demo department, send the bot a message and watch it answer.\n"+
+		"Data is kept in %s. Stop with Ctrl+C.\n\n", d.baseURL, *dataDir)
+	return d.app.serve(ctx, ln)
+}
+
+// demo is a wired bot with its simulator, ready to serve on its listener.
+type demo struct {
+	app     *app
+	sim     *wecomsim.Sim
+	baseURL string
+}
+
+// startDemo wires bot and simulator for ln over a migrated database, which
+// the returned demo then owns. The end-to-end tests use it too, on SQLite and
+// on PostgreSQL.
+func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *slog.Logger) (*demo, error) {
+	baseURL := "http://" + hostPort(ln.Addr())
+	aesKey, err := newAESKey()
+	if err != nil {
+		return nil, err
+	}
+	cfg := config.Default()
+	cfg.LogFormat = "text"
+	cfg.WeCom = config.WeCom{
+		CorpID: demoCorpID, AgentID: demoAgentID, Secret: demoSecret, Token: demoToken, AESKey: aesKey,
+		APIBase: baseURL, HTTPTimeout: config.Default().WeCom.HTTPTimeout,
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("demo config: %w", err)
+	}
+	departments, members := wecomsim.DemoDirectory()
+	sim := wecomsim.New(wecomsim.Options{
+		CorpID: demoCorpID, Secret: demoSecret, AgentID: demoAgentID,
+		Token: demoToken, EncodingAESKey: aesKey,
+		CallbackURL: baseURL + "/wecom/callback",
+		Members:     members, Departments: departments,
+		Clock: clock, Logger: logger.With("component", "wecomsim"),
+	})
+	a, err := newApp(cfg, db, nil, clock, logger)
+	if err != nil {
+		return nil, err
+	}
+	// The simulator shares the bot's port: its WeCom API under /cgi-bin/ and
+	// /connect/, its chat page under /sim. `serve` never mounts it.
+	simHandler := sim.Handler()
+	for _, p := range []string{"/cgi-bin/", "/connect/", "/sim", "/sim/"} {
+		a.mux.Handle(p, simHandler)
+	}
+	a.mux.Handle("GET /{$}", http.RedirectHandler("/sim", http.StatusFound))
+	return &demo{app: a, sim: sim, baseURL: baseURL}, nil
+}
+
+// hostPort makes a listener's address dialable: ":8080" and "[::]:8080"
+// become "127.0.0.1:8080".
+func hostPort(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP == nil || tcp.IP.IsUnspecified() {
+		if ok {
+			return fmt.Sprintf("127.0.0.1:%d", tcp.Port)
+		}
+		return a.String()
+	}
+	return a.String()
+}
+
+// newAESKey makes a fresh 43-character EncodingAESKey.
+func newAESKey() (string, error) {
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return "", errors.New("demo: no randomness for the AES key")
+	}
+	return base64.StdEncoding.EncodeToString(k)[:43], nil
+}

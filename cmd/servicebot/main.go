@@ -1,0 +1,71 @@
+// Command servicebot runs the after-sales service department's WeCom bot.
+//
+//	servicebot serve   [--config FILE]   run the bot (callback, workers, scheduler)
+//	servicebot demo    [--addr :8080]    bot + WeCom simulator + SQLite, nothing else needed
+//	servicebot migrate [--config FILE]   apply database migrations and exit
+//	servicebot outbox  [--config FILE] [--status pending,failed] [--limit 50] [--format text|json]
+//	                                     list messages waiting or failed
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
+	stop()
+	if err != nil {
+		var ue usageError
+		if !errors.As(err, &ue) {
+			fmt.Fprintln(os.Stderr, "servicebot:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// usageError has already been explained to the user on stderr.
+type usageError struct{ error }
+
+const usage = `servicebot — 售后服务部的企业微信助手
+
+Usage:
+  servicebot serve   [--config FILE]      run the bot
+  servicebot demo    [--addr ADDR]        run the bot with a WeCom simulator on SQLite (open /sim)
+  servicebot migrate [--config FILE]      apply database migrations
+  servicebot outbox  [--config FILE] [--status pending,failed] [--limit N] [--format text|json]
+                                          list outgoing messages that are waiting or failed
+
+Settings come from --config FILE (YAML, see config.example.yaml) and
+SERVICEBOT_* environment variables, which win. See README.md.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError{errors.New("no command")}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, rest, stderr, lookup)
+	case "demo":
+		return cmdDemo(ctx, rest, stdout, stderr, lookup)
+	case "migrate":
+		return cmdMigrate(ctx, rest, stdout, stderr, lookup)
+	case "outbox":
+		return cmdOutbox(ctx, rest, stdout, stderr, lookup)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+		return usageError{fmt.Errorf("unknown command %q", cmd)}
+	}
+}

@@ -1,0 +1,72 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/servicebot/servicebot"
+)
+
+// HelpText is the reply to any text until later features give messages
+// meaning: what the bot is, and that the message was received.
+const HelpText = "您好，我是售后服务部的工作助手。\n" +
+	"您发来的消息已收到并记录。\n" +
+	"日报、表单、审批和提醒功能正在陆续上线，届时会在这里告诉您怎么用。\n" +
+	"随时发送「帮助」可以查看本说明。"
+
+// Router sends each event to the handler for its kind (servicebot.Event.Kind).
+// Kinds without a handler are completed without a reply: they are stored in
+// the inbox, so a later version can still act on them.
+type Router struct {
+	routes map[string]HandlerFunc
+	clock  servicebot.Clock
+}
+
+// NewRouter makes the router with servicebot's handlers.
+func NewRouter(clock servicebot.Clock) *Router {
+	r := &Router{routes: map[string]HandlerFunc{}, clock: clock}
+	r.Handle(servicebot.MsgText, r.replyHelp)
+	r.Handle(servicebot.MsgVoice, r.replyHelpToRecognisedVoice)
+	return r
+}
+
+// Handle sets the handler for kind.
+func (r *Router) Handle(kind string, h HandlerFunc) { r.routes[kind] = h }
+
+// Route is a HandlerFunc for the worker.
+func (r *Router) Route(ctx context.Context, tx Tx, ev servicebot.Event) error {
+	if h, ok := r.routes[ev.Kind()]; ok {
+		return h(ctx, tx, ev)
+	}
+	return nil
+}
+
+func (r *Router) replyHelp(ctx context.Context, tx Tx, ev servicebot.Event) error {
+	return r.reply(ctx, tx, ev, HelpText)
+}
+
+// A voice message with WeCom's speech recognition switched on reads like text;
+// without it there is nothing to answer.
+func (r *Router) replyHelpToRecognisedVoice(ctx context.Context, tx Tx, ev servicebot.Event) error {
+	if strings.TrimSpace(ev.Recognition) == "" {
+		return nil
+	}
+	return r.reply(ctx, tx, ev, HelpText)
+}
+
+// reply enqueues a text to the sender of ev. Its dedup key ties it to the
+// delivery it answers, so handling the same delivery twice replies once.
+func (r *Router) reply(ctx context.Context, tx Tx, ev servicebot.Event, text string) error {
+	_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
+		DedupKey:  "reply:" + ev.DedupKey(),
+		Kind:      servicebot.OutText,
+		ToUsers:   ev.FromUserName,
+		Body:      servicebot.TextBody(text),
+		CreatedAt: r.clock.Now(),
+	})
+	if err != nil {
+		return fmt.Errorf("handlers: enqueue reply: %w", err)
+	}
+	return nil
+}

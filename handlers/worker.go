@@ -1,0 +1,180 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/metrics"
+)
+
+// Tx is the part of a store transaction a handler writes through: the outbox
+// rows its handling produces and the inbox row's completion commit together,
+// so a crash between the two never doubles nor drops a reply.
+type Tx interface {
+	EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error)
+	CompleteInbox(ctx context.Context, id int64, now time.Time) error
+}
+
+// TxRunner runs fn in one transaction: committed when fn returns nil.
+type TxRunner func(ctx context.Context, fn func(Tx) error) error
+
+// AdaptTx turns a store's InTx, whose callback takes the store's own
+// transaction type, into a TxRunner, so this package needs no store import.
+func AdaptTx[T Tx](inTx func(context.Context, func(T) error) error) TxRunner {
+	return func(ctx context.Context, fn func(Tx) error) error {
+		return inTx(ctx, func(t T) error { return fn(t) })
+	}
+}
+
+// InboxQueue is where the worker takes stored deliveries from.
+type InboxQueue interface {
+	ClaimInbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]servicebot.InboxItem, error)
+	RetryInbox(ctx context.Context, id int64, errText string, retryAt time.Time) error
+	FailInbox(ctx context.Context, id int64, errText string, now time.Time) error
+}
+
+// HandlerFunc handles one event inside the transaction that completes it.
+type HandlerFunc func(ctx context.Context, tx Tx, ev servicebot.Event) error
+
+// WorkerOptions tunes the inbox worker; zero values take the defaults.
+type WorkerOptions struct {
+	Batch        int           // rows claimed per pass (default 20)
+	Lease        time.Duration // how long a claimed row is ours before another worker may take it (default 1m)
+	PollInterval time.Duration // how often to look when not woken (default 1s)
+	MaxAttempts  int           // after this many failures a row is kept as failed (default 5)
+}
+
+func (o WorkerOptions) withDefaults() WorkerOptions {
+	if o.Batch <= 0 {
+		o.Batch = 20
+	}
+	if o.Lease <= 0 {
+		o.Lease = time.Minute
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	return o
+}
+
+// Worker handles inbox rows in order of arrival. Rows left "processing" by a
+// crashed process become claimable again when their lease runs out, so a
+// restart picks them up.
+type Worker struct {
+	queue   InboxQueue
+	inTx    TxRunner
+	parse   EventParser
+	route   HandlerFunc
+	clock   servicebot.Clock
+	metrics *metrics.Metrics
+	logger  *slog.Logger
+	opts    WorkerOptions
+	wake    chan struct{}
+	// Handled, when set, is called after each committed row (to wake the sender).
+	Handled func()
+}
+
+// NewWorker makes a worker that hands each event to route.
+func NewWorker(queue InboxQueue, inTx TxRunner, parse EventParser, route HandlerFunc,
+	clock servicebot.Clock, m *metrics.Metrics, logger *slog.Logger, opts WorkerOptions) *Worker {
+	return &Worker{
+		queue: queue, inTx: inTx, parse: parse, route: route,
+		clock: clock, metrics: m, logger: logger, opts: opts.withDefaults(),
+		wake: make(chan struct{}, 1),
+	}
+}
+
+// Kick wakes the worker now (a callback was just stored). It never blocks.
+func (w *Worker) Kick() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run handles rows until ctx is cancelled. The row in hand is finished before
+// it returns: shutdown stops intake, not work half done.
+func (w *Worker) Run(ctx context.Context) error {
+	for {
+		n, err := w.ProcessDue(context.WithoutCancel(ctx))
+		if err != nil {
+			w.logger.Error("inbox pass failed", "err", err)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if n == w.opts.Batch {
+			continue // more may be waiting
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.wake:
+		case <-time.After(w.opts.PollInterval):
+		}
+	}
+}
+
+// ProcessDue claims one batch and handles it; it returns how many rows it
+// claimed. Exported so tests and `servicebot job` can drive it directly.
+func (w *Worker) ProcessDue(ctx context.Context) (int, error) {
+	items, err := w.queue.ClaimInbox(ctx, w.clock.Now(), w.opts.Lease, w.opts.Batch)
+	if err != nil {
+		return 0, fmt.Errorf("handlers: claim inbox: %w", err)
+	}
+	for _, item := range items {
+		w.process(ctx, item)
+	}
+	return len(items), nil
+}
+
+func (w *Worker) process(ctx context.Context, item servicebot.InboxItem) {
+	ev, err := w.parse(item.Payload)
+	if err == nil {
+		err = w.inTx(ctx, func(tx Tx) error {
+			if err := w.route(ctx, tx, ev); err != nil {
+				return err
+			}
+			return tx.CompleteInbox(ctx, item.ID, w.clock.Now())
+		})
+	}
+	if err == nil {
+		w.metrics.InboxProcessed("done")
+		if w.Handled != nil {
+			w.Handled()
+		}
+		return
+	}
+	log := w.logger.With("inbox_id", item.ID, "kind", item.Kind, "from", item.FromUser, "attempt", item.Attempts)
+	if item.Attempts >= w.opts.MaxAttempts || errors.Is(err, servicebot.ErrMalformed) {
+		w.metrics.InboxProcessed("failed")
+		log.Error("inbox row failed for good; kept for inspection", "err", err)
+		if ferr := w.queue.FailInbox(ctx, item.ID, err.Error(), w.clock.Now()); ferr != nil {
+			log.Error("cannot mark inbox row failed", "err", ferr)
+		}
+		return
+	}
+	w.metrics.InboxProcessed("retry")
+	retryAt := w.clock.Now().Add(backoff(item.Attempts))
+	log.Warn("inbox row will be retried", "err", err, "retry_at", retryAt)
+	if rerr := w.queue.RetryInbox(ctx, item.ID, err.Error(), retryAt); rerr != nil {
+		// The lease runs out and the row is claimed again anyway.
+		log.Error("cannot schedule inbox retry", "err", rerr)
+	}
+}
+
+// backoff doubles from 2 s per attempt, capped at 5 minutes.
+func backoff(attempt int) time.Duration {
+	d := 2 * time.Second
+	for i := 1; i < attempt && d < 5*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 5*time.Minute)
+}

@@ -1,0 +1,91 @@
+package kv_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/servicebot/servicebot/kv"
+	"github.com/servicebot/servicebot/kv/kvtest"
+)
+
+func TestTokenCache(t *testing.T) {
+	rdb := kvtest.Redis(t)
+	prefix := kvtest.KeyPrefix(t, rdb)
+	c := kv.NewTokenCache(rdb)
+	key := prefix + "gowechat_work__access_token_corp_1000002"
+
+	if got := c.Get(key); got != nil {
+		t.Fatalf("Get on a miss = %#v, want nil", got)
+	}
+	if c.IsExist(key) {
+		t.Fatal("IsExist on a miss = true")
+	}
+
+	if err := c.Set(key, "tok-123", 5700*time.Second); err != nil {
+		t.Fatalf("Set: %v", err)
+	}
+	// The SDK does val.(string): anything but a string would panic there.
+	got, ok := c.Get(key).(string)
+	if !ok || got != "tok-123" {
+		t.Fatalf("Get = %#v, want string \"tok-123\"", c.Get(key))
+	}
+	if !c.IsExist(key) {
+		t.Fatal("IsExist after Set = false")
+	}
+	ttl, err := rdb.PTTL(bg, key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ttl <= 5690*time.Second || ttl > 5700*time.Second {
+		t.Fatalf("TTL after Set = %v, want about 5700s", ttl)
+	}
+
+	if err := c.Delete(key); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if got := c.Get(key); got != nil {
+		t.Fatalf("Get after Delete = %#v, want nil", got)
+	}
+	if err := c.Delete(key); err != nil {
+		t.Fatalf("Delete of a missing key: %v", err)
+	}
+
+	if err := c.Set(key, "tok", 0); err == nil {
+		t.Fatal("Set with a zero timeout succeeded; it would store the token forever")
+	}
+	if c.IsExist(key) {
+		t.Fatal("Set with a zero timeout stored the value")
+	}
+}
+
+func TestTokenCacheExpires(t *testing.T) {
+	rdb := kvtest.Redis(t)
+	c := kv.NewTokenCache(rdb)
+	key := kvtest.KeyPrefix(t, rdb) + "token"
+
+	if err := c.Set(key, "tok", 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(150 * time.Millisecond)
+	if got := c.Get(key); got != nil {
+		t.Fatalf("Get after the TTL = %#v, want nil", got)
+	}
+}
+
+// An unreachable Redis must look like a miss (the SDK then asks WeCom for a
+// token) rather than hang or panic.
+func TestTokenCacheRedisDown(t *testing.T) {
+	c := kv.NewTokenCache(deadRedis(t))
+	if got := c.Get("k"); got != nil {
+		t.Fatalf("Get with Redis down = %#v, want nil", got)
+	}
+	if c.IsExist("k") {
+		t.Fatal("IsExist with Redis down = true")
+	}
+	if err := c.Set("k", "v", time.Minute); err == nil {
+		t.Fatal("Set with Redis down succeeded")
+	}
+	if err := c.Delete("k"); err == nil {
+		t.Fatal("Delete with Redis down succeeded")
+	}
+}

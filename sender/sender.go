@@ -1,0 +1,341 @@
+// Package sender delivers the outbox (DESIGN, flow 2). Nothing calls the WeCom
+// send API inline: whatever must go out is written as an outbox row in the
+// same transaction as the change that caused it, and a Sender claims due rows,
+// keeps every recipient under WeCom's per-member rate, sends them and records
+// the outcome: sent, retried later with backoff, or failed for good.
+//
+// A row is never lost: it leaves the outbox only as sent or failed, and a row
+// claimed by a sender that dies goes back to the pool when its lease expires.
+// A retry never shows twice: the client sends with enable_duplicate_check,
+// so WeCom suppresses a repeat of a request it already delivered.
+package sender
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/metrics"
+)
+
+// Outbox is the store's side of delivery.
+//
+// ClaimOutbox marks up to limit rows due at now as sending until now+lease
+// and increments their attempts, so a row's Attempts counts the times it was
+// claimed, this claim included. RetryOutbox puts a row back to pending until
+// next; MarkOutboxSent and FailOutbox finish it.
+type Outbox interface {
+	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]servicebot.OutboxMessage, error)
+	MarkOutboxSent(ctx context.Context, id int64, res servicebot.SendResult, now time.Time) error
+	RetryOutbox(ctx context.Context, id int64, errText string, next time.Time) error
+	FailOutbox(ctx context.Context, id int64, errText string, now time.Time) error
+}
+
+// API delivers one row to WeCom (bot.Client). It refreshes the access token
+// and retries once on 40014/42001 itself, and reports a non-zero errcode as
+// *servicebot.APIError.
+type API interface {
+	Send(ctx context.Context, m servicebot.OutboxMessage) (servicebot.SendResult, error)
+}
+
+// Limiter keeps each recipient under WeCom's rate (30 messages a minute per
+// member; more are dropped silently). AllowAll reserves room for every key or
+// for none and otherwise says how long to wait (kv.RedisLimiter shared by all
+// replicas, kv.MemoryLimiter for one process).
+type Limiter interface {
+	AllowAll(ctx context.Context, keys []string, now time.Time) (ok bool, retryAfter time.Duration, err error)
+}
+
+// Options tune a Sender. A zero field takes the default shown.
+type Options struct {
+	// Batch is how many rows one pass claims. Default 20.
+	Batch int
+	// Lease is how long a claimed row is reserved for this sender. A pass
+	// stops sending when its lease runs out and puts the rest back, so that
+	// another replica never sends a row this one is still sending. Default 2m.
+	Lease time.Duration
+	// PollInterval is the pause between passes when the outbox was drained.
+	// Default 2s.
+	PollInterval time.Duration
+	// MaxAttempts is after how many claims a row that failed to send is given
+	// up. Default 12 (about 80 minutes of retries with the default backoff,
+	// enough to outlast WeCom's 60-minute block after an hourly rate breach).
+	MaxAttempts int
+	// BaseBackoff is the wait after the first failed attempt; it doubles with
+	// each attempt up to MaxBackoff. Defaults 10s and 15m.
+	BaseBackoff, MaxBackoff time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Batch <= 0 {
+		o.Batch = 20
+	}
+	if o.Lease <= 0 {
+		o.Lease = 2 * time.Minute
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 2 * time.Second
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 12
+	}
+	if o.BaseBackoff <= 0 {
+		o.BaseBackoff = 10 * time.Second
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 15 * time.Minute
+	}
+	o.MaxBackoff = max(o.MaxBackoff, o.BaseBackoff)
+	return o
+}
+
+// Sender delivers outbox rows. Several Senders, in one process or in several
+// replicas, may run on one outbox: a claimed row belongs to one of them.
+type Sender struct {
+	outbox  Outbox
+	api     API
+	limiter Limiter
+	clock   servicebot.Clock
+	metrics *metrics.Metrics
+	logger  *slog.Logger
+	opts    Options
+
+	kick chan struct{}
+}
+
+// New returns a Sender. m may be nil (no metrics).
+func New(outbox Outbox, api API, limiter Limiter, clock servicebot.Clock, m *metrics.Metrics, logger *slog.Logger, opts Options) *Sender {
+	return &Sender{
+		outbox:  outbox,
+		api:     api,
+		limiter: limiter,
+		clock:   clock,
+		metrics: m,
+		logger:  logger,
+		opts:    opts.withDefaults(),
+		kick:    make(chan struct{}, 1),
+	}
+}
+
+// Kick wakes Run for a pass now instead of at the next poll, after something
+// was enqueued. It never blocks; kicks while a pass runs fold into one.
+func (s *Sender) Kick() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers due rows until ctx is cancelled: a pass every PollInterval, at
+// once after a Kick, and again straight away after a pass that claimed a full
+// batch (more are probably waiting). On cancellation it finishes and records
+// the row being sent, puts the rest of its batch back, and returns nil.
+// Errors of a pass (the database is down) are logged and retried at the next
+// poll.
+func (s *Sender) Run(ctx context.Context) error {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		// Checked first: select picks at random among ready cases, and a
+		// full batch leaves the timer ready at once.
+		if ctx.Err() != nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C:
+		case <-s.kick:
+		}
+		claimed, _, err := s.pass(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.logger.ErrorContext(ctx, "outbox pass failed", "err", err)
+		}
+		wait := s.opts.PollInterval
+		if err == nil && claimed == s.opts.Batch {
+			wait = 0
+		}
+		timer.Reset(wait)
+	}
+}
+
+// SendDue makes one pass: it claims the rows due now and delivers each. It
+// returns how many were sent. An error means the claim failed or an outcome
+// could not be recorded; rows whose outcome was not recorded are claimed again
+// when their lease expires (and WeCom's duplicate check hides a resend).
+func (s *Sender) SendDue(ctx context.Context) (sent int, err error) {
+	_, sent, err = s.pass(ctx)
+	return sent, err
+}
+
+func (s *Sender) pass(ctx context.Context) (claimed, sent int, err error) {
+	rows, err := s.outbox.ClaimOutbox(ctx, s.clock.Now(), s.opts.Lease, s.opts.Batch)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sender: claim: %w", err)
+	}
+	if len(rows) == 0 {
+		return 0, 0, nil
+	}
+
+	// Delivery runs on a context that the caller's cancellation does not
+	// reach: a send cut off half-way would leave us not knowing whether WeCom
+	// delivered it. It ends with the lease instead, a little early, so that no
+	// other replica claims a row while it is still being sent here.
+	leaseCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.Lease-s.opts.Lease/10)
+	defer cancel()
+
+	var errs []error
+	for i, m := range rows {
+		if ctx.Err() != nil || leaseCtx.Err() != nil {
+			errs = append(errs, s.release(ctx, rows[i:]))
+			break
+		}
+		ok, err := s.deliver(leaseCtx, m)
+		if ok {
+			sent++
+		}
+		errs = append(errs, err)
+	}
+	return len(rows), sent, errors.Join(errs...)
+}
+
+// release puts claimed rows back unsent, to be claimed at once rather than
+// when their lease expires. Their last error is kept as it was.
+func (s *Sender) release(ctx context.Context, rows []servicebot.OutboxMessage) error {
+	ctx, cancel := recordContext(ctx)
+	defer cancel()
+	now := s.clock.Now()
+	var errs []error
+	for _, m := range rows {
+		if err := s.outbox.RetryOutbox(ctx, m.ID, m.LastError, now); err != nil {
+			errs = append(errs, fmt.Errorf("sender: release outbox %d: %w", m.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// recordTimeout bounds writing a row's outcome. It runs on a context of its
+// own: the outcome of a send that used up the lease must still be recorded.
+const recordTimeout = 10 * time.Second
+
+func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+}
+
+// deliver sends one claimed row within sendCtx and records the outcome. It
+// reports whether the row was sent; the error is about recording only.
+func (s *Sender) deliver(sendCtx context.Context, m servicebot.OutboxMessage) (sent bool, err error) {
+	log := s.logger.With("outbox_id", m.ID, "kind", m.Kind, "attempt", m.Attempts)
+	ctx, cancel := recordContext(sendCtx)
+	defer cancel()
+	now := s.clock.Now()
+
+	ok, retryAfter, err := s.limiter.AllowAll(sendCtx, limiterKeys(m), now)
+	switch {
+	case err != nil:
+		// Redis is down. The limit only protects against WeCom dropping
+		// messages during a burst; not sending at all would be worse.
+		log.WarnContext(ctx, "send limiter unavailable, sending without it", "err", err)
+	case !ok:
+		// Waiting for room is not a failure: the row is not failed for it,
+		// whatever its attempts (which do count this claim).
+		s.metrics.OutboxDelivery("deferred")
+		log.DebugContext(ctx, "recipient at send limit, deferring", "retry_after", retryAfter)
+		if err := s.outbox.RetryOutbox(ctx, m.ID, "deferred: a recipient is at the send rate limit", now.Add(retryAfter)); err != nil {
+			return false, fmt.Errorf("sender: defer outbox %d: %w", m.ID, err)
+		}
+		return false, nil
+	}
+
+	res, sendErr := s.api.Send(sendCtx, m)
+	now = s.clock.Now()
+	if sendErr == nil {
+		s.metrics.OutboxDelivery("sent")
+		if len(res.InvalidUsers) > 0 {
+			log.WarnContext(ctx, "sent, but WeCom does not know some recipients", "invalid_users", res.InvalidUsers)
+		}
+		if err := s.outbox.MarkOutboxSent(ctx, m.ID, res, now); err != nil {
+			return true, fmt.Errorf("sender: mark outbox %d sent: %w", m.ID, err)
+		}
+		return true, nil
+	}
+
+	errText := sendErr.Error()
+	if permanent(sendErr) || m.Attempts >= s.opts.MaxAttempts {
+		if !permanent(sendErr) {
+			errText = fmt.Sprintf("giving up after %d attempts: %s", m.Attempts, errText)
+		}
+		s.metrics.OutboxDelivery("failed")
+		log.ErrorContext(ctx, "outbox message failed for good", "err", errText)
+		if err := s.outbox.FailOutbox(ctx, m.ID, errText, now); err != nil {
+			return false, fmt.Errorf("sender: fail outbox %d: %w", m.ID, err)
+		}
+		return false, nil
+	}
+	next := now.Add(s.backoff(m.ID, m.Attempts))
+	s.metrics.OutboxDelivery("retry")
+	log.WarnContext(ctx, "outbox send failed, will retry", "err", errText, "next_attempt_at", next)
+	if err := s.outbox.RetryOutbox(ctx, m.ID, errText, next); err != nil {
+		return false, fmt.Errorf("sender: retry outbox %d: %w", m.ID, err)
+	}
+	return false, nil
+}
+
+// permanent reports an error that sending again cannot fix: WeCom refused the
+// request itself (81013 all recipients invalid, 40003 bad userid, an invalid
+// card...), or the row cannot be turned into a request (servicebot.ErrMalformed:
+// unknown kind, no recipient, a body that is not a JSON object). Rate limits
+// and busy answers (-1, 45009, 45033), a token still refused after the
+// client's refresh, and anything without an errcode (network errors,
+// time-outs, 5xx) are worth another try.
+func permanent(err error) bool {
+	if errors.Is(err, servicebot.ErrMalformed) {
+		return true
+	}
+	var apiErr *servicebot.APIError
+	return errors.As(err, &apiErr) && !apiErr.Temporary() && !apiErr.TokenProblem()
+}
+
+// backoff is the wait after the attempt-th failed attempt of row id:
+// BaseBackoff doubled per attempt up to MaxBackoff, of which a random half is
+// taken off so that rows that failed together (45009 hits every send at once)
+// do not come back together. The randomness is seeded by the row and attempt:
+// reproducible, and no shared random state.
+func (s *Sender) backoff(id int64, attempt int) time.Duration {
+	d := s.opts.BaseBackoff
+	for i := 1; i < attempt && d < s.opts.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, s.opts.MaxBackoff)
+	half := d / 2
+	jitter := rand.New(rand.NewPCG(uint64(id), uint64(attempt))).Int64N(int64(half) + 1)
+	return d - time.Duration(jitter)
+}
+
+// limiterKeys names the send budgets a row draws on: each member it goes to,
+// or its group chat or robot.
+func limiterKeys(m servicebot.OutboxMessage) []string {
+	switch m.Kind {
+	case servicebot.OutAppChat:
+		return []string{"chat:" + m.ToChat}
+	case servicebot.OutWebhook:
+		// ToChat is the robot's webhook key, a credential: keep it out of
+		// Redis key names.
+		sum := sha256.Sum256([]byte(m.ToChat))
+		return []string{"robot:" + hex.EncodeToString(sum[:8])}
+	}
+	var keys []string
+	for u := range strings.SplitSeq(m.ToUsers, "|") {
+		if u = strings.TrimSpace(u); u != "" {
+			keys = append(keys, "user:"+u)
+		}
+	}
+	return keys
+}

@@ -1,0 +1,516 @@
+package sender_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/silenceper/wechat/v2/cache"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot"
+	"github.com/servicebot/servicebot/bot/wecomsim"
+	"github.com/servicebot/servicebot/kv"
+	"github.com/servicebot/servicebot/kv/kvtest"
+	"github.com/servicebot/servicebot/metrics"
+	"github.com/servicebot/servicebot/sender"
+	"github.com/servicebot/servicebot/store"
+	"github.com/servicebot/servicebot/store/storetest"
+)
+
+// t0 is a Monday morning, away from :00 and :30.
+var t0 = time.Date(2025, 3, 10, 9, 7, 0, 0, time.UTC)
+
+// fakeClock is the time shared by the sender, the store's rows and the
+// simulator's rate windows; tests move it instead of sleeping.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// world is one test's WeCom simulator, store and sender parts.
+type world struct {
+	clock   *fakeClock
+	sim     *wecomsim.Sim
+	api     *bot.Client
+	db      *store.DB
+	metrics *metrics.Metrics
+	logger  *slog.Logger
+}
+
+var members = []wecomsim.Member{
+	{UserID: "zhangsan", Name: "张三", Departments: []int64{1}},
+	{UserID: "lisi", Name: "李四", Departments: []int64{1}},
+}
+
+// newWorld starts a simulator and points the SDK at it. The SDK's target is
+// process-global, so these tests do not run in parallel.
+func newWorld(t *testing.T, db *store.DB) *world {
+	t.Helper()
+	clock := &fakeClock{now: t0}
+	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	sim := wecomsim.New(wecomsim.Options{
+		CorpID:      "ww-test-corp",
+		Secret:      "test-secret",
+		AgentID:     1000002,
+		Members:     members,
+		Departments: []wecomsim.Department{{ID: 1, Name: "售后服务部"}},
+		Clock:       clock,
+		Logger:      logger,
+	})
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	bot.ConfigureSDK(srv.URL, 5*time.Second)
+	t.Cleanup(func() { bot.ConfigureSDK(bot.DefaultAPIBase, 30*time.Second) })
+
+	m := metrics.New()
+	api := bot.NewClient(bot.ClientConfig{CorpID: "ww-test-corp", AgentID: 1000002, Secret: "test-secret"},
+		cache.NewMemory(), m, logger)
+	return &world{clock: clock, sim: sim, api: api, db: db, metrics: m, logger: logger}
+}
+
+func (w *world) sender(limiter sender.Limiter, opts sender.Options) *sender.Sender {
+	return sender.New(w.db, w.api, limiter, w.clock, w.metrics, w.logger, opts)
+}
+
+// enqueue writes a text message to users, due now.
+func (w *world) enqueue(t *testing.T, users, content string) int64 {
+	t.Helper()
+	id, _, err := w.db.EnqueueOutbox(t.Context(), servicebot.OutboxMessage{
+		Kind:      servicebot.OutText,
+		ToUsers:   users,
+		Body:      servicebot.TextBody(content),
+		CreatedAt: w.clock.Now(),
+	})
+	if err != nil {
+		t.Fatalf("enqueue: %v", err)
+	}
+	return id
+}
+
+func (w *world) row(t *testing.T, id int64) servicebot.OutboxMessage {
+	t.Helper()
+	m, err := w.db.GetOutbox(t.Context(), id)
+	if err != nil {
+		t.Fatalf("get outbox %d: %v", id, err)
+	}
+	return m
+}
+
+func (w *world) sendDue(t *testing.T, s *sender.Sender, wantSent int) {
+	t.Helper()
+	sent, err := s.SendDue(t.Context())
+	if err != nil {
+		t.Fatalf("SendDue: %v", err)
+	}
+	if sent != wantSent {
+		t.Fatalf("SendDue sent %d, want %d", sent, wantSent)
+	}
+}
+
+// deliveries reads servicebot_outbox_deliveries_total{result}.
+func (w *world) deliveries(t *testing.T, result string) float64 {
+	t.Helper()
+	families, err := w.metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "servicebot_outbox_deliveries_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" && l.GetValue() == result {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
+
+func (w *world) wantDeliveries(t *testing.T, want map[string]float64) {
+	t.Helper()
+	for _, result := range []string{"sent", "retry", "failed", "deferred"} {
+		if got := w.deliveries(t, result); got != want[result] {
+			t.Errorf("deliveries{result=%q} = %v, want %v", result, got, want[result])
+		}
+	}
+}
+
+func memoryLimiter() sender.Limiter { return kv.NewMemoryLimiter(30, time.Minute) }
+
+func TestSendMarksSent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		s := w.sender(memoryLimiter(), sender.Options{})
+		text := w.enqueue(t, "zhangsan|lisi", "今日日报已收到")
+		card, _, err := db.EnqueueOutbox(t.Context(), servicebot.OutboxMessage{
+			Kind:    servicebot.OutTemplateCard,
+			ToUsers: "lisi",
+			Body: []byte(`{"card_type":"button_interaction","main_title":{"title":"报销审批"},
+				"task_id":"approval-42","button_list":[{"text":"同意","key":"approve"},{"text":"驳回","key":"reject"}]}`),
+			CreatedAt: t0,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		w.sendDue(t, s, 2)
+
+		sent := w.sim.Sent()
+		if len(sent) != 2 {
+			t.Fatalf("simulator got %d messages, want 2", len(sent))
+		}
+		for i, id := range []int64{text, card} {
+			got := w.row(t, id)
+			if got.Status != servicebot.OutboxSent || got.Attempts != 1 || !got.SentAt.Equal(t0) {
+				t.Errorf("row %d: status %s, attempts %d, sent at %v; want sent, 1, %v",
+					id, got.Status, got.Attempts, got.SentAt, t0)
+			}
+			if got.MsgID == "" || got.MsgID != sent[i].MsgID {
+				t.Errorf("row %d: msg_id %q, simulator answered %q", id, got.MsgID, sent[i].MsgID)
+			}
+		}
+		if rc := w.row(t, card).ResponseCode; rc == "" || rc != sent[1].ResponseCode {
+			t.Errorf("card response_code %q, simulator answered %q", rc, sent[1].ResponseCode)
+		}
+		if got := len(w.sim.Delivered("lisi")); got != 2 {
+			t.Errorf("lisi got %d messages, want 2", got)
+		}
+		w.wantDeliveries(t, map[string]float64{"sent": 2})
+
+		// Nothing is due any more.
+		w.sendDue(t, s, 0)
+		if n := w.sim.Calls("message/send"); n != 2 {
+			t.Errorf("message/send called %d times, want 2", n)
+		}
+	})
+}
+
+func TestSendRetriesTemporaryErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		fault wecomsim.Fault
+	}{
+		{"45009 rate limit", wecomsim.Fault{ErrCode: servicebot.CodeAPIFreqLimit}},
+		{"-1 system busy", wecomsim.Fault{ErrCode: servicebot.CodeSystemBusy}},
+		{"45033 too many calls", wecomsim.Fault{ErrCode: servicebot.CodeTooManyCalls}},
+		{"502 from a proxy", wecomsim.Fault{HTTPStatus: 502}},
+	}
+	const base = 10 * time.Second
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				w := newWorld(t, db)
+				s := w.sender(memoryLimiter(), sender.Options{BaseBackoff: base})
+				id := w.enqueue(t, "zhangsan", "请于22:00前提交日报")
+				tc.fault.Times = 1
+				w.sim.InjectFault("message/send", tc.fault)
+
+				w.sendDue(t, s, 0)
+				got := w.row(t, id)
+				if got.Status != servicebot.OutboxPending || got.Attempts != 1 || got.LastError == "" {
+					t.Fatalf("after the fault: status %s, attempts %d, last_error %q; want pending, 1, the error",
+						got.Status, got.Attempts, got.LastError)
+				}
+				// Exponential backoff minus up to half of it as jitter.
+				if wait := got.NextAttemptAt.Sub(t0); wait < base/2 || wait > base {
+					t.Fatalf("next attempt in %v, want between %v and %v", wait, base/2, base)
+				}
+				w.wantDeliveries(t, map[string]float64{"retry": 1})
+
+				// Not before the backoff has passed.
+				w.sendDue(t, s, 0)
+				if n := w.sim.Calls("message/send"); n != 1 {
+					t.Fatalf("message/send called %d times before the backoff passed, want 1", n)
+				}
+
+				w.clock.Advance(base)
+				w.sendDue(t, s, 1)
+				if got := w.row(t, id); got.Status != servicebot.OutboxSent || got.Attempts != 2 {
+					t.Fatalf("after the retry: status %s, attempts %d; want sent, 2", got.Status, got.Attempts)
+				}
+				if got := len(w.sim.Delivered("zhangsan")); got != 1 {
+					t.Fatalf("zhangsan got %d messages, want exactly 1", got)
+				}
+				w.wantDeliveries(t, map[string]float64{"retry": 1, "sent": 1})
+			})
+		})
+	}
+}
+
+func TestSendBackoffGrows(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		const base, maxBackoff = 10 * time.Second, 35 * time.Second
+		s := w.sender(memoryLimiter(), sender.Options{BaseBackoff: base, MaxBackoff: maxBackoff, MaxAttempts: 5})
+		id := w.enqueue(t, "zhangsan", "回访提醒")
+		w.sim.InjectFault("message/send", wecomsim.Fault{ErrCode: servicebot.CodeAPIFreqLimit, Times: 4})
+
+		for attempt, full := range []time.Duration{base, 2 * base, maxBackoff, maxBackoff} {
+			now := w.clock.Now()
+			w.sendDue(t, s, 0)
+			got := w.row(t, id)
+			if wait := got.NextAttemptAt.Sub(now); wait < full/2 || wait > full {
+				t.Fatalf("attempt %d: next attempt in %v, want between %v and %v", attempt+1, wait, full/2, full)
+			}
+			w.clock.Advance(full)
+		}
+		w.sendDue(t, s, 1)
+	})
+}
+
+func TestSendFailsPermanentErrors(t *testing.T) {
+	cases := []struct {
+		name     string
+		fault    *wecomsim.Fault
+		kind     string
+		wantText string
+	}{
+		{"81013 all recipients invalid", &wecomsim.Fault{ErrCode: servicebot.CodeAllInvalidUsers, ErrMsg: "user & party & tag all invalid"},
+			servicebot.OutText, "81013"},
+		{"40003 invalid userid", &wecomsim.Fault{ErrCode: 40003, ErrMsg: "invalid UserID"},
+			servicebot.OutText, "40003"},
+		{"a row no API can send", nil, "fax", "unknown kind"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				w := newWorld(t, db)
+				s := w.sender(memoryLimiter(), sender.Options{})
+				id, _, err := db.EnqueueOutbox(t.Context(), servicebot.OutboxMessage{
+					Kind: tc.kind, ToUsers: "zhangsan", Body: servicebot.TextBody("工具借用单"), CreatedAt: t0,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.fault != nil {
+					tc.fault.Times = 1
+					w.sim.InjectFault("message/send", *tc.fault)
+				}
+
+				w.sendDue(t, s, 0)
+				got := w.row(t, id)
+				if got.Status != servicebot.OutboxFailed || !strings.Contains(got.LastError, tc.wantText) {
+					t.Fatalf("status %s, last_error %q; want failed with %q", got.Status, got.LastError, tc.wantText)
+				}
+				w.wantDeliveries(t, map[string]float64{"failed": 1})
+
+				// Failed rows stay failed.
+				w.clock.Advance(time.Hour)
+				w.sendDue(t, s, 0)
+				if got := w.row(t, id); got.Status != servicebot.OutboxFailed || got.Attempts != 1 {
+					t.Fatalf("a failed row was tried again: status %s, attempts %d", got.Status, got.Attempts)
+				}
+			})
+		})
+	}
+}
+
+func TestSendGivesUpAfterMaxAttempts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		s := w.sender(memoryLimiter(), sender.Options{MaxAttempts: 3, BaseBackoff: time.Second})
+		id := w.enqueue(t, "zhangsan", "月度KPI已发布")
+		w.sim.InjectFault("message/send", wecomsim.Fault{ErrCode: servicebot.CodeSystemBusy, Times: 3})
+
+		for range 3 {
+			w.sendDue(t, s, 0)
+			w.clock.Advance(time.Minute)
+		}
+		got := w.row(t, id)
+		if got.Status != servicebot.OutboxFailed || got.Attempts != 3 || !strings.Contains(got.LastError, "after 3 attempts") {
+			t.Fatalf("status %s, attempts %d, last_error %q; want failed after 3 attempts",
+				got.Status, got.Attempts, got.LastError)
+		}
+		w.wantDeliveries(t, map[string]float64{"retry": 2, "failed": 1})
+	})
+}
+
+// WeCom silently drops the 31st message a minute to a member: the limiter
+// defers it until the window has room, on one Redis budget shared by the
+// replicas or in memory for a single instance.
+func TestSendDefersOverLimit(t *testing.T) {
+	limiters := []struct {
+		name string
+		make func(t *testing.T) sender.Limiter
+	}{
+		{"memory", func(*testing.T) sender.Limiter { return memoryLimiter() }},
+		{"redis", func(t *testing.T) sender.Limiter {
+			rdb := kvtest.Redis(t)
+			return kv.NewRedisLimiter(rdb, kvtest.KeyPrefix(t, rdb), 30, time.Minute)
+		}},
+	}
+	for _, l := range limiters {
+		t.Run(l.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				w := newWorld(t, db)
+				// One attempt allowed: being deferred must not fail a row.
+				s := w.sender(l.make(t), sender.Options{Batch: 40, MaxAttempts: 1})
+				var ids []int64
+				for i := range 31 {
+					ids = append(ids, w.enqueue(t, "zhangsan", fmt.Sprintf("第%d条提醒", i+1)))
+				}
+				w.enqueue(t, "lisi", "李四的提醒")
+
+				w.sendDue(t, s, 31) // 30 to zhangsan, 1 to lisi
+				last := w.row(t, ids[30])
+				if last.Status != servicebot.OutboxPending || !last.NextAttemptAt.Equal(t0.Add(time.Minute)) {
+					t.Fatalf("31st message: status %s, next attempt %v; want pending until %v",
+						last.Status, last.NextAttemptAt, t0.Add(time.Minute))
+				}
+				w.wantDeliveries(t, map[string]float64{"sent": 31, "deferred": 1})
+
+				w.clock.Advance(59 * time.Second)
+				w.sendDue(t, s, 0)
+				w.clock.Advance(time.Second)
+				w.sendDue(t, s, 1)
+
+				if got := w.row(t, ids[30]); got.Status != servicebot.OutboxSent {
+					t.Fatalf("31st message after the window: status %s, want sent", got.Status)
+				}
+				if got := len(w.sim.Delivered("zhangsan")); got != 31 {
+					t.Fatalf("zhangsan got %d messages, want 31", got)
+				}
+				for _, m := range w.sim.Sent() {
+					if m.Dropped || len(m.DroppedUsers) > 0 {
+						t.Fatalf("WeCom dropped message %d (%q) for %v", m.Seq, m.Content, m.DroppedUsers)
+					}
+				}
+			})
+		})
+	}
+}
+
+// Correctness does not depend on Redis: with the limiter down, send anyway.
+func TestSendWithoutLimiter(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		s := w.sender(kv.NewRedisLimiter(deadRedis(t), "sendlimit:", 30, time.Minute), sender.Options{})
+		id := w.enqueue(t, "zhangsan", "Redis 挂了也要送达")
+
+		w.sendDue(t, s, 1)
+		if got := w.row(t, id); got.Status != servicebot.OutboxSent {
+			t.Fatalf("status %s, want sent", got.Status)
+		}
+		if got := len(w.sim.Delivered("zhangsan")); got != 1 {
+			t.Fatalf("zhangsan got %d messages, want 1", got)
+		}
+	})
+}
+
+// Cancelling Run lets the send in flight finish and be recorded, puts the
+// rest of the batch back for the next sender, and returns nil.
+func TestRunFinishesInFlightSendOnCancel(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		s := w.sender(memoryLimiter(), sender.Options{PollInterval: time.Hour})
+		first := w.enqueue(t, "zhangsan", "第一条")
+		rest := []int64{w.enqueue(t, "zhangsan", "第二条"), w.enqueue(t, "lisi", "第三条")}
+		w.sim.InjectFault("message/send", wecomsim.Fault{Latency: 300 * time.Millisecond, Times: 1})
+
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx) }()
+
+		waitUntil(t, func() bool { return w.sim.Calls("message/send") == 1 }) // the first send is under way
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Run = %v after cancel, want nil", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not return after cancel")
+		}
+
+		if got := w.row(t, first); got.Status != servicebot.OutboxSent || got.MsgID == "" {
+			t.Fatalf("in-flight row: status %s, msg_id %q; want sent with a msg_id", got.Status, got.MsgID)
+		}
+		if got := len(w.sim.Sent()); got != 1 {
+			t.Fatalf("simulator got %d messages, want only the one in flight", got)
+		}
+		for _, id := range rest {
+			if got := w.row(t, id); got.Status != servicebot.OutboxPending || got.NextAttemptAt.After(t0) {
+				t.Fatalf("row %d not sent yet: status %s, next attempt %v; want pending, due now",
+					id, got.Status, got.NextAttemptAt)
+			}
+		}
+	})
+}
+
+func TestRunKickAndFullBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		// An hour between polls: anything sent within the test was sent
+		// because of a kick or a full batch.
+		s := w.sender(memoryLimiter(), sender.Options{Batch: 2, PollInterval: time.Hour})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx) }()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+
+		w.enqueue(t, "lisi", "Run 的第一轮")
+		waitUntil(t, func() bool { return w.deliveries(t, "sent") == 1 }) // the first pass at start
+
+		for i := range 5 {
+			w.enqueue(t, "zhangsan", fmt.Sprintf("工单%d", i))
+		}
+		s.Kick()
+		waitUntil(t, func() bool { return w.deliveries(t, "sent") == 6 })
+		if got := len(w.sim.Delivered("zhangsan")); got != 5 {
+			t.Fatalf("zhangsan got %d messages, want 5", got)
+		}
+	})
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// deadRedis returns a client for an address nothing listens on.
+func deadRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}

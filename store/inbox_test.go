@@ -1,0 +1,357 @@
+package store_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/store"
+	"github.com/servicebot/servicebot/store/storetest"
+)
+
+func TestInsertInbox(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		want := inboxItem("msg:100", t0)
+
+		tests := []struct {
+			name         string
+			item         servicebot.InboxItem
+			wantInserted bool
+		}{
+			{"first delivery", want, true},
+			{"repeated delivery", want, false},
+			{"repeat with other fields still deduplicated", servicebot.InboxItem{
+				DedupKey: "msg:100", Kind: servicebot.MsgImage, ReceivedAt: t0.Add(time.Hour),
+			}, false},
+			{"another event", inboxItem("evt:zhangsan:1741570200:event:click:k:", t0), true},
+		}
+		for _, tt := range tests {
+			inserted, err := db.InsertInbox(ctx, tt.item)
+			if err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			if inserted != tt.wantInserted {
+				t.Errorf("%s: inserted = %v, want %v", tt.name, inserted, tt.wantInserted)
+			}
+		}
+
+		claimed, err := db.ClaimInbox(ctx, t0, time.Minute, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(claimed) != 2 {
+			t.Fatalf("claimed %d rows, want 2", len(claimed))
+		}
+		got := claimed[0]
+		if got.DedupKey != want.DedupKey || got.Kind != want.Kind || got.FromUser != want.FromUser ||
+			!bytes.Equal(got.Payload, want.Payload) || !got.ReceivedAt.Equal(want.ReceivedAt) ||
+			got.Status != servicebot.InboxProcessing || got.Attempts != 1 || got.LastError != "" {
+			t.Errorf("stored row = %+v, want the first delivery %+v processing on attempt 1", got, want)
+		}
+	})
+}
+
+func TestInsertInboxRejectsIncompleteItems(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		for _, item := range []servicebot.InboxItem{
+			{Kind: servicebot.MsgText, ReceivedAt: t0},    // no dedup key: would swallow other deliveries
+			{DedupKey: "msg:1", Kind: servicebot.MsgText}, // no receive time
+		} {
+			if _, err := db.InsertInbox(t.Context(), item); err == nil {
+				t.Errorf("InsertInbox(%+v) succeeded, want an error", item)
+			}
+		}
+	})
+}
+
+func TestInsertInboxFailsWhenDatabaseIsDown(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		// The callback handler answers 503 on this error so WeCom retries.
+		if _, err := db.InsertInbox(t.Context(), inboxItem("msg:1", t0)); err == nil {
+			t.Error("InsertInbox on a closed store succeeded")
+		}
+	})
+}
+
+func TestClaimInboxInOrderOfArrival(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		for i := range 5 {
+			// Received times run backwards: the order is the id, the order of storing.
+			if _, err := db.InsertInbox(ctx, inboxItem(fmt.Sprintf("msg:%d", i), t0.Add(-time.Duration(i)*time.Second))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		for _, limit := range []int{2, 2, 2} {
+			claimed, err := db.ClaimInbox(ctx, t0, time.Minute, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range claimed {
+				got = append(got, it.DedupKey)
+				if !it.LockedUntil.Equal(t0.Add(time.Minute)) {
+					t.Errorf("%s: LockedUntil = %v, want %v", it.DedupKey, it.LockedUntil, t0.Add(time.Minute))
+				}
+			}
+		}
+		want := []string{"msg:0", "msg:1", "msg:2", "msg:3", "msg:4"}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("claimed %v, want %v", got, want)
+		}
+		if _, err := db.ClaimInbox(ctx, t0, time.Minute, 0); err == nil {
+			t.Error("ClaimInbox with limit 0 succeeded, want an error")
+		}
+	})
+}
+
+func TestClaimInboxRecoversExpiredLeases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		first := claimOne(t, db, "msg:1") // claimed at t0 for a minute, then the worker "crashes"
+
+		tests := []struct {
+			name         string
+			now          time.Time
+			wantAttempts int // 0: nothing claimed
+		}{
+			{"lease running", t0.Add(30 * time.Second), 0},
+			{"lease ends now", t0.Add(time.Minute), 0},
+			{"lease expired", t0.Add(time.Minute + time.Microsecond), 2},
+			{"re-claimed lease running", t0.Add(90 * time.Second), 0},
+		}
+		for _, tt := range tests {
+			claimed, err := db.ClaimInbox(ctx, tt.now, time.Minute, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantAttempts == 0 {
+				if len(claimed) != 0 {
+					t.Errorf("%s: claimed %+v, want nothing", tt.name, claimed)
+				}
+				continue
+			}
+			if len(claimed) != 1 || claimed[0].ID != first.ID || claimed[0].Attempts != tt.wantAttempts ||
+				!claimed[0].LockedUntil.Equal(tt.now.Add(time.Minute)) {
+				t.Errorf("%s: claimed %+v, want row %d on attempt %d locked until %v",
+					tt.name, claimed, first.ID, tt.wantAttempts, tt.now.Add(time.Minute))
+			}
+		}
+	})
+}
+
+func TestRetryAndFailInbox(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		item := claimOne(t, db, "msg:1")
+		retryAt := t0.Add(5 * time.Minute)
+		if err := db.RetryInbox(ctx, item.ID, "handler: timeout", retryAt); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.GetInbox(ctx, item.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != servicebot.InboxPending || got.LastError != "handler: timeout" || !got.LockedUntil.Equal(retryAt) {
+			t.Errorf("after retry: %+v, want pending with its error until %v", got, retryAt)
+		}
+		if pending, oldest, err := db.InboxStats(ctx); err != nil || pending != 1 || !oldest.Equal(t0) {
+			t.Errorf("InboxStats = %d, %v, %v; want 1, %v", pending, oldest, err, t0)
+		}
+
+		if claimed, err := db.ClaimInbox(ctx, retryAt.Add(-time.Microsecond), time.Minute, 10); err != nil || len(claimed) != 0 {
+			t.Fatalf("claim before retryAt = %+v, %v; want nothing", claimed, err)
+		}
+		claimed, err := db.ClaimInbox(ctx, retryAt, time.Minute, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(claimed) != 1 || claimed[0].Attempts != 2 {
+			t.Fatalf("claim at retryAt = %+v, want the row on attempt 2", claimed)
+		}
+
+		failedAt := retryAt.Add(time.Second)
+		if err := db.FailInbox(ctx, item.ID, "handler: bad payload", failedAt); err != nil {
+			t.Fatal(err)
+		}
+		got, err = db.GetInbox(ctx, item.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != servicebot.InboxFailed || got.LastError != "handler: bad payload" ||
+			!got.DoneAt.Equal(failedAt) || !got.LockedUntil.IsZero() {
+			t.Errorf("after fail: %+v, want failed with its error at %v", got, failedAt)
+		}
+		if claimed, err := db.ClaimInbox(ctx, failedAt.Add(time.Hour), time.Minute, 10); err != nil || len(claimed) != 0 {
+			t.Errorf("claim after fail = %+v, %v; want nothing", claimed, err)
+		}
+		if pending, oldest, err := db.InboxStats(ctx); err != nil || pending != 0 || !oldest.IsZero() {
+			t.Errorf("InboxStats = %d, %v, %v; want 0, zero time", pending, oldest, err)
+		}
+	})
+}
+
+// Only a processing row can be retried, failed or completed: the outcome of a
+// worker whose row was finished by another must not be recorded.
+func TestInboxTransitionsNeedAClaim(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		item := claimOne(t, db, "msg:1")
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.CompleteInbox(ctx, item.ID, t0) }); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.GetInbox(ctx, item.ID); err != nil || got.Status != servicebot.InboxDone || !got.DoneAt.Equal(t0) {
+			t.Fatalf("after complete: %+v, %v; want done at %v", got, err, t0)
+		}
+
+		tests := []struct {
+			name string
+			call func() error
+		}{
+			{"complete twice", func() error {
+				return db.InTx(ctx, func(tx *store.Tx) error { return tx.CompleteInbox(ctx, item.ID, t0) })
+			}},
+			{"retry a done row", func() error { return db.RetryInbox(ctx, item.ID, "x", t0) }},
+			{"fail a done row", func() error { return db.FailInbox(ctx, item.ID, "x", t0) }},
+			{"retry a missing row", func() error { return db.RetryInbox(ctx, item.ID+100, "x", t0) }},
+		}
+		for _, tt := range tests {
+			if err := tt.call(); !errors.Is(err, servicebot.ErrNotFound) {
+				t.Errorf("%s = %v, want ErrNotFound", tt.name, err)
+			}
+		}
+		if _, err := db.GetInbox(ctx, item.ID+100); !errors.Is(err, servicebot.ErrNotFound) {
+			t.Errorf("GetInbox of a missing row = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestInboxStats(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		if pending, oldest, err := db.InboxStats(ctx); err != nil || pending != 0 || !oldest.IsZero() {
+			t.Fatalf("empty: InboxStats = %d, %v, %v; want 0, zero time", pending, oldest, err)
+		}
+		for i := range 3 {
+			if _, err := db.InsertInbox(ctx, inboxItem(fmt.Sprintf("msg:%d", i), t0.Add(time.Duration(i)*time.Minute))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The oldest is claimed (processing, still counted) and the next one is done.
+		claimed, err := db.ClaimInbox(ctx, t0, time.Minute, 2)
+		if err != nil || len(claimed) != 2 {
+			t.Fatalf("ClaimInbox = %+v, %v; want 2 rows", claimed, err)
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.CompleteInbox(ctx, claimed[1].ID, t0) }); err != nil {
+			t.Fatal(err)
+		}
+		pending, oldest, err := db.InboxStats(ctx)
+		if err != nil || pending != 2 || !oldest.Equal(t0) {
+			t.Errorf("InboxStats = %d, %v, %v; want 2, %v", pending, oldest, err, t0)
+		}
+	})
+}
+
+func TestConcurrentClaimers(t *testing.T) {
+	const rows, claimers, batch = 200, 4, 10
+	type claimFunc func(db *store.DB, now time.Time) ([]int64, error)
+	tests := []struct {
+		name   string
+		insert func(t *testing.T, db *store.DB, i int)
+		claim  claimFunc
+	}{
+		{
+			name: "inbox",
+			insert: func(t *testing.T, db *store.DB, i int) {
+				if _, err := db.InsertInbox(t.Context(), inboxItem(fmt.Sprintf("msg:%d", i), t0)); err != nil {
+					t.Fatal(err)
+				}
+			},
+			claim: func(db *store.DB, now time.Time) ([]int64, error) {
+				items, err := db.ClaimInbox(t.Context(), now, time.Hour, batch)
+				ids := make([]int64, len(items))
+				for i, it := range items {
+					ids[i] = it.ID
+				}
+				return ids, err
+			},
+		},
+		{
+			name: "outbox",
+			insert: func(t *testing.T, db *store.DB, i int) {
+				if _, _, err := db.EnqueueOutbox(t.Context(), outboxMessage("", t0)); err != nil {
+					t.Fatal(err)
+				}
+			},
+			claim: func(db *store.DB, now time.Time) ([]int64, error) {
+				msgs, err := db.ClaimOutbox(t.Context(), now, time.Hour, batch)
+				ids := make([]int64, len(msgs))
+				for i, m := range msgs {
+					ids[i] = m.ID
+				}
+				return ids, err
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				for i := range rows {
+					tt.insert(t, db, i)
+				}
+				var (
+					mu     sync.Mutex
+					counts = map[int64]int{}
+					wg     sync.WaitGroup
+					errs   = make(chan error, claimers)
+				)
+				for range claimers {
+					wg.Go(func() {
+						// Claim until nothing is left. A Postgres claimer may
+						// come back empty while others hold the last rows:
+						// they claim those.
+						for {
+							ids, err := tt.claim(db, t0)
+							if err != nil {
+								errs <- err
+								return
+							}
+							if len(ids) == 0 {
+								return
+							}
+							mu.Lock()
+							for _, id := range ids {
+								counts[id]++
+							}
+							mu.Unlock()
+						}
+					})
+				}
+				wg.Wait()
+				close(errs)
+				for err := range errs {
+					t.Fatal(err)
+				}
+				if len(counts) != rows {
+					t.Errorf("%d distinct rows claimed, want %d", len(counts), rows)
+				}
+				for id, n := range counts {
+					if n != 1 {
+						t.Errorf("row %d claimed %d times", id, n)
+					}
+				}
+				if ids, err := tt.claim(db, t0); err != nil || len(ids) != 0 {
+					t.Errorf("claim after all were claimed = %v, %v; want nothing", ids, err)
+				}
+			})
+		})
+	}
+}

@@ -1,0 +1,264 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/servicebot/servicebot"
+)
+
+const outboxColumns = `id, dedup_key, kind, to_users, to_chat, body, status, attempts, last_error,
+	created_at, next_attempt_at, locked_until, sent_at, msg_id, response_code`
+
+// outboxRow is an outbox row as scanned; a NULL dedup key becomes "" and
+// nullable timestamps become zero times.
+type outboxRow struct {
+	ID            int64          `db:"id"`
+	DedupKey      sql.NullString `db:"dedup_key"`
+	Kind          string         `db:"kind"`
+	ToUsers       string         `db:"to_users"`
+	ToChat        string         `db:"to_chat"`
+	Body          []byte         `db:"body"`
+	Status        string         `db:"status"`
+	Attempts      int            `db:"attempts"`
+	LastError     string         `db:"last_error"`
+	CreatedAt     nullTime       `db:"created_at"`
+	NextAttemptAt nullTime       `db:"next_attempt_at"`
+	LockedUntil   nullTime       `db:"locked_until"`
+	SentAt        nullTime       `db:"sent_at"`
+	MsgID         string         `db:"msg_id"`
+	ResponseCode  string         `db:"response_code"`
+}
+
+func (r outboxRow) message() servicebot.OutboxMessage {
+	return servicebot.OutboxMessage{
+		ID:            r.ID,
+		DedupKey:      r.DedupKey.String,
+		Kind:          r.Kind,
+		ToUsers:       r.ToUsers,
+		ToChat:        r.ToChat,
+		Body:          r.Body,
+		Status:        r.Status,
+		Attempts:      r.Attempts,
+		LastError:     r.LastError,
+		CreatedAt:     r.CreatedAt.Time,
+		NextAttemptAt: r.NextAttemptAt.Time,
+		LockedUntil:   r.LockedUntil.Time,
+		SentAt:        r.SentAt.Time,
+		MsgID:         r.MsgID,
+		ResponseCode:  r.ResponseCode,
+	}
+}
+
+func outboxMessages(rows []outboxRow) []servicebot.OutboxMessage {
+	msgs := make([]servicebot.OutboxMessage, len(rows))
+	for i, r := range rows {
+		msgs[i] = r.message()
+	}
+	return msgs
+}
+
+// EnqueueOutbox writes a message to deliver, in the transaction of the state
+// change that caused it. See (*DB).EnqueueOutbox.
+func (tx *Tx) EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error) {
+	return enqueueOutbox(ctx, tx.sqlx, m)
+}
+
+// EnqueueOutbox writes a message to deliver: pending, first attempt at
+// m.NextAttemptAt, or m.CreatedAt when that is zero. Status, attempts and the
+// delivery fields of m are ignored.
+//
+// With a DedupKey, enqueueing the same key again (a re-run job, a second
+// replica) changes nothing: it returns the existing row's id, inserted false
+// and no error, and leaves the surrounding transaction usable.
+func (db *DB) EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error) {
+	return enqueueOutbox(ctx, db.sqlx, m)
+}
+
+func enqueueOutbox(ctx context.Context, q sqlx.ExtContext, m servicebot.OutboxMessage) (int64, bool, error) {
+	switch {
+	case m.Kind == "":
+		return 0, false, errors.New("store: enqueue outbox: empty kind")
+	case m.CreatedAt.IsZero():
+		return 0, false, errors.New("store: enqueue outbox: zero created time")
+	case !json.Valid(m.Body):
+		return 0, false, fmt.Errorf("store: enqueue outbox %s: body is not JSON", m.Kind)
+	}
+	// NULL, not "", is "no key": NULLs never conflict with each other.
+	dedupKey := sql.NullString{String: m.DedupKey, Valid: m.DedupKey != ""}
+	next := m.NextAttemptAt
+	if next.IsZero() {
+		next = m.CreatedAt
+	}
+
+	var id int64
+	// ON CONFLICT DO NOTHING rather than catching the unique violation: on
+	// Postgres an error aborts the whole transaction.
+	err := sqlx.GetContext(ctx, q, &id, q.Rebind(`
+		INSERT INTO outbox (dedup_key, kind, to_users, to_chat, body, status, created_at, next_attempt_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (dedup_key) DO NOTHING
+		RETURNING id`),
+		// The body goes as text: lib/pq would send []byte as bytea, which jsonb rejects.
+		dedupKey, m.Kind, m.ToUsers, m.ToChat, string(m.Body), servicebot.OutboxPending,
+		ts(m.CreatedAt), ts(next))
+	switch {
+	case err == nil:
+		return id, true, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return 0, false, fmt.Errorf("store: enqueue outbox %s: %w", m.Kind, err)
+	}
+	// A conflict: the key is taken, and the row that holds it is committed
+	// (Postgres waited for its transaction) and visible to this statement.
+	err = sqlx.GetContext(ctx, q, &id, q.Rebind(`SELECT id FROM outbox WHERE dedup_key = ?`), m.DedupKey)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: enqueue outbox %s: existing %q: %w", m.Kind, m.DedupKey, err)
+	}
+	return id, false, nil
+}
+
+// ClaimOutbox claims up to limit rows for delivery, oldest first: rows pending
+// whose next attempt is due, and rows still sending whose lease has expired
+// because their sender crashed. Each claimed row is sending until now+lease,
+// with one more attempt counted. Concurrent claimers never get the same row.
+func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]servicebot.OutboxMessage, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("store: claim outbox: limit %d is not positive", limit)
+	}
+	var rows []outboxRow
+	err := sqlx.SelectContext(ctx, db.sqlx, &rows, db.sqlx.Rebind(`
+		UPDATE outbox SET status = ?, locked_until = ?, attempts = attempts + 1
+		WHERE id IN (
+			SELECT id FROM outbox
+			WHERE (status = ? AND next_attempt_at <= ?)
+			   OR (status = ? AND locked_until < ?)
+			ORDER BY id
+			LIMIT ?`+db.skipLocked()+`)
+		RETURNING `+outboxColumns),
+		servicebot.OutboxSending, ts(now.Add(lease)),
+		servicebot.OutboxPending, ts(now),
+		servicebot.OutboxSending, ts(now),
+		limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim outbox: %w", err)
+	}
+	// RETURNING follows no ORDER BY.
+	slices.SortFunc(rows, func(a, b outboxRow) int { return cmp.Compare(a.ID, b.ID) })
+	return outboxMessages(rows), nil
+}
+
+// GetOutbox returns one outbox row, or an error wrapping servicebot.ErrNotFound.
+func (db *DB) GetOutbox(ctx context.Context, id int64) (servicebot.OutboxMessage, error) {
+	var row outboxRow
+	err := db.sqlx.GetContext(ctx, &row, db.sqlx.Rebind(`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return servicebot.OutboxMessage{}, fmt.Errorf("store: get outbox %d: %w", id, servicebot.ErrNotFound)
+	}
+	if err != nil {
+		return servicebot.OutboxMessage{}, fmt.Errorf("store: get outbox %d: %w", id, err)
+	}
+	return row.message(), nil
+}
+
+// MarkOutboxSent records a delivered row: WeCom's msgid and response_code and
+// the time. Recipients WeCom did not know are kept in last_error; otherwise
+// the error of an earlier attempt, if any, stays.
+//
+// Like RetryOutbox and FailOutbox, it changes only a row that is sending, and
+// otherwise returns an error wrapping servicebot.ErrNotFound (the row is gone
+// or another sender took it over after this one's lease expired and has
+// recorded its own outcome).
+func (db *DB) MarkOutboxSent(ctx context.Context, id int64, res servicebot.SendResult, now time.Time) error {
+	var note string
+	if len(res.InvalidUsers) > 0 {
+		note = "invalid users: " + strings.Join(res.InvalidUsers, "|")
+	}
+	err := transition(ctx, db.sqlx, `
+		UPDATE outbox SET status = ?, sent_at = ?, locked_until = NULL, msg_id = ?, response_code = ?,
+			last_error = COALESCE(NULLIF(?, ''), last_error)
+		WHERE id = ? AND status = ?`,
+		servicebot.OutboxSent, ts(now), res.MsgID, res.ResponseCode, note, id, servicebot.OutboxSending)
+	if err != nil {
+		return fmt.Errorf("store: mark outbox %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// RetryOutbox puts a claimed row back to pending after a failed attempt, due
+// again at next.
+func (db *DB) RetryOutbox(ctx context.Context, id int64, errText string, next time.Time) error {
+	err := transition(ctx, db.sqlx, `
+		UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ?, locked_until = NULL
+		WHERE id = ? AND status = ?`,
+		servicebot.OutboxPending, errText, ts(next), id, servicebot.OutboxSending)
+	if err != nil {
+		return fmt.Errorf("store: retry outbox %d: %w", id, err)
+	}
+	return nil
+}
+
+// FailOutbox gives up on a claimed row: it stays failed, with its error and
+// the time it failed, and is never claimed again.
+func (db *DB) FailOutbox(ctx context.Context, id int64, errText string, now time.Time) error {
+	err := transition(ctx, db.sqlx, `
+		UPDATE outbox SET status = ?, last_error = ?, failed_at = ?, locked_until = NULL
+		WHERE id = ? AND status = ?`,
+		servicebot.OutboxFailed, errText, ts(now), id, servicebot.OutboxSending)
+	if err != nil {
+		return fmt.Errorf("store: fail outbox %d: %w", id, err)
+	}
+	return nil
+}
+
+// ListOutbox returns up to limit rows in any of statuses (all rows when
+// statuses is empty), newest first.
+func (db *DB) ListOutbox(ctx context.Context, statuses []string, limit int) ([]servicebot.OutboxMessage, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("store: list outbox: limit %d is not positive", limit)
+	}
+	query, args := `SELECT `+outboxColumns+` FROM outbox ORDER BY id DESC LIMIT ?`, []any{limit}
+	if len(statuses) > 0 {
+		var err error
+		query, args, err = sqlx.In(`SELECT `+outboxColumns+` FROM outbox WHERE status IN (?) ORDER BY id DESC LIMIT ?`,
+			statuses, limit)
+		if err != nil {
+			return nil, fmt.Errorf("store: list outbox: %w", err)
+		}
+	}
+	var rows []outboxRow
+	if err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(query), args...); err != nil {
+		return nil, fmt.Errorf("store: list outbox: %w", err)
+	}
+	return outboxMessages(rows), nil
+}
+
+// OutboxCounts counts rows by status. Every status is present, with 0 when no
+// row has it, so a gauge built on it falls back to 0.
+func (db *DB) OutboxCounts(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Status string `db:"status"`
+		Count  int    `db:"count"`
+	}
+	if err := db.sqlx.SelectContext(ctx, &rows, `SELECT status, COUNT(*) AS count FROM outbox GROUP BY status`); err != nil {
+		return nil, fmt.Errorf("store: outbox counts: %w", err)
+	}
+	counts := map[string]int{
+		servicebot.OutboxPending: 0,
+		servicebot.OutboxSending: 0,
+		servicebot.OutboxSent:    0,
+		servicebot.OutboxFailed:  0,
+	}
+	for _, r := range rows {
+		counts[r.Status] = r.Count
+	}
+	return counts, nil
+}
