@@ -30,6 +30,9 @@ const (
 // Body is the msgtype-specific JSON object WeCom expects under the msgtype key
 // ({"content": "..."} for text and markdown, the template_card object for a
 // card, the whole update_template_card request minus agentid for update_card).
+// For appchat and webhook, Body is the message with its own msgtype
+// ({"msgtype": "markdown", "markdown": {"content": "..."}}): those APIs take
+// several types and the row has no other place to name one.
 type OutboxMessage struct {
 	ID            int64           `db:"id"`
 	DedupKey      string          `db:"dedup_key"` // optional; unique when set (a reminder stage, a card for a step)

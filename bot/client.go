@@ -73,7 +73,7 @@ func NewClient(cfg ClientConfig, tokens cache.Cache, m *metrics.Metrics, logger 
 }
 
 // Token returns the app's access token, from the shared cache when it holds
-// one (for pages that call WeCom's JS-SDK, and for diagnostics; never log it).
+// one, else fetched with gettoken. Never log it.
 func (c *Client) Token(ctx context.Context) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("bot: access token: %w", err)
@@ -270,7 +270,11 @@ func (c *Client) updateCard(ctx context.Context, m servicebot.OutboxMessage) (se
 	if err := c.post(ctx, "message/update_template_card", req, &resp); err != nil {
 		return servicebot.SendResult{}, err
 	}
-	return servicebot.SendResult{InvalidUsers: resp.InvalidUser}, nil
+	var res servicebot.SendResult
+	if len(resp.InvalidUser) > 0 {
+		res.InvalidUsers = resp.InvalidUser
+	}
+	return res, nil
 }
 
 func (c *Client) sendAppChat(ctx context.Context, m servicebot.OutboxMessage) error {

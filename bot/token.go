@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -70,7 +71,7 @@ func (t *tokenSource) GetAccessTokenContext(ctx context.Context) (string, error)
 	t.metrics.APICall("gettoken", took, 0)
 	if tok == "" {
 		t.deleteLocked()
-		return "", fmt.Errorf("gettoken answered errcode 0 without a token")
+		return "", errors.New("gettoken answered errcode 0 without a token")
 	}
 	t.log.Info("fetched a new WeCom access token")
 	return tok, nil

@@ -43,7 +43,21 @@ func (r *Router) Route(ctx context.Context, tx Tx, ev servicebot.Event) error {
 }
 
 func (r *Router) replyHelp(ctx context.Context, tx Tx, ev servicebot.Event) error {
-	return r.reply(ctx, tx, ev, HelpText)
+	return r.reply(ctx, tx, ev, HelpReply(ev.Content))
+}
+
+// HelpReply is the help text headed by a short quote of what the member
+// wrote. The quote tells them what arrived, and it makes the answers to two
+// different messages different: WeCom's duplicate check (which every send
+// uses, so a retried send never shows twice) would otherwise swallow the
+// second identical reply within four hours.
+func HelpReply(received string) string {
+	const maxQuote = 30 // runes
+	q := []rune(strings.Join(strings.Fields(received), " "))
+	if len(q) > maxQuote {
+		q = append(q[:maxQuote], []rune("…")...)
+	}
+	return "收到：「" + string(q) + "」\n\n" + HelpText
 }
 
 // A voice message with WeCom's speech recognition switched on reads like text;
@@ -52,7 +66,7 @@ func (r *Router) replyHelpToRecognisedVoice(ctx context.Context, tx Tx, ev servi
 	if strings.TrimSpace(ev.Recognition) == "" {
 		return nil
 	}
-	return r.reply(ctx, tx, ev, HelpText)
+	return r.reply(ctx, tx, ev, HelpReply(ev.Recognition))
 }
 
 // reply enqueues a text to the sender of ev. Its dedup key ties it to the

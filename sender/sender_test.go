@@ -466,6 +466,7 @@ func TestRunKickAndFullBatches(t *testing.T) {
 		// An hour between polls: anything sent within the test was sent
 		// because of a kick or a full batch.
 		s := w.sender(memoryLimiter(), sender.Options{Batch: 2, PollInterval: time.Hour})
+		w.enqueue(t, "lisi", "Run 的第一轮")
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error, 1)
 		go func() { done <- s.Run(ctx) }()
@@ -476,7 +477,6 @@ func TestRunKickAndFullBatches(t *testing.T) {
 			}
 		})
 
-		w.enqueue(t, "lisi", "Run 的第一轮")
 		waitUntil(t, func() bool { return w.deliveries(t, "sent") == 1 }) // the first pass at start
 
 		for i := range 5 {

@@ -244,18 +244,38 @@ func (db *DB) ListOutbox(ctx context.Context, statuses []string, limit int) ([]s
 // OutboxCounts counts rows by status. Every status is present, with 0 when no
 // row has it, so a gauge built on it falls back to 0.
 func (db *DB) OutboxCounts(ctx context.Context) (map[string]int, error) {
+	counts, err := db.countByStatus(ctx, "outbox",
+		servicebot.OutboxPending, servicebot.OutboxSending, servicebot.OutboxSent, servicebot.OutboxFailed)
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox counts: %w", err)
+	}
+	return counts, nil
+}
+
+// InboxCounts returns how many inbox rows are in each status, with every
+// status present (0 if none).
+func (db *DB) InboxCounts(ctx context.Context) (map[string]int, error) {
+	counts, err := db.countByStatus(ctx, "inbox",
+		servicebot.InboxPending, servicebot.InboxProcessing, servicebot.InboxDone, servicebot.InboxFailed)
+	if err != nil {
+		return nil, fmt.Errorf("store: inbox counts: %w", err)
+	}
+	return counts, nil
+}
+
+// countByStatus counts the rows of table (a constant of ours, never input)
+// by status, starting every status in statuses at 0.
+func (db *DB) countByStatus(ctx context.Context, table string, statuses ...string) (map[string]int, error) {
 	var rows []struct {
 		Status string `db:"status"`
 		Count  int    `db:"count"`
 	}
-	if err := db.sqlx.SelectContext(ctx, &rows, `SELECT status, COUNT(*) AS count FROM outbox GROUP BY status`); err != nil {
-		return nil, fmt.Errorf("store: outbox counts: %w", err)
+	if err := db.sqlx.SelectContext(ctx, &rows, `SELECT status, COUNT(*) AS count FROM `+table+` GROUP BY status`); err != nil {
+		return nil, err
 	}
-	counts := map[string]int{
-		servicebot.OutboxPending: 0,
-		servicebot.OutboxSending: 0,
-		servicebot.OutboxSent:    0,
-		servicebot.OutboxFailed:  0,
+	counts := make(map[string]int, len(statuses))
+	for _, st := range statuses {
+		counts[st] = 0
 	}
 	for _, r := range rows {
 		counts[r.Status] = r.Count

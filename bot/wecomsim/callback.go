@@ -69,12 +69,17 @@ func (x *callbackXML) number(name, value string) *callbackXML {
 
 func (x *callbackXML) bytes() []byte { return []byte(x.b.String() + "</xml>") }
 
-// nextMsgID returns a MsgId larger than every one before, also across
-// restarts of the demo (it starts from the clock), so a bot that keeps its
-// inbox never mistakes a new message for a replayed one.
+// nextMsgID returns a MsgId larger than every one this Sim issued before.
+// It starts from the clock plus a random offset, so that ids stay unique
+// across restarts of the demo and across simulators sharing a fixed test
+// clock: a bot that keeps its inbox must never mistake a new message for a
+// replayed one.
 func (s *Sim) nextMsgID() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.lastMsgID == 0 {
+		s.lastMsgID = s.now().UnixNano() + mrand.Int64N(1<<32)
+	}
 	s.lastMsgID = max(s.lastMsgID+1, s.now().UnixNano())
 	return strconv.FormatInt(s.lastMsgID, 10)
 }

@@ -37,7 +37,11 @@ func (s *Sim) pageRoutes(mux *http.ServeMux) {
 
 func (s *Sim) page(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := pages.ExecuteTemplate(w, "index.html", struct{ AgentID int64 }{s.agentID}); err != nil {
+	data := struct {
+		CorpID  string
+		AgentID int64
+	}{s.corpID, s.agentID}
+	if err := pages.ExecuteTemplate(w, "index.html", data); err != nil {
 		s.log.Error("wecomsim: render page", "err", err)
 	}
 }

@@ -351,6 +351,7 @@ func (s *Sim) resetTrafficLocked() {
 
 // InjectFault makes the next f.Times calls of api ("message/send",
 // "gettoken", ...) fail as f says. Faults queue up in the order injected.
+// They apply to the /cgi-bin/ APIs, not to the OAuth page or /sim.
 func (s *Sim) InjectFault(api string, f Fault) {
 	if f.Times < 1 {
 		f.Times = 1

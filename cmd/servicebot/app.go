@@ -139,9 +139,16 @@ type app struct {
 	mux       *http.ServeMux
 }
 
+// tuning adjusts the workers' timing; zero values take their defaults. Tests
+// shorten backoffs with it.
+type tuning struct {
+	sender sender.Options
+	worker handlers.WorkerOptions
+}
+
 // newApp wires the concrete parts. The caller keeps db and closes it after
 // serve returns; rdb is closed by the app.
-func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot.Clock, logger *slog.Logger) (*app, error) {
+func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot.Clock, logger *slog.Logger, tune tuning) (*app, error) {
 	crypto, err := bot.NewCrypto(cfg.WeCom.Token, cfg.WeCom.AESKey, cfg.WeCom.CorpID)
 	if err != nil {
 		return nil, fmt.Errorf("wecom callback settings: %w", err)
@@ -175,10 +182,10 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 		CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, Secret: cfg.WeCom.Secret,
 	}, tokens, m, logger)
 
-	snd := sender.New(db, client, limiter, clock, m, logger.With("component", "sender"), sender.Options{})
+	snd := sender.New(db, client, limiter, clock, m, logger.With("component", "sender"), tune.sender)
 	router := handlers.NewRouter(clock)
 	worker := handlers.NewWorker(db, handlers.AdaptTx(db.InTx), bot.ParseEvent, router.Route,
-		clock, m, logger.With("component", "inbox"), handlers.WorkerOptions{})
+		clock, m, logger.With("component", "inbox"), tune.worker)
 	worker.Handled = snd.Kick
 
 	sched := scheduler.New(cfg.Location(), clock, elector, logger.With("component", "scheduler"))

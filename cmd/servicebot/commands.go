@@ -33,7 +33,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, lookup func(
 	if err := db.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	a, err := newApp(cfg, db, rdb, servicebot.SystemClock{}, logger)
+	a, err := newApp(cfg, db, rdb, servicebot.SystemClock{}, logger, tuning{})
 	if err != nil {
 		return err
 	}

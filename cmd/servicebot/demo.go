@@ -57,7 +57,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, looku
 		return fmt.Errorf("demo database: %w", err)
 	}
 	defer db.Close()
-	d, err := startDemo(ln, db, servicebot.SystemClock{}, logger)
+	d, err := startDemo(ln, db, servicebot.SystemClock{}, logger, tuning{}, nil)
 	if err != nil {
 		_ = ln.Close()
 		return err
@@ -73,16 +73,23 @@ type demo struct {
 	app     *app
 	sim     *wecomsim.Sim
 	baseURL string
+	aesKey  string
 }
 
-// startDemo wires bot and simulator for ln over a migrated database, which
-// the returned demo then owns. The end-to-end tests use it too, on SQLite and
-// on PostgreSQL.
-func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *slog.Logger) (*demo, error) {
+// startDemo wires bot and simulator for ln over a migrated database. With
+// prev it keeps prev's simulator and credentials, as a restarted server would
+// (the end-to-end tests use it that way, on SQLite and on PostgreSQL).
+func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *slog.Logger, tune tuning, prev *demo) (*demo, error) {
 	baseURL := "http://" + hostPort(ln.Addr())
-	aesKey, err := newAESKey()
-	if err != nil {
-		return nil, err
+	var aesKey string
+	if prev != nil {
+		aesKey = prev.aesKey
+	} else {
+		k, err := newAESKey()
+		if err != nil {
+			return nil, err
+		}
+		aesKey = k
 	}
 	cfg := config.Default()
 	cfg.LogFormat = "text"
@@ -93,15 +100,21 @@ func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *sl
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("demo config: %w", err)
 	}
-	departments, members := wecomsim.DemoDirectory()
-	sim := wecomsim.New(wecomsim.Options{
-		CorpID: demoCorpID, Secret: demoSecret, AgentID: demoAgentID,
-		Token: demoToken, EncodingAESKey: aesKey,
-		CallbackURL: baseURL + "/wecom/callback",
-		Members:     members, Departments: departments,
-		Clock: clock, Logger: logger.With("component", "wecomsim"),
-	})
-	a, err := newApp(cfg, db, nil, clock, logger)
+	var sim *wecomsim.Sim
+	if prev != nil {
+		sim = prev.sim
+		sim.SetCallbackURL(baseURL + "/wecom/callback")
+	} else {
+		departments, members := wecomsim.DemoDirectory()
+		sim = wecomsim.New(wecomsim.Options{
+			CorpID: demoCorpID, Secret: demoSecret, AgentID: demoAgentID,
+			Token: demoToken, EncodingAESKey: aesKey,
+			CallbackURL: baseURL + "/wecom/callback",
+			Members:     members, Departments: departments,
+			Clock: clock, Logger: logger.With("component", "wecomsim"),
+		})
+	}
+	a, err := newApp(cfg, db, nil, clock, logger, tune)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +125,7 @@ func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *sl
 		a.mux.Handle(p, simHandler)
 	}
 	a.mux.Handle("GET /{$}", http.RedirectHandler("/sim", http.StatusFound))
-	return &demo{app: a, sim: sim, baseURL: baseURL}, nil
+	return &demo{app: a, sim: sim, baseURL: baseURL, aesKey: aesKey}, nil
 }
 
 // hostPort makes a listener's address dialable: ":8080" and "[::]:8080"

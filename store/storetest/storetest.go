@@ -94,8 +94,35 @@ func OpenPostgres(t testing.TB) *store.DB {
 	return db
 }
 
+// PostgresURL makes a new, empty schema in the TEST_DATABASE_URL database
+// and returns a URL whose connections work in it; the schema is dropped when
+// the test ends. For tests that open the store themselves (through a proxy,
+// or again after a restart). It skips when TEST_DATABASE_URL is unset.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	dsn, _, _ := postgresSchema(t)
+	return dsn
+}
+
 // openPostgres also returns the schema's name and a connection outside it.
 func openPostgres(t testing.TB) (db *store.DB, schema string, admin *sql.DB) {
+	t.Helper()
+	dsn, schema, admin := postgresSchema(t)
+	db, err := store.Open(t.Context(), dsn, testLogger(t))
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("storetest: %v", err)
+		}
+	})
+	return db, schema, admin
+}
+
+// postgresSchema creates the test's schema and returns the URL into it, its
+// name, and a connection outside it.
+func postgresSchema(t testing.TB) (dsn, schema string, admin *sql.DB) {
 	t.Helper()
 	base := os.Getenv(EnvDatabaseURL)
 	if base == "" {
@@ -135,17 +162,7 @@ func openPostgres(t testing.TB) (db *store.DB, schema string, admin *sql.DB) {
 	// so every pooled connection starts in the test's schema.
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-
-	db, err = store.Open(ctx, u.String(), testLogger(t))
-	if err != nil {
-		t.Fatalf("storetest: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("storetest: %v", err)
-		}
-	})
-	return db, schema, admin
+	return u.String(), schema, admin
 }
 
 func migrated(t testing.TB, db *store.DB) *store.DB {

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecomsim"
+	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/sender"
+	"github.com/servicebot/servicebot/store"
+)
+
+// fastTuning keeps the end-to-end tests quick: short polls and backoffs.
+var fastTuning = tuning{
+	sender: sender.Options{PollInterval: 50 * time.Millisecond, BaseBackoff: 100 * time.Millisecond, MaxBackoff: time.Second},
+	worker: handlers.WorkerOptions{PollInterval: 50 * time.Millisecond},
+}
+
+// harness is a running bot with its WeCom simulator over real HTTP, exactly
+// as `servicebot demo` wires them, on the store the test gives it.
+type harness struct {
+	t       *testing.T
+	demo    *demo
+	db      *store.DB
+	sim     *wecomsim.Sim
+	baseURL string
+	stopped chan error
+	cancel  context.CancelFunc
+}
+
+func startHarness(t *testing.T, db *store.DB) *harness {
+	t.Helper()
+	return launch(t, db, nil)
+}
+
+// restartHarness starts a new bot process on prev's database, with prev's
+// simulator and credentials, as after a restart of the server.
+func restartHarness(t *testing.T, prev *harness) *harness {
+	t.Helper()
+	return launch(t, prev.db, prev.demo)
+}
+
+func launch(t *testing.T, db *store.DB, prev *demo) *harness {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	d, err := startDemo(ln, db, servicebot.SystemClock{}, logger, fastTuning, prev)
+	if err != nil {
+		_ = ln.Close()
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &harness{t: t, demo: d, db: db, sim: d.sim, baseURL: d.baseURL, stopped: make(chan error, 1), cancel: cancel}
+	go func() { h.stopped <- d.app.serve(ctx, ln) }()
+	t.Cleanup(h.stop)
+	return h
+}
+
+// stop shuts the bot down gracefully and waits for it; safe to call twice.
+func (h *harness) stop() {
+	h.t.Helper()
+	if h.cancel == nil {
+		return
+	}
+	h.cancel()
+	h.cancel = nil
+	select {
+	case err := <-h.stopped:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			h.t.Errorf("serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		h.t.Error("bot did not shut down within 30s")
+	}
+}
+
+// waitDelivered waits until user has received n messages from the bot.
+func (h *harness) waitDelivered(user string, n int) []wecomsim.Sent {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := h.sim.WaitFor(ctx, func([]wecomsim.Sent) bool { return len(h.sim.Delivered(user)) >= n })
+	got := h.sim.Delivered(user)
+	if err != nil {
+		h.t.Fatalf("%s received %d message(s), want %d: %v", user, len(got), n, err)
+	}
+	return got
+}
+
+// settle waits until the inbox is drained and nothing is left to send, so a
+// test can assert that nothing more happens.
+func (h *harness) settle() {
+	h.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		pending, _, err := h.db.InboxStats(context.Background())
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		counts, err := h.db.OutboxCounts(context.Background())
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if pending == 0 && counts[servicebot.OutboxPending] == 0 && counts[servicebot.OutboxSending] == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	h.t.Fatal("inbox and outbox did not drain within 20s")
+}
