@@ -64,9 +64,16 @@ type Options struct {
 	// PollInterval is the pause between passes when the outbox was drained.
 	// Default 2s.
 	PollInterval time.Duration
-	// MaxAttempts is after how many claims a row that failed to send is given
-	// up. Default 12 (about 80 minutes of retries with the default backoff,
-	// enough to outlast WeCom's 60-minute block after an hourly rate breach).
+	// MaxAttempts is after how many attempts a row that failed to send is
+	// given up. Default 12 (about 80 minutes of retries with the default
+	// backoff, enough to outlast WeCom's 60-minute block after an hourly rate
+	// breach).
+	//
+	// A row's Attempts counts its claims (ClaimOutbox increments it), so a
+	// claim that ended in a deferral for the rate limit, or that was put back
+	// at shutdown, counts too. But only a failed send fails a row: a deferred
+	// row is never failed, however high its count; a busy member's message
+	// just has fewer retries left should its send then fail.
 	MaxAttempts int
 	// BaseBackoff is the wait after the first failed attempt; it doubles with
 	// each attempt up to MaxBackoff. Defaults 10s and 15m.
@@ -245,7 +252,7 @@ func (s *Sender) deliver(sendCtx context.Context, m servicebot.OutboxMessage) (s
 		log.WarnContext(ctx, "send limiter unavailable, sending without it", "err", err)
 	case !ok:
 		// Waiting for room is not a failure: the row is not failed for it,
-		// whatever its attempts (which do count this claim).
+		// whatever its attempts (see Options.MaxAttempts).
 		s.metrics.OutboxDelivery("deferred")
 		log.DebugContext(ctx, "recipient at send limit, deferring", "retry_after", retryAfter)
 		if err := s.outbox.RetryOutbox(ctx, m.ID, "deferred: a recipient is at the send rate limit", now.Add(retryAfter)); err != nil {
@@ -268,8 +275,9 @@ func (s *Sender) deliver(sendCtx context.Context, m servicebot.OutboxMessage) (s
 	}
 
 	errText := sendErr.Error()
-	if permanent(sendErr) || m.Attempts >= s.opts.MaxAttempts {
-		if !permanent(sendErr) {
+	isPermanent := permanent(sendErr)
+	if isPermanent || m.Attempts >= s.opts.MaxAttempts {
+		if !isPermanent {
 			errText = fmt.Sprintf("giving up after %d attempts: %s", m.Attempts, errText)
 		}
 		s.metrics.OutboxDelivery("failed")

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-co-op/gocron/v2"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 	"github.com/silenceper/wechat/v2/cache"
@@ -135,7 +136,7 @@ type app struct {
 	worker    *handlers.Worker
 	sender    *sender.Sender
 	scheduler *scheduler.Scheduler
-	elector   interface{ Resign(context.Context) error }
+	elector   *kv.RedisElector // nil when alone: the scheduler always leads
 	mux       *http.ServeMux
 }
 
@@ -160,19 +161,18 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	bot.ConfigureSDK(cfg.WeCom.APIBase, cfg.WeCom.HTTPTimeout)
 
 	var (
-		tokens  cache.Cache
-		limiter sender.Limiter
-		elector interface {
-			IsLeader(context.Context) error
-		}
-		resigner interface{ Resign(context.Context) error }
+		tokens      cache.Cache
+		limiter     sender.Limiter
+		elector     gocron.Elector
+		redisLeader *kv.RedisElector
 	)
 	if rdb != nil {
 		tokens = kv.NewTokenCache(rdb)
 		limiter = kv.NewRedisLimiter(rdb, "servicebot:sendlimit:", perUserPerMinute, time.Minute)
 		host, _ := os.Hostname()
-		re := kv.NewRedisElector(rdb, "servicebot:scheduler:leader", fmt.Sprintf("%s-%d", host, os.Getpid()), 15*time.Second, logger)
-		elector, resigner = re, re
+		redisLeader = kv.NewRedisElector(rdb, "servicebot:scheduler:leader",
+			fmt.Sprintf("%s-%d", host, os.Getpid()), 15*time.Second, logger.With("component", "elector"))
+		elector = redisLeader
 	} else {
 		tokens = cache.NewMemory()
 		limiter = kv.NewMemoryLimiter(perUserPerMinute, time.Minute)
@@ -201,7 +201,7 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 
 	return &app{
 		cfg: cfg, logger: logger, clock: clock, db: db, rdb: rdb, metrics: m, client: client,
-		worker: worker, sender: snd, scheduler: sched, elector: resigner, mux: mux,
+		worker: worker, sender: snd, scheduler: sched, elector: redisLeader, mux: mux,
 	}, nil
 }
 
@@ -223,6 +223,10 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = a.worker.Run(workCtx) })
 	wg.Go(func() { _ = a.sender.Run(workCtx) })
+	if a.elector != nil {
+		// Renews leadership between jobs, so it does not pass back and forth.
+		wg.Go(func() { _ = a.elector.Run(workCtx) })
+	}
 	if err := a.scheduler.Start(workCtx); err != nil {
 		stopWork()
 		_ = srv.Close()

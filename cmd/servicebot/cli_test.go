@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func lookupFrom(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+// Start-up names every problem at once — bad settings and an unreachable
+// database alike — and fails.
+func TestServe_ReportsEveryProblemAtOnceAndFails(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), []string{"serve"}, &stdout, &stderr, lookupFrom(map[string]string{
+		"SERVICEBOT_DATABASE_URL":  "postgres://bot:secretpw@127.0.0.1:1/servicebot?sslmode=disable&connect_timeout=2",
+		"SERVICEBOT_WECOM_AES_KEY": "too-short",
+		"SERVICEBOT_TIMEZONE":      "Nowhere/City",
+	}))
+	if err == nil {
+		t.Fatal("serve started with a broken configuration")
+	}
+	out := stderr.String()
+	for _, want := range []string{
+		"wecom.corp_id", "wecom.agent_id", "wecom.secret", "wecom.token",
+		"43-character EncodingAESKey, got 9 characters", "Nowhere/City",
+		"database postgres://bot:xxxxx@127.0.0.1:1/servicebot", "not reachable",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "secretpw") {
+		t.Errorf("the database password was printed:\n%s", out)
+	}
+}
+
+func TestMigrateAndOutboxNeedOnlyTheDatabase(t *testing.T) {
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "sb.db")
+	env := lookupFrom(map[string]string{"SERVICEBOT_DATABASE_URL": dbURL, "SERVICEBOT_LOG_FORMAT": "text"})
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"migrate"}, &stdout, &stderr, env); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "migrations applied") {
+		t.Errorf("migrate said %q", stdout.String())
+	}
+	stdout.Reset()
+	if err := run(t.Context(), []string{"outbox", "--format", "text"}, &stdout, &stderr, env); err != nil {
+		t.Fatalf("outbox: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "pending 0  sending 0  sent 0  failed 0") {
+		t.Errorf("outbox printed %q", stdout.String())
+	}
+}
+
+func TestUnknownCommandShowsUsage(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"frobnicate"}, &stdout, &stderr, lookupFrom(nil)); err == nil {
+		t.Fatal("want an error")
+	}
+	if !strings.Contains(stderr.String(), "servicebot demo") {
+		t.Errorf("usage not shown: %q", stderr.String())
+	}
+}

@@ -1,0 +1,172 @@
+package handlers_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot"
+	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/store"
+	"github.com/servicebot/servicebot/store/storetest"
+)
+
+// fakeClock is a settable clock for the tests.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+func textPayload(from, content, msgID string) []byte {
+	return []byte(`<xml><ToUserName><![CDATA[ww1]]></ToUserName><FromUserName><![CDATA[` + from +
+		`]]></FromUserName><CreateTime>1795000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[` +
+		content + `]]></Content><MsgId>` + msgID + `</MsgId><AgentID>1</AgentID></xml>`)
+}
+
+func storeText(t *testing.T, db *store.DB, clock *fakeClock, from, content, msgID string) {
+	t.Helper()
+	ev, err := bot.ParseEvent(textPayload(from, content, msgID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, err := db.InsertInbox(t.Context(), servicebot.InboxItem{
+		DedupKey: ev.DedupKey(), Kind: ev.Kind(), FromUser: ev.FromUserName,
+		Payload: textPayload(from, content, msgID), Status: servicebot.InboxPending, ReceivedAt: clock.Now(),
+	})
+	if err != nil || !ok {
+		t.Fatalf("insert: %v %v", ok, err)
+	}
+}
+
+func newWorker(db *store.DB, clock *fakeClock, route handlers.HandlerFunc, opts handlers.WorkerOptions) *handlers.Worker {
+	return handlers.NewWorker(db, handlers.AdaptTx(db.InTx), bot.ParseEvent, route, clock, nil, slog.New(slog.DiscardHandler), opts)
+}
+
+// A worker that crashed after claiming rows leaves them "processing"; once
+// the lease runs out the next worker (after a restart) handles them, and the
+// member gets one reply each.
+func TestWorker_RowsLeftByACrashAreHandledAfterRestart(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+		storeText(t, db, clock, "liqiang", "一", "1")
+		storeText(t, db, clock, "liqiang", "二", "2")
+
+		// The crashed process: it claimed both rows and died before handling them.
+		claimed, err := db.ClaimInbox(t.Context(), clock.Now(), time.Minute, 10)
+		if err != nil || len(claimed) != 2 {
+			t.Fatalf("claim: %d rows, %v", len(claimed), err)
+		}
+
+		router := handlers.NewRouter(clock)
+		w := newWorker(db, clock, router.Route, handlers.WorkerOptions{Lease: time.Minute})
+		if n, err := w.ProcessDue(t.Context()); err != nil || n != 0 {
+			t.Fatalf("within the lease the rows are not ours: claimed %d, %v", n, err)
+		}
+		clock.Add(time.Minute + time.Second)
+		if n, err := w.ProcessDue(t.Context()); err != nil || n != 2 {
+			t.Fatalf("after the lease: claimed %d, %v", n, err)
+		}
+		inbox, _ := db.InboxCounts(t.Context())
+		if inbox[servicebot.InboxDone] != 2 {
+			t.Errorf("inbox %v, want 2 done", inbox)
+		}
+		out, err := db.ListOutbox(t.Context(), nil, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out) != 2 {
+			t.Fatalf("%d replies queued, want 2", len(out))
+		}
+		for _, m := range out {
+			if m.ToUsers != "liqiang" || m.Kind != servicebot.OutText || m.Status != servicebot.OutboxPending {
+				t.Errorf("reply %+v", m)
+			}
+		}
+	})
+}
+
+// A handler that fails leaves no reply behind (its transaction rolls back),
+// is retried with backoff, and after MaxAttempts the row is kept as failed.
+func TestWorker_FailingHandlerRollsBackRetriesThenFails(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+		storeText(t, db, clock, "liqiang", "会失败", "9")
+		boom := errors.New("boom")
+		route := func(ctx context.Context, tx handlers.Tx, ev servicebot.Event) error {
+			if _, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
+				Kind: servicebot.OutText, ToUsers: ev.FromUserName, Body: servicebot.TextBody("x"), CreatedAt: clock.Now(),
+			}); err != nil {
+				return err
+			}
+			return boom
+		}
+		w := newWorker(db, clock, route, handlers.WorkerOptions{MaxAttempts: 3})
+		for attempt := 1; attempt <= 3; attempt++ {
+			if n, err := w.ProcessDue(t.Context()); err != nil || n != 1 {
+				t.Fatalf("attempt %d: claimed %d, %v", attempt, n, err)
+			}
+			if n, _ := w.ProcessDue(t.Context()); n != 0 {
+				t.Fatalf("attempt %d: retried at once, want a backoff", attempt)
+			}
+			clock.Add(10 * time.Minute)
+		}
+		inbox, _ := db.InboxCounts(t.Context())
+		if inbox[servicebot.InboxFailed] != 1 {
+			t.Errorf("inbox %v, want the row failed after 3 attempts", inbox)
+		}
+		out, _ := db.OutboxCounts(t.Context())
+		for status, n := range out {
+			if n != 0 {
+				t.Errorf("%d %s outbox rows from a failed handler, want none", n, status)
+			}
+		}
+	})
+}
+
+// Handling the same delivery twice (a crash after commit is impossible, but a
+// second row for the same message could come from an operator's replay)
+// queues one reply: its dedup key names the delivery.
+func TestRouter_ReplyIsKeyedByDelivery(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+		router := handlers.NewRouter(clock)
+		ev, err := bot.ParseEvent(textPayload("liqiang", "你好", "77"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			err := db.InTx(t.Context(), func(tx *store.Tx) error { return router.Route(t.Context(), tx, ev) })
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, _ := db.ListOutbox(t.Context(), nil, 10)
+		if len(out) != 1 {
+			t.Fatalf("%d replies, want 1", len(out))
+		}
+		if out[0].DedupKey != "reply:msg:77" {
+			t.Errorf("dedup key %q", out[0].DedupKey)
+		}
+	})
+}
+
+func TestHelpReply(t *testing.T) {
+	cases := []struct{ in, quote string }{
+		{"你好", "收到：「你好」"},
+		{"  多行\n\n  消息  ", "收到：「多行 消息」"},
+		{"一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十超出部分", "收到：「一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十…」"},
+	}
+	for _, c := range cases {
+		got := handlers.HelpReply(c.in)
+		if got != c.quote+"\n\n"+handlers.HelpText {
+			t.Errorf("HelpReply(%q) = %q", c.in, got)
+		}
+	}
+}
