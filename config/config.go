@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/servicebot/servicebot"
 )
 
 // Config is the whole of servicebot's configuration.
@@ -28,6 +30,12 @@ type Config struct {
 	LogLevel    string `yaml:"log_level"`  // debug, info, warn, error
 
 	WeCom WeCom `yaml:"wecom"`
+
+	// The department: who is who (R-ORG-1/2), its calendar, report times, group.
+	Org      servicebot.Org `yaml:"org"`
+	Calendar Calendar       `yaml:"calendar"`
+	Reports  Reports        `yaml:"reports"`
+	Group    Group          `yaml:"group"`
 }
 
 // WeCom is the self-built app's credentials and callback settings, as shown in
@@ -56,6 +64,7 @@ func Default() Config {
 			APIBase:     "https://qyapi.weixin.qq.com",
 			HTTPTimeout: 10 * time.Second,
 		},
+		Reports: defaultReports(),
 	}
 }
 
@@ -232,6 +241,7 @@ func (c Config) Validate() error {
 	if w.HTTPTimeout <= 0 {
 		add("wecom.http_timeout", "wecom.http_timeout (SERVICEBOT_WECOM_HTTP_TIMEOUT) must be positive, e.g. 10s")
 	}
+	c.validateDepartment(add)
 	if len(p) == 0 {
 		return nil
 	}

@@ -20,19 +20,28 @@ const HelpText = "您好，我是售后服务部的工作助手。\n" +
 // the inbox, so a later version can still act on them.
 type Router struct {
 	routes map[string]HandlerFunc
-	clock  servicebot.Clock
+	// cards maps a button key prefix ("remind:", "approve:") to the handler
+	// of clicks on buttons whose EventKey starts with it.
+	cards map[string]HandlerFunc
+	clock servicebot.Clock
 }
 
 // NewRouter makes the router with servicebot's handlers.
 func NewRouter(clock servicebot.Clock) *Router {
-	r := &Router{routes: map[string]HandlerFunc{}, clock: clock}
+	r := &Router{routes: map[string]HandlerFunc{}, cards: map[string]HandlerFunc{}, clock: clock}
 	r.Handle(servicebot.MsgText, r.replyHelp)
 	r.Handle(servicebot.MsgVoice, r.replyHelpToRecognisedVoice)
+	r.Handle(servicebot.MsgEvent+":"+servicebot.EventTemplateCard, r.routeCard)
 	return r
 }
 
-// Handle sets the handler for kind.
+// Handle sets the handler for kind (servicebot.Event.Kind).
 func (r *Router) Handle(kind string, h HandlerFunc) { r.routes[kind] = h }
+
+// HandleCard sets the handler for clicks on card buttons whose key starts
+// with prefix. Button keys are "<prefix><id>[:<choice>]", so a click names
+// what it acts on and the handler needs no lookup by task id.
+func (r *Router) HandleCard(prefix string, h HandlerFunc) { r.cards[prefix] = h }
 
 // Route is a HandlerFunc for the worker.
 func (r *Router) Route(ctx context.Context, tx Tx, ev servicebot.Event) error {
@@ -40,6 +49,22 @@ func (r *Router) Route(ctx context.Context, tx Tx, ev servicebot.Event) error {
 		return h(ctx, tx, ev)
 	}
 	return nil
+}
+
+// routeCard hands a card click to the handler of the longest matching
+// prefix. A click on a button nobody handles is stored and completed: the
+// card may come from an older version.
+func (r *Router) routeCard(ctx context.Context, tx Tx, ev servicebot.Event) error {
+	best := ""
+	for p := range r.cards {
+		if strings.HasPrefix(ev.EventKey, p) && len(p) > len(best) {
+			best = p
+		}
+	}
+	if best == "" {
+		return nil
+	}
+	return r.cards[best](ctx, tx, ev)
 }
 
 func (r *Router) replyHelp(ctx context.Context, tx Tx, ev servicebot.Event) error {

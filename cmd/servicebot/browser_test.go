@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/servicebot/servicebot/bot/wecomsim"
+	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/store/storetest"
+)
+
+// Must show 8: a person opens /sim of a running demo in a real browser, picks
+// an engineer, types a message, presses Enter and sees the bot's answer.
+func TestBrowser_SimPageChatsWithTheBot(t *testing.T) {
+	execPath := chromiumPath(t)
+	h := startHarness(t, storetest.SQLite(t))
+	name := memberName(t, engineer)
+	const message = "今天在成都安装调试设备"
+
+	ctx := newBrowser(t, execPath)
+	thrown := recordExceptions(t, ctx)
+	b := &browserSteps{t: t, ctx: ctx}
+
+	b.do("open the page", chromedp.Navigate(h.baseURL+"/sim"))
+	member := chromedp.Search(`//ul[@id="members"]//button[.//div[@class="name"][.="` + name + `"]]`)
+	b.do("pick "+name, chromedp.WaitVisible(member), chromedp.Click(member), chromedp.WaitVisible(chromedp.ID("input")))
+	if got := b.text("chat title", chromedp.Text(chromedp.ID("chat-name"))); got != name {
+		t.Fatalf("the chat is titled %q, want %q", got, name)
+	}
+
+	b.do("send the message", chromedp.SendKeys(chromedp.ID("input"), message), chromedp.SendKeys(chromedp.ID("input"), kb.Enter))
+	// The page marks the member's own bubble once the bot answered the
+	// callback with 200, and draws the reply when its poll finds it.
+	b.do("see the message delivered", chromedp.WaitVisible(chromedp.Search(
+		`//div[@id="log"]/div[contains(@class,"me")][div[@class="bubble"][.="`+message+`"]]`+
+			`/div[@class="state"][.="已送达（应用应答 200）"]`)))
+	quote := "收到：「" + message + "」"
+	reply := chromedp.Search(`//div[@id="log"]/div[contains(@class,"bot")]/div[@class="bubble"][starts-with(., "` + quote + `")]`)
+	b.do("see the bot's reply", chromedp.WaitVisible(reply))
+
+	shown := b.text("reply text", chromedp.Text(reply))
+	for _, want := range append([]string{quote}, strings.Split(handlers.HelpText, "\n")...) {
+		if !strings.Contains(shown, want) {
+			t.Errorf("the reply bubble lacks %q; it shows:\n%s", want, shown)
+		}
+	}
+	if got := b.text("input after sending", chromedp.Value(chromedp.ID("input"))); got != "" {
+		t.Errorf("the input still holds %q after sending", got)
+	}
+	b.screenshot("sim.png")
+
+	h.settle()
+	got := h.sim.Delivered(engineer)
+	if len(got) != 1 || got[0].Content != handlers.HelpReply(message) {
+		t.Errorf("%s received %d message(s) %+v, want exactly the one reply", engineer, len(got), got)
+	}
+	if errs := thrown(); len(errs) > 0 {
+		t.Errorf("the page's script threw:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// chromiumPath finds the browser: $CHROMIUM_PATH, else chromium on PATH.
+// Without one the test is skipped on a developer's machine but fails in CI,
+// where a silently skipped browser test would hide a broken page.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("CHROMIUM_PATH"); p != "" {
+		return p
+	}
+	p, err := exec.LookPath("chromium")
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("CI needs a browser for this test: install chromium or set CHROMIUM_PATH (%v)", err)
+	}
+	t.Skipf("no chromium to drive (%v); install it or set CHROMIUM_PATH", err)
+	return ""
+}
+
+// newBrowser starts a headless chromium for the test and returns the context
+// of its tab. Everything the test does in it must end within a minute; the
+// browser is gone before the bot is stopped.
+func newBrowser(t *testing.T, execPath string) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	// No UserDataDir: chromedp gives every browser a fresh temporary profile
+	// and removes it once the browser and its helper processes are gone,
+	// which a t.TempDir could not wait for.
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(execPath),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox, // CI runs as root in a container
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-dev-shm-usage", true), // /dev/shm is tiny in containers
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1280, 800), // the two-column desktop layout
+	)
+	tabCtx, cancelTab := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancelTab()
+		cancelAlloc() // waits for the browser to exit
+		cancel()
+	})
+	return tabCtx
+}
+
+// recordExceptions collects the uncaught exceptions of the page's script; the
+// returned func lists those seen so far.
+func recordExceptions(t *testing.T, ctx context.Context) func() []string {
+	t.Helper()
+	var (
+		mu     sync.Mutex
+		thrown []string
+	)
+	err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			mu.Lock()
+			thrown = append(thrown, (&chromedp.ExceptionError{ExceptionDetails: e.ExceptionDetails}).Error())
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatalf("start the browser: %v", err)
+	}
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), thrown...)
+	}
+}
+
+// browserSteps runs the steps of a browser test; a step that fails leaves a
+// screenshot and the chat's HTML behind, to see what the page showed.
+type browserSteps struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// stepTimeout bounds one step, well inside the browser's minute, so that a
+// step that waits in vain leaves the browser alive to show what it waited on.
+const stepTimeout = 20 * time.Second
+
+func (b *browserSteps) do(step string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.fail(step, err)
+	}
+}
+
+func (b *browserSteps) text(step string, action chromedp.Action[string]) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, action)
+	if err != nil {
+		b.fail(step, err)
+	}
+	return s
+}
+
+// screenshot saves the page as name in the test's artifact directory, kept
+// with `go test -artifacts`.
+func (b *browserSteps) screenshot(name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot: %v", err)
+	}
+	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		b.t.Fatalf("screenshot is not a PNG (%d bytes)", len(png))
+	}
+	path := filepath.Join(b.t.ArtifactDir(), name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot: %s", path)
+}
+
+func (b *browserSteps) fail(step string, err error) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	if html, herr := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.ID("app"))); herr == nil {
+		b.t.Logf("the page at the failure:\n%s", html)
+	}
+	if png, serr := chromedp.Run(ctx, chromedp.FullScreenshot(100)); serr == nil {
+		path := filepath.Join(b.t.ArtifactDir(), "failure.png")
+		if os.WriteFile(path, png, 0o644) == nil {
+			b.t.Logf("screenshot of the failure: %s", path)
+		}
+	}
+	b.t.Fatalf("%s: %v", step, err)
+}
+
+func memberName(t *testing.T, userID string) string {
+	t.Helper()
+	_, members := wecomsim.DemoDirectory()
+	for _, m := range members {
+		if m.UserID == userID {
+			return m.Name
+		}
+	}
+	t.Fatalf("the demo department has no member %q", userID)
+	return ""
+}
