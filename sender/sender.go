@@ -28,13 +28,15 @@ import (
 // Outbox is the store's side of delivery.
 //
 // ClaimOutbox marks up to limit rows due at now as sending until now+lease
-// and increments their attempts, so a row's Attempts counts the times it was
-// claimed, this claim included. RetryOutbox puts a row back to pending until
-// next; MarkOutboxSent and FailOutbox finish it.
+// and increments their attempts, this claim included. RetryOutbox puts a row
+// back to pending until next after a failed send; DeferOutbox does the same
+// for a row that was not tried, giving its attempt back; MarkOutboxSent and
+// FailOutbox finish it.
 type Outbox interface {
 	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]servicebot.OutboxMessage, error)
 	MarkOutboxSent(ctx context.Context, id int64, res servicebot.SendResult, now time.Time) error
 	RetryOutbox(ctx context.Context, id int64, errText string, next time.Time) error
+	DeferOutbox(ctx context.Context, id int64, reason string, next time.Time) error
 	FailOutbox(ctx context.Context, id int64, errText string, now time.Time) error
 }
 
@@ -69,11 +71,9 @@ type Options struct {
 	// backoff, enough to outlast WeCom's 60-minute block after an hourly rate
 	// breach).
 	//
-	// A row's Attempts counts its claims (ClaimOutbox increments it), so a
-	// claim that ended in a deferral for the rate limit, or that was put back
-	// at shutdown, counts too. But only a failed send fails a row: a deferred
-	// row is never failed, however high its count; a busy member's message
-	// just has fewer retries left should its send then fail.
+	// A row's Attempts counts the claims that tried to send it: a claim that
+	// ended in a deferral for the rate limit, or that was put back at
+	// shutdown, is given back with DeferOutbox and does not count.
 	MaxAttempts int
 	// BaseBackoff is the wait after the first failed attempt; it doubles with
 	// each attempt up to MaxBackoff. Defaults 10s and 15m.
@@ -221,7 +221,7 @@ func (s *Sender) release(ctx context.Context, rows []servicebot.OutboxMessage) e
 	now := s.clock.Now()
 	var errs []error
 	for _, m := range rows {
-		if err := s.outbox.RetryOutbox(ctx, m.ID, m.LastError, now); err != nil {
+		if err := s.outbox.DeferOutbox(ctx, m.ID, m.LastError, now); err != nil {
 			errs = append(errs, fmt.Errorf("sender: release outbox %d: %w", m.ID, err))
 		}
 	}
@@ -251,11 +251,10 @@ func (s *Sender) deliver(sendCtx context.Context, m servicebot.OutboxMessage) (s
 		// messages during a burst; not sending at all would be worse.
 		log.WarnContext(ctx, "send limiter unavailable, sending without it", "err", err)
 	case !ok:
-		// Waiting for room is not a failure: the row is not failed for it,
-		// whatever its attempts (see Options.MaxAttempts).
+		// Waiting for room is not a failure and spends no attempt.
 		s.metrics.OutboxDelivery("deferred")
 		log.DebugContext(ctx, "recipient at send limit, deferring", "retry_after", retryAfter)
-		if err := s.outbox.RetryOutbox(ctx, m.ID, "deferred: a recipient is at the send rate limit", now.Add(retryAfter)); err != nil {
+		if err := s.outbox.DeferOutbox(ctx, m.ID, "deferred: a recipient is at the send rate limit", now.Add(retryAfter)); err != nil {
 			return false, fmt.Errorf("sender: defer outbox %d: %w", m.ID, err)
 		}
 		return false, nil

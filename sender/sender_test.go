@@ -376,9 +376,9 @@ func TestSendDefersOverLimit(t *testing.T) {
 
 				w.sendDue(t, s, 31) // 30 to zhangsan, 1 to lisi
 				last := w.row(t, ids[30])
-				if last.Status != servicebot.OutboxPending || !last.NextAttemptAt.Equal(t0.Add(time.Minute)) {
-					t.Fatalf("31st message: status %s, next attempt %v; want pending until %v",
-						last.Status, last.NextAttemptAt, t0.Add(time.Minute))
+				if last.Status != servicebot.OutboxPending || !last.NextAttemptAt.Equal(t0.Add(time.Minute)) || last.Attempts != 0 {
+					t.Fatalf("31st message: status %s, next attempt %v, attempts %d; want pending until %v, its attempt given back",
+						last.Status, last.NextAttemptAt, last.Attempts, t0.Add(time.Minute))
 				}
 				w.wantDeliveries(t, map[string]float64{"sent": 31, "deferred": 1})
 
@@ -387,8 +387,8 @@ func TestSendDefersOverLimit(t *testing.T) {
 				w.clock.Advance(time.Second)
 				w.sendDue(t, s, 1)
 
-				if got := w.row(t, ids[30]); got.Status != servicebot.OutboxSent {
-					t.Fatalf("31st message after the window: status %s, want sent", got.Status)
+				if got := w.row(t, ids[30]); got.Status != servicebot.OutboxSent || got.Attempts != 1 {
+					t.Fatalf("31st message after the window: status %s, attempts %d; want sent at its first attempt", got.Status, got.Attempts)
 				}
 				if got := len(w.sim.Delivered("zhangsan")); got != 31 {
 					t.Fatalf("zhangsan got %d messages, want 31", got)

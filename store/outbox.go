@@ -206,6 +206,21 @@ func (db *DB) RetryOutbox(ctx context.Context, id int64, errText string, next ti
 	return nil
 }
 
+// DeferOutbox puts a claimed row back to pending without spending an
+// attempt: it was not tried (a recipient was at the send limit, or the
+// sender was shutting down). Due again at next; reason becomes its last error.
+func (db *DB) DeferOutbox(ctx context.Context, id int64, reason string, next time.Time) error {
+	err := transition(ctx, db.sqlx, `
+		UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ?, locked_until = NULL,
+			attempts = attempts - 1
+		WHERE id = ? AND status = ?`,
+		servicebot.OutboxPending, reason, ts(next), id, servicebot.OutboxSending)
+	if err != nil {
+		return fmt.Errorf("store: defer outbox %d: %w", id, err)
+	}
+	return nil
+}
+
 // FailOutbox gives up on a claimed row: it stays failed, with its error and
 // the time it failed, and is never claimed again.
 func (db *DB) FailOutbox(ctx context.Context, id int64, errText string, now time.Time) error {

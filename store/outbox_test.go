@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"testing"
 	"time"
@@ -280,4 +281,62 @@ func sameJSON(t *testing.T, a, b json.RawMessage) bool {
 		t.Fatalf("%s: %v", b, err)
 	}
 	return reflect.DeepEqual(va, vb)
+}
+
+// A deferral gives the claim's attempt back: the row was not tried.
+func TestDeferOutboxGivesTheAttemptBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+		id, _, err := db.EnqueueOutbox(ctx, servicebot.OutboxMessage{
+			Kind: servicebot.OutText, ToUsers: "liqiang", Body: servicebot.TextBody("x"), CreatedAt: now,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows, err := db.ClaimOutbox(ctx, now, time.Minute, 10); err != nil || len(rows) != 1 || rows[0].Attempts != 1 {
+			t.Fatalf("claim: %v %v", rows, err)
+		}
+		if err := db.DeferOutbox(ctx, id, "at the send limit", now.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.GetOutbox(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != servicebot.OutboxPending || got.Attempts != 0 || got.LastError != "at the send limit" ||
+			!got.NextAttemptAt.Equal(now.Add(time.Minute)) {
+			t.Errorf("after defer: %+v", got)
+		}
+		if err := db.DeferOutbox(ctx, id, "again", now); !errors.Is(err, servicebot.ErrNotFound) {
+			t.Errorf("deferring an unclaimed row: %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestInboxCounts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+		for _, key := range []string{"a", "b", "c"} {
+			if _, err := db.InsertInbox(ctx, servicebot.InboxItem{DedupKey: key, Kind: "text", Payload: []byte("<xml/>"), ReceivedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		claimed, err := db.ClaimInbox(ctx, now, time.Minute, 1)
+		if err != nil || len(claimed) != 1 {
+			t.Fatal(claimed, err)
+		}
+		if err := db.FailInbox(ctx, claimed[0].ID, "x", now); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.InboxCounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int{servicebot.InboxPending: 2, servicebot.InboxProcessing: 0, servicebot.InboxDone: 0, servicebot.InboxFailed: 1}
+		if !maps.Equal(got, want) {
+			t.Errorf("InboxCounts = %v, want %v", got, want)
+		}
+	})
 }
