@@ -197,8 +197,8 @@ func (b *browserSteps) fail(step string, err error) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
 	defer cancel()
-	if html, herr := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.ID("app"))); herr == nil {
-		b.t.Logf("the page at the failure:\n%s", html)
+	if html, herr := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.ID("chat"))); herr == nil {
+		b.t.Logf("the chat at the failure:\n%s", html)
 	}
 	if png, serr := chromedp.Run(ctx, chromedp.FullScreenshot(100)); serr == nil {
 		path := filepath.Join(b.t.ArtifactDir(), "failure.png")

@@ -135,6 +135,8 @@
     var node = render(item);
     var old = state.bubbles[item.id];
     if (old) {
+      // Keep the order key: later bubbles find their place by it.
+      node.dataset.seq = item.seq;
       old.parentNode.replaceChild(node, old);
     } else {
       insertInOrder(node, item.seq);
