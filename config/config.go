@@ -28,6 +28,10 @@ type Config struct {
 	Timezone    string `yaml:"timezone"`
 	LogFormat   string `yaml:"log_format"` // json (production) or text
 	LogLevel    string `yaml:"log_level"`  // debug, info, warn, error
+	// PublicURL is where members' phones reach this server
+	// (https://bot.example.com): links to files the bot compiled (a monthly
+	// work diary) are made from it. Empty: cards carry no link.
+	PublicURL string `yaml:"public_url"`
 
 	WeCom WeCom `yaml:"wecom"`
 
@@ -36,6 +40,11 @@ type Config struct {
 	Calendar Calendar       `yaml:"calendar"`
 	Reports  Reports        `yaml:"reports"`
 	Group    Group          `yaml:"group"`
+
+	// Approvals routes requests (R-APV-2, R-APV-5, R-TOOL-2); API lets other
+	// systems file them.
+	Approvals Approvals `yaml:"approvals"`
+	API       API       `yaml:"api"`
 }
 
 // WeCom is the self-built app's credentials and callback settings, as shown in
@@ -112,6 +121,7 @@ func envBindings() []envBinding {
 	}
 	return []envBinding{
 		{"SERVICEBOT_HTTP_ADDR", str(func(c *Config) *string { return &c.HTTPAddr })},
+		{"SERVICEBOT_PUBLIC_URL", str(func(c *Config) *string { return &c.PublicURL })},
 		{"SERVICEBOT_DATABASE_URL", str(func(c *Config) *string { return &c.DatabaseURL })},
 		{"SERVICEBOT_REDIS_URL", str(func(c *Config) *string { return &c.RedisURL })},
 		{"SERVICEBOT_TIMEZONE", str(func(c *Config) *string { return &c.Timezone })},
@@ -127,6 +137,7 @@ func envBindings() []envBinding {
 			return nil
 		}},
 		{"SERVICEBOT_WECOM_SECRET", str(func(c *Config) *string { return &c.WeCom.Secret })},
+		{"SERVICEBOT_API_TOKEN", str(func(c *Config) *string { return &c.API.Token })},
 		{"SERVICEBOT_WECOM_TOKEN", str(func(c *Config) *string { return &c.WeCom.Token })},
 		{"SERVICEBOT_WECOM_AES_KEY", str(func(c *Config) *string { return &c.WeCom.AESKey })},
 		{"SERVICEBOT_WECOM_API_BASE", str(func(c *Config) *string { return &c.WeCom.APIBase })},
@@ -242,6 +253,7 @@ func (c Config) Validate() error {
 		add("wecom.http_timeout", "wecom.http_timeout (SERVICEBOT_WECOM_HTTP_TIMEOUT) must be positive, e.g. 10s")
 	}
 	c.validateDepartment(add)
+	c.validateApprovals(add)
 	if len(p) == 0 {
 		return nil
 	}

@@ -4,16 +4,26 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/servicebot/servicebot"
 )
 
-// HelpText is the reply to any text until later features give messages
-// meaning: what the bot is, and that the message was received.
+// HelpText is the reply to 帮助 and to any text the bot does not
+// understand: what the bot is, how to send the daily report, and the
+// commands.
 const HelpText = "您好，我是售后服务部的工作助手。\n" +
-	"您发来的消息已收到并记录。\n" +
-	"日报、表单、审批和提醒功能正在陆续上线，届时会在这里告诉您怎么用。\n" +
-	"随时发送「帮助」可以查看本说明。"
+	"每天把日报直接发给我就行，例如：\n" +
+	"今天：在XX公司安装调试\n" +
+	"明天：去XX公司回访\n\n" +
+	"常用命令：\n" +
+	"· 日报模板：看看日报怎么写\n" +
+	"· 我的日报：查看本周每天的日报情况\n" +
+	"· 补报 11月25日 今天：…：补交以前某天的日报\n" +
+	"· 请假 12月1日-12月3日：登记请假，请假期间不提醒\n" +
+	"· 取消请假：提前回来时取消请假\n" +
+	"· 帮助：再看一遍本说明\n" +
+	"现场照片和位置（签到）直接发给我，会附到当天的日报。"
 
 // Router sends each event to the handler for its kind (servicebot.Event.Kind).
 // Kinds without a handler are completed without a reply: they are stored in
@@ -23,12 +33,20 @@ type Router struct {
 	// cards maps a button key prefix ("remind:", "approve:") to the handler
 	// of clicks on buttons whose EventKey starts with it.
 	cards map[string]HandlerFunc
-	clock servicebot.Clock
+	// firsts are asked, in order, before the handler of their kind; one that
+	// takes the event ends its handling (a rejection's reason, say).
+	firsts map[string][]FirstFunc
+	clock  servicebot.Clock
 }
+
+// FirstFunc looks at an event before its kind's handler and reports whether
+// it took it.
+type FirstFunc func(ctx context.Context, tx Tx, ev servicebot.Event) (took bool, err error)
 
 // NewRouter makes the router with servicebot's handlers.
 func NewRouter(clock servicebot.Clock) *Router {
-	r := &Router{routes: map[string]HandlerFunc{}, cards: map[string]HandlerFunc{}, clock: clock}
+	r := &Router{routes: map[string]HandlerFunc{}, cards: map[string]HandlerFunc{},
+		firsts: map[string][]FirstFunc{}, clock: clock}
 	r.Handle(servicebot.MsgText, r.replyHelp)
 	r.Handle(servicebot.MsgVoice, r.replyHelpToRecognisedVoice)
 	r.Handle(servicebot.MsgEvent+":"+servicebot.EventTemplateCard, r.routeCard)
@@ -43,8 +61,18 @@ func (r *Router) Handle(kind string, h HandlerFunc) { r.routes[kind] = h }
 // what it acts on and the handler needs no lookup by task id.
 func (r *Router) HandleCard(prefix string, h HandlerFunc) { r.cards[prefix] = h }
 
+// First asks f about events of kind before their handler: a conversation
+// waiting for its answer (the reason of a rejection) takes the next text,
+// whoever else handles texts.
+func (r *Router) First(kind string, f FirstFunc) { r.firsts[kind] = append(r.firsts[kind], f) }
+
 // Route is a HandlerFunc for the worker.
 func (r *Router) Route(ctx context.Context, tx Tx, ev servicebot.Event) error {
+	for _, f := range r.firsts[ev.Kind()] {
+		if took, err := f(ctx, tx, ev); err != nil || took {
+			return err
+		}
+	}
 	if h, ok := r.routes[ev.Kind()]; ok {
 		return h(ctx, tx, ev)
 	}
@@ -94,15 +122,19 @@ func (r *Router) replyHelpToRecognisedVoice(ctx context.Context, tx Tx, ev servi
 	return r.reply(ctx, tx, ev, HelpReply(ev.Recognition))
 }
 
-// reply enqueues a text to the sender of ev. Its dedup key ties it to the
-// delivery it answers, so handling the same delivery twice replies once.
 func (r *Router) reply(ctx context.Context, tx Tx, ev servicebot.Event, text string) error {
+	return replyTo(ctx, tx, ev, text, r.clock.Now())
+}
+
+// replyTo enqueues a text to the sender of ev. Its dedup key ties it to the
+// delivery it answers, so handling the same delivery twice replies once.
+func replyTo(ctx context.Context, tx Tx, ev servicebot.Event, text string, now time.Time) error {
 	_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
 		DedupKey:  "reply:" + ev.DedupKey(),
 		Kind:      servicebot.OutText,
 		ToUsers:   ev.FromUserName,
 		Body:      servicebot.TextBody(text),
-		CreatedAt: r.clock.Now(),
+		CreatedAt: now,
 	})
 	if err != nil {
 		return fmt.Errorf("handlers: enqueue reply: %w", err)

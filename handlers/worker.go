@@ -17,6 +17,10 @@ import (
 type Tx interface {
 	EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error)
 	CompleteInbox(ctx context.Context, id int64, now time.Time) error
+	RemindTx
+	MonthlyTx
+	ReportTx
+	ApprovalTx
 }
 
 // TxRunner runs fn in one transaction: committed when fn returns nil.

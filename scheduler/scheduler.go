@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+	"github.com/robfig/cron/v3"
 
 	"github.com/servicebot/servicebot"
 )
@@ -25,31 +26,57 @@ type Job struct {
 	Cron string
 	// Description says in a line what the job does (`servicebot job list`).
 	Description string
-	Run         func(ctx context.Context, now time.Time) error
+	// RunAtStart runs the job once when the scheduler starts, then on its
+	// schedule: a job that only looks at what is due catches up with
+	// whatever came due while the process was down.
+	RunAtStart bool
+	Run        func(ctx context.Context, now time.Time) error
 }
 
 // ErrUnknownJob is returned by RunNow for a name no job has.
 var ErrUnknownJob = errors.New("scheduler: unknown job")
 
+// RunRecorder keeps the last run of each job (the store's job_runs), for
+// `servicebot job list` and for whoever wonders whether 20:00 happened.
+type RunRecorder interface {
+	RecordJobRun(ctx context.Context, r servicebot.JobRun) error
+}
+
 // Scheduler runs jobs on their schedule on the elected replica.
 type Scheduler struct {
-	jobs    map[string]Job
-	loc     *time.Location
-	clock   servicebot.Clock
-	elector gocron.Elector
-	logger  *slog.Logger
-	cron    gocron.Scheduler
+	jobs     map[string]Job
+	loc      *time.Location
+	clock    servicebot.Clock
+	elector  gocron.Elector
+	recorder RunRecorder
+	logger   *slog.Logger
+	cron     gocron.Scheduler
 }
 
 // New makes a scheduler in loc. elector decides which replica runs the jobs
-// (kv.RedisElector with several replicas, kv.AlwaysLeader alone).
-func New(loc *time.Location, clock servicebot.Clock, elector gocron.Elector, logger *slog.Logger) *Scheduler {
-	return &Scheduler{jobs: map[string]Job{}, loc: loc, clock: clock, elector: elector, logger: logger}
+// (kv.RedisElector with several replicas, kv.AlwaysLeader alone); every run,
+// scheduled or by hand, is recorded in recorder.
+func New(loc *time.Location, clock servicebot.Clock, elector gocron.Elector, recorder RunRecorder, logger *slog.Logger) *Scheduler {
+	return &Scheduler{jobs: map[string]Job{}, loc: loc, clock: clock, elector: elector, recorder: recorder, logger: logger}
 }
 
-// Add registers a job; call before Start.
+// Add registers a job; call before Start, which rejects a bad cron spec.
 func (s *Scheduler) Add(j Job) {
 	s.jobs[j.Name] = j
+}
+
+// NextRun is when the named job is next due strictly after after, from its
+// cron spec in the scheduler's location.
+func (s *Scheduler) NextRun(name string, after time.Time) (time.Time, error) {
+	j, ok := s.jobs[name]
+	if !ok {
+		return time.Time{}, fmt.Errorf("%w: %q", ErrUnknownJob, name)
+	}
+	spec, err := cron.ParseStandard(j.Cron)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("scheduler: job %s: cron %q: %w", j.Name, j.Cron, err)
+	}
+	return spec.Next(after.In(s.loc)), nil
 }
 
 // Jobs lists the registered jobs by name.
@@ -63,13 +90,28 @@ func (s *Scheduler) Jobs() []Job {
 }
 
 // RunNow runs the named job once as of at, whatever the schedule says
-// (`servicebot job run NAME --at TIME`).
+// (`servicebot job run NAME --at TIME`), and records the run.
 func (s *Scheduler) RunNow(ctx context.Context, name string, at time.Time) error {
 	j, ok := s.jobs[name]
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownJob, name)
 	}
-	return j.Run(ctx, at)
+	return s.run(ctx, j, at)
+}
+
+// run runs j as of at and records the outcome. A failure to record is logged,
+// not returned: the job's own outcome is what matters to the caller.
+func (s *Scheduler) run(ctx context.Context, j Job, at time.Time) error {
+	start := s.clock.Now()
+	err := j.Run(ctx, at)
+	r := servicebot.JobRun{Name: j.Name, At: at, Duration: s.clock.Now().Sub(start)}
+	if err != nil {
+		r.Err = err.Error()
+	}
+	if rerr := s.recorder.RecordJobRun(context.WithoutCancel(ctx), r); rerr != nil {
+		s.logger.Warn("cannot record job run", "job", j.Name, "err", rerr)
+	}
+	return err
 }
 
 // Start begins triggering the jobs; ctx is handed to every run.
@@ -83,15 +125,17 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		return fmt.Errorf("scheduler: new: %w", err)
 	}
 	for _, j := range s.Jobs() {
-		_, err := cron.NewJob(
-			gocron.CronJob(j.Cron, false),
+		opts := []gocron.JobOption{
 			// gocron passes ctx (cancelled at shutdown) as the task's first argument.
-			gocron.NewTask(s.runLogged, j),
 			gocron.WithContext(ctx),
 			gocron.WithName(j.Name),
 			// A run still going when the next is due is not started twice.
 			gocron.WithSingletonMode(gocron.LimitModeReschedule),
-		)
+		}
+		if j.RunAtStart {
+			opts = append(opts, gocron.WithStartAt(gocron.WithStartImmediately()))
+		}
+		_, err := cron.NewJob(gocron.CronJob(j.Cron, false), gocron.NewTask(s.runLogged, j), opts...)
 		if err != nil {
 			return fmt.Errorf("scheduler: add %s (%s): %w", j.Name, j.Cron, err)
 		}
@@ -114,11 +158,11 @@ func (s *Scheduler) Shutdown() error {
 
 func (s *Scheduler) runLogged(ctx context.Context, j Job) {
 	now := s.clock.Now()
-	if err := j.Run(ctx, now); err != nil {
+	if err := s.run(ctx, j, now); err != nil {
 		s.logger.Error("job failed", "job", j.Name, "at", now, "err", err)
 		return
 	}
-	s.logger.Info("job done", "job", j.Name, "at", now, "took", s.clock.Now().Sub(now))
+	s.logger.Debug("job done", "job", j.Name, "at", now, "took", s.clock.Now().Sub(now))
 }
 
 // slogAdapter lets gocron log through our logger.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/kv"
 	"github.com/servicebot/servicebot/metrics"
+	"github.com/servicebot/servicebot/people"
 	"github.com/servicebot/servicebot/scheduler"
 	"github.com/servicebot/servicebot/sender"
 	"github.com/servicebot/servicebot/store"
@@ -133,10 +135,12 @@ type app struct {
 	rdb       *redis.Client
 	metrics   *metrics.Metrics
 	client    *bot.Client
+	directory *people.Directory
 	worker    *handlers.Worker
 	sender    *sender.Sender
 	scheduler *scheduler.Scheduler
 	elector   *kv.RedisElector // nil when alone: the scheduler always leads
+	noJobs    bool             // tuning.noJobs
 	mux       *http.ServeMux
 }
 
@@ -145,6 +149,13 @@ type app struct {
 type tuning struct {
 	sender sender.Options
 	worker handlers.WorkerOptions
+	// noJobs keeps the scheduler from starting (jobs still run by hand), so
+	// that end-to-end tests of other flows get no reminder that happens to
+	// be due at the wall-clock time they run.
+	noJobs bool
+	// redis, in tests, gives a demo instance the Redis that `serve` would
+	// get from the configuration (several replicas on one database).
+	redis *redis.Client
 }
 
 // newApp wires the concrete parts. The caller keeps db and closes it after
@@ -171,7 +182,8 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 		limiter = kv.NewRedisLimiter(rdb, "servicebot:sendlimit:", perUserPerMinute, time.Minute)
 		host, _ := os.Hostname()
 		redisLeader = kv.NewRedisElector(rdb, "servicebot:scheduler:leader",
-			fmt.Sprintf("%s-%d", host, os.Getpid()), 15*time.Second, logger.With("component", "elector"))
+			// The random part tells apart two apps in one process (tests).
+			fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:8]), 15*time.Second, logger.With("component", "elector"))
 		elector = redisLeader
 	} else {
 		tokens = cache.NewMemory()
@@ -181,16 +193,24 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	client := bot.NewClient(bot.ClientConfig{
 		CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, Secret: cfg.WeCom.Secret,
 	}, tokens, m, logger)
+	cal, err := servicebot.NewCalendar(cfg.Calendar.ExtraOff, cfg.Calendar.ExtraWork, cfg.Location())
+	if err != nil {
+		return nil, err
+	}
+	directory := people.NewDirectory(client, db, cfg.Org, cal, clock, logger.With("component", "directory"))
 
 	snd := sender.New(db, client, limiter, clock, m, logger.With("component", "sender"), tune.sender)
 	router := handlers.NewRouter(clock)
+	newReportHandlers(cfg, cal, clock).Register(router)
 	worker := handlers.NewWorker(db, handlers.AdaptTx(db.InTx), bot.ParseEvent, router.Route,
 		clock, m, logger.With("component", "inbox"), tune.worker)
 	worker.Handled = snd.Kick
 
-	sched := scheduler.New(cfg.Location(), clock, elector, logger.With("component", "scheduler"))
+	sched := scheduler.New(cfg.Location(), clock, elector, db, logger.With("component", "scheduler"))
+	sched.Add(directorySyncJob(directory))
 
 	mux := http.NewServeMux()
+	registerReminders(sched, router, mux, cfg, db, directory, cal, clock, logger)
 	mux.Handle("/wecom/callback", &handlers.Callback{
 		Opener: crypto, Parse: bot.ParseEvent, Inbox: db, Clock: clock,
 		Metrics: m, Logger: logger.With("component", "callback"), Stored: worker.Kick,
@@ -198,10 +218,12 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	mux.HandleFunc("GET /healthz", handlers.Healthz)
 	mux.Handle("GET /readyz", handlers.Readyz(db))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	wireApprovals(cfg, db, router, sched, mux, clock, logger)
 
 	return &app{
 		cfg: cfg, logger: logger, clock: clock, db: db, rdb: rdb, metrics: m, client: client,
-		worker: worker, sender: snd, scheduler: sched, elector: redisLeader, mux: mux,
+		directory: directory, worker: worker, sender: snd, scheduler: sched, elector: redisLeader, mux: mux,
+		noJobs: tune.noJobs,
 	}, nil
 }
 
@@ -218,6 +240,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	a.syncDirectoryAtStart(ctx)
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -227,7 +250,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		// Renews leadership between jobs, so it does not pass back and forth.
 		wg.Go(func() { _ = a.elector.Run(workCtx) })
 	}
-	if err := a.scheduler.Start(workCtx); err != nil {
+	if a.noJobs {
+		a.logger.Warn("scheduler not started: jobs run only by hand")
+	} else if err := a.scheduler.Start(workCtx); err != nil {
 		stopWork()
 		_ = srv.Close()
 		return err

@@ -97,6 +97,7 @@ func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *sl
 		CorpID: demoCorpID, AgentID: demoAgentID, Secret: demoSecret, Token: demoToken, AESKey: aesKey,
 		APIBase: baseURL, HTTPTimeout: config.Default().WeCom.HTTPTimeout,
 	}
+	cfg.Org = demoOrg()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("demo config: %w", err)
 	}
@@ -114,7 +115,7 @@ func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *sl
 			Clock: clock, Logger: logger.With("component", "wecomsim"),
 		})
 	}
-	a, err := newApp(cfg, db, nil, clock, logger, tune)
+	a, err := newApp(cfg, db, tune.redis, clock, logger, tune)
 	if err != nil {
 		return nil, err
 	}
@@ -126,6 +127,30 @@ func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *sl
 	}
 	a.mux.Handle("GET /{$}", http.RedirectHandler("/sim", http.StatusFound))
 	return &demo{app: a, sim: sim, baseURL: baseURL, aesKey: aesKey}, nil
+}
+
+// demoOrg is R-ORG-1 and R-ORG-2 for wecomsim.DemoDirectory: who holds which
+// role, and the engineers' regions. The app syncs the directory itself from
+// the simulator when it starts.
+func demoOrg() servicebot.Org {
+	return servicebot.Org{
+		AfterSalesDepartments: []int64{wecomsim.DemoDeptAfterSales},
+		Roles: map[servicebot.Role][]string{
+			servicebot.RoleServiceManager: {"sunli"},
+			servicebot.RoleVPAfterSales:   {"zhoujianguo"},
+			servicebot.RoleVPSales:        {"wuhaitao"},
+			servicebot.RoleVPQuality:      {"zhengmin"},
+			servicebot.RoleGeneralManager: {"huangzhiqiang"},
+			servicebot.RoleArchivist:      {"hejing"},
+			servicebot.RoleSales:          {"yangfan"},
+			servicebot.RoleSalesClerk:     {"xuli"},
+		},
+		Regions: map[string]string{
+			"zhangwei": servicebot.RegionSouthwest, "liqiang": servicebot.RegionSouthwest,
+			"wangjun": servicebot.RegionNorth, "zhaolei": servicebot.RegionNorth,
+			"liuyang": servicebot.RegionOther, "chenhao": servicebot.RegionOther,
+		},
+	}
 }
 
 // hostPort makes a listener's address dialable: ":8080" and "[::]:8080"

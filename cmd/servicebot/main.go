@@ -3,6 +3,12 @@
 //	servicebot serve   [--config FILE]   run the bot (callback, workers, scheduler)
 //	servicebot demo    [--addr :8080]    bot + WeCom simulator + SQLite, nothing else needed
 //	servicebot migrate [--config FILE]   apply database migrations and exit
+//	servicebot sync    [--config FILE]   pull the WeCom address book now
+//	servicebot reports export --from DAY --to DAY [--format json|csv|xlsx] [--out FILE]
+//	                                     export the daily reports, one record per engineer and day
+//	servicebot job     list | run NAME [--at TIME]   show the scheduled jobs, or run one as of TIME
+//	servicebot approvals [--config FILE] [--id N] [--limit 20] [--format text|json]
+//	                                     list approval requests, each step of the chain and the audit trail
 //	servicebot outbox  [--config FILE] [--status pending,failed] [--limit 50] [--format text|json]
 //	                                     list messages waiting or failed
 package main
@@ -39,6 +45,14 @@ Usage:
   servicebot serve   [--config FILE]      run the bot
   servicebot demo    [--addr ADDR]        run the bot with a WeCom simulator on SQLite (open /sim)
   servicebot migrate [--config FILE]      apply database migrations
+  servicebot sync    [--config FILE]      pull departments and members from the WeCom address book now
+  servicebot reports export --from 2026-11-01 --to 2026-11-30 [--format json|csv|xlsx] [--out FILE] [--config FILE]
+                                          export the daily reports: one record per engineer and day
+  servicebot job list [--config FILE]     show each scheduled job, its schedule, last and next run
+  servicebot job run NAME [--at 2026-11-27T20:00:00+08:00] [--config FILE]
+                                          run a job now, or as of the given time
+  servicebot approvals [--config FILE] [--id N] [--limit N] [--format text|json]
+                                          list approval requests with every step and the audit trail
   servicebot outbox  [--config FILE] [--status pending,failed] [--limit N] [--format text|json]
                                           list outgoing messages that are waiting or failed
 
@@ -61,6 +75,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		return cmdMigrate(ctx, rest, stdout, stderr, lookup)
 	case "outbox":
 		return cmdOutbox(ctx, rest, stdout, stderr, lookup)
+	case "approvals":
+		return cmdApprovals(ctx, rest, stdout, stderr, lookup)
+	case "job":
+		return cmdJob(ctx, rest, stdout, stderr, lookup)
+	case "reports":
+		return cmdReports(ctx, rest, stdout, stderr, lookup)
+	case "sync":
+		return cmdSync(ctx, rest, stdout, stderr, lookup)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,281 @@
+package approvals
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/servicebot/servicebot"
+)
+
+// Choice keys of the card that are not decisions.
+const (
+	choiceDetail = "detail" // 详情: the whole request as text
+	choiceDone   = "done"   // the button of a decided card: does nothing
+)
+
+// maxButtons is WeCom's limit for a button_interaction card.
+const maxButtons = 6
+
+// templateCard is the part of WeCom's template_card we use.
+type templateCard struct {
+	CardType    string       `json:"card_type"`
+	Source      *cardSource  `json:"source,omitempty"`
+	MainTitle   cardTitle    `json:"main_title"`
+	SubTitle    string       `json:"sub_title_text,omitempty"`
+	Horizontal  []cardKV     `json:"horizontal_content_list,omitempty"`
+	TaskID      string       `json:"task_id"`
+	ButtonList  []cardButton `json:"button_list"`
+	ReplaceText string       `json:"replace_text,omitempty"`
+}
+
+type cardSource struct {
+	Desc string `json:"desc"`
+}
+
+type cardTitle struct {
+	Title string `json:"title"`
+	Desc  string `json:"desc,omitempty"`
+}
+
+type cardKV struct {
+	KeyName string `json:"keyname"`
+	Value   string `json:"value"`
+	Type    int    `json:"type,omitempty"` // 1: a link
+	URL     string `json:"url,omitempty"`
+}
+
+type cardButton struct {
+	Text  string `json:"text"`
+	Style int    `json:"style,omitempty"` // 1 blue, 2 red, 3 grey, 4 …
+	Key   string `json:"key"`
+}
+
+func buttonKey(stepID int64, choice string) string {
+	return fmt.Sprintf("%s%d:%s", CardPrefix, stepID, choice)
+}
+
+// parseKey reads "apv:<step id>:<choice>".
+func parseKey(key string) (stepID int64, choice string, ok bool) {
+	rest, found := strings.CutPrefix(key, CardPrefix)
+	if !found {
+		return 0, "", false
+	}
+	idText, choice, found := strings.Cut(rest, ":")
+	if !found || choice == "" {
+		return 0, "", false
+	}
+	if _, err := fmt.Sscan(idText, &stepID); err != nil || stepID <= 0 {
+		return 0, "", false
+	}
+	return stepID, choice, true
+}
+
+// summary is the card's body: what the approver needs to decide.
+func summary(r servicebot.ApprovalRequest) []cardKV {
+	kv := []cardKV{{KeyName: "类型", Value: kindText(r)}}
+	if r.Amount > 0 || r.Kind != servicebot.RequestService {
+		kv = append(kv, cardKV{KeyName: "金额", Value: amountText(r)})
+	}
+	if r.Customer != "" {
+		kv = append(kv, cardKV{KeyName: "客户", Value: r.Customer})
+	}
+	if r.Subject != "" {
+		kv = append(kv, cardKV{KeyName: "责任人", Value: r.Subject})
+	}
+	kv = append(kv, cardKV{KeyName: "申请人", Value: r.Requester})
+	if r.Evidence.URL != "" {
+		kv = append(kv, cardKV{KeyName: "证据", Value: evidenceText(r.Evidence.Kind), Type: 1, URL: r.Evidence.URL})
+	}
+	return kv
+}
+
+func kindText(r servicebot.ApprovalRequest) string {
+	switch {
+	case r.Kind == servicebot.RequestService:
+		return r.Kind.Name() + "·" + r.ServiceType.Name()
+	case r.Kind == servicebot.RequestParts && r.Urgent:
+		return r.Kind.Name() + "（紧急）"
+	}
+	return r.Kind.Name()
+}
+
+func amountText(r servicebot.ApprovalRequest) string {
+	if r.Kind == servicebot.RequestService && r.Amount == 0 {
+		return "无金额"
+	}
+	return r.Amount.String() + " 元"
+}
+
+func evidenceText(kind string) string {
+	switch kind {
+	case servicebot.EvidenceFaultLetter:
+		return "客户质量问题来函"
+	case servicebot.EvidenceDamageReport:
+		return "设备损坏状况报告"
+	}
+	return "附件"
+}
+
+func title(r servicebot.ApprovalRequest) string {
+	return fmt.Sprintf("%s #%d", r.Kind.Name(), r.ID)
+}
+
+// subText is the reason, and how a computed amount came about.
+func subText(r servicebot.ApprovalRequest) string {
+	s := "事由：" + r.Reason
+	if r.AmountNote != "" {
+		s += "\n" + r.AmountNote
+	}
+	if r.Kind == servicebot.RequestService {
+		s += "\n客户所在区域：" + r.Region
+	}
+	return s
+}
+
+// buttons are a pending step's choices and 详情.
+func (e *Engine) buttons(r servicebot.ApprovalRequest, step servicebot.ApprovalStep) []cardButton {
+	var out []cardButton
+	if step.Action == servicebot.ActionDispatch {
+		for _, u := range e.engineersFor(r.Region) {
+			if len(out) == maxButtons-1 {
+				break
+			}
+			out = append(out, cardButton{Text: "派 " + u, Style: 1, Key: buttonKey(step.ID, u)})
+		}
+	}
+	for _, c := range step.Action.Choices() {
+		style := 1
+		if c.Key == servicebot.ChoiceReject {
+			style = 2
+		}
+		out = append(out, cardButton{Text: c.Label, Style: style, Key: buttonKey(step.ID, c.Key)})
+	}
+	return append(out, cardButton{Text: "详情", Style: 3, Key: buttonKey(step.ID, choiceDetail)})
+}
+
+// cardFor is the card of a pending step, or, with result set, of a decided one.
+func (e *Engine) cardFor(a servicebot.Approval, step servicebot.ApprovalStep, result string) templateCard {
+	c := templateCard{
+		CardType:   "button_interaction",
+		Source:     &cardSource{Desc: "售后服务部"},
+		MainTitle:  cardTitle{Title: title(a.Request), Desc: fmt.Sprintf("请您%s（%s）", step.Action.Name(), step.Role.Name())},
+		SubTitle:   subText(a.Request),
+		Horizontal: summary(a.Request),
+		TaskID:     step.TaskID,
+		ButtonList: e.buttons(a.Request, step),
+	}
+	if step.EscalatedFrom != "" {
+		c.MainTitle.Desc += fmt.Sprintf("，%s 超时未处理转来", step.EscalatedFrom)
+	}
+	if result != "" {
+		c.MainTitle.Desc = result
+		c.ButtonList = []cardButton{{Text: result, Style: 3, Key: buttonKey(step.ID, choiceDone)}}
+		c.ReplaceText = result
+	}
+	return c
+}
+
+// sendCard sends the step's current approver their card, once per task id.
+func (e *Engine) sendCard(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, now time.Time) error {
+	body, err := json.Marshal(e.cardFor(a, step, ""))
+	if err != nil {
+		return fmt.Errorf("approvals: card: %w", err)
+	}
+	return e.enqueue(ctx, tx, servicebot.OutboxMessage{
+		DedupKey: "apv-card:" + step.TaskID, Kind: servicebot.OutTemplateCard,
+		ToUsers: step.ApproverID, Body: body, CreatedAt: now,
+	})
+}
+
+// updateCard shows the decision on the card the approver tapped, spending
+// the click's response_code (one use, 72 h).
+func (e *Engine) updateCard(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, result, responseCode string, now time.Time) error {
+	if responseCode == "" {
+		return nil
+	}
+	body, err := json.Marshal(struct {
+		UserIDs      []string     `json:"userids"`
+		ResponseCode string       `json:"response_code"`
+		TemplateCard templateCard `json:"template_card"`
+	}{[]string{step.ApproverID}, responseCode, e.cardFor(a, step, result)})
+	if err != nil {
+		return fmt.Errorf("approvals: card update: %w", err)
+	}
+	return e.enqueue(ctx, tx, servicebot.OutboxMessage{
+		DedupKey: fmt.Sprintf("apv-update:%d", step.ID), Kind: servicebot.OutUpdateCard,
+		ToUsers: step.ApproverID, Body: body, CreatedAt: now,
+	})
+}
+
+// Describe is a request with its whole chain as text (详情, the audit).
+func Describe(a servicebot.Approval) string {
+	r := a.Request
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s（%s）\n", title(r), statusText(r.Status))
+	for _, kv := range summary(r) {
+		v := kv.Value
+		if kv.URL != "" {
+			v += " " + kv.URL
+		}
+		fmt.Fprintf(&b, "%s：%s\n", kv.KeyName, v)
+	}
+	b.WriteString(subText(r) + "\n")
+	fmt.Fprintf(&b, "提交：%s，规则版本 %s\n", r.CreatedAt.Format("2006-01-02 15:04"), r.RulesVersion)
+	for _, s := range a.Steps {
+		fmt.Fprintf(&b, "%d. %s%s：%s\n", s.Seq, s.Role.Name(), s.Action.Name(), StepText(s))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// StepText says where a step stands, in Chinese.
+func StepText(s servicebot.ApprovalStep) string {
+	switch s.Status {
+	case servicebot.StepWaiting:
+		return "待处理（尚未开始）"
+	case servicebot.StepCancelled:
+		return "已取消"
+	case servicebot.StepPending:
+		t := "待 " + s.ApproverID + " 处理"
+		if s.DelegatedFrom != "" {
+			t += "（代 " + s.DelegatedFrom + "）"
+		}
+		if s.EscalatedFrom != "" {
+			t += "（由 " + s.EscalatedFrom + " 超时转交）"
+		}
+		return t
+	}
+	t := fmt.Sprintf("%s %s（%s）", s.ApproverID, choiceText(s), s.DecidedAt.Format("01-02 15:04"))
+	if s.Comment != "" {
+		t += "，意见：" + s.Comment
+	}
+	return t
+}
+
+func choiceText(s servicebot.ApprovalStep) string {
+	switch {
+	case s.Decision == servicebot.ApprovalRejected:
+		return "驳回"
+	case s.Action == servicebot.ActionDispatch:
+		return "派工给 " + s.Choice
+	case s.Action == servicebot.ActionLiability:
+		return "认定责任：" + servicebot.ChoiceLabel(s.Choice)
+	case s.Choice != "" && s.Choice != servicebot.ChoiceApprove:
+		return "同意：" + servicebot.ChoiceLabel(s.Choice)
+	}
+	return "同意"
+}
+
+func statusText(status string) string {
+	switch status {
+	case servicebot.ApprovalPending:
+		return "审批中"
+	case servicebot.ApprovalApproved:
+		return "已通过"
+	case servicebot.ApprovalRejected:
+		return "已驳回"
+	}
+	return status
+}

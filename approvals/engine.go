@@ -1,0 +1,254 @@
+// Package approvals runs the approval chains of the manual (R-SVC-1/2,
+// R-APV-1…5, R-TOOL-2, R-LIA-1/2) as chat cards: it files a request, sends
+// the current approver a button card, records a tap as the decision, updates
+// the card, tells the requester and starts the next step, and reminds and
+// escalates approvals left pending. The rules themselves are the root
+// package's (servicebot.ApprovalRules); this package does the I/O around them.
+//
+// Every state change and the messages it causes are written in one
+// transaction (DESIGN, flow 2). Each decision is a conditional update on the
+// step (pending, and the clicker is its approver), so a double tap or a
+// callback delivered again decides nothing twice.
+package approvals
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/servicebot/servicebot"
+)
+
+// CardPrefix starts the key of every button of an approval card:
+// "apv:<step id>:<choice>".
+const CardPrefix = "apv:"
+
+// NotApproverText is the answer to a tap by anyone but the step's current approver.
+const NotApproverText = "您不是此审批的当前处理人"
+
+// reasonWindow is how long after a rejection the approver's next text is
+// taken as its reason; later texts are ordinary messages again.
+const reasonWindow = 2 * time.Hour
+
+// Tx is the part of a store transaction the engine writes through
+// (*store.Tx implements it).
+type Tx interface {
+	EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error)
+	CreateApproval(ctx context.Context, req servicebot.ApprovalRequest, chain []servicebot.PlannedStep) (servicebot.Approval, error)
+	Approval(ctx context.Context, id int64) (servicebot.Approval, error)
+	ApprovalOfStep(ctx context.Context, stepID int64) (servicebot.Approval, error)
+	StartApprovalStep(ctx context.Context, stepID int64, approver, delegatedFrom, taskID string, now time.Time) (bool, error)
+	DecideApprovalStep(ctx context.Context, d servicebot.StepDecision) (bool, error)
+	CloseApproval(ctx context.Context, id int64, status string, now time.Time) (bool, error)
+	AwaitedReason(ctx context.Context, userID string) (servicebot.ApprovalStep, error)
+	SetRejectReason(ctx context.Context, stepID int64, reason string) (bool, error)
+	MarkApprovalReminded(ctx context.Context, stepID int64, approver string, now time.Time) (bool, error)
+	EscalateApprovalStep(ctx context.Context, stepID int64, from, to, delegatedFrom, taskID string, now time.Time) (bool, error)
+	AddApprovalEvent(ctx context.Context, e servicebot.ApprovalEvent) error
+	OnLeave(ctx context.Context, userID string, day servicebot.Date) (bool, error)
+}
+
+// Store is what the engine reads outside a transaction (*store.DB).
+type Store interface {
+	PendingApprovalSteps(ctx context.Context) ([]servicebot.ApprovalStep, error)
+}
+
+// TxRunner runs fn in one transaction, committed when fn returns nil.
+type TxRunner func(ctx context.Context, fn func(Tx) error) error
+
+// AdaptTx turns a store's InTx, whose callback takes the store's own
+// transaction type, into a TxRunner.
+func AdaptTx[T Tx](inTx func(context.Context, func(T) error) error) TxRunner {
+	return func(ctx context.Context, fn func(Tx) error) error {
+		return inTx(ctx, func(t T) error { return fn(t) })
+	}
+}
+
+// Config is what the engine routes by.
+type Config struct {
+	Rules    servicebot.ApprovalRules
+	Org      servicebot.Org
+	Location *time.Location // whose calendar day decides "on leave"
+	Clock    servicebot.Clock
+	Logger   *slog.Logger
+}
+
+// Engine files requests and moves them along their chains.
+type Engine struct {
+	db     Store
+	inTx   TxRunner
+	rules  servicebot.ApprovalRules
+	org    servicebot.Org
+	loc    *time.Location
+	clock  servicebot.Clock
+	logger *slog.Logger
+}
+
+// New makes an engine over db.
+func New(db Store, inTx TxRunner, cfg Config) *Engine {
+	e := &Engine{db: db, inTx: inTx, rules: cfg.Rules.WithDefaults(), org: cfg.Org,
+		loc: cfg.Location, clock: cfg.Clock, logger: cfg.Logger}
+	if e.loc == nil {
+		e.loc = time.UTC
+	}
+	if e.clock == nil {
+		e.clock = servicebot.SystemClock{}
+	}
+	if e.logger == nil {
+		e.logger = slog.New(slog.DiscardHandler)
+	}
+	return e
+}
+
+// ErrNoApprover: nobody is configured for a role a chain needs.
+var ErrNoApprover = errors.New("approvals: no approver configured")
+
+// FileRequest files req in its own transaction; see File.
+func (e *Engine) FileRequest(ctx context.Context, req servicebot.ApprovalRequest) (servicebot.Approval, error) {
+	var a servicebot.Approval
+	err := e.inTx(ctx, func(tx Tx) error {
+		var err error
+		a, err = e.File(ctx, tx, req)
+		return err
+	})
+	return a, err
+}
+
+// File checks and routes req by the current rules, stores it with its whole
+// chain and sends the first approver their card. An invalid request comes
+// back as a *servicebot.InvalidRequestError; a chain needing a role nobody
+// holds as an error wrapping ErrNoApprover.
+func (e *Engine) File(ctx context.Context, tx Tx, req servicebot.ApprovalRequest) (servicebot.Approval, error) {
+	now := e.clock.Now()
+	req.CreatedAt = now
+	prepared, chain, err := e.rules.Prepare(req)
+	if err != nil {
+		return servicebot.Approval{}, err
+	}
+	if prepared.Kind == servicebot.RequestService && prepared.Region == "" {
+		prepared.Region = servicebot.RegionOther
+	}
+	for _, s := range chain {
+		if len(e.org.Holders(s.Role)) == 0 {
+			return servicebot.Approval{}, fmt.Errorf("%w: %s (%s)", ErrNoApprover, s.Role, s.Role.Name())
+		}
+	}
+	a, err := tx.CreateApproval(ctx, prepared, chain)
+	if err != nil {
+		return servicebot.Approval{}, err
+	}
+	note := fmt.Sprintf("%s，%s，规则版本 %s", a.Request.Kind.Name(), amountText(a.Request), a.Request.RulesVersion)
+	if err := e.audit(ctx, tx, a.Request.ID, 0, a.Request.Requester, servicebot.EventFiled, note, now); err != nil {
+		return servicebot.Approval{}, err
+	}
+	if err := e.startStep(ctx, tx, a, a.Steps[0], now); err != nil {
+		return servicebot.Approval{}, err
+	}
+	return tx.Approval(ctx, a.Request.ID)
+}
+
+// approverFor picks who decides for role now: the first holder, or when they
+// are on leave their configured delegate (R-APV-5), else another holder of
+// the role who is not on leave. delegatedFrom names the holder on leave.
+func (e *Engine) approverFor(ctx context.Context, tx Tx, role servicebot.Role, now time.Time) (approver, delegatedFrom string, err error) {
+	holders := e.org.Holders(role)
+	if len(holders) == 0 {
+		return "", "", fmt.Errorf("%w: %s (%s)", ErrNoApprover, role, role.Name())
+	}
+	day := servicebot.DateOf(now.In(e.loc))
+	primary := holders[0]
+	away, err := tx.OnLeave(ctx, primary, day)
+	if err != nil || !away {
+		return primary, "", err
+	}
+	candidates := slices.Clone(holders[1:])
+	if d := e.rules.Delegates[primary]; d != "" {
+		candidates = append([]string{d}, candidates...)
+	}
+	for _, c := range candidates {
+		away, err := tx.OnLeave(ctx, c, day)
+		if err != nil {
+			return "", "", err
+		}
+		if !away {
+			return c, primary, nil
+		}
+	}
+	// Everyone is away: the card waits for the primary, and reminders and
+	// escalation take over.
+	return primary, "", nil
+}
+
+// startStep makes step pending with its approver and sends them its card.
+func (e *Engine) startStep(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, now time.Time) error {
+	approver, delegatedFrom, err := e.approverFor(ctx, tx, step.Role, now)
+	if err != nil {
+		return err
+	}
+	taskID := fmt.Sprintf("apv-%d-%d", step.ID, 1)
+	ok, err := tx.StartApprovalStep(ctx, step.ID, approver, delegatedFrom, taskID, now)
+	if err != nil || !ok {
+		return err
+	}
+	step.Status, step.ApproverID, step.DelegatedFrom, step.TaskID = servicebot.StepPending, approver, delegatedFrom, taskID
+	note := fmt.Sprintf("第 %d 步 %s%s", step.Seq, step.Role.Name(), step.Action.Name())
+	if err := e.audit(ctx, tx, a.Request.ID, step.ID, approver, servicebot.EventAssigned, note, now); err != nil {
+		return err
+	}
+	if delegatedFrom != "" {
+		note := fmt.Sprintf("%s 请假，由 %s 代为处理", delegatedFrom, approver)
+		if err := e.audit(ctx, tx, a.Request.ID, step.ID, approver, servicebot.EventDelegated, note, now); err != nil {
+			return err
+		}
+	}
+	return e.sendCard(ctx, tx, a, step, now)
+}
+
+// engineersFor lists the engineers a dispatch offers: those of the
+// customer's region (R-ORG-2), or every engineer when the region has none.
+// Engineers are the holders of the role and everyone given a region (a new
+// hire is an engineer until told otherwise, R-ORG-1).
+func (e *Engine) engineersFor(region string) []string {
+	all := slices.Clone(e.org.Holders(servicebot.RoleEngineer))
+	for u := range e.org.Regions {
+		if !slices.Contains(all, u) {
+			all = append(all, u)
+		}
+	}
+	slices.Sort(all)
+	var inRegion []string
+	for _, u := range all {
+		if e.org.RegionOf(u) == region {
+			inRegion = append(inRegion, u)
+		}
+	}
+	if len(inRegion) == 0 {
+		return all
+	}
+	return inRegion
+}
+
+// enqueue writes one outbox row; key makes it once-only per cause.
+func (e *Engine) enqueue(ctx context.Context, tx Tx, m servicebot.OutboxMessage) error {
+	if _, _, err := tx.EnqueueOutbox(ctx, m); err != nil {
+		return fmt.Errorf("approvals: enqueue %s: %w", m.Kind, err)
+	}
+	return nil
+}
+
+// tell enqueues a text to users (joined by "|"), once per key.
+func (e *Engine) tell(ctx context.Context, tx Tx, key, users, text string, now time.Time) error {
+	if users == "" {
+		return nil
+	}
+	return e.enqueue(ctx, tx, servicebot.OutboxMessage{DedupKey: key, Kind: servicebot.OutText,
+		ToUsers: users, Body: servicebot.TextBody(text), CreatedAt: now})
+}
+
+func (e *Engine) audit(ctx context.Context, tx Tx, requestID, stepID int64, actor, action, note string, now time.Time) error {
+	return tx.AddApprovalEvent(ctx, servicebot.ApprovalEvent{RequestID: requestID, StepID: stepID,
+		At: now, Actor: actor, Action: action, Note: note})
+}

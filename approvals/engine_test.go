@@ -1,0 +1,412 @@
+package approvals_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/approvals"
+	"github.com/servicebot/servicebot/store"
+	"github.com/servicebot/servicebot/store/storetest"
+)
+
+// demoOrg is the department of the demo directory.
+func demoOrg() servicebot.Org {
+	return servicebot.Org{
+		Roles: map[servicebot.Role][]string{
+			servicebot.RoleServiceManager: {"sunli"},
+			servicebot.RoleVPAfterSales:   {"zhoujianguo"},
+			servicebot.RoleVPSales:        {"wuhaitao"},
+			servicebot.RoleVPQuality:      {"zhengmin"},
+			servicebot.RoleGeneralManager: {"huangzhiqiang"},
+			servicebot.RoleSales:          {"yangfan"},
+			servicebot.RoleEngineer:       {"zhangwei", "liqiang", "wangjun", "zhaolei", "liuyang", "chenhao"},
+		},
+		Regions: map[string]string{"zhangwei": servicebot.RegionSouthwest, "liqiang": servicebot.RegionSouthwest,
+			"wangjun": servicebot.RegionNorth, "zhaolei": servicebot.RegionNorth},
+	}
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+type fixture struct {
+	t      *testing.T
+	db     *store.DB
+	clock  *clock
+	engine *approvals.Engine
+}
+
+func newFixture(t *testing.T, db *store.DB, rules servicebot.ApprovalRules) *fixture {
+	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	e := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+		Rules: rules, Org: demoOrg(), Location: time.UTC, Clock: c})
+	return &fixture{t: t, db: db, clock: c, engine: e}
+}
+
+func (f *fixture) file(req servicebot.ApprovalRequest) servicebot.Approval {
+	f.t.Helper()
+	a, err := f.engine.FileRequest(context.Background(), req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return a
+}
+
+// click taps a button; each tap is a distinct delivery (its own time and response_code).
+func (f *fixture) click(user, key string) {
+	f.t.Helper()
+	f.clock.Add(time.Second)
+	ev := servicebot.Event{FromUserName: user, CreateTime: f.clock.Now().Unix(), MsgType: servicebot.MsgEvent,
+		Event: servicebot.EventTemplateCard, EventKey: key, ResponseCode: "rc-" + user + f.clock.Now().Format("150405")}
+	err := f.db.InTx(context.Background(), func(tx *store.Tx) error { return f.engine.Click(context.Background(), tx, ev) })
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fixture) text(user, content string) bool {
+	f.t.Helper()
+	f.clock.Add(time.Second)
+	ev := servicebot.Event{FromUserName: user, MsgType: servicebot.MsgText, Content: content, MsgID: f.clock.Now().String()}
+	var took bool
+	err := f.db.InTx(context.Background(), func(tx *store.Tx) error {
+		var err error
+		took, err = f.engine.TakeReason(context.Background(), tx, ev)
+		return err
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return took
+}
+
+func (f *fixture) approval(id int64) servicebot.Approval {
+	f.t.Helper()
+	a, err := f.db.GetApproval(context.Background(), id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return a
+}
+
+// outbox returns every row, oldest first.
+func (f *fixture) outbox() []servicebot.OutboxMessage {
+	f.t.Helper()
+	rows, err := f.db.ListOutbox(context.Background(), []string{servicebot.OutboxPending}, 1000)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	slices.Reverse(rows)
+	return rows
+}
+
+func (f *fixture) to(user, kind string) []servicebot.OutboxMessage {
+	var out []servicebot.OutboxMessage
+	for _, m := range f.outbox() {
+		if m.Kind == kind && slices.Contains(strings.Split(m.ToUsers, "|"), user) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func textOf(m servicebot.OutboxMessage) string {
+	var b struct{ Content string }
+	_ = json.Unmarshal(m.Body, &b)
+	return b.Content
+}
+
+func urgentParts(amount servicebot.Fen) servicebot.ApprovalRequest {
+	return servicebot.ApprovalRequest{Kind: servicebot.RequestParts, Urgent: true, Amount: amount,
+		Customer: "成都某机械厂", Reason: "主轴轴承损坏", Requester: "yangfan",
+		Evidence: servicebot.Evidence{Kind: servicebot.EvidenceDamageReport, URL: "https://example.com/photos"}}
+}
+
+// R-APV-2, R-APV-4, R-APV-5: a 5000.01 urgent request goes to the general
+// manager only; another's tap is refused and changes nothing; the GM's tap,
+// even three times, decides once, updates the card once, tells the requester
+// and starts the quality VP's step.
+func TestUrgentChain_RAPV2_RAPV5(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, servicebot.ApprovalRules{})
+		a := f.file(urgentParts(5000_01))
+		step := a.Steps[0]
+		if step.Role != servicebot.RoleGeneralManager || step.ApproverID != "huangzhiqiang" || step.Status != servicebot.StepPending {
+			t.Fatalf("first step %+v", step)
+		}
+		cards := slices.DeleteFunc(f.outbox(), func(m servicebot.OutboxMessage) bool { return m.Kind != servicebot.OutTemplateCard })
+		if len(cards) != 1 || cards[0].ToUsers != "huangzhiqiang" {
+			t.Fatalf("cards %+v, want one to huangzhiqiang", cards)
+		}
+		for _, want := range []string{"5000.01 元", "成都某机械厂", "主轴轴承损坏", "https://example.com/photos", `"apv:` + itoa(step.ID) + `:approve"`, "驳回", "详情"} {
+			if !strings.Contains(string(cards[0].Body), want) {
+				t.Errorf("card lacks %q: %s", want, cards[0].Body)
+			}
+		}
+
+		approve := approvals.CardPrefix + itoa(step.ID) + ":approve"
+		before := len(f.outbox())
+		f.click("sunli", approve)
+		if got := f.approval(a.Request.ID).Steps[0]; got.Status != servicebot.StepPending {
+			t.Fatalf("the service manager's tap changed the step: %+v", got)
+		}
+		refusals := f.to("sunli", servicebot.OutText)
+		if len(f.outbox()) != before+1 || len(refusals) != 1 || textOf(refusals[0]) != approvals.NotApproverText {
+			t.Fatalf("refusal %+v", refusals)
+		}
+
+		for range 3 {
+			f.click("huangzhiqiang", approve)
+		}
+		got := f.approval(a.Request.ID)
+		if s := got.Steps[0]; s.Status != servicebot.StepDecided || s.Decision != servicebot.ApprovalApproved || s.ApproverID != "huangzhiqiang" {
+			t.Fatalf("GM step %+v", s)
+		}
+		decided := slices.DeleteFunc(slices.Clone(got.Events), func(e servicebot.ApprovalEvent) bool { return e.Action != servicebot.EventDecided })
+		if len(decided) != 1 {
+			t.Errorf("%d decisions recorded, want 1", len(decided))
+		}
+		updates := f.to("huangzhiqiang", servicebot.OutUpdateCard)
+		if len(updates) != 1 {
+			t.Fatalf("%d card updates, want 1", len(updates))
+		}
+		var update struct {
+			ResponseCode string `json:"response_code"`
+			TemplateCard struct {
+				TaskID    string                `json:"task_id"`
+				MainTitle struct{ Desc string } `json:"main_title"`
+			} `json:"template_card"`
+		}
+		if err := json.Unmarshal(updates[0].Body, &update); err != nil || !strings.HasPrefix(update.ResponseCode, "rc-huangzhiqiang") ||
+			update.TemplateCard.TaskID != step.TaskID || update.TemplateCard.MainTitle.Desc != "已同意" {
+			t.Fatalf("update %s: %v", updates[0].Body, err)
+		}
+		told := f.to("yangfan", servicebot.OutText)
+		if len(told) != 1 || !strings.Contains(textOf(told[0]), "总经理 huangzhiqiang 同意") || !strings.Contains(textOf(told[0]), "质量副总责任认定") {
+			t.Fatalf("requester told %+v", told)
+		}
+		if copies := f.to("wuhaitao", servicebot.OutText); len(copies) != 1 || !strings.Contains(textOf(copies[0]), "抄送") {
+			t.Errorf("sales VP copy %+v", copies)
+		}
+		if s := got.Steps[1]; s.Status != servicebot.StepPending || s.ApproverID != "zhengmin" || len(f.to("zhengmin", servicebot.OutTemplateCard)) != 1 {
+			t.Fatalf("quality VP step %+v", s)
+		}
+
+		// R-APV-4: the quality VP records liability; the request is approved.
+		f.click("zhengmin", approvals.CardPrefix+itoa(got.Steps[1].ID)+":lia_supplier")
+		got = f.approval(a.Request.ID)
+		if got.Request.Status != servicebot.ApprovalApproved || got.Steps[1].Choice != "lia_supplier" {
+			t.Fatalf("after liability: %+v %+v", got.Request, got.Steps[1])
+		}
+		if told := f.to("yangfan", servicebot.OutText); len(told) != 2 || !strings.Contains(textOf(told[1]), "排产") {
+			t.Errorf("requester final %+v", told)
+		}
+	})
+}
+
+// R-APV-5: 驳回 asks for a reason; the approver's next text is it, told to the requester.
+func TestRejectAsksReason_RAPV5(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, servicebot.ApprovalRules{})
+		a := f.file(urgentParts(800_00)) // R-APV-2: the service manager
+		if f.text("sunli", "不相干的消息") {
+			t.Fatal("a text taken as a reason before any rejection")
+		}
+		f.click("sunli", approvals.CardPrefix+itoa(a.Steps[0].ID)+":reject")
+		got := f.approval(a.Request.ID)
+		if got.Request.Status != servicebot.ApprovalRejected || got.Steps[1].Status != servicebot.StepCancelled || !got.Steps[0].AwaitingReason {
+			t.Fatalf("after reject %+v", got)
+		}
+		if ask := f.to("sunli", servicebot.OutText); len(ask) != 1 || !strings.Contains(textOf(ask[0]), "驳回理由") {
+			t.Fatalf("ask %+v", ask)
+		}
+		if !f.text("sunli", "照片看不清，请补充") {
+			t.Fatal("reason not taken")
+		}
+		if f.text("sunli", "第二条消息") {
+			t.Fatal("a second text taken as the reason again")
+		}
+		got = f.approval(a.Request.ID)
+		if got.Steps[0].Comment != "照片看不清，请补充" || got.Steps[0].AwaitingReason {
+			t.Errorf("step %+v", got.Steps[0])
+		}
+		told := f.to("yangfan", servicebot.OutText)
+		if len(told) != 2 || !strings.Contains(textOf(told[1]), "理由：照片看不清") {
+			t.Errorf("requester %+v", told)
+		}
+	})
+}
+
+// R-SVC-2, R-ORG-2: the VP in charge chooses remote support, then the
+// service manager dispatches an engineer of the customer's region.
+func TestFaultDispatch_RSVC2_RORG2(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, servicebot.ApprovalRules{})
+		a := f.file(servicebot.ApprovalRequest{Kind: servicebot.RequestService, ServiceType: servicebot.ServiceFault,
+			Customer: "重庆某厂", Region: servicebot.RegionSouthwest, Reason: "液压站异响", Requester: "yangfan"})
+		if a.Steps[0].ApproverID != "zhoujianguo" {
+			t.Fatalf("first %+v", a.Steps[0])
+		}
+		f.click("zhoujianguo", approvals.CardPrefix+itoa(a.Steps[0].ID)+":remote")
+		dispatch := f.to("sunli", servicebot.OutTemplateCard)
+		if len(dispatch) != 1 {
+			t.Fatalf("dispatch cards %d", len(dispatch))
+		}
+		body := string(dispatch[0].Body)
+		if !strings.Contains(body, ":zhangwei\"") || !strings.Contains(body, ":liqiang\"") || strings.Contains(body, "wangjun") {
+			t.Errorf("dispatch offers other than the 西南 engineers: %s", body)
+		}
+		step := f.approval(a.Request.ID).Steps[1]
+		f.click("sunli", approvals.CardPrefix+itoa(step.ID)+":wangjun") // not offered: ignored
+		if f.approval(a.Request.ID).Steps[1].Status != servicebot.StepPending {
+			t.Fatal("an engineer of another region was dispatched")
+		}
+		f.click("sunli", approvals.CardPrefix+itoa(step.ID)+":liqiang")
+		got := f.approval(a.Request.ID)
+		if got.Request.Status != servicebot.ApprovalApproved || got.Steps[1].Choice != "liqiang" {
+			t.Fatalf("after dispatch %+v", got)
+		}
+		told := f.to("liqiang", servicebot.OutText)
+		if len(told) != 1 || !strings.Contains(textOf(told[0]), "远程支持") || !strings.Contains(textOf(told[0]), "重庆某厂") {
+			t.Errorf("engineer told %+v", told)
+		}
+	})
+}
+
+// R-TOOL-2: the engineer sees the amount and why once the service manager approves.
+func TestToolCompensation_RTOOL2(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, servicebot.ApprovalRules{})
+		a := f.file(servicebot.ApprovalRequest{Kind: servicebot.RequestTool, Subject: "zhangwei", Requester: "sunli",
+			Reason: "笔记本电脑遗失", Tool: &servicebot.ToolLoss{Class: servicebot.ToolClass1, Name: "笔记本电脑", Price: 6000_00, Months: 13}})
+		if a.Request.Amount != 4800_00 || a.Steps[0].ApproverID != "sunli" {
+			t.Fatalf("%+v %+v", a.Request, a.Steps[0])
+		}
+		f.click("sunli", approvals.CardPrefix+itoa(a.Steps[0].ID)+":approve")
+		told := f.to("zhangwei", servicebot.OutText)
+		if len(told) != 1 || !strings.Contains(textOf(told[0]), "4800.00 元") || !strings.Contains(textOf(told[0]), "满 2 个半年") {
+			t.Fatalf("engineer told %+v", told)
+		}
+	})
+}
+
+// R-APV-5: pending 24 h reminds once; pending 48 h escalates once to the
+// next level, who gets a card and decides; the audit shows it.
+func TestRemindAndEscalate_RAPV5(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, servicebot.ApprovalRules{})
+		a := f.file(urgentParts(800_00))
+		start := f.clock.Now()
+		run := func(after time.Duration) {
+			t.Helper()
+			if err := f.engine.RemindDue(ctx, start.Add(after)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run(23*time.Hour + 59*time.Minute)
+		if n := len(f.to("sunli", servicebot.OutText)); n != 0 {
+			t.Fatalf("reminded before 24 h: %d", n)
+		}
+		run(24 * time.Hour)
+		run(30 * time.Hour)
+		if r := f.to("sunli", servicebot.OutText); len(r) != 1 || !strings.Contains(textOf(r[0]), "提醒") {
+			t.Fatalf("reminders %+v", r)
+		}
+		run(47 * time.Hour)
+		if f.approval(a.Request.ID).Steps[0].ApproverID != "sunli" {
+			t.Fatal("escalated before 48 h")
+		}
+		run(48 * time.Hour)
+		run(49 * time.Hour)
+		run(96 * time.Hour) // the next level is reminded in its turn, never escalated again
+		got := f.approval(a.Request.ID)
+		s := got.Steps[0]
+		if s.ApproverID != "zhoujianguo" || s.EscalatedFrom != "sunli" || s.Status != servicebot.StepPending {
+			t.Fatalf("after 48 h %+v", s)
+		}
+		var escalations int
+		for _, e := range got.Events {
+			if e.Action == servicebot.EventEscalated {
+				escalations++
+			}
+		}
+		if escalations != 1 {
+			t.Errorf("%d escalations in the audit, want 1: %+v", escalations, got.Events)
+		}
+		if cards := f.to("zhoujianguo", servicebot.OutTemplateCard); len(cards) != 1 || !strings.Contains(string(cards[0].Body), "超时未处理转来") {
+			t.Fatalf("escalation cards %+v", cards)
+		}
+		if r := f.to("zhoujianguo", servicebot.OutText); len(r) != 1 || !strings.Contains(textOf(r[0]), "提醒") {
+			t.Errorf("escalated approver's reminders %+v", r)
+		}
+		// The old approver's card no longer decides; the new one's does.
+		f.click("sunli", approvals.CardPrefix+itoa(s.ID)+":approve")
+		if f.approval(a.Request.ID).Steps[0].Status != servicebot.StepPending {
+			t.Fatal("the former approver decided after escalation")
+		}
+		f.click("zhoujianguo", approvals.CardPrefix+itoa(s.ID)+":approve")
+		if st := f.approval(a.Request.ID).Steps[0]; st.Decision != servicebot.ApprovalApproved || st.ApproverID != "zhoujianguo" {
+			t.Fatalf("after the new approver's tap %+v", st)
+		}
+		if !strings.Contains(approvals.Describe(f.approval(a.Request.ID)), "由 sunli 超时转交") && !strings.Contains(
+			approvals.Describe(f.approval(a.Request.ID)), "zhoujianguo 同意") {
+			t.Error("describe lacks the escalated step")
+		}
+	})
+}
+
+// R-APV-5: an approver on leave gets their configured delegate.
+func TestDelegateOnLeave_RAPV5(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, servicebot.ApprovalRules{Delegates: map[string]string{"huangzhiqiang": "zhoujianguo"}})
+		day := servicebot.DateOf(f.clock.Now())
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.AddLeave(ctx, "huangzhiqiang", day, day.AddDays(2), "出差", f.clock.Now())
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := f.file(urgentParts(9000_00))
+		if s := a.Steps[0]; s.ApproverID != "zhoujianguo" || s.DelegatedFrom != "huangzhiqiang" {
+			t.Fatalf("step %+v", s)
+		}
+		if n := len(f.to("huangzhiqiang", servicebot.OutTemplateCard)); n != 0 {
+			t.Errorf("the GM on leave got %d cards", n)
+		}
+	})
+}
+
+func TestFileRejectsInvalid_RAPV1(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, servicebot.ApprovalRules{})
+		req := urgentParts(100_00)
+		req.Evidence = servicebot.Evidence{}
+		if _, err := f.engine.FileRequest(context.Background(), req); !errors.Is(err, servicebot.ErrInvalidRequest) {
+			t.Fatalf("err = %v", err)
+		}
+		if n := len(f.outbox()); n != 0 {
+			t.Errorf("%d messages for an invalid request", n)
+		}
+	})
+}
+
+func itoa(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/config"
+	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/people"
+	"github.com/servicebot/servicebot/reminders"
+	"github.com/servicebot/servicebot/scheduler"
+	"github.com/servicebot/servicebot/store"
+)
+
+// registerReminders adds the reminder jobs to sched, the buttons of their
+// cards (再次提醒, the monthly confirmations) to router, and the compiled
+// diaries' download to mux.
+func registerReminders(sched *scheduler.Scheduler, router *handlers.Router, mux *http.ServeMux, cfg config.Config, db *store.DB,
+	dir *people.Directory, cal *servicebot.Calendar, clock servicebot.Clock, logger *slog.Logger) {
+	managers := cfg.Org.Holders(servicebot.RoleServiceManager)
+	daily := &reminders.Daily{
+		Reporters: dir, Reports: db, Store: db, InTx: reminders.AdaptTx(db.InTx),
+		Calendar: cal, Schedule: reportSchedule(cfg), Managers: managers,
+		Group:  reminders.Group{ChatID: cfg.Group.ChatID, RobotKey: cfg.Group.RobotKey, ShowNames: cfg.Group.ShowNames},
+		Logger: logger.With("component", "reminders"),
+	}
+	var fileURL func(string) string
+	if base := strings.TrimSuffix(cfg.PublicURL, "/"); base != "" {
+		fileURL = func(token string) string { return base + handlers.FilePath + token }
+	}
+	monthly := &reminders.Monthly{
+		Engineers: engineers{dir}, Reports: db, Store: db, InTx: reminders.AdaptTx(db.InTx),
+		Calendar: cal, Schedule: reportSchedule(cfg),
+		RawRecordsDay: cfg.Reports.RawRecordsDay, DiaryDay: cfg.Reports.DiaryDay, RemindDaysBefore: cfg.Reports.RemindDaysBefore,
+		Managers: managers, FileURL: fileURL, Logger: logger.With("component", "monthly"),
+	}
+	for _, j := range []scheduler.Job{
+		{Name: reminders.JobDailyReminders, Cron: reminders.EveryMinute, RunAtStart: true, Run: daily.Remind,
+			Description: fmt.Sprintf("daily report: record who owes it; remind at %s and %s those still missing",
+				cfg.Reports.FirstReminder, cfg.Reports.SecondReminder)},
+		{Name: reminders.JobDailyClose, Cron: reminders.EveryMinute, RunAtStart: true, Run: daily.Close,
+			Description: fmt.Sprintf("daily report: after %s close the day, missing and late reports to the KPI",
+				cfg.Reports.Deadline)},
+		{Name: reminders.JobMorningSummary, Cron: reminders.EveryMinute, RunAtStart: true, Run: daily.MorningSummary,
+			Description: fmt.Sprintf("daily report: %s next working day, card to the service manager, count to the group",
+				cfg.Reports.MorningSummary)},
+		{Name: reminders.JobMonthly, Cron: reminders.EveryMinute, RunAtStart: true, Run: monthly.Run,
+			Description: fmt.Sprintf("raw records due day %d, work diary (compiled .xlsx) day %d, summary last day: "+
+				"cards %d days before and on the day, overdue to the KPI and the manager",
+				cfg.Reports.RawRecordsDay, cfg.Reports.DiaryDay, cfg.Reports.RemindDaysBefore)},
+	} {
+		sched.Add(j)
+	}
+	router.HandleCard(servicebot.RemindButtonPrefix, handlers.RemindAgain(clock, managers))
+	router.HandleCard(reminders.MonthlyButtonPrefix,
+		handlers.ConfirmMonthly(clock, reminders.MonthlyButtonPrefix, cfg.Org.Holders(servicebot.RoleArchivist), fileURL))
+	mux.Handle("GET "+handlers.FilePath+"{token}", handlers.ServeDocument(db))
+}
+
+// engineers adapts the directory's roster to reminders.Engineers: every
+// active engineer who is not exempt, whether or not the day is a working day.
+type engineers struct{ dir *people.Directory }
+
+func (e engineers) Engineers(ctx context.Context, day servicebot.Date) ([]servicebot.Member, error) {
+	roster, err := e.dir.Roster(ctx, day)
+	if err != nil {
+		return nil, err
+	}
+	var out []servicebot.Member
+	for _, entry := range roster {
+		if entry.Status != people.StatusExempt {
+			out = append(out, entry.Member)
+		}
+	}
+	return out, nil
+}
+
+// reportSchedule is the configured times of the daily report.
+func reportSchedule(cfg config.Config) servicebot.ReportSchedule {
+	off := func(c config.ClockTime) time.Duration {
+		return time.Duration(c.Hour)*time.Hour + time.Duration(c.Minute)*time.Minute
+	}
+	r := cfg.Reports
+	return servicebot.ReportSchedule{
+		FirstReminder: off(r.FirstReminder), SecondReminder: off(r.SecondReminder),
+		Deadline: off(r.Deadline), MorningSummary: off(r.MorningSummary),
+		Location: cfg.Location(),
+	}
+}
+
+// cmdJob lists the scheduled jobs or runs one by hand:
+//
+//	servicebot job list
+//	servicebot job run NAME [--at 2026-11-27T20:00:00+08:00]
+func cmdJob(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
+	const jobUsage = "usage: servicebot job list [--config FILE]\n" +
+		"       servicebot job run NAME [--at 2026-11-27T20:00:00+08:00] [--config FILE]\n"
+	if len(args) == 0 || (args[0] != "list" && args[0] != "run") {
+		fmt.Fprint(stderr, jobUsage)
+		return usageError{errors.New("job: want list or run")}
+	}
+	sub, args := args[0], args[1:]
+	var name string
+	if sub == "run" {
+		if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
+			fmt.Fprint(stderr, jobUsage)
+			return usageError{errors.New("job run: no job name")}
+		}
+		name, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("job "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	atFlag := fs.String("at", "", "run as of this time (RFC 3339); default now")
+	cfg, verr := loadConfig(ctx, fs, args, lookup)
+	if errors.As(verr, new(usageError)) {
+		return verr
+	}
+	clock := servicebot.Clock(servicebot.SystemClock{})
+	at := clock.Now()
+	if *atFlag != "" {
+		t, err := time.Parse(time.RFC3339, *atFlag)
+		if err != nil {
+			fmt.Fprintf(stderr, "--at %q: want a time such as 2026-11-27T20:00:00+08:00\n", *atFlag)
+			return usageError{err}
+		}
+		at = t
+	}
+	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	db, rdb, err := checkServices(ctx, cfg, logger, verr)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return usageError{err}
+	}
+	defer db.Close()
+	if err := db.Ready(ctx); err != nil {
+		return fmt.Errorf("database not ready (run `servicebot migrate`): %w", err)
+	}
+	a, err := newApp(cfg, db, rdb, clock, logger, tuning{})
+	if err != nil {
+		return err
+	}
+	defer a.close(context.WithoutCancel(ctx))
+	if sub == "list" {
+		runs, err := db.JobRuns(ctx)
+		if err != nil {
+			return err
+		}
+		return printJobs(stdout, a.scheduler, runs, clock.Now(), cfg.Location())
+	}
+	if err := a.scheduler.RunNow(ctx, name, at); err != nil {
+		if errors.Is(err, scheduler.ErrUnknownJob) {
+			fmt.Fprintf(stderr, "unknown job %q; `servicebot job list` shows them\n", name)
+			return usageError{err}
+		}
+		return fmt.Errorf("job %s: %w", name, err)
+	}
+	fmt.Fprintf(stdout, "job %s ran as of %s; what it wrote to the outbox goes out with the running servicebot\n",
+		name, at.In(cfg.Location()).Format(time.RFC3339))
+	return nil
+}
+
+// printJobs writes the job table: schedule, last run and next run.
+func printJobs(w io.Writer, sched *scheduler.Scheduler, runs map[string]servicebot.JobRun, now time.Time, loc *time.Location) error {
+	const layout = "2006-01-02 15:04:05"
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "JOB\tSCHEDULE\tLAST RUN\tRESULT\tNEXT RUN\tDESCRIPTION")
+	for _, j := range sched.Jobs() {
+		last, result := "never", "-"
+		if r, ok := runs[j.Name]; ok {
+			last, result = r.At.In(loc).Format(layout), fmt.Sprintf("ok (%s)", r.Duration.Round(time.Millisecond))
+			if r.Err != "" {
+				result = "error: " + r.Err
+			}
+		}
+		next, err := sched.NextRun(j.Name, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.Name, j.Cron, last, result, next.In(loc).Format(layout), j.Description)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecomsim"
+	"github.com/servicebot/servicebot/reminders"
+	"github.com/servicebot/servicebot/store"
+	"github.com/servicebot/servicebot/store/storetest"
+)
+
+// demoEngineers are the six engineers of wecomsim.DemoDirectory: the
+// reporters of every working day in the demo.
+var demoEngineers = []string{"chenhao", "liqiang", "liuyang", "wangjun", "zhangwei", "zhaolei"}
+
+// setClock is a clock the test moves, shared by the bot and the simulator.
+type setClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *setClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *setClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+func shanghaiTime(t testing.TB, s string) time.Time {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := time.ParseInLocation("2006-01-02 15:04:05", s, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}
+
+// launchScheduled starts a bot with its scheduler running, on clock, with
+// prev's simulator when prev is given (a restart, or a second replica).
+func launchScheduled(t *testing.T, db *store.DB, clock servicebot.Clock, prev *demo, rdb *redis.Client) *harness {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tune := fastTuning
+	tune.noJobs = false
+	tune.redis = rdb
+	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	d, err := startDemo(ln, db, clock, logger, tune, prev)
+	if err != nil {
+		_ = ln.Close()
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &harness{t: t, demo: d, db: db, sim: d.sim, baseURL: d.baseURL, stopped: make(chan error, 1), cancel: cancel}
+	go func() { h.stopped <- d.app.serve(ctx, ln) }()
+	t.Cleanup(h.stop)
+	return h
+}
+
+// sentWith counts, per recipient, the message/send calls whose text
+// contains marker: every call, duplicates suppressed by WeCom included, so a
+// reminder enqueued twice shows up as 2 even if WeCom would have hidden it.
+func sentWith(sim *wecomsim.Sim, marker string) map[string]int {
+	counts := map[string]int{}
+	for _, m := range sim.Sent() {
+		if m.API == "message/send" && strings.Contains(m.Content, marker) {
+			for _, u := range m.ToUsers {
+				counts[u]++
+			}
+		}
+	}
+	return counts
+}
+
+func onceEach(users []string) map[string]int {
+	want := map[string]int{}
+	for _, u := range users {
+		want[u] = 1
+	}
+	return want
+}
+
+func waitSent(t *testing.T, sim *wecomsim.Sim, marker string, want map[string]int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	err := sim.WaitFor(ctx, func([]wecomsim.Sent) bool { return len(sentWith(sim, marker)) >= len(want) })
+	if err != nil {
+		t.Fatalf("waiting for %q to reach %d people: got %v: %v", marker, len(want), sentWith(sim, marker), err)
+	}
+}
+
+func equalCounts(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// Must show 3: a bot stopped from 19:55 to 20:05 sends the 20:00 reminder
+// once when it comes back; one that comes back after 22:00 sends no stale
+// reminder.
+func TestE2E_ReminderCaughtUpAfterDowntimeOnceAndNeverStale_R_DAY_2(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clock := &setClock{t: shanghaiTime(t, "2026-11-27 19:55:00")} // a Friday
+		first := launchScheduled(t, db, clock, nil, nil)
+		first.settle()
+		if got := sentWith(first.sim, "日报"); len(got) != 0 {
+			t.Fatalf("before 20:00 the bot sent %v", got)
+		}
+		first.stop()
+
+		clock.Set(shanghaiTime(t, "2026-11-27 20:05:00"))
+		back := launchScheduled(t, db, clock, first.demo, nil)
+		waitSent(t, back.sim, "【日报提醒】", onceEach(demoEngineers))
+		back.settle()
+		// Runs of the every-minute job after the catch-up find it done.
+		for range 3 {
+			if err := back.demo.app.scheduler.RunNow(t.Context(), reminders.JobDailyReminders, clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		back.settle()
+		if got := sentWith(back.sim, "【日报提醒】"); !equalCounts(got, onceEach(demoEngineers)) {
+			t.Errorf("20:00 reminder sent %v, want once to each engineer", got)
+		}
+		back.stop()
+
+		clock.Set(shanghaiTime(t, "2026-11-27 22:05:00"))
+		late := launchScheduled(t, db, clock, back.demo, nil)
+		late.settle()
+		if got := sentWith(late.sim, "【日报提醒】"); !equalCounts(got, onceEach(demoEngineers)) {
+			t.Errorf("after 22:00 the 20:00 reminder went out again: %v", got)
+		}
+		if got := sentWith(late.sim, "【日报再次提醒】"); len(got) != 0 {
+			t.Errorf("after 22:00 a stale 21:30 reminder went out: %v", got)
+		}
+	})
+}
+
+// Must show 4: two bots on one Postgres and one Redis, started 300 ms apart,
+// send every reminder exactly once, counted at the simulator. Without Redis
+// both run the jobs, and the unique (obligation, stage) keys alone keep it
+// to once.
+func TestE2E_TwoReplicasSendEachReminderOnce_R_DAY_2(t *testing.T) {
+	redisURL := os.Getenv("TEST_REDIS_URL")
+	for _, withRedis := range []bool{true, false} {
+		name := "postgres+redis"
+		if !withRedis {
+			name = "postgres, no redis"
+		}
+		t.Run(name, func(t *testing.T) {
+			db := storetest.Postgres(t)
+			newRedis := func() *redis.Client {
+				if !withRedis {
+					return nil
+				}
+				if redisURL == "" {
+					t.Skip("TEST_REDIS_URL is not set; set it to run the Redis replica test")
+				}
+				opts, err := redis.ParseURL(redisURL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rdb := redis.NewClient(opts)
+				if err := rdb.Ping(t.Context()).Err(); err != nil {
+					t.Fatalf("TEST_REDIS_URL is set but Redis is unreachable: %v", err)
+				}
+				return rdb
+			}
+			if withRedis {
+				// A leader lock left by an earlier run would hold off both for its TTL.
+				rdb := newRedis()
+				rdb.Del(t.Context(), "servicebot:scheduler:leader")
+				_ = rdb.Close()
+			}
+			clock := &setClock{t: shanghaiTime(t, "2026-11-27 20:00:30")}
+			a := launchScheduled(t, db, clock, nil, newRedis())
+			time.Sleep(300 * time.Millisecond)
+			b := launchScheduled(t, db, clock, a.demo, newRedis())
+			waitSent(t, a.sim, "【日报提醒】", onceEach(demoEngineers))
+			// Both replicas keep looking (every run of the job is a look).
+			for _, h := range []*harness{a, b} {
+				if err := h.demo.app.scheduler.RunNow(t.Context(), reminders.JobDailyReminders, clock.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a.settle()
+			b.settle()
+			if got := sentWith(a.sim, "【日报提醒】"); !equalCounts(got, onceEach(demoEngineers)) {
+				t.Errorf("reminders at the simulator: %v, want exactly one per engineer", got)
+			}
+			if n := a.sim.Calls("message/send"); n != 1 {
+				t.Errorf("%d message/send calls, want 1: one text to all six engineers", n)
+			}
+		})
+	}
+}
+
+// Must show 5: an engineer reports and is answered; a second report that
+// day replaces the first; the manager's 09:00 card on the next working day
+// lists exactly those who missed, and its 再次提醒 reaches exactly them and
+// relabels the button.
+func TestE2E_ManagerMorningCardListsExactlyTheMissing_R_DAY_3(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		clock := &setClock{t: shanghaiTime(t, "2026-11-27 18:00:00")} // Friday
+		h := launchScheduled(t, db, clock, nil, nil)
+
+		if _, err := h.sim.SendText(ctx, "zhangwei", "今天：成都客户现场调试\n明天：回公司写报告"); err != nil {
+			t.Fatal(err)
+		}
+		first := h.waitDelivered("zhangwei", 1)
+		if !strings.Contains(first[0].Content, "已收到") || !strings.Contains(first[0].Content, "成都客户现场调试") {
+			t.Fatalf("confirmation = %q", first[0].Content)
+		}
+		clock.Set(shanghaiTime(t, "2026-11-27 18:30:00"))
+		if _, err := h.sim.SendText(ctx, "zhangwei", "今天：重庆客户设备维修\n明天：去贵阳"); err != nil {
+			t.Fatal(err)
+		}
+		second := h.waitDelivered("zhangwei", 2)
+		if !strings.Contains(second[1].Content, "重庆客户设备维修") {
+			t.Fatalf("second confirmation = %q", second[1].Content)
+		}
+		if _, err := h.sim.SendText(ctx, "liqiang", "今日工作：昆明巡检\n明日计划：返程"); err != nil {
+			t.Fatal(err)
+		}
+		h.waitDelivered("liqiang", 1)
+		states, err := db.ReportStatus(ctx, servicebot.NewDate(2026, time.November, 27))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(states) != 2 {
+			t.Fatalf("report states %v, want zhangwei's (replaced) and liqiang's", states)
+		}
+
+		// Monday 09:00, the next working day.
+		clock.Set(shanghaiTime(t, "2026-11-30 09:00:20"))
+		if err := h.demo.app.scheduler.RunNow(ctx, reminders.JobMorningSummary, clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		cards := h.waitDelivered("sunli", 1)
+		var card struct {
+			TaskID   string `json:"task_id"`
+			SubTitle string `json:"sub_title_text"`
+			Buttons  []struct {
+				Key string `json:"key"`
+			} `json:"button_list"`
+		}
+		if err := json.Unmarshal(cards[0].Card, &card); err != nil {
+			t.Fatalf("manager got %s %q, want a card: %v", cards[0].MsgType, cards[0].Content, err)
+		}
+		const wantList = "应报 6 人，未报 4 人：陈浩、刘洋、王军、赵磊"
+		if card.SubTitle != wantList {
+			t.Errorf("card lists %q, want %q", card.SubTitle, wantList)
+		}
+		if len(card.Buttons) != 1 || card.Buttons[0].Key != "remind:2026-11-27" {
+			t.Fatalf("card buttons %+v", card.Buttons)
+		}
+
+		if _, err := h.sim.ClickButton(ctx, "sunli", card.TaskID, card.Buttons[0].Key, "", "button_interaction"); err != nil {
+			t.Fatal(err)
+		}
+		missing := []string{"chenhao", "liuyang", "wangjun", "zhaolei"}
+		waitSent(t, h.sim, "【补报提醒】", onceEach(missing))
+		h.settle()
+		if got := sentWith(h.sim, "【补报提醒】"); !equalCounts(got, onceEach(missing)) {
+			t.Errorf("再次提醒 reached %v, want %v", got, missing)
+		}
+		var relabel []string
+		for _, m := range h.sim.Sent() {
+			if m.API == "message/update_template_card" {
+				relabel = append(relabel, m.Content)
+			}
+		}
+		if !slices.Equal(relabel, []string{"已再次提醒 4 人"}) {
+			t.Errorf("card updates %q, want the button relabelled once", relabel)
+		}
+	})
+}

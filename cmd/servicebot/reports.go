@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/config"
+	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/people"
+	"github.com/servicebot/servicebot/reportexport"
+	"github.com/servicebot/servicebot/store"
+)
+
+// reportDeadline is the time of day a day's report is due (R-DAY-2), as
+// handlers.ReportSettings takes it.
+func reportDeadline(r config.Reports) time.Duration {
+	return time.Duration(r.Deadline.Hour)*time.Hour + time.Duration(r.Deadline.Minute)*time.Minute
+}
+
+// newReportHandlers makes the chat handlers of the daily report.
+func newReportHandlers(cfg config.Config, cal *servicebot.Calendar, clock servicebot.Clock) *handlers.Reports {
+	return handlers.NewReports(handlers.ReportSettings{Org: cfg.Org, Calendar: cal, Deadline: reportDeadline(cfg.Reports)}, clock)
+}
+
+// newExporter makes the daily report export over the stored reports.
+func newExporter(cfg config.Config, db *store.DB, dir *people.Directory) *reportexport.Exporter {
+	loc := cfg.Location()
+	return reportexport.New(dir, db, func(d servicebot.Date) time.Time { return cfg.Reports.Deadline.On(d, loc) }, loc)
+}
+
+const reportsUsage = `Usage:
+  servicebot reports export --from 2026-11-01 --to 2026-11-30 [--format json|csv|xlsx] [--out FILE] [--config FILE]
+
+Writes one record per engineer and day: date, userid, name, status (on time,
+late, missing, leave, holiday), every section of the report, the parts-sales
+amount, the photos and check-ins, and the raw text. Without --out it writes
+to standard output (json and csv only).
+`
+
+// cmdReports runs `servicebot reports export`.
+func cmdReports(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
+	if len(args) == 0 || args[0] != "export" {
+		fmt.Fprint(stderr, reportsUsage)
+		return usageError{errors.New("reports: want the subcommand export")}
+	}
+	fs := flag.NewFlagSet("reports export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fromFlag := fs.String("from", "", "first day, 2026-11-01")
+	toFlag := fs.String("to", "", "last day, 2026-11-30")
+	format := fs.String("format", reportexport.FormatJSON, "json, csv or xlsx")
+	out := fs.String("out", "", "file to write (default: standard output)")
+	cfg, verr := loadConfig(ctx, fs, args[1:], lookup)
+	if errors.As(verr, new(usageError)) {
+		return verr
+	}
+	from, to, err := exportRange(*fromFlag, *toFlag, *format, *out)
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n\n%s", err, reportsUsage)
+		return usageError{err}
+	}
+
+	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	cfg.RedisURL = "" // the export needs only the database
+	db, _, err := checkServices(ctx, cfg, logger, withoutWeComProblems(verr))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return usageError{err}
+	}
+	defer db.Close()
+	if err := db.Ready(ctx); err != nil {
+		return fmt.Errorf("database not ready (run `servicebot migrate`): %w", err)
+	}
+	cal, err := servicebot.NewCalendar(cfg.Calendar.ExtraOff, cfg.Calendar.ExtraWork, cfg.Location())
+	if err != nil {
+		return err
+	}
+	clock := servicebot.SystemClock{}
+	// The export reads the directory as last synced; it pulls nothing.
+	dir := people.NewDirectory(nil, db, cfg.Org, cal, clock, logger)
+	records, err := newExporter(cfg, db, dir).Records(ctx, from, to, clock.Now())
+	if err != nil {
+		return err
+	}
+
+	w := stdout
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return fmt.Errorf("reports export: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := reportexport.Write(w, *format, records); err != nil {
+		return err
+	}
+	if *out != "" {
+		fmt.Fprintf(stderr, "wrote %d records (%s to %s) to %s\n", len(records), from, to, *out)
+	}
+	return nil
+}
+
+// exportRange checks the export's flags.
+func exportRange(fromText, toText, format, out string) (from, to servicebot.Date, err error) {
+	if fromText == "" || toText == "" {
+		return from, to, errors.New("reports export: --from and --to are required")
+	}
+	if from, err = servicebot.ParseDate(fromText); err != nil {
+		return from, to, fmt.Errorf("reports export: --from: %w", err)
+	}
+	if to, err = servicebot.ParseDate(toText); err != nil {
+		return from, to, fmt.Errorf("reports export: --to: %w", err)
+	}
+	if to.Before(from) {
+		return from, to, fmt.Errorf("reports export: --to %s is before --from %s", to, from)
+	}
+	switch format {
+	case reportexport.FormatJSON, reportexport.FormatCSV:
+	case reportexport.FormatXLSX:
+		if out == "" {
+			return from, to, errors.New("reports export: --format xlsx needs --out FILE")
+		}
+	default:
+		return from, to, fmt.Errorf("reports export: unknown --format %q (want json, csv or xlsx)", format)
+	}
+	return from, to, nil
+}
+
+// withoutWeComProblems drops the problems that do not stop an export, which
+// talks to neither WeCom nor Redis nor the network: missing WeCom settings,
+// the listen address.
+func withoutWeComProblems(err error) error {
+	var ve *config.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	var kept []error
+	for _, p := range ve.Problems {
+		var fe *config.FieldError
+		if errors.As(p, &fe) && (strings.HasPrefix(fe.Field, "wecom.") || fe.Field == "redis_url" || fe.Field == "http_addr") {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return &config.ValidationError{Problems: kept}
+}

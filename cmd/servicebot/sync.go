@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/people"
+	"github.com/servicebot/servicebot/scheduler"
+)
+
+// startSyncTimeout bounds the directory sync at start: a WeCom that does not
+// answer must not keep the bot from taking its inbox for long.
+const startSyncTimeout = 30 * time.Second
+
+// directorySyncJob pulls the address book every morning, before anyone is
+// reminded of anything: a new hire starts reporting the day after they
+// appear in WeCom, and someone who left is no longer chased.
+func directorySyncJob(dir *people.Directory) scheduler.Job {
+	return scheduler.Job{
+		Name:        "directory-sync",
+		Cron:        "0 6 * * *",
+		Description: "pull departments and members from the WeCom address book",
+		Run: func(ctx context.Context, _ time.Time) error {
+			_, err := dir.Sync(ctx)
+			return err
+		},
+	}
+}
+
+// syncDirectoryAtStart pulls the address book once before the workers
+// start, so that a fresh install (or the demo) knows its people at once. A
+// failure is logged, not fatal: the stored directory, the daily job and
+// `servicebot sync` remain.
+func (a *app) syncDirectoryAtStart(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, startSyncTimeout)
+	defer cancel()
+	if _, err := a.directory.Sync(ctx); err != nil {
+		a.logger.Warn("directory sync at start failed; the stored directory stays in use", "err", err)
+	}
+}
+
+// cmdSync pulls the WeCom address book into the database now and prints
+// who joined and who left, and who owes today's report.
+func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
+	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, verr := loadConfig(ctx, fs, args, lookup)
+	if errors.As(verr, new(usageError)) {
+		return verr
+	}
+	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	db, rdb, err := checkServices(ctx, cfg, logger, verr)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return usageError{err}
+	}
+	defer db.Close()
+	if err := db.Ready(ctx); err != nil {
+		return fmt.Errorf("database not ready (run `servicebot migrate`): %w", err)
+	}
+	clock := servicebot.SystemClock{}
+	a, err := newApp(cfg, db, rdb, clock, logger, tuning{})
+	if err != nil {
+		return err
+	}
+	defer a.close(context.WithoutCancel(ctx))
+	res, err := a.directory.Sync(ctx)
+	if err != nil {
+		return err
+	}
+	today := servicebot.DateOf(clock.Now().In(cfg.Location()))
+	reporters, err := a.directory.Reporters(ctx, today)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "synced %d departments, %d active members\n", res.Departments, res.Members)
+	fmt.Fprintf(stdout, "joined: %s\nleft:   %s\n", listOrNone(res.Joined), listOrNone(res.Left))
+	fmt.Fprintf(stdout, "owe a daily report today (%s): %d\n", today, len(reporters))
+	return nil
+}
+
+func listOrNone(ids []string) string {
+	if len(ids) == 0 {
+		return "-"
+	}
+	return strings.Join(ids, ", ")
+}

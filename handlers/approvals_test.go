@@ -1,0 +1,86 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/approvals"
+	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/store"
+	"github.com/servicebot/servicebot/store/storetest"
+)
+
+const testAPIToken = "0123456789abcdef-token"
+
+func approvalOrg() servicebot.Org {
+	return servicebot.Org{Roles: map[servicebot.Role][]string{
+		servicebot.RoleServiceManager: {"sunli"},
+		servicebot.RoleVPSales:        {"wuhaitao"},
+		servicebot.RoleVPQuality:      {"zhengmin"},
+		servicebot.RoleGeneralManager: {"huangzhiqiang"},
+	}}
+}
+
+// POST /api/requests: the bearer token, unreadable JSON, the manual's
+// checks (R-APV-1) and a computed amount (R-LIA-2) on a real store.
+func TestRequestsAPI_RAPV1_RLIA2(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{Org: approvalOrg(),
+			Clock: servicebot.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) })})
+		srv := httptest.NewServer(&handlers.RequestsAPI{Token: testAPIToken, Engine: engine,
+			Logger: slog.New(slog.DiscardHandler)})
+		defer srv.Close()
+
+		tests := []struct {
+			name, token, body string
+			status            int
+			want              string
+		}{
+			{"no token", "", `{}`, http.StatusUnauthorized, "bearer token"},
+			{"wrong token", "nope", `{}`, http.StatusUnauthorized, "bearer token"},
+			{"unreadable", testAPIToken, `{"kind":`, http.StatusBadRequest, "unreadable"},
+			{"unknown field", testAPIToken, `{"kindd":"x"}`, http.StatusBadRequest, "unknown field"},
+			{"bad amount", testAPIToken, `{"kind":"parts_compensation","amount":"lots"}`, http.StatusBadRequest, "invalid amount"},
+			{"R-APV-1 no evidence", testAPIToken, `{"kind":"parts_compensation","urgent":true,"amount":3000,
+				"customer":"某厂","reason":"损坏","requester":"yangfan"}`, http.StatusUnprocessableEntity, "R-APV-1"},
+			{"R-LIA-2 fine", testAPIToken, `{"kind":"liability_fine","fine":{"loss":"3000"},"subject":"zhangwei",
+				"reason":"重大责任事故","requester":"sunli"}`, http.StatusCreated, `"amount":"725.00"`},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, srv.URL, strings.NewReader(tt.body))
+				if tt.token != "" {
+					req.Header.Set("Authorization", "Bearer "+tt.token)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != tt.status || !strings.Contains(string(body), tt.want) {
+					t.Fatalf("%d %s, want %d with %q", resp.StatusCode, body, tt.status, tt.want)
+				}
+			})
+		}
+
+		list, err := db.ListApprovals(context.Background(), 10)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("stored %d requests (%v), want only the valid one", len(list), err)
+		}
+		var v approvals.View
+		b, _ := json.Marshal(approvals.ViewOf(list[0]))
+		_ = json.Unmarshal(b, &v)
+		if v.Steps[0].Approver != "huangzhiqiang" || !strings.Contains(v.AmountNote, "725.00") {
+			t.Errorf("fine routed %+v", v)
+		}
+	})
+}

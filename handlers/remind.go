@@ -1,0 +1,102 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/servicebot/servicebot"
+)
+
+// RemindTx is what the manager's 再次提醒 button needs of the transaction:
+// who still has no report for the day, and the stage rows that make the
+// second reminder go out once per engineer however often it is pressed.
+type RemindTx interface {
+	StillMissing(ctx context.Context, day servicebot.Date) ([]servicebot.Obligation, error)
+	MarkStage(ctx context.Context, stage string, obligationIDs []int64, now time.Time) ([]int64, error)
+}
+
+// maxRecipients is how many userids one message/send takes.
+const maxRecipients = 1000
+
+// RemindAgain handles a click on 再次提醒 (button key "remind:2026-11-27",
+// registered for servicebot.RemindButtonPrefix)
+// of the manager's morning card (R-DAY-3): those who still have no report for
+// the day get a reminder to file it late (补报), and the manager's card is
+// updated to say how many were reminded. Only managers may press it; a click
+// by anybody else is ignored.
+func RemindAgain(clock servicebot.Clock, managers []string) HandlerFunc {
+	return func(ctx context.Context, tx Tx, ev servicebot.Event) error {
+		if !slices.Contains(managers, ev.FromUserName) {
+			return nil
+		}
+		day, err := servicebot.ParseDate(strings.TrimPrefix(ev.EventKey, servicebot.RemindButtonPrefix))
+		if err != nil {
+			return nil // a key we never made: nothing to do, nothing to retry
+		}
+		now := clock.Now()
+		obs, err := tx.StillMissing(ctx, day)
+		if err != nil {
+			return fmt.Errorf("handlers: remind again: %w", err)
+		}
+		userOf := make(map[int64]string, len(obs))
+		ids := make([]int64, len(obs))
+		for i, o := range obs {
+			userOf[o.ID], ids[i] = o.UserID, o.ID
+		}
+		fresh, err := tx.MarkStage(ctx, servicebot.StageAgain, ids, now)
+		if err != nil {
+			return fmt.Errorf("handlers: remind again: %w", err)
+		}
+		users := make([]string, len(fresh))
+		for i, id := range fresh {
+			users[i] = userOf[id]
+		}
+		slices.Sort(users)
+		for lo := 0; lo < len(users); lo += maxRecipients {
+			batch := users[lo:min(lo+maxRecipients, len(users))]
+			_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
+				DedupKey:  fmt.Sprintf("remind-again:%s:%d", day, lo),
+				Kind:      servicebot.OutText,
+				ToUsers:   strings.Join(batch, "|"),
+				Body:      servicebot.TextBody(servicebot.RemindAgainText(day)),
+				CreatedAt: now,
+			})
+			if err != nil {
+				return fmt.Errorf("handlers: remind again: %w", err)
+			}
+		}
+		return updateRemindCard(ctx, tx, ev, len(users), now)
+	}
+}
+
+// updateRemindCard relabels the clicked card's button with the outcome
+// (update_template_card, with the click's one-use response_code).
+func updateRemindCard(ctx context.Context, tx Tx, ev servicebot.Event, reminded int, now time.Time) error {
+	if ev.ResponseCode == "" {
+		return nil
+	}
+	label := fmt.Sprintf("已再次提醒 %d 人", reminded)
+	if reminded == 0 {
+		label = "无需提醒：都已提交或已提醒过"
+	}
+	body, _ := json.Marshal(map[string]any{
+		"userids":       []string{ev.FromUserName},
+		"response_code": ev.ResponseCode,
+		"button":        map[string]string{"replace_name": label},
+	})
+	_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
+		DedupKey:  "card-update:" + ev.DedupKey(),
+		Kind:      servicebot.OutUpdateCard,
+		ToUsers:   ev.FromUserName,
+		Body:      body,
+		CreatedAt: now,
+	})
+	if err != nil {
+		return fmt.Errorf("handlers: update remind card: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,252 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/servicebot/servicebot"
+)
+
+// Chat commands (listed by 帮助, see HelpText).
+const (
+	cmdHelp        = "帮助"
+	cmdTemplate    = "日报模板"
+	cmdMyReports   = "我的日报"
+	cmdLeave       = "请假"
+	cmdCancelLeave = "取消请假"
+	cmdBackfill    = "补报"
+)
+
+// commandWords maps the words a message may start with to a command.
+var commandWords = []struct{ word, cmd string }{
+	{"取消请假", cmdCancelLeave},
+	{"请假", cmdLeave},
+	{"补报", cmdBackfill},
+	{"补交", cmdBackfill},
+	{"我的日报", cmdMyReports},
+	{"本周日报", cmdMyReports},
+	{"日报模板", cmdTemplate},
+	{"日报格式", cmdTemplate},
+	{"模板", cmdTemplate},
+}
+
+// helpWords are whole messages asking for help.
+var helpWords = []string{"帮助", "help", "?", "？", "菜单", "说明", "使用说明", "怎么用", "功能"}
+
+var (
+	commandSepRe = regexp.MustCompile(`^[\s:：,，]+`)
+	// what may stand between 补报's date and the report: "补报 11月25日的日报：…"
+	backfillLeadRe = regexp.MustCompile(`^[\s:：,，]*(?:的)?(?:日报)?[\s:：,，]*`)
+)
+
+// splitCommand returns the command text starts with and its arguments, or
+// "" when it is no command. Help and the template are whole messages; the
+// others take arguments after a space, a colon or nothing ("请假12月1日").
+func splitCommand(text string) (cmd, args string) {
+	t := strings.TrimSpace(text)
+	for _, w := range helpWords {
+		if strings.EqualFold(t, w) {
+			return cmdHelp, ""
+		}
+	}
+	for _, c := range commandWords {
+		rest, ok := strings.CutPrefix(t, c.word)
+		if !ok {
+			continue
+		}
+		if (c.cmd == cmdTemplate || c.cmd == cmdMyReports) && strings.TrimSpace(rest) != "" {
+			continue // "模板机调试完成…" is a report, not a command
+		}
+		return c.cmd, strings.TrimSpace(commandSepRe.ReplaceAllString(rest, ""))
+	}
+	return "", text
+}
+
+// ReportTemplate answers 日报模板.
+const ReportTemplate = "日报可以这样写，直接发给我就行：\n" +
+	"今天：\n" +
+	"1. 在XX公司安装调试XX设备\n" +
+	"2. 给操作人员做培训\n" +
+	"明天：去XX公司回访\n" +
+	"客户：XX公司\n" +
+	"地点：成都\n" +
+	"问题：缺一个传感器，需要公司协调发货\n" +
+	"配件销售：3000元\n\n" +
+	"只写「今天」和「明天」两项也可以；缺了哪一项，我会提醒您补上。\n" +
+	"当天的现场照片和位置（签到）也可以直接发给我，会附到当天的日报。"
+
+// Examples in the replies to malformed commands.
+const (
+	exampleBackfill = "例如：\n补报 11月25日\n今天：在XX公司安装调试\n明天：去XX公司回访\n（日期也可以写 11-25、2026-11-25、25号、昨天、前天）"
+	exampleLeave    = "例如：\n请假 12月1日-12月3日 家中有事\n请假 12月1日至3日\n请假 明天"
+)
+
+// maxLeaveDays bounds one 请假: a longer range is far more likely a typo
+// ("12月1日-2月3日") than a leave nobody arranged with the manager.
+const maxLeaveDays = 31
+
+// maxBackfillDays bounds how far back 补报 reaches: "补报 12月5日" typed on
+// 11月27日 is far more likely a typo than a report a year late.
+const maxBackfillDays = 62
+
+// backfill files a report for a past day (补报), marked late (R-DAY-2).
+func (h *Reports) backfill(ctx context.Context, tx Tx, m message, args string) error {
+	day, rest, ok := parseDay(args, m.today, sensePast)
+	switch {
+	case !ok:
+		return h.reply(ctx, tx, m, "请在「补报」后面写上日期和日报内容。"+exampleBackfill)
+	case day.After(m.today):
+		return h.reply(ctx, tx, m, fmt.Sprintf("%s还没到，不能补报。", monthDay(day))+exampleBackfill)
+	case daysBetween(day, m.today) > maxBackfillDays:
+		return h.reply(ctx, tx, m, fmt.Sprintf("%d年%s太久了，只能补报最近%d天的日报；更早的请联系经理。",
+			day.Year, monthDay(day), maxBackfillDays))
+	}
+	rest = strings.TrimSpace(backfillLeadRe.ReplaceAllString(rest, ""))
+	if rest == "" {
+		return h.reply(ctx, tx, m, fmt.Sprintf("请把%s的日报内容写在日期后面。", monthDay(day))+exampleBackfill)
+	}
+	parsed := servicebot.ParseReport(rest)
+	if !parsed.IsReport() && len(parsed.Unlabelled) > 0 {
+		// Whoever writes 补报 means a report: unlabelled lines are the work.
+		parsed.Done, parsed.Unlabelled = parsed.Unlabelled, nil
+		parsed.Missing = missingSections(parsed)
+	}
+	if !parsed.IsReport() {
+		return h.reply(ctx, tx, m, fmt.Sprintf("没有看懂%s的日报内容。", monthDay(day))+exampleBackfill)
+	}
+	if day == m.today {
+		// 补报 今天 is simply today's report.
+		return h.todaysReport(ctx, tx, message{ev: m.ev, text: rest, at: m.at, today: m.today, now: m.now})
+	}
+	cur, found, err := currentReport(ctx, tx, m.ev.FromUserName, day)
+	if err != nil {
+		return err
+	}
+	saved, how, err := h.file(ctx, tx, message{ev: m.ev, text: rest, at: m.at, today: m.today, now: m.now},
+		day, parsed, servicebot.ReportSourceBackfill, cur, found)
+	if err != nil {
+		return err
+	}
+	return h.reply(ctx, tx, m, h.confirmation(saved, how, m.today))
+}
+
+// leave records a leave (请假), during which no reminder is sent (R-DAY-4).
+func (h *Reports) leave(ctx context.Context, tx Tx, m message, args string) error {
+	from, to, rest, ok := parseDayRange(args, m.today)
+	switch {
+	case !ok:
+		return h.reply(ctx, tx, m, "请在「请假」后面写上日期。"+exampleLeave)
+	case to.Before(from):
+		return h.reply(ctx, tx, m, fmt.Sprintf("结束日期%s早于开始日期%s，请检查一下。", monthDay(to), monthDay(from))+exampleLeave)
+	case daysBetween(from, to)+1 > maxLeaveDays:
+		return h.reply(ctx, tx, m, fmt.Sprintf("一次最多登记%d天的请假，更长的假期请先和经理确认，再分段登记。", maxLeaveDays)+exampleLeave)
+	}
+	reason := strings.TrimSpace(commandSepRe.ReplaceAllString(rest, ""))
+	if _, err := tx.AddLeave(ctx, m.ev.FromUserName, from, to, reason, m.now); err != nil {
+		return fmt.Errorf("handlers: reports: %w", err)
+	}
+	days := daysBetween(from, to) + 1
+	span := monthDay(from)
+	if to != from {
+		span += "至" + monthDay(to)
+	}
+	text := fmt.Sprintf("已登记请假：%s，共%d天。请假期间不会提醒您交日报。\n提前回来了可以发「取消请假」。", span, days)
+	return h.reply(ctx, tx, m, text)
+}
+
+// cancelLeave cancels leave from today, or from the day given, on.
+func (h *Reports) cancelLeave(ctx context.Context, tx Tx, m message, args string) error {
+	on := m.today
+	if strings.TrimSpace(args) != "" {
+		d, _, ok := parseDay(args, m.today, senseNearest)
+		if !ok {
+			return h.reply(ctx, tx, m, "没有看懂要从哪天取消请假。例如：\n取消请假\n取消请假 12月2日")
+		}
+		on = d
+	}
+	n, err := tx.CancelLeave(ctx, m.ev.FromUserName, on, m.now)
+	if err != nil {
+		return fmt.Errorf("handlers: reports: %w", err)
+	}
+	if n == 0 {
+		return h.reply(ctx, tx, m, fmt.Sprintf("没有找到%s及以后的请假，不需要取消。", dayWords(on, m.today)))
+	}
+	return h.reply(ctx, tx, m, fmt.Sprintf("已取消%s起的请假（%d条）。从%s起照常提醒交日报。", dayWords(on, m.today), n, dayWords(on, m.today)))
+}
+
+// myReports shows this week, Monday to today, at a glance (我的日报).
+func (h *Reports) myReports(ctx context.Context, tx Tx, m message) error {
+	monday := m.today.AddDays(-((int(m.today.Weekday()) + 6) % 7))
+	reports, err := tx.UserReports(ctx, m.ev.FromUserName, monday, m.today)
+	if err != nil {
+		return fmt.Errorf("handlers: reports: %w", err)
+	}
+	leaves, err := tx.ListLeaves(ctx, monday, m.today)
+	if err != nil {
+		return fmt.Errorf("handlers: reports: %w", err)
+	}
+	byDay := make(map[servicebot.Date]servicebot.DailyReport, len(reports))
+	for _, r := range reports {
+		byDay[r.Day] = r
+	}
+	loc := h.cal.Location()
+	var b strings.Builder
+	fmt.Fprintf(&b, "本周日报（%s至%s）：\n", monthDay(monday), monthDay(m.today))
+	missed := 0
+	for d := monday; !d.After(m.today); d = d.AddDays(1) {
+		fmt.Fprintf(&b, "%s %s ", monthDay(d), weekdayName(d.Weekday()))
+		r, ok := byDay[d]
+		switch {
+		case ok:
+			b.WriteString(reportGlance(r))
+		case !h.cal.IsWorkingDate(d):
+			b.WriteString("休息")
+			if name := h.cal.HolidayName(d.In(loc)); name != "" {
+				b.WriteString("（" + name + "）")
+			}
+		case !h.cal.IsWorkingDayFor(d.In(loc), m.ev.FromUserName, leaves):
+			b.WriteString("请假")
+		case d == m.today:
+			fmt.Fprintf(&b, "还没交（%s截止）", clockOf(h.deadline))
+		default:
+			b.WriteString("未交")
+			missed++
+		}
+		b.WriteString("\n")
+	}
+	if missed > 0 {
+		fmt.Fprintf(&b, "有%d天未交，可以发「补报 日期 内容」补上，例如「补报 %s 今天：…」。", missed, monthDay(m.today.AddDays(-1)))
+	}
+	return h.reply(ctx, tx, m, strings.TrimRight(b.String(), "\n"))
+}
+
+// reportGlance is one day of 我的日报: filed on time or late, and whether
+// anything is missing.
+func reportGlance(r servicebot.DailyReport) string {
+	s := "已交"
+	if r.Status == servicebot.ReportLate {
+		s = "已交（迟交）"
+	}
+	if len(r.Missing) > 0 {
+		s += "，缺" + strings.Join(r.Missing, "和")
+	}
+	if len(r.Done) > 0 {
+		s += "：" + firstRunes(r.Done[0], 16)
+	}
+	return s
+}
+
+func firstRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+func weekdayName(w time.Weekday) string {
+	return [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}[w]
+}

@@ -1,0 +1,462 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/servicebot/servicebot"
+)
+
+// ReportTx is what the daily report handlers use of the transaction that
+// completes the inbox row: the report, its attachments and leave commit
+// together with the reply. The address book is read through it too: on
+// SQLite the transaction holds the write lock, and a read through the pool
+// could wait for a connection that writers queued behind that lock hold.
+type ReportTx interface {
+	SaveReport(ctx context.Context, r servicebot.DailyReport) (servicebot.DailyReport, error)
+	CurrentReport(ctx context.Context, userID string, day servicebot.Date) (servicebot.DailyReport, error)
+	UserReports(ctx context.Context, userID string, from, to servicebot.Date) ([]servicebot.DailyReport, error)
+	AddReportAttachment(ctx context.Context, a servicebot.ReportAttachment) (int64, error)
+	CountReportAttachments(ctx context.Context, userID string, day servicebot.Date, kind string) (int, error)
+	AddLeave(ctx context.Context, userID string, from, to servicebot.Date, reason string, now time.Time) (int64, error)
+	CancelLeave(ctx context.Context, userID string, on servicebot.Date, now time.Time) (int, error)
+	ListLeaves(ctx context.Context, from, to servicebot.Date) ([]servicebot.Leave, error)
+	GetMember(ctx context.Context, userID string) (servicebot.Member, error)
+	DepartmentsUnder(ctx context.Context, roots []int64) ([]int64, error)
+}
+
+// ReportSettings are the department's rules for the daily report.
+type ReportSettings struct {
+	// Org says who sends daily reports (R-ORG-1, R-DAY-1).
+	Org servicebot.Org
+	// Calendar says which days are working days, and in which zone a
+	// message's time is read as a day.
+	Calendar *servicebot.Calendar
+	// Deadline is the time of day after which that day's report is late
+	// (R-DAY-2: 22:00), as a duration after midnight.
+	Deadline time.Duration
+}
+
+// Reports handles what engineers send to the bot in chat: daily reports and
+// the follow-ups that complete them, photos and check-ins, and the commands
+// listed by 帮助. Everyone else, and text that is neither, gets the help reply.
+type Reports struct {
+	org      servicebot.Org
+	cal      *servicebot.Calendar
+	deadline time.Duration
+	clock    servicebot.Clock
+}
+
+// NewReports returns the report handlers.
+func NewReports(s ReportSettings, clock servicebot.Clock) *Reports {
+	return &Reports{org: s.Org, cal: s.Calendar, deadline: s.Deadline, clock: clock}
+}
+
+// isEngineer reports whether userID sends daily reports: an active member
+// of an after-sales department or one below it, engineer or without a
+// configured role, not exempt (servicebot.Org.OwesDailyReport), whatever
+// the day. Someone the address book does not know is not.
+func (h *Reports) isEngineer(ctx context.Context, tx Tx, userID string) (bool, error) {
+	m, err := tx.GetMember(ctx, userID)
+	switch {
+	case errors.Is(err, servicebot.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("handlers: reports: %w", err)
+	}
+	org := h.org
+	if org.AfterSalesDepartments, err = tx.DepartmentsUnder(ctx, h.org.AfterSalesDepartments); err != nil {
+		return false, fmt.Errorf("handlers: reports: %w", err)
+	}
+	return org.OwesDailyReport(m), nil
+}
+
+// Register routes text, recognised voice, images and locations to h.
+func (h *Reports) Register(r *Router) {
+	r.Handle(servicebot.MsgText, h.HandleText)
+	r.Handle(servicebot.MsgVoice, h.HandleVoice)
+	r.Handle(servicebot.MsgImage, h.HandleAttachment)
+	r.Handle(servicebot.MsgLocation, h.HandleAttachment)
+}
+
+// HandleText answers a text message: a command, a report, a follow-up, or
+// anything else with the help reply.
+func (h *Reports) HandleText(ctx context.Context, tx Tx, ev servicebot.Event) error {
+	return h.handleText(ctx, tx, ev, ev.Content)
+}
+
+// HandleVoice treats a voice message WeCom transcribed as the text it says:
+// engineers on site dictate their reports. Without a transcription there is
+// nothing to read.
+func (h *Reports) HandleVoice(ctx context.Context, tx Tx, ev servicebot.Event) error {
+	if strings.TrimSpace(ev.Recognition) == "" {
+		return nil
+	}
+	return h.handleText(ctx, tx, ev, ev.Recognition)
+}
+
+// message is one text being handled: who sent it, when, and the day it
+// belongs to.
+type message struct {
+	ev    servicebot.Event
+	text  string
+	at    time.Time // in the calendar's zone
+	today servicebot.Date
+	now   time.Time
+}
+
+func (h *Reports) newMessage(ev servicebot.Event, text string) message {
+	now := h.clock.Now()
+	at := now
+	// The time the engineer sent it, not the time the worker got to it: a
+	// report sent at 21:59 and handled at 22:01 is on time. WeCom signs
+	// CreateTime, but it never lies in our future.
+	if ev.CreateTime > 0 && ev.Time().Before(now) {
+		at = ev.Time()
+	}
+	at = at.In(h.cal.Location())
+	return message{ev: ev, text: strings.TrimSpace(text), at: at, today: servicebot.DateOf(at), now: now}
+}
+
+func (h *Reports) handleText(ctx context.Context, tx Tx, ev servicebot.Event, text string) error {
+	m := h.newMessage(ev, text)
+	cmd, args := splitCommand(m.text)
+	switch cmd {
+	case cmdHelp:
+		return h.reply(ctx, tx, m, HelpReply(m.text))
+	case cmdTemplate:
+		return h.reply(ctx, tx, m, ReportTemplate)
+	}
+	engineer, err := h.isEngineer(ctx, tx, ev.FromUserName)
+	if err != nil {
+		return err
+	}
+	if !engineer {
+		return h.reply(ctx, tx, m, HelpReply(m.text))
+	}
+	switch cmd {
+	case cmdMyReports:
+		return h.myReports(ctx, tx, m)
+	case cmdLeave:
+		return h.leave(ctx, tx, m, args)
+	case cmdCancelLeave:
+		return h.cancelLeave(ctx, tx, m, args)
+	case cmdBackfill:
+		return h.backfill(ctx, tx, m, args)
+	}
+	return h.todaysReport(ctx, tx, m)
+}
+
+// todaysReport files text as (part of) today's report, or answers with help
+// when it is none.
+func (h *Reports) todaysReport(ctx context.Context, tx Tx, m message) error {
+	parsed := servicebot.ParseReport(m.text)
+	cur, found, err := currentReport(ctx, tx, m.ev.FromUserName, m.today)
+	if err != nil {
+		return err
+	}
+	if found {
+		parsed = asAnswer(cur.Report, parsed, m.text)
+	}
+	if !parsed.IsReport() {
+		return h.reply(ctx, tx, m, HelpReply(m.text))
+	}
+	saved, how, err := h.file(ctx, tx, m, m.today, parsed, servicebot.ReportSourceChat, cur, found)
+	if err != nil {
+		return err
+	}
+	return h.reply(ctx, tx, m, h.confirmation(saved, how, m.today))
+}
+
+// currentReport is the report userID has for day, if any.
+func currentReport(ctx context.Context, tx Tx, userID string, day servicebot.Date) (servicebot.DailyReport, bool, error) {
+	cur, err := tx.CurrentReport(ctx, userID, day)
+	switch {
+	case errors.Is(err, servicebot.ErrNotFound):
+		return servicebot.DailyReport{}, false, nil
+	case err != nil:
+		return cur, false, fmt.Errorf("handlers: reports: %w", err)
+	}
+	return cur, true, nil
+}
+
+// How a filed report relates to what was there.
+type filing int
+
+const (
+	filedNew       filing = iota // the day's first report
+	filedReplaced                // a whole new report; the earlier one is kept as history
+	filedCompleted               // sections added to (or corrected in) the day's report
+)
+
+// file stores parsed as the new current revision of the engineer's report
+// for day. A report that restates today's work is a new version of the
+// whole report; anything less is merged into the current one, so a
+// follow-up ("明天：去重庆") never loses what came before.
+func (h *Reports) file(ctx context.Context, tx Tx, m message, day servicebot.Date, parsed servicebot.Report,
+	source string, cur servicebot.DailyReport, found bool) (servicebot.DailyReport, filing, error) {
+	rep := servicebot.DailyReport{
+		UserID: m.ev.FromUserName, Day: day, Source: source, Report: parsed, Raw: m.text, SubmittedAt: m.at,
+		Status: h.statusAt(day, m.at),
+	}
+	how := filedNew
+	if found {
+		how = filedReplaced
+		if len(parsed.Done) == 0 || len(cur.Done) == 0 {
+			how = filedCompleted
+			rep.Report = merge(cur.Report, parsed)
+			rep.Raw = cur.Raw + "\n" + m.text
+			if source == servicebot.ReportSourceChat {
+				rep.Source = servicebot.ReportSourceFollowUp
+			}
+		}
+		// A report filed on time stays on time when it is corrected later.
+		if cur.Status == servicebot.ReportOnTime {
+			rep.Status = servicebot.ReportOnTime
+		}
+	}
+	rep.Missing = missingSections(rep.Report)
+	saved, err := tx.SaveReport(ctx, rep)
+	if err != nil {
+		return saved, how, fmt.Errorf("handlers: reports: %w", err)
+	}
+	return saved, how, nil
+}
+
+// statusAt is on time until the day's deadline (R-DAY-2), late after it.
+func (h *Reports) statusAt(day servicebot.Date, at time.Time) string {
+	if at.After(h.deadlineOf(day)) {
+		return servicebot.ReportLate
+	}
+	return servicebot.ReportOnTime
+}
+
+func (h *Reports) deadlineOf(day servicebot.Date) time.Time {
+	hh, mm := int(h.deadline/time.Hour), int(h.deadline%time.Hour/time.Minute)
+	return time.Date(day.Year, day.Month, day.Day, hh, mm, 0, 0, h.cal.Location())
+}
+
+// merge adds the sections of add to cur: today's work, the plan, the
+// customer, the place and the parts sales it gives replace cur's; issues and
+// other lines are added to cur's.
+func merge(cur, add servicebot.Report) servicebot.Report {
+	out := cur
+	out.Done = slices.Clone(cur.Done)
+	if len(add.Done) > 0 {
+		out.Done = add.Done
+	}
+	if len(add.Plan) > 0 {
+		out.Plan = add.Plan
+	}
+	if add.Customer != "" {
+		out.Customer = add.Customer
+	}
+	if add.Location != "" {
+		out.Location = add.Location
+	}
+	if add.PartsSales != nil {
+		out.PartsSales = add.PartsSales
+	}
+	out.Issues = appendNew(cur.Issues, add.Issues)
+	out.Unlabelled = appendNew(cur.Unlabelled, add.Unlabelled)
+	return out
+}
+
+// appendNew appends the items of add not already in items.
+func appendNew(items, add []string) []string {
+	out := slices.Clone(items)
+	for _, a := range add {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// missingSections lists the essential sections r lacks, as ParseReport does.
+func missingSections(r servicebot.Report) []string {
+	var missing []string
+	if len(r.Done) == 0 {
+		missing = append(missing, servicebot.MissingDone)
+	}
+	if len(r.Plan) == 0 {
+		missing = append(missing, servicebot.MissingPlan)
+	}
+	return missing
+}
+
+// doneLabelRe finds words that say a text is about today's work.
+var doneLabelRe = regexp.MustCompile(`今[天日]|当[天日]|本日|已完成|完成了|工作内容|工作情况`)
+
+// asAnswer reads parsed, the reply of an engineer whose report for the day
+// lacks a section the bot asked for, as that section when it does not say
+// otherwise. After "还缺少明日计划", "去重庆调试设备" is the plan, even
+// though on its own the parser would take it for chit-chat or for today's
+// work. Anything else is left as parsed.
+func asAnswer(cur, parsed servicebot.Report, text string) servicebot.Report {
+	missing := missingSections(cur)
+	if len(missing) != 1 {
+		return parsed
+	}
+	var lines []string
+	switch {
+	case !parsed.IsReport():
+		if isChitChat(text) {
+			return parsed
+		}
+		lines = parsed.Unlabelled
+	case missing[0] == servicebot.MissingPlan && len(parsed.Plan) == 0 && len(parsed.Done) > 0 &&
+		!doneLabelRe.MatchString(text) && onlyDoneAndNotes(parsed):
+		lines = append(slices.Clone(parsed.Done), parsed.Unlabelled...)
+	default:
+		return parsed
+	}
+	if len(lines) == 0 {
+		return parsed
+	}
+	answer := servicebot.Report{}
+	if missing[0] == servicebot.MissingPlan {
+		answer.Plan = lines
+	} else {
+		answer.Done = lines
+	}
+	return answer
+}
+
+// onlyDoneAndNotes: nothing but work items (and unlabelled lines).
+func onlyDoneAndNotes(r servicebot.Report) bool {
+	return len(r.Issues) == 0 && r.Customer == "" && r.Location == "" && r.PartsSales == nil
+}
+
+// chitChat are the short things people say that are no part of a report.
+var chitChat = []string{
+	"好", "好的", "好滴", "好嘞", "嗯", "嗯嗯", "哦", "噢", "收到", "收到了", "明白", "明白了", "知道了",
+	"谢谢", "谢谢你", "多谢", "ok", "okay", "你好", "您好", "在吗", "在", "哈哈", "辛苦了", "晚安", "早",
+	"早上好", "晚上好", "没有", "没", "无", "不用了", "算了",
+}
+
+var chitChatTrim = regexp.MustCompile(`[\s!！。.,，~～?？…]+`)
+
+// isChitChat reports acknowledgements, greetings and questions.
+func isChitChat(text string) bool {
+	t := strings.ToLower(chitChatTrim.ReplaceAllString(text, ""))
+	if t == "" || slices.Contains(chitChat, t) {
+		return true
+	}
+	s := strings.TrimSpace(text)
+	if strings.HasSuffix(s, "?") || strings.HasSuffix(s, "？") {
+		return true
+	}
+	return strings.HasSuffix(t, "吗") || strings.HasSuffix(t, "呢")
+}
+
+// askTodayRe is how FormatReportConfirmation asks for a missing part of
+// today's report.
+var askTodayRe = regexp.MustCompile(`，请直接回复[^。]*，我会补进今天的日报。`)
+
+// confirmation is the answer to a filed report: what was understood, and
+// what it did to the day's report.
+func (h *Reports) confirmation(r servicebot.DailyReport, how filing, today servicebot.Date) string {
+	var b strings.Builder
+	dayName := dayWords(r.Day, today)
+	switch how {
+	case filedReplaced:
+		fmt.Fprintf(&b, "这是%s的第%d版日报，已替换之前的版本（旧版本已保留）。\n", dayName, r.Revision)
+	case filedCompleted:
+		fmt.Fprintf(&b, "已补充到%s的日报（第%d版）。\n", dayName, r.Revision)
+	}
+	body := servicebot.FormatReportConfirmation(r.Report, r.Day.In(h.cal.Location()))
+	if r.Day != today {
+		// The parser's request for a missing part speaks of "today".
+		body = askTodayRe.ReplaceAllLiteralString(body, "，可以再发「补报 "+monthDay(r.Day)+"」加上缺的内容补上。")
+	}
+	b.WriteString(body)
+	switch {
+	case r.Source == servicebot.ReportSourceBackfill && r.Status == servicebot.ReportLate:
+		fmt.Fprintf(&b, "\n这是%s的补报，记为迟交。", monthDay(r.Day))
+	case r.Status == servicebot.ReportLate:
+		fmt.Fprintf(&b, "\n已过%s的截止时间（%s），这份日报记为迟交。", dayName, clockOf(h.deadline))
+	}
+	return b.String()
+}
+
+// HandleAttachment attaches an engineer's photo or location to the report
+// of the day it was sent; a location is a check-in (签到) with its time.
+// Others' photos and locations are kept in the inbox only.
+func (h *Reports) HandleAttachment(ctx context.Context, tx Tx, ev servicebot.Event) error {
+	engineer, err := h.isEngineer(ctx, tx, ev.FromUserName)
+	if err != nil || !engineer {
+		return err
+	}
+	m := h.newMessage(ev, "")
+	a := servicebot.ReportAttachment{UserID: ev.FromUserName, Day: m.today, At: m.at}
+	switch ev.MsgType {
+	case servicebot.MsgImage:
+		a.Kind, a.MediaID, a.PicURL = servicebot.AttachImage, ev.MediaID, ev.PicURL
+	case servicebot.MsgLocation:
+		a.Kind, a.Lat, a.Lng, a.Label = servicebot.AttachLocation, ev.Latitude, ev.Longitude, ev.Label
+	default:
+		return nil
+	}
+	if _, err := tx.AddReportAttachment(ctx, a); err != nil {
+		return fmt.Errorf("handlers: reports: %w", err)
+	}
+	n, err := tx.CountReportAttachments(ctx, a.UserID, a.Day, a.Kind)
+	if err != nil {
+		return fmt.Errorf("handlers: reports: %w", err)
+	}
+	var text string
+	if a.Kind == servicebot.AttachImage {
+		text = fmt.Sprintf("已收到照片，附到%s的日报（当天第%d张）。", monthDay(a.Day), n)
+	} else {
+		place := a.Label
+		if place == "" {
+			place = fmt.Sprintf("纬度%.5f，经度%.5f", a.Lat, a.Lng)
+		}
+		text = fmt.Sprintf("签到成功：%s，%s。已附到%s的日报（当天第%d次签到）。", place, m.at.Format("15:04"), monthDay(a.Day), n)
+	}
+	return h.reply(ctx, tx, m, text)
+}
+
+// maxTextBytes is WeCom's limit on a text message's content.
+const maxTextBytes = 2048
+
+// reply answers the message m; see replyTo.
+func (h *Reports) reply(ctx context.Context, tx Tx, m message, text string) error {
+	return replyTo(ctx, tx, m.ev, truncateBytes(text, maxTextBytes), m.now)
+}
+
+// truncateBytes shortens s to at most n bytes on a character boundary,
+// marking the cut with an ellipsis.
+func truncateBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const more = "…"
+	cut := n - len(more)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + more
+}
+
+// monthDay writes d as users read it: 11月25日.
+func monthDay(d servicebot.Date) string { return fmt.Sprintf("%d月%d日", int(d.Month), d.Day) }
+
+// dayWords is 今天 for today, else the date.
+func dayWords(d, today servicebot.Date) string {
+	if d == today {
+		return "今天"
+	}
+	return monthDay(d)
+}
+
+func clockOf(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}

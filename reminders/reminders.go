@@ -1,0 +1,121 @@
+// Package reminders holds the scheduled jobs that chase what people owe
+// (DESIGN, flow 3): the daily report's reminders, the day's close, the
+// manager's morning summary, and the monthly submissions of R-DAY-5.
+//
+// Each job is a plain func(ctx, now) that looks at what is due at now and
+// writes reminders to the outbox. What is due is decided by the pure rules of
+// the root package; what has been done is decided by unique keys in the
+// store: a reminder stage is a row (obligation, stage) written in the same
+// transaction as its outbox rows, so two replicas, a restart or a re-run
+// never send one twice, and a process that was down sends a due reminder
+// when it comes back, unless its deadline has passed.
+package reminders
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/servicebot/servicebot"
+)
+
+// MaxRecipients is how many userids one message/send takes (touser ≤ 1000).
+const MaxRecipients = 1000
+
+// Reporters says who owes a daily report on a day: the engineers for whom it
+// is a working day and who are not on leave (people.Directory).
+type Reporters interface {
+	Reporters(ctx context.Context, day servicebot.Date) ([]servicebot.Member, error)
+}
+
+// ReportStates says who has filed a report for a day (store.DB).
+type ReportStates interface {
+	ReportStatus(ctx context.Context, day servicebot.Date) (map[string]servicebot.ReportState, error)
+}
+
+// Store is what the jobs read outside a transaction.
+type Store interface {
+	DutyDone(ctx context.Context, key string) (bool, error)
+	Obligations(ctx context.Context, kind, period string) ([]servicebot.Obligation, error)
+}
+
+// Tx is what the jobs write through: the obligations, their stages, the KPI
+// facts and the outbox rows of one decision commit together.
+type Tx interface {
+	EnsureObligations(ctx context.Context, obs []servicebot.Obligation) (int, error)
+	ClaimDuty(ctx context.Context, kind, key, period string, now time.Time) (bool, error)
+	Obligations(ctx context.Context, kind, period string) ([]servicebot.Obligation, error)
+	CloseObligations(ctx context.Context, ids []int64, status string, now time.Time) (int, error)
+	MarkStage(ctx context.Context, stage string, obligationIDs []int64, now time.Time) ([]int64, error)
+	AddKPIEvents(ctx context.Context, events []servicebot.KPIEvent) (int, error)
+	EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error)
+	// PutDocument keeps a compiled diary; it returns the token of the one
+	// stored first, so a later stage links to what the first one showed.
+	PutDocument(ctx context.Context, d servicebot.Document) (string, error)
+}
+
+// TxRunner runs fn in one transaction, committed when fn returns nil.
+type TxRunner func(ctx context.Context, fn func(Tx) error) error
+
+// AdaptTx turns a store's InTx, whose callback takes the store's own
+// transaction type, into a TxRunner, so this package needs no store import.
+func AdaptTx[T Tx](inTx func(context.Context, func(T) error) error) TxRunner {
+	return func(ctx context.Context, fn func(Tx) error) error {
+		return inTx(ctx, func(t T) error { return fn(t) })
+	}
+}
+
+// Group is where department-wide posts go: an app group chat or a group
+// robot, or nowhere when both are empty.
+type Group struct {
+	ChatID    string
+	RobotKey  string
+	ShowNames bool // names of those who missed in the group post (default: the count only)
+}
+
+// post returns the outbox row of a markdown post to the group, and false
+// when no group is configured.
+func (g Group) post(dedupKey, markdown string, now time.Time) (servicebot.OutboxMessage, bool) {
+	body, _ := json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": markdown}})
+	m := servicebot.OutboxMessage{DedupKey: dedupKey, Body: body, CreatedAt: now}
+	switch {
+	case g.ChatID != "":
+		m.Kind, m.ToChat = servicebot.OutAppChat, g.ChatID
+	case g.RobotKey != "":
+		m.Kind, m.ToChat = servicebot.OutWebhook, g.RobotKey
+	default:
+		return m, false
+	}
+	return m, true
+}
+
+// enqueueText sends the same text to users in messages of at most
+// MaxRecipients each. Each message's dedup key is keyPrefix and a digest of
+// its recipients, so a re-run that (wrongly) reached the same people would
+// still enqueue nothing new.
+func enqueueText(ctx context.Context, tx Tx, keyPrefix string, users []string, text string, now time.Time) error {
+	for lo := 0; lo < len(users); lo += MaxRecipients {
+		batch := users[lo:min(lo+MaxRecipients, len(users))]
+		to := strings.Join(batch, "|")
+		_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
+			DedupKey:  keyPrefix + ":" + digest(to),
+			Kind:      servicebot.OutText,
+			ToUsers:   to,
+			Body:      servicebot.TextBody(text),
+			CreatedAt: now,
+		})
+		if err != nil {
+			return fmt.Errorf("reminders: enqueue %s: %w", keyPrefix, err)
+		}
+	}
+	return nil
+}
+
+func digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
+}

@@ -1,0 +1,227 @@
+// Package reportexport turns the stored daily reports into one record per
+// engineer and day, as JSON, CSV or an Excel workbook: for
+// `servicebot reports export` and for the manager's download.
+package reportexport
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/people"
+)
+
+// Statuses of a record.
+const (
+	StatusOnTime  = servicebot.ReportOnTime // reported by the deadline
+	StatusLate    = servicebot.ReportLate   // reported after it, or by 补报
+	StatusMissing = "missing"               // a working day, the deadline passed, no report
+	StatusPending = "pending"               // a working day whose deadline has not come yet
+	StatusLeave   = "leave"                 // on recorded leave (R-DAY-4)
+	StatusHoliday = "holiday"               // weekend, statutory holiday or configured day off
+)
+
+// StatusName is the Chinese name of a status, for the spreadsheet.
+func StatusName(s string) string {
+	switch s {
+	case StatusOnTime:
+		return "按时"
+	case StatusLate:
+		return "迟交"
+	case StatusMissing:
+		return "未交"
+	case StatusPending:
+		return "未到截止时间"
+	case StatusLeave:
+		return "请假"
+	case StatusHoliday:
+		return "休息"
+	}
+	return s
+}
+
+// Record is one engineer on one day.
+type Record struct {
+	Date        servicebot.Date `json:"date"`
+	UserID      string          `json:"userid"`
+	Name        string          `json:"name"`
+	Region      string          `json:"region"`
+	Status      string          `json:"status"`
+	Holiday     string          `json:"holiday,omitempty"` // the statutory holiday's name
+	Revision    int             `json:"revision,omitempty"`
+	Source      string          `json:"source,omitempty"`
+	SubmittedAt *time.Time      `json:"submitted_at,omitempty"`
+	Done        []string        `json:"done"`
+	Plan        []string        `json:"plan"`
+	Customer    string          `json:"customer"`
+	Location    string          `json:"location"`
+	Issues      []string        `json:"issues"`
+	// PartsSalesFen is null when the report does not mention parts sales.
+	PartsSalesFen *servicebot.Fen `json:"parts_sales_fen"`
+	Unlabelled    []string        `json:"unlabelled"`
+	Missing       []string        `json:"missing"`
+	Attachments   []Attachment    `json:"attachments"`
+	Raw           string          `json:"raw"`
+}
+
+// Attachment is a photo or a check-in of the day.
+type Attachment struct {
+	Kind    string    `json:"kind"` // servicebot.AttachImage or AttachLocation
+	At      time.Time `json:"at"`
+	MediaID string    `json:"media_id,omitempty"`
+	PicURL  string    `json:"pic_url,omitempty"`
+	Lat     float64   `json:"lat,omitempty"`
+	Lng     float64   `json:"lng,omitempty"`
+	Label   string    `json:"label,omitempty"`
+}
+
+// Roster says who is expected to report on a day; *people.Directory is one.
+type Roster interface {
+	Roster(ctx context.Context, day servicebot.Date) ([]people.Entry, error)
+}
+
+// Reports reads the stored reports; *store.DB is one.
+type Reports interface {
+	ListReports(ctx context.Context, from, to servicebot.Date) ([]servicebot.DailyReport, error)
+	ListReportAttachments(ctx context.Context, from, to servicebot.Date) ([]servicebot.ReportAttachment, error)
+	GetMember(ctx context.Context, userID string) (servicebot.Member, error)
+}
+
+// Exporter builds the records.
+type Exporter struct {
+	roster  Roster
+	reports Reports
+	// deadline is when a day's report is due (R-DAY-2).
+	deadline func(servicebot.Date) time.Time
+	loc      *time.Location
+}
+
+// New returns an Exporter. deadline gives the instant a day's report is
+// due; loc is the zone times are written in.
+func New(roster Roster, reports Reports, deadline func(servicebot.Date) time.Time, loc *time.Location) *Exporter {
+	return &Exporter{roster: roster, reports: reports, deadline: deadline, loc: loc}
+}
+
+// maxDays bounds one export: a year of days is plenty, and a typo in --to
+// must not walk the roster for centuries.
+const maxDays = 366
+
+// Records returns a record for every engineer on the roster for every day
+// from from to to, plus one for each stored report of someone no longer on
+// it (they left, or stopped owing reports): by date, then userid. now
+// decides which days without a report are missing and which not yet due.
+func (e *Exporter) Records(ctx context.Context, from, to servicebot.Date, now time.Time) ([]Record, error) {
+	if to.Before(from) {
+		return nil, fmt.Errorf("reportexport: %s is before %s", to, from)
+	}
+	if from.AddDays(maxDays).Before(to) {
+		return nil, fmt.Errorf("reportexport: %s..%s is longer than %d days", from, to, maxDays)
+	}
+	reports, err := e.reports.ListReports(ctx, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("reportexport: %w", err)
+	}
+	attachments, err := e.reports.ListReportAttachments(ctx, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("reportexport: %w", err)
+	}
+	type key struct {
+		day  servicebot.Date
+		user string
+	}
+	byKey := make(map[key]servicebot.DailyReport, len(reports))
+	for _, r := range reports {
+		byKey[key{r.Day, r.UserID}] = r
+	}
+	attached := map[key][]Attachment{}
+	for _, a := range attachments {
+		k := key{a.Day, a.UserID}
+		attached[k] = append(attached[k], Attachment{Kind: a.Kind, At: a.At.In(e.loc), MediaID: a.MediaID,
+			PicURL: a.PicURL, Lat: a.Lat, Lng: a.Lng, Label: a.Label})
+	}
+
+	var out []Record
+	used := map[key]bool{}
+	for day := from; !day.After(to); day = day.AddDays(1) {
+		entries, err := e.roster.Roster(ctx, day)
+		if err != nil {
+			return nil, fmt.Errorf("reportexport: %w", err)
+		}
+		for _, en := range entries {
+			if en.Status == people.StatusExempt {
+				continue
+			}
+			k := key{day, en.Member.UserID}
+			rec := Record{Date: day, UserID: en.Member.UserID, Name: en.Member.Name, Region: en.Region, Holiday: en.Holiday}
+			if r, ok := byKey[k]; ok {
+				e.fill(&rec, r)
+				used[k] = true
+			} else {
+				rec.Status = e.statusWithout(en.Status, day, now)
+			}
+			rec.Attachments = attached[k]
+			out = append(out, rec)
+		}
+	}
+	for _, r := range reports {
+		k := key{r.Day, r.UserID}
+		if used[k] {
+			continue
+		}
+		rec := Record{Date: r.Day, UserID: r.UserID, Attachments: attached[k]}
+		m, err := e.reports.GetMember(ctx, r.UserID)
+		switch {
+		case err == nil:
+			rec.Name = m.Name
+		case !errors.Is(err, servicebot.ErrNotFound):
+			return nil, fmt.Errorf("reportexport: %w", err)
+		}
+		e.fill(&rec, r)
+		out = append(out, rec)
+	}
+	for i := range out {
+		out[i].emptyNotNull()
+	}
+	slices.SortStableFunc(out, func(a, b Record) int {
+		return cmp.Or(a.Date.Compare(b.Date), cmp.Compare(a.UserID, b.UserID))
+	})
+	return out, nil
+}
+
+// statusWithout is the status of a day without a report.
+func (e *Exporter) statusWithout(s people.Status, day servicebot.Date, now time.Time) string {
+	switch s {
+	case people.StatusLeave:
+		return StatusLeave
+	case people.StatusHoliday:
+		return StatusHoliday
+	}
+	if now.After(e.deadline(day)) {
+		return StatusMissing
+	}
+	return StatusPending
+}
+
+func (e *Exporter) fill(rec *Record, r servicebot.DailyReport) {
+	at := r.SubmittedAt.In(e.loc)
+	rec.Status, rec.Revision, rec.Source, rec.SubmittedAt = r.Status, r.Revision, r.Source, &at
+	rec.Done, rec.Plan, rec.Issues, rec.Unlabelled, rec.Missing = r.Done, r.Plan, r.Issues, r.Unlabelled, r.Missing
+	rec.Customer, rec.Location, rec.PartsSalesFen, rec.Raw = r.Customer, r.Location, r.PartsSales, r.Raw
+}
+
+// emptyNotNull makes empty lists [] in JSON, not null: a reader can iterate
+// every list without checking.
+func (r *Record) emptyNotNull() {
+	for _, l := range []*[]string{&r.Done, &r.Plan, &r.Issues, &r.Unlabelled, &r.Missing} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if r.Attachments == nil {
+		r.Attachments = []Attachment{}
+	}
+}

@@ -1,0 +1,216 @@
+package reportexport_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/people"
+	"github.com/servicebot/servicebot/reportexport"
+	"github.com/servicebot/servicebot/store"
+	"github.com/servicebot/servicebot/store/storetest"
+)
+
+var cst = time.FixedZone("CST", 8*3600)
+
+func day(d int) servicebot.Date { return servicebot.NewDate(2026, time.November, d) }
+
+func at(d, hour, minute int) time.Time { return time.Date(2026, 11, d, hour, minute, 0, 0, cst) }
+
+func fen(f servicebot.Fen) *servicebot.Fen { return &f }
+
+// seed stores a small department: two engineers, an exempt one, the
+// manager; a week of reports, a leave, a check-in, and a report of someone
+// who has since left.
+func seed(t *testing.T, db *store.DB) *reportexport.Exporter {
+	t.Helper()
+	ctx := t.Context()
+	deps := []store.Department{{ID: 1, Name: "公司"}, {ID: 2, ParentID: 1, Name: "售后服务部"}}
+	var members []servicebot.Member
+	for _, m := range [][2]string{{"zhangwei", "张伟"}, {"liqiang", "李强"}, {"liuyang", "刘洋"}, {"sunli", "孙丽"}} {
+		members = append(members, servicebot.Member{UserID: m[0], Name: m[1], Departments: []int64{2}, Active: true})
+	}
+	if _, _, err := db.ReplaceDirectory(ctx, deps, members, at(20, 6, 0)); err != nil {
+		t.Fatal(err)
+	}
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		reports := []servicebot.DailyReport{
+			{UserID: "zhangwei", Day: day(23), Status: servicebot.ReportOnTime, Source: servicebot.ReportSourceChat,
+				Report: servicebot.Report{Done: []string{"成都某厂安装调试", "培训操作工"}, Plan: []string{"去重庆"},
+					Customer: "成都某厂", Location: "成都", Issues: []string{"缺传感器"}, PartsSales: fen(123450)},
+				Raw: "今天：成都某厂安装调试；培训操作工\n明天：去重庆", SubmittedAt: at(23, 19, 30)},
+			{UserID: "liqiang", Day: day(24), Status: servicebot.ReportLate, Source: servicebot.ReportSourceBackfill,
+				Report: servicebot.Report{Done: []string{"昆明巡检"}, Missing: []string{servicebot.MissingPlan}},
+				Raw:    "补报 11月24日 昆明巡检", SubmittedAt: at(26, 9, 0)},
+			{UserID: "gone", Day: day(23), Status: servicebot.ReportOnTime, Source: servicebot.ReportSourceChat,
+				Report: servicebot.Report{Done: []string{"交接工作"}, Plan: []string{"离职"}}, Raw: "x", SubmittedAt: at(23, 18, 0)},
+		}
+		for _, r := range reports {
+			if _, err := tx.SaveReport(ctx, r); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.AddReportAttachment(ctx, servicebot.ReportAttachment{UserID: "zhangwei", Day: day(23),
+			Kind: servicebot.AttachLocation, Label: "成都市武侯区", Lat: 30.6, Lng: 104.0, At: at(23, 8, 45)}); err != nil {
+			return err
+		}
+		_, err := tx.AddLeave(ctx, "liqiang", day(25), day(25), "看病", at(24, 20, 0))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := servicebot.NewCalendar(nil, nil, cst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := servicebot.Org{
+		AfterSalesDepartments: []int64{2},
+		Roles:                 map[servicebot.Role][]string{servicebot.RoleServiceManager: {"sunli"}},
+		Exempt:                []string{"liuyang"},
+	}
+	dir := people.NewDirectory(nil, db, org, cal, servicebot.ClockFunc(func() time.Time { return at(27, 10, 0) }), nil)
+	deadline := func(d servicebot.Date) time.Time { return time.Date(d.Year, d.Month, d.Day, 22, 0, 0, 0, cst) }
+	return reportexport.New(dir, db, deadline, cst)
+}
+
+// One record per engineer and day with the status of R-DAY-2 and R-DAY-4,
+// and the report's every section; nothing for the manager or the exempt.
+func TestRecords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ex := seed(t, db)
+		// Monday 11-23 to Sunday 11-29; "now" is Friday 10:00.
+		recs, err := ex.Records(t.Context(), day(23), day(29), at(27, 10, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, r := range recs {
+			got[r.Date.String()[8:]+" "+r.UserID] = r.Status
+		}
+		want := map[string]string{
+			"23 gone": "on_time", "23 zhangwei": "on_time", "23 liqiang": "missing",
+			"24 zhangwei": "missing", "24 liqiang": "late",
+			"25 zhangwei": "missing", "25 liqiang": "leave",
+			"26 zhangwei": "missing", "26 liqiang": "missing",
+			"27 zhangwei": "pending", "27 liqiang": "pending",
+			"28 zhangwei": "holiday", "28 liqiang": "holiday",
+			"29 zhangwei": "holiday", "29 liqiang": "holiday",
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || len(recs) != len(want) {
+			t.Fatalf("statuses =\n%v\nwant\n%v", got, want)
+		}
+		if recs[0].UserID != "gone" || recs[1].UserID != "liqiang" || recs[2].UserID != "zhangwei" {
+			t.Errorf("records are not sorted by date and userid: %s %s %s", recs[0].UserID, recs[1].UserID, recs[2].UserID)
+		}
+		z := recs[2]
+		if z.Name != "张伟" || z.Revision != 1 || z.Customer != "成都某厂" || z.Location != "成都" ||
+			strings.Join(z.Done, "|") != "成都某厂安装调试|培训操作工" || strings.Join(z.Plan, "|") != "去重庆" ||
+			strings.Join(z.Issues, "|") != "缺传感器" || z.PartsSalesFen == nil || *z.PartsSalesFen != 123450 ||
+			z.SubmittedAt == nil || !z.SubmittedAt.Equal(at(23, 19, 30)) || !strings.HasPrefix(z.Raw, "今天：") ||
+			len(z.Attachments) != 1 || z.Attachments[0].Label != "成都市武侯区" {
+			t.Errorf("zhangwei's 11-23 = %+v", z)
+		}
+		if _, err := ex.Records(t.Context(), day(29), day(23), at(27, 10, 0)); err == nil {
+			t.Error("a reversed range was accepted")
+		}
+	})
+}
+
+func TestWriteFormats(t *testing.T) {
+	db := storetest.SQLite(t)
+	recs, err := seed(t, db).Records(t.Context(), day(23), day(24), at(27, 10, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("json", func(t *testing.T) {
+		var buf bytes.Buffer
+		if err := reportexport.Write(&buf, reportexport.FormatJSON, recs); err != nil {
+			t.Fatal(err)
+		}
+		var back []map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+			t.Fatal(err)
+		}
+		if len(back) != len(recs) {
+			t.Fatalf("%d records in JSON, want %d", len(back), len(recs))
+		}
+		z := back[2]
+		if z["date"] != "2026-11-23" || z["userid"] != "zhangwei" || z["status"] != "on_time" ||
+			z["parts_sales_fen"] != float64(123450) || z["customer"] != "成都某厂" {
+			t.Errorf("zhangwei's JSON record = %v", z)
+		}
+		// A day without a report has empty lists and a null amount, not missing keys.
+		missing := back[1]
+		if missing["userid"] != "liqiang" || missing["status"] != "missing" || missing["parts_sales_fen"] != nil ||
+			fmt.Sprint(missing["done"]) != "[]" || fmt.Sprint(missing["attachments"]) != "[]" {
+			t.Errorf("liqiang's 11-23 JSON record = %v", missing)
+		}
+	})
+
+	t.Run("csv", func(t *testing.T) {
+		var buf bytes.Buffer
+		if err := reportexport.Write(&buf, reportexport.FormatCSV, recs); err != nil {
+			t.Fatal(err)
+		}
+		body, ok := bytes.CutPrefix(buf.Bytes(), []byte("\uFEFF"))
+		if !ok {
+			t.Error("CSV has no byte order mark: Excel would garble the Chinese")
+		}
+		rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != len(recs)+1 || rows[0][0] != "日期" || rows[0][5] != "状态" {
+			t.Fatalf("CSV has %d rows, header %v", len(rows), rows[0])
+		}
+		z := rows[3]
+		want := []string{"2026-11-23", "周一", "zhangwei", "张伟", "其他", "按时", "2026-11-23 19:30",
+			"1. 成都某厂安装调试\n2. 培训操作工", "去重庆", "成都某厂", "成都", "缺传感器", "1234.50", "", "",
+			"08:45 成都市武侯区", "", "1"}
+		for i, w := range want {
+			if z[i] != w {
+				t.Errorf("CSV column %s = %q, want %q", rows[0][i], z[i], w)
+			}
+		}
+	})
+
+	t.Run("xlsx", func(t *testing.T) {
+		var buf bytes.Buffer
+		if err := reportexport.Write(&buf, reportexport.FormatXLSX, recs); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rows, err := f.GetRows("日报")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != len(recs)+1 || rows[0][7] != "今日工作" {
+			t.Fatalf("sheet has %d rows, header %v", len(rows), rows[0])
+		}
+		if rows[3][2] != "zhangwei" || rows[3][5] != "按时" || rows[3][7] != "1. 成都某厂安装调试\n2. 培训操作工" {
+			t.Errorf("zhangwei's row = %q", rows[3])
+		}
+		// Parts sales is a number the manager can sum: as text it would
+		// read "1234.50", as CSV writes it.
+		if s, _ := f.GetCellValue("日报", "M4"); s != "1234.5" {
+			t.Errorf("parts sales cell = %q, want the number 1234.5", s)
+		}
+	})
+
+	if err := reportexport.Write(&bytes.Buffer{}, "pdf", recs); err == nil {
+		t.Error("an unknown format was accepted")
+	}
+}

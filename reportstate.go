@@ -1,0 +1,68 @@
+package servicebot
+
+import "time"
+
+// Daily report statuses (R-DAY-1, R-DAY-3): a report filed by the day's
+// deadline is on time; one filed after it, or for a past day (补报), is late.
+const (
+	ReportOnTime = "on_time"
+	ReportLate   = "late"
+)
+
+// Where a stored revision of a daily report came from.
+const (
+	ReportSourceChat     = "chat"      // a report typed in chat on its day
+	ReportSourceFollowUp = "follow_up" // a reply that supplied a missing section
+	ReportSourceBackfill = "补报"        // a report for a past day (补报 11月25日 …)
+)
+
+// ReportState is what the reminders need to know of one engineer's report
+// for one day: whether there is one, when it came and whether it is whole.
+// A day with no report has no ReportState at all.
+type ReportState struct {
+	Status      string    // ReportOnTime or ReportLate
+	SubmittedAt time.Time // when the current revision was filed
+	// Complete is true when the report has both today's work and the plan
+	// (Report.Missing is empty): an incomplete report still counts as filed,
+	// but the bot keeps asking for the missing part.
+	Complete bool
+}
+
+// DailyReport is one stored revision of an engineer's report for a day.
+type DailyReport struct {
+	UserID   string
+	Day      Date
+	Revision int // 1 for the first report of the day; each later one adds 1
+	Status   string
+	Source   string
+	Report   // the sections, as parsed (and merged with a follow-up)
+	// Raw is the text as the engineer typed it; a follow-up's text is
+	// appended to the text it completes, so nothing typed is lost.
+	Raw         string
+	SubmittedAt time.Time
+}
+
+// State is the summary of r the reminders read.
+func (r DailyReport) State() ReportState {
+	return ReportState{Status: r.Status, SubmittedAt: r.SubmittedAt, Complete: len(r.Missing) == 0}
+}
+
+// Kinds of report attachments.
+const (
+	AttachImage    = "image"
+	AttachLocation = "location" // a check-in (签到): where the engineer was, and when
+)
+
+// ReportAttachment is a photo or a location sent in chat, attached to the
+// report of the day it was sent.
+type ReportAttachment struct {
+	ID       int64
+	UserID   string
+	Day      Date
+	Kind     string // AttachImage or AttachLocation
+	MediaID  string // image
+	PicURL   string // image
+	Lat, Lng float64
+	Label    string // location: the place's name
+	At       time.Time
+}

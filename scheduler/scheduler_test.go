@@ -1,0 +1,70 @@
+package scheduler_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/kv"
+	"github.com/servicebot/servicebot/scheduler"
+	"github.com/servicebot/servicebot/store/storetest"
+)
+
+func TestNextRunFollowsTheCronSpecInTheLocation(t *testing.T) {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := scheduler.New(loc, servicebot.SystemClock{}, kv.AlwaysLeader{}, storetest.SQLite(t), slog.New(slog.DiscardHandler))
+	noop := func(context.Context, time.Time) error { return nil }
+	s.Add(scheduler.Job{Name: "sync", Cron: "0 6 * * *", Run: noop})
+	s.Add(scheduler.Job{Name: "look", Cron: "* * * * *", Run: noop})
+	after := time.Date(2026, 11, 27, 12, 30, 15, 0, time.UTC) // 20:30:15 in Shanghai
+	cases := []struct {
+		job  string
+		want time.Time
+	}{
+		{"sync", time.Date(2026, 11, 28, 6, 0, 0, 0, loc)},
+		{"look", time.Date(2026, 11, 27, 20, 31, 0, 0, loc)},
+	}
+	for _, tc := range cases {
+		got, err := s.NextRun(tc.job, after)
+		if err != nil || !got.Equal(tc.want) {
+			t.Errorf("NextRun(%s) = %s %v, want %s", tc.job, got, err, tc.want)
+		}
+	}
+	if _, err := s.NextRun("nope", after); !errors.Is(err, scheduler.ErrUnknownJob) {
+		t.Errorf("NextRun of an unknown job: %v", err)
+	}
+}
+
+func TestRunNowRecordsEachRun(t *testing.T) {
+	db := storetest.SQLite(t)
+	s := scheduler.New(time.UTC, servicebot.SystemClock{}, kv.AlwaysLeader{}, db, slog.New(slog.DiscardHandler))
+	boom := errors.New("boom")
+	fail := true
+	s.Add(scheduler.Job{Name: "job", Cron: "* * * * *", Run: func(context.Context, time.Time) error {
+		if fail {
+			return boom
+		}
+		return nil
+	}})
+	at := time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC)
+	if err := s.RunNow(t.Context(), "job", at); !errors.Is(err, boom) {
+		t.Fatalf("RunNow = %v, want the job's error", err)
+	}
+	fail = false
+	if err := s.RunNow(t.Context(), "job", at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := db.JobRuns(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := runs["job"]; r.Runs != 2 || !r.At.Equal(at.Add(time.Hour)) || r.Err != "" {
+		t.Errorf("last run = %+v, want the second, successful one of 2", r)
+	}
+}

@@ -1,0 +1,316 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/servicebot/servicebot"
+)
+
+const reportColumns = `user_id, day, revision, status, source, done, plan, issues, unlabelled, missing,
+	customer, location, parts_sales_fen, raw, submitted_at`
+
+// reportRow is a daily_reports row as scanned. The JSON columns arrive as
+// bytes from Postgres (jsonb) and as text from SQLite; both scan into []byte.
+type reportRow struct {
+	UserID        string        `db:"user_id"`
+	Day           string        `db:"day"`
+	Revision      int           `db:"revision"`
+	Status        string        `db:"status"`
+	Source        string        `db:"source"`
+	Done          []byte        `db:"done"`
+	Plan          []byte        `db:"plan"`
+	Issues        []byte        `db:"issues"`
+	Unlabelled    []byte        `db:"unlabelled"`
+	Missing       []byte        `db:"missing"`
+	Customer      string        `db:"customer"`
+	Location      string        `db:"location"`
+	PartsSalesFen sql.NullInt64 `db:"parts_sales_fen"`
+	Raw           string        `db:"raw"`
+	SubmittedAt   nullTime      `db:"submitted_at"`
+}
+
+func (r reportRow) report() (servicebot.DailyReport, error) {
+	day, err := servicebot.ParseDate(r.Day)
+	if err != nil {
+		return servicebot.DailyReport{}, err
+	}
+	out := servicebot.DailyReport{
+		UserID: r.UserID, Day: day, Revision: r.Revision, Status: r.Status, Source: r.Source,
+		Raw: r.Raw, SubmittedAt: r.SubmittedAt.Time,
+	}
+	out.Customer, out.Location = r.Customer, r.Location
+	for _, l := range []struct {
+		col []byte
+		dst *[]string
+	}{{r.Done, &out.Done}, {r.Plan, &out.Plan}, {r.Issues, &out.Issues}, {r.Unlabelled, &out.Unlabelled}, {r.Missing, &out.Missing}} {
+		if err := json.Unmarshal(l.col, l.dst); err != nil {
+			return servicebot.DailyReport{}, fmt.Errorf("report of %s on %s: %w", r.UserID, r.Day, err)
+		}
+		if len(*l.dst) == 0 {
+			*l.dst = nil // the domain's empty section is nil, as ParseReport makes it
+		}
+	}
+	if r.PartsSalesFen.Valid {
+		f := servicebot.Fen(r.PartsSalesFen.Int64)
+		out.PartsSales = &f
+	}
+	return out, nil
+}
+
+func reports(rows []reportRow) ([]servicebot.DailyReport, error) {
+	out := make([]servicebot.DailyReport, 0, len(rows))
+	for _, r := range rows {
+		rep, err := r.report()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rep)
+	}
+	return out, nil
+}
+
+// jsonList encodes a section as a JSON array, [] when empty (never null).
+func jsonList(items []string) string {
+	if items == nil {
+		items = []string{}
+	}
+	b, _ := json.Marshal(items) // a []string always marshals
+	return string(b)
+}
+
+// SaveReport stores r as the new current revision of r.UserID's report for
+// r.Day and returns it with its revision number. The revision it replaces
+// stays as history. r.Revision is ignored.
+//
+// Two replicas saving the same engineer's day at the same instant both pick
+// the same revision number; the unique key fails one of them, and the inbox
+// worker retries it.
+func (tx *Tx) SaveReport(ctx context.Context, r servicebot.DailyReport) (servicebot.DailyReport, error) {
+	switch {
+	case r.UserID == "":
+		return r, errors.New("store: save report: empty user id")
+	case r.Day.IsZero():
+		return r, errors.New("store: save report: zero day")
+	case r.SubmittedAt.IsZero():
+		return r, errors.New("store: save report: zero submission time")
+	}
+	day := r.Day.String()
+	var last sql.NullInt64
+	if err := tx.sqlx.GetContext(ctx, &last, tx.sqlx.Rebind(
+		`SELECT MAX(revision) FROM daily_reports WHERE user_id = ? AND day = ?`), r.UserID, day); err != nil {
+		return r, fmt.Errorf("store: save report: %w", err)
+	}
+	if _, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(
+		`UPDATE daily_reports SET is_current = FALSE WHERE user_id = ? AND day = ? AND is_current = TRUE`),
+		r.UserID, day); err != nil {
+		return r, fmt.Errorf("store: save report: retire current: %w", err)
+	}
+	r.Revision = int(last.Int64) + 1
+	var parts sql.NullInt64
+	if r.PartsSales != nil {
+		parts = sql.NullInt64{Int64: int64(*r.PartsSales), Valid: true}
+	}
+	if _, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+		INSERT INTO daily_reports (`+reportColumns+`, is_current)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE)`),
+		r.UserID, day, r.Revision, r.Status, r.Source,
+		jsonList(r.Done), jsonList(r.Plan), jsonList(r.Issues), jsonList(r.Unlabelled), jsonList(r.Missing),
+		r.Customer, r.Location, parts, r.Raw, ts(r.SubmittedAt)); err != nil {
+		return r, fmt.Errorf("store: save report: %w", err)
+	}
+	return r, nil
+}
+
+// CurrentReport returns userID's current report for day, or an error
+// wrapping servicebot.ErrNotFound when there is none.
+func (tx *Tx) CurrentReport(ctx context.Context, userID string, day servicebot.Date) (servicebot.DailyReport, error) {
+	var row reportRow
+	err := tx.sqlx.GetContext(ctx, &row, tx.sqlx.Rebind(`SELECT `+reportColumns+` FROM daily_reports
+		WHERE user_id = ? AND day = ? AND is_current = TRUE`), userID, day.String())
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return servicebot.DailyReport{}, fmt.Errorf("store: report of %s on %s: %w", userID, day, servicebot.ErrNotFound)
+	case err != nil:
+		return servicebot.DailyReport{}, fmt.Errorf("store: report of %s on %s: %w", userID, day, err)
+	}
+	rep, err := row.report()
+	if err != nil {
+		return servicebot.DailyReport{}, fmt.Errorf("store: %w", err)
+	}
+	return rep, nil
+}
+
+// UserReports returns userID's current reports from from to to (inclusive),
+// by day.
+func (tx *Tx) UserReports(ctx context.Context, userID string, from, to servicebot.Date) ([]servicebot.DailyReport, error) {
+	return listReports(ctx, tx.sqlx, `user_id = ? AND `, []any{userID}, from, to)
+}
+
+// ListReports returns everybody's current reports from from to to
+// (inclusive), by day and user.
+func (db *DB) ListReports(ctx context.Context, from, to servicebot.Date) ([]servicebot.DailyReport, error) {
+	return listReports(ctx, db.sqlx, ``, nil, from, to)
+}
+
+func listReports(ctx context.Context, q sqlx.ExtContext, where string, args []any,
+	from, to servicebot.Date) ([]servicebot.DailyReport, error) {
+	var rows []reportRow
+	err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`SELECT `+reportColumns+` FROM daily_reports
+		WHERE `+where+`is_current = TRUE AND day >= ? AND day <= ? ORDER BY day, user_id`),
+		append(args, from.String(), to.String())...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list reports %s..%s: %w", from, to, err)
+	}
+	out, err := reports(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: list reports: %w", err)
+	}
+	return out, nil
+}
+
+// ReportHistory returns every revision of userID's report for day, oldest
+// first; the last one is the current one.
+func (db *DB) ReportHistory(ctx context.Context, userID string, day servicebot.Date) ([]servicebot.DailyReport, error) {
+	var rows []reportRow
+	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`SELECT `+reportColumns+` FROM daily_reports
+		WHERE user_id = ? AND day = ? ORDER BY revision`), userID, day.String())
+	if err != nil {
+		return nil, fmt.Errorf("store: report history of %s on %s: %w", userID, day, err)
+	}
+	out, err := reports(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: report history: %w", err)
+	}
+	return out, nil
+}
+
+// ReportStatus returns, for each engineer who has a report for day, the
+// state of its current revision. Engineers without a report are absent.
+func (db *DB) ReportStatus(ctx context.Context, day servicebot.Date) (map[string]servicebot.ReportState, error) {
+	var rows []struct {
+		UserID      string   `db:"user_id"`
+		Status      string   `db:"status"`
+		Missing     []byte   `db:"missing"`
+		SubmittedAt nullTime `db:"submitted_at"`
+	}
+	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`SELECT user_id, status, missing, submitted_at
+		FROM daily_reports WHERE day = ? AND is_current = TRUE`), day.String())
+	if err != nil {
+		return nil, fmt.Errorf("store: report status on %s: %w", day, err)
+	}
+	out := make(map[string]servicebot.ReportState, len(rows))
+	for _, r := range rows {
+		var missing []string
+		if err := json.Unmarshal(r.Missing, &missing); err != nil {
+			return nil, fmt.Errorf("store: report status of %s on %s: %w", r.UserID, day, err)
+		}
+		out[r.UserID] = servicebot.ReportState{Status: r.Status, SubmittedAt: r.SubmittedAt.Time, Complete: len(missing) == 0}
+	}
+	return out, nil
+}
+
+const attachmentColumns = `id, user_id, day, kind, media_id, pic_url, lat, lng, label, received_at`
+
+type attachmentRow struct {
+	ID         int64    `db:"id"`
+	UserID     string   `db:"user_id"`
+	Day        string   `db:"day"`
+	Kind       string   `db:"kind"`
+	MediaID    string   `db:"media_id"`
+	PicURL     string   `db:"pic_url"`
+	Lat        float64  `db:"lat"`
+	Lng        float64  `db:"lng"`
+	Label      string   `db:"label"`
+	ReceivedAt nullTime `db:"received_at"`
+}
+
+// AddReportAttachment attaches a photo or a check-in to a.UserID's report
+// for a.Day, whether or not that report has arrived yet. a.ID is ignored.
+func (tx *Tx) AddReportAttachment(ctx context.Context, a servicebot.ReportAttachment) (int64, error) {
+	switch {
+	case a.UserID == "" || a.Day.IsZero() || a.At.IsZero():
+		return 0, errors.New("store: add report attachment: user, day and time are required")
+	case a.Kind != servicebot.AttachImage && a.Kind != servicebot.AttachLocation:
+		return 0, fmt.Errorf("store: add report attachment: unknown kind %q", a.Kind)
+	}
+	var id int64
+	err := tx.sqlx.GetContext(ctx, &id, tx.sqlx.Rebind(`
+		INSERT INTO report_attachments (user_id, day, kind, media_id, pic_url, lat, lng, label, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		a.UserID, a.Day.String(), a.Kind, a.MediaID, a.PicURL, a.Lat, a.Lng, a.Label, ts(a.At))
+	if err != nil {
+		return 0, fmt.Errorf("store: add report attachment: %w", err)
+	}
+	return id, nil
+}
+
+// CountReportAttachments counts userID's attachments of kind for day.
+func (tx *Tx) CountReportAttachments(ctx context.Context, userID string, day servicebot.Date, kind string) (int, error) {
+	var n int
+	err := tx.sqlx.GetContext(ctx, &n, tx.sqlx.Rebind(`SELECT COUNT(*) FROM report_attachments
+		WHERE user_id = ? AND day = ? AND kind = ?`), userID, day.String(), kind)
+	if err != nil {
+		return 0, fmt.Errorf("store: count report attachments: %w", err)
+	}
+	return n, nil
+}
+
+// ListReportAttachments returns everybody's attachments from from to to
+// (inclusive), by day, user and arrival.
+func (db *DB) ListReportAttachments(ctx context.Context, from, to servicebot.Date) ([]servicebot.ReportAttachment, error) {
+	var rows []attachmentRow
+	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`SELECT `+attachmentColumns+` FROM report_attachments
+		WHERE day >= ? AND day <= ? ORDER BY day, user_id, received_at, id`), from.String(), to.String())
+	if err != nil {
+		return nil, fmt.Errorf("store: list report attachments %s..%s: %w", from, to, err)
+	}
+	out := make([]servicebot.ReportAttachment, 0, len(rows))
+	for _, r := range rows {
+		day, err := servicebot.ParseDate(r.Day)
+		if err != nil {
+			return nil, fmt.Errorf("store: list report attachments: %w", err)
+		}
+		out = append(out, servicebot.ReportAttachment{
+			ID: r.ID, UserID: r.UserID, Day: day, Kind: r.Kind, MediaID: r.MediaID, PicURL: r.PicURL,
+			Lat: r.Lat, Lng: r.Lng, Label: r.Label, At: r.ReceivedAt.Time,
+		})
+	}
+	return out, nil
+}
+
+// DepartmentsUnder returns roots and every department below them, as last
+// synced: the after-sales departments of the configuration include their
+// sub-departments (R-ORG-1). It reads inside the transaction, for handlers.
+func (tx *Tx) DepartmentsUnder(ctx context.Context, roots []int64) ([]int64, error) {
+	var deps []struct {
+		ID       int64 `db:"id"`
+		ParentID int64 `db:"parent_id"`
+	}
+	if err := tx.sqlx.SelectContext(ctx, &deps, `SELECT id, parent_id FROM departments`); err != nil {
+		return nil, fmt.Errorf("store: departments under %v: %w", roots, err)
+	}
+	children := make(map[int64][]int64, len(deps))
+	for _, d := range deps {
+		children[d.ParentID] = append(children[d.ParentID], d.ID)
+	}
+	seen := make(map[int64]bool, len(roots))
+	var out []int64
+	queue := append([]int64(nil), roots...)
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, id)
+		queue = append(queue, children[id]...)
+	}
+	return out, nil
+}
