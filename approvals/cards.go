@@ -123,6 +123,18 @@ func title(r servicebot.ApprovalRequest) string {
 	return fmt.Sprintf("%s #%d", r.Kind.Name(), r.ID)
 }
 
+// subTitleLimit is what WeCom shows of a card's sub_title_text; 详情 has the rest.
+const subTitleLimit = 112
+
+// clip shortens s to n characters, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
 // subText is the reason, and how a computed amount came about.
 func subText(r servicebot.ApprovalRequest) string {
 	s := "事由：" + r.Reason
@@ -162,7 +174,7 @@ func (e *Engine) cardFor(a servicebot.Approval, step servicebot.ApprovalStep, re
 		CardType:   "button_interaction",
 		Source:     &cardSource{Desc: "售后服务部"},
 		MainTitle:  cardTitle{Title: title(a.Request), Desc: fmt.Sprintf("请您%s（%s）", step.Action.Name(), step.Role.Name())},
-		SubTitle:   subText(a.Request),
+		SubTitle:   clip(subText(a.Request), subTitleLimit),
 		Horizontal: summary(a.Request),
 		TaskID:     step.TaskID,
 		ButtonList: e.buttons(a.Request, step),

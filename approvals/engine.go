@@ -188,7 +188,7 @@ func (e *Engine) startStep(ctx context.Context, tx Tx, a servicebot.Approval, st
 	if err != nil {
 		return err
 	}
-	taskID := fmt.Sprintf("apv-%d-%d", step.ID, 1)
+	taskID := taskID(a.Request, step.ID, 1)
 	ok, err := tx.StartApprovalStep(ctx, step.ID, approver, delegatedFrom, taskID, now)
 	if err != nil || !ok {
 		return err
@@ -205,6 +205,13 @@ func (e *Engine) startStep(ctx context.Context, tx Tx, a servicebot.Approval, st
 		}
 	}
 	return e.sendCard(ctx, tx, a, step, now)
+}
+
+// taskID names the card of a step's nth assignment. WeCom refuses a task
+// id the app used before, ever: the request's filing time keeps ids apart
+// should the database be started afresh against the same app.
+func taskID(r servicebot.ApprovalRequest, stepID int64, n int) string {
+	return fmt.Sprintf("apv-%d-%d-%d", stepID, n, r.CreatedAt.Unix())
 }
 
 // engineersFor lists the engineers a dispatch offers: those of the

@@ -338,6 +338,9 @@ func TestRemindAndEscalate_RAPV5(t *testing.T) {
 		if s.ApproverID != "zhoujianguo" || s.EscalatedFrom != "sunli" || s.Status != servicebot.StepPending {
 			t.Fatalf("after 48 h %+v", s)
 		}
+		if txt := approvals.StepText(s); txt != "待 zhoujianguo 处理（由 sunli 超时转交）" {
+			t.Errorf("step text %q", txt)
+		}
 		var escalations int
 		for _, e := range got.Events {
 			if e.Action == servicebot.EventEscalated {
@@ -362,9 +365,9 @@ func TestRemindAndEscalate_RAPV5(t *testing.T) {
 		if st := f.approval(a.Request.ID).Steps[0]; st.Decision != servicebot.ApprovalApproved || st.ApproverID != "zhoujianguo" {
 			t.Fatalf("after the new approver's tap %+v", st)
 		}
-		if !strings.Contains(approvals.Describe(f.approval(a.Request.ID)), "由 sunli 超时转交") && !strings.Contains(
-			approvals.Describe(f.approval(a.Request.ID)), "zhoujianguo 同意") {
-			t.Error("describe lacks the escalated step")
+		if d := approvals.Describe(f.approval(a.Request.ID)); !strings.Contains(d, "1. 售后服务部经理审批：zhoujianguo 同意") ||
+			!strings.Contains(d, "2. 质量副总责任认定：待 zhengmin 处理") {
+			t.Errorf("describe:\n%s", d)
 		}
 	})
 }

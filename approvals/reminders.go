@@ -76,13 +76,15 @@ func (e *Engine) escalate(ctx context.Context, tx Tx, s servicebot.ApprovalStep,
 	if err != nil || to == s.ApproverID {
 		return err // the next level is the same person: nothing to hand over
 	}
-	taskID := fmt.Sprintf("apv-%d-%d", s.ID, 2)
-	ok, err := tx.EscalateApprovalStep(ctx, s.ID, s.ApproverID, to, delegatedFrom, taskID, now)
+	a, err := tx.Approval(ctx, s.RequestID)
+	if err != nil {
+		return err
+	}
+	ok, err := tx.EscalateApprovalStep(ctx, s.ID, s.ApproverID, to, delegatedFrom, taskID(a.Request, s.ID, 2), now)
 	if err != nil || !ok {
 		return err
 	}
-	a, err := tx.Approval(ctx, s.RequestID)
-	if err != nil {
+	if a, err = tx.Approval(ctx, s.RequestID); err != nil {
 		return err
 	}
 	step, _ := a.Step(s.ID)

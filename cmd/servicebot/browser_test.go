@@ -26,7 +26,7 @@ func TestBrowser_SimPageChatsWithTheBot(t *testing.T) {
 	execPath := chromiumPath(t)
 	h := startHarness(t, storetest.SQLite(t))
 	name := memberName(t, engineer)
-	const message = "今天在成都安装调试设备"
+	const message = "你好，请问日报怎么交？" // a question, not a report: the bot answers with help
 
 	ctx := newBrowser(t, execPath)
 	thrown := recordExceptions(t, ctx)

@@ -48,6 +48,8 @@ type Send func(ctx context.Context, i int) (status int, err error)
 type Sample struct {
 	Status int   // the answer's HTTP status; 0 when Err is set
 	Err    error // why there was no answer
+	// Due is when the request was due, from the start of the run.
+	Due time.Duration
 	// Latency runs from when the request was due to when its answer was
 	// read, so time spent waiting for a worker counts.
 	Latency time.Duration
@@ -82,6 +84,7 @@ func Run(ctx context.Context, plan Plan, send Send) (Result, error) {
 	type job struct {
 		i   int
 		due time.Time
+		at  time.Duration // due, from the start
 	}
 	samples := make([]Sample, plan.Requests)
 	// Room for every job: the scheduler never waits for a worker, so a
@@ -95,7 +98,7 @@ func Run(ctx context.Context, plan Plan, send Send) (Result, error) {
 				started := time.Now()
 				status, err := send(ctx, j.i)
 				// Each worker writes only its own jobs' samples.
-				samples[j.i] = Sample{Status: status, Err: err,
+				samples[j.i] = Sample{Status: status, Err: err, Due: j.at,
 					Latency: time.Since(j.due), Lag: started.Sub(j.due)}
 			}
 		})
@@ -109,7 +112,8 @@ func Run(ctx context.Context, plan Plan, send Send) (Result, error) {
 	sent := 0
 schedule:
 	for ; sent < plan.Requests; sent++ {
-		due := start.Add(time.Duration(float64(sent) * interval))
+		at := time.Duration(float64(sent) * interval)
+		due := start.Add(at)
 		if wait := time.Until(due); wait > 0 {
 			timer.Reset(wait)
 			select {
@@ -119,23 +123,36 @@ schedule:
 			case <-timer.C:
 			}
 		}
-		jobs <- job{i: sent, due: due}
+		jobs <- job{i: sent, due: due, at: at}
 	}
 	close(jobs)
 	wg.Wait()
 
 	res := Result{Samples: samples}
-	for i := range samples[:sent] {
-		due := time.Duration(float64(i) * interval)
-		res.Elapsed = max(res.Elapsed, due+samples[i].Latency)
+	for _, s := range samples[:sent] {
+		res.Elapsed = max(res.Elapsed, s.Due+s.Latency)
 	}
 	if stopped != nil {
 		for i := sent; i < len(samples); i++ {
 			samples[i].Err = stopped
+			samples[i].Due = time.Duration(float64(i) * interval)
 		}
 		return res, fmt.Errorf("loadtest: stopped after %d of %d requests: %w", sent, plan.Requests, stopped)
 	}
 	return res, nil
+}
+
+// Window is the part of the run whose requests were due in [from, to): to
+// tell a server that slows down steadily from one that stalls now and then.
+// Its Elapsed is to-from.
+func (r Result) Window(from, to time.Duration) Result {
+	w := Result{Elapsed: to - from}
+	for _, s := range r.Samples {
+		if s.Due >= from && s.Due < to {
+			w.Samples = append(w.Samples, s)
+		}
+	}
+	return w
 }
 
 // Throughput is the answers per second over the run.

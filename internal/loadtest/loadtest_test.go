@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -50,6 +51,11 @@ func TestRunSendsEveryRequestOnceAndCountsStatuses(t *testing.T) {
 	}
 	if n, first := res.Failed(); n != 0 {
 		t.Errorf("%d requests got no answer: %v", n, first)
+	}
+	for i, s := range res.Samples {
+		if want := time.Duration(i) * time.Second / 2000; s.Due != want {
+			t.Errorf("request %d due at %v, want %v", i, s.Due, want)
+		}
 	}
 	if res.Elapsed <= 0 || res.Throughput() <= 0 {
 		t.Errorf("elapsed %v, throughput %v: want both positive", res.Elapsed, res.Throughput())
@@ -154,5 +160,31 @@ func TestPercentileByNearestRank(t *testing.T) {
 				t.Errorf("Percentile(%v) = %v, want %v", c.q, got, c.want)
 			}
 		})
+	}
+}
+
+func TestWindowKeepsTheRequestsDueInIt(t *testing.T) {
+	var r loadtest.Result
+	for i := range 10 {
+		r.Samples = append(r.Samples, loadtest.Sample{Status: 200, Due: time.Duration(i) * time.Second,
+			Latency: time.Duration(i+1) * time.Millisecond})
+	}
+	cases := []struct {
+		from, to time.Duration
+		want     []time.Duration // latencies, in order
+	}{
+		{2 * time.Second, 5 * time.Second, []time.Duration{3 * time.Millisecond, 4 * time.Millisecond, 5 * time.Millisecond}},
+		{9 * time.Second, 20 * time.Second, []time.Duration{10 * time.Millisecond}},
+		{20 * time.Second, 30 * time.Second, nil},
+	}
+	for _, c := range cases {
+		w := r.Window(c.from, c.to)
+		var got []time.Duration
+		for _, s := range w.Samples {
+			got = append(got, s.Latency)
+		}
+		if !slices.Equal(got, c.want) || w.Elapsed != c.to-c.from {
+			t.Errorf("Window(%v, %v) = %v over %v, want %v over %v", c.from, c.to, got, w.Elapsed, c.want, c.to-c.from)
+		}
 	}
 }
