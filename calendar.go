@@ -107,12 +107,11 @@ func cmpInt(a, b int) int {
 	}
 }
 
-// Leave is a recorded absence of one person (R-DAY-4). From and To are dates,
-// both inclusive, read in the calendar's location; their time of day is
-// ignored. A zero To means a single day (From).
+// Leave is a recorded absence of one person (R-DAY-4): the dates From to To,
+// both inclusive. A zero To means the single day From.
 type Leave struct {
 	UserID   string
-	From, To time.Time
+	From, To Date
 }
 
 // Calendar answers "is this a working day" for the department (R-DAY-4):
@@ -237,12 +236,11 @@ func (c *Calendar) IsWorkingDayFor(day time.Time, userID string, leaves []Leave)
 
 // leaveCovers reports whether l includes d, both ends inclusive.
 func (c *Calendar) leaveCovers(l Leave, d Date) bool {
-	from := DateOf(l.From.In(c.loc))
-	to := from
-	if !l.To.IsZero() {
-		to = DateOf(l.To.In(c.loc))
+	to := l.To
+	if to.IsZero() {
+		to = l.From
 	}
-	return !d.Before(from) && !d.After(to)
+	return !d.Before(l.From) && !d.After(to)
 }
 
 // OfficialHolidaysKnown reports whether the bundled official calendar

@@ -173,10 +173,9 @@ func TestCalendar_RDAY4_NextPrevWorkingDay(t *testing.T) {
 func TestCalendar_RDAY4_IsWorkingDayFor(t *testing.T) {
 	cal := mustCalendar(t, nil, nil)
 	leaves := []Leave{
-		{UserID: "zhangsan", From: day(2026, 11, 23), To: time.Date(2026, 11, 25, 0, 0, 0, 0, shanghai)},
-		{UserID: "lisi", From: day(2026, 11, 26)}, // zero To: one day
-		// Given in UTC: 11-29 20:00 UTC is 11-30 04:00 in Shanghai.
-		{UserID: "wangwu", From: time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC)},
+		{UserID: "zhangsan", From: NewDate(2026, 11, 23), To: NewDate(2026, 11, 25)},
+		{UserID: "lisi", From: NewDate(2026, 11, 26)}, // zero To: one day
+		{UserID: "wangwu", From: NewDate(2026, 11, 30), To: NewDate(2026, 11, 30)},
 	}
 	tests := []struct {
 		name string
@@ -192,7 +191,8 @@ func TestCalendar_RDAY4_IsWorkingDayFor(t *testing.T) {
 		{"someone else's leave does not count", "lisi", day(2026, 11, 24), true},
 		{"single-day leave", "lisi", day(2026, 11, 26), false},
 		{"day after single-day leave", "lisi", day(2026, 11, 27), true},
-		{"leave read in the calendar's zone", "wangwu", day(2026, 11, 30), false},
+		// 11-29 20:00 UTC is already 11-30 in Shanghai: the day is read in the calendar's zone.
+		{"day read in the calendar's zone", "wangwu", time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC), false},
 		{"no leave, but a weekend", "zhaoliu", day(2026, 11, 28), false},
 		{"no leave, but a holiday", "zhaoliu", day(2026, 10, 1), false},
 		{"no leave, make-up working day", "zhaoliu", day(2026, 10, 10), true},

@@ -275,7 +275,7 @@ func TestReports_Leave(t *testing.T) {
 		}
 		got := map[string]string{}
 		for _, l := range leaves {
-			got[l.UserID] = servicebot.DateOf(l.From.UTC()).String() + ".." + servicebot.DateOf(l.To.UTC()).String()
+			got[l.UserID] = l.From.String() + ".." + l.To.String()
 		}
 		want := map[string]string{"zhangwei": "2026-12-01..2026-12-03", "liqiang": "2026-11-28..2026-11-28"}
 		if len(got) != 2 || got["zhangwei"] != want["zhangwei"] || got["liqiang"] != want["liqiang"] {

@@ -340,11 +340,6 @@ func (tx *Tx) CancelLeave(ctx context.Context, userID string, on servicebot.Date
 
 // ListLeaves returns the leaves not cancelled that overlap from..to (both
 // inclusive), by userid and start, ready for Calendar.IsWorkingDayFor.
-//
-// A Leave carries times, not dates: From and To are midnight UTC of the first
-// and last day, which a calendar in any zone east of UTC (Asia/Shanghai
-// included) reads back as the same dates. Use servicebot.DateOf(l.From.UTC())
-// to get the date itself.
 func (db *DB) ListLeaves(ctx context.Context, from, to servicebot.Date) ([]servicebot.Leave, error) {
 	return listLeaves(ctx, db.sqlx, from, to)
 }
@@ -377,7 +372,7 @@ func listLeaves(ctx context.Context, q sqlx.ExtContext, from, to servicebot.Date
 		if err != nil {
 			return nil, fmt.Errorf("store: list leaves: %w", err)
 		}
-		leaves[i] = servicebot.Leave{UserID: r.UserID, From: first.In(time.UTC), To: last.In(time.UTC)}
+		leaves[i] = servicebot.Leave{UserID: r.UserID, From: first, To: last}
 	}
 	return leaves, nil
 }

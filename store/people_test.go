@@ -375,7 +375,7 @@ func TestAddLeaveRejectsBadRanges(t *testing.T) {
 }
 
 func leave(user, from, to string) servicebot.Leave {
-	return servicebot.Leave{UserID: user, From: d(from).In(time.UTC), To: d(to).In(time.UTC)}
+	return servicebot.Leave{UserID: user, From: d(from), To: d(to)}
 }
 
 func userIDs(ms []servicebot.Member) []string {
