@@ -123,6 +123,11 @@ func (e *Engine) afterDecision(ctx context.Context, tx Tx, a servicebot.Approval
 		if err := e.tell(ctx, tx, fmt.Sprintf("apv-dispatch:%d", step.ID), step.Choice, msg, now); err != nil {
 			return err
 		}
+		if e.jobs != nil {
+			if err := e.jobs.Dispatched(ctx, tx, a, step.Choice, now); err != nil {
+				return err
+			}
+		}
 	}
 	if next, ok := a.After(step.Seq); ok {
 		if err := e.tell(ctx, tx, fmt.Sprintf("apv-told:%d", step.ID), r.Requester,

@@ -74,6 +74,18 @@ type Config struct {
 	Location *time.Location // whose calendar day decides "on leave"
 	Clock    servicebot.Clock
 	Logger   *slog.Logger
+	// Jobs, when set, is told of service requests reaching and passing
+	// their dispatch step, so the service job (工单) follows the approval.
+	Jobs DispatchHook
+}
+
+// DispatchHook is told, in the transaction of the change, when a service
+// request reaches its dispatch step (a job now waits for an engineer) and
+// when the service manager dispatches an engineer. Both may be called again
+// for the same request (a repeated delivery): they must be idempotent.
+type DispatchHook interface {
+	AwaitingDispatch(ctx context.Context, tx Tx, a servicebot.Approval, now time.Time) error
+	Dispatched(ctx context.Context, tx Tx, a servicebot.Approval, engineer string, now time.Time) error
 }
 
 // Engine files requests and moves them along their chains.
@@ -85,12 +97,13 @@ type Engine struct {
 	loc    *time.Location
 	clock  servicebot.Clock
 	logger *slog.Logger
+	jobs   DispatchHook
 }
 
 // New makes an engine over db.
 func New(db Store, inTx TxRunner, cfg Config) *Engine {
 	e := &Engine{db: db, inTx: inTx, rules: cfg.Rules.WithDefaults(), org: cfg.Org,
-		loc: cfg.Location, clock: cfg.Clock, logger: cfg.Logger}
+		loc: cfg.Location, clock: cfg.Clock, logger: cfg.Logger, jobs: cfg.Jobs}
 	if e.loc == nil {
 		e.loc = time.UTC
 	}
@@ -194,6 +207,11 @@ func (e *Engine) startStep(ctx context.Context, tx Tx, a servicebot.Approval, st
 		return err
 	}
 	step.Status, step.ApproverID, step.DelegatedFrom, step.TaskID = servicebot.StepPending, approver, delegatedFrom, taskID
+	if step.Action == servicebot.ActionDispatch && e.jobs != nil {
+		if err := e.jobs.AwaitingDispatch(ctx, tx, a, now); err != nil {
+			return err
+		}
+	}
 	note := fmt.Sprintf("第 %d 步 %s%s", step.Seq, step.Role.Name(), step.Action.Name())
 	if err := e.audit(ctx, tx, a.Request.ID, step.ID, approver, servicebot.EventAssigned, note, now); err != nil {
 		return err

@@ -45,6 +45,9 @@ type Config struct {
 	// systems file them.
 	Approvals Approvals `yaml:"approvals"`
 	API       API       `yaml:"api"`
+
+	// KPI is the monthly KPI's rules and course (R-KPI-1…13).
+	KPI KPI `yaml:"kpi"`
 }
 
 // WeCom is the self-built app's credentials and callback settings, as shown in
@@ -74,6 +77,7 @@ func Default() Config {
 			HTTPTimeout: 10 * time.Second,
 		},
 		Reports: defaultReports(),
+		KPI:     defaultKPI(),
 	}
 }
 
@@ -254,6 +258,7 @@ func (c Config) Validate() error {
 	}
 	c.validateDepartment(add)
 	c.validateApprovals(add)
+	c.validateKPI(add)
 	if len(p) == 0 {
 		return nil
 	}

@@ -21,6 +21,8 @@ type Tx interface {
 	MonthlyTx
 	ReportTx
 	ApprovalTx
+	KPITx
+	ServiceTx
 }
 
 // TxRunner runs fn in one transaction: committed when fn returns nil.

@@ -62,7 +62,7 @@ func chunks(n int, fn func(lo, hi int) error) error {
 // open. It returns how many it created.
 func (tx *Tx) EnsureObligations(ctx context.Context, obs []servicebot.Obligation) (created int, err error) {
 	err = chunks(len(obs), func(lo, hi int) error {
-		args := make([]any, 0, (hi-lo)*8)
+		args := make([]any, 0, (hi-lo)*9)
 		for _, o := range obs[lo:hi] {
 			if o.Key == "" || o.Kind == "" || o.DueAt.IsZero() || o.CreatedAt.IsZero() {
 				return fmt.Errorf("obligation %+v lacks a key, kind, due or created time", o)
@@ -71,11 +71,11 @@ func (tx *Tx) EnsureObligations(ctx context.Context, obs []servicebot.Obligation
 			if status == "" {
 				status = servicebot.ObligationOpen
 			}
-			args = append(args, o.Kind, o.UserID, o.Key, o.Period, ts(o.DueAt), status, ts(o.CreatedAt), ts(o.ClosedAt))
+			args = append(args, o.Kind, o.UserID, o.Key, o.Period, ts(o.DueAt), status, o.Note, ts(o.CreatedAt), ts(o.ClosedAt))
 		}
 		res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
-			INSERT INTO obligations (kind, user_id, key, period, due_at, status, created_at, closed_at)
-			VALUES `+placeholders(hi-lo, 8)+`
+			INSERT INTO obligations (kind, user_id, key, period, due_at, status, note, created_at, closed_at)
+			VALUES `+placeholders(hi-lo, 9)+`
 			ON CONFLICT (key) DO NOTHING`), args...)
 		if err != nil {
 			return err

@@ -218,7 +218,9 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	mux.HandleFunc("GET /healthz", handlers.Healthz)
 	mux.Handle("GET /readyz", handlers.Readyz(db))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
-	wireApprovals(cfg, db, router, sched, mux, clock, logger)
+	service := wireService(cfg, db, router, sched, directory, cal, clock, logger)
+	wireApprovals(cfg, db, router, sched, mux, clock, logger, service)
+	wireKPI(cfg, db, router, sched, mux, directory, clock, logger)
 
 	return &app{
 		cfg: cfg, logger: logger, clock: clock, db: db, rdb: rdb, metrics: m, client: client,

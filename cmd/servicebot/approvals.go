@@ -23,12 +23,13 @@ import (
 
 // wireApprovals makes the approval engine and plugs it in: card taps and
 // rejection reasons through the router, the reminder job into the
-// scheduler, and POST /api/requests when api.token is set.
+// scheduler, and POST /api/requests when api.token is set. jobs (nil: none)
+// follows service requests through dispatch.
 func wireApprovals(cfg config.Config, db *store.DB, router *handlers.Router, sched *scheduler.Scheduler,
-	mux *http.ServeMux, clock servicebot.Clock, logger *slog.Logger) *approvals.Engine {
+	mux *http.ServeMux, clock servicebot.Clock, logger *slog.Logger, jobs approvals.DispatchHook) *approvals.Engine {
 	engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
 		Rules: cfg.ApprovalRules(), Org: cfg.Org, Location: cfg.Location(), Clock: clock,
-		Logger: logger.With("component", "approvals"),
+		Logger: logger.With("component", "approvals"), Jobs: jobs,
 	})
 	handlers.RegisterApprovals(router, engine)
 	sched.Add(scheduler.Job{

@@ -35,7 +35,7 @@ func fileThroughAPI(t *testing.T, db *store.DB, body string) approvals.View {
 	mux := http.NewServeMux()
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	wireApprovals(cfg, db, handlers.NewRouter(servicebot.SystemClock{}),
-		scheduler.New(time.UTC, servicebot.SystemClock{}, kv.AlwaysLeader{}, db, logger), mux, servicebot.SystemClock{}, logger)
+		scheduler.New(time.UTC, servicebot.SystemClock{}, kv.AlwaysLeader{}, db, logger), mux, servicebot.SystemClock{}, logger, nil)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/requests", strings.NewReader(body))

@@ -11,6 +11,8 @@
 //	                                     list approval requests, each step of the chain and the audit trail
 //	servicebot outbox  [--config FILE] [--status pending,failed] [--limit 50] [--format text|json]
 //	                                     list messages waiting or failed
+//	servicebot import  customers|equipment FILE [--commit]   import from .xlsx/.csv (dry run by default)
+//	servicebot kpi     input|export|draft --month 2026-10 …   the monthly KPI (see `servicebot kpi`)
 package main
 
 import (
@@ -55,6 +57,16 @@ Usage:
                                           list approval requests with every step and the audit trail
   servicebot outbox  [--config FILE] [--status pending,failed] [--limit N] [--format text|json]
                                           list outgoing messages that are waiting or failed
+  servicebot import customers|equipment FILE.xlsx|FILE.csv [--commit] [--config FILE]
+                                          import customers or equipment; without --commit a dry run
+                                          that lists every bad row and stores nothing
+  servicebot kpi input  --month 2026-10 --by USERID FILE.xlsx|FILE.csv [--config FILE]
+                                          record the manager's KPI entries (all rows or none)
+  servicebot kpi export --month 2026-10 [--format json|xlsx] [--revision N] [--out FILE]
+                                          the month's scores: per engineer each indicator's target,
+                                          actual, score and reasons; the total; the revision history
+  servicebot kpi draft  --month 2026-10 --by USERID [--reason TEXT]
+                                          compute the month again as a new revision (a correction)
 
 Settings come from --config FILE (YAML, see config.example.yaml) and
 SERVICEBOT_* environment variables, which win. See README.md.
@@ -83,6 +95,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		return cmdReports(ctx, rest, stdout, stderr, lookup)
 	case "sync":
 		return cmdSync(ctx, rest, stdout, stderr, lookup)
+	case "kpi":
+		return cmdKPI(ctx, rest, stdout, stderr, lookup)
+	case "import":
+		return cmdImport(ctx, rest, stdout, stderr, lookup)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

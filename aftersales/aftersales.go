@@ -1,0 +1,183 @@
+// Package aftersales runs the department's service work after a request is
+// approved: the service job (工单) that follows a service request through
+// dispatch, start and completion, and the follow-ups the manual demands of
+// it (DESIGN, flow 3): the phone return visit within 14 days of a completed
+// job (R-VIS-2), the regular calls and visits of R-VIS-1, the 8-hour answer
+// to a customer's technical question (R-VIS-3), the manager's alert on a
+// dissatisfied customer, and each engineer's one morning digest.
+//
+// Follow-ups are obligations with reminder stages, as the daily report's
+// are: a stage is a row (obligation, stage) written in the same transaction
+// as its outbox row, so a re-run, a restart or a second replica never sends
+// one twice, and a process that was down catches up when it comes back.
+package aftersales
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/servicebot/servicebot"
+)
+
+// Job names, as `servicebot job list` shows them.
+const (
+	JobFollowUps = "service-followups"
+	JobDigest    = "service-digest"
+)
+
+// EveryMinute is the trigger of both jobs: the scheduler only says "look now".
+const EveryMinute = "* * * * *"
+
+// FollowUpKinds are the obligation kinds of this package.
+var FollowUpKinds = []string{servicebot.ObligationReturnVisit, servicebot.ObligationTechQuestion,
+	servicebot.ObligationCustomerCall, servicebot.ObligationSiteVisit}
+
+// Tx is what the service work writes through (*store.Tx implements it):
+// a job's move, the obligations it opens or closes and the messages it
+// causes commit together.
+type Tx interface {
+	EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error)
+
+	CustomerByName(ctx context.Context, name string) (servicebot.Customer, error)
+	SetCustomerTier(ctx context.Context, id int64, tier string, now time.Time) (bool, error)
+	RecordContact(ctx context.Context, customerID int64, kind string, at time.Time, userID, ref string) (bool, error)
+
+	CreateJob(ctx context.Context, j servicebot.Job) (servicebot.Job, bool, error)
+	GetJob(ctx context.Context, id int64) (servicebot.Job, error)
+	JobOfRequest(ctx context.Context, requestID int64) (servicebot.Job, error)
+	EngineerJobs(ctx context.Context, engineer string) ([]servicebot.Job, error)
+	MoveJob(ctx context.Context, id int64, from []string, to, engineer, assign string, now time.Time) (bool, error)
+	SetJobSerial(ctx context.Context, id int64, serial string) error
+
+	AddTechQuestion(ctx context.Context, q servicebot.TechQuestion) (servicebot.TechQuestion, bool, error)
+	GetTechQuestion(ctx context.Context, id int64) (servicebot.TechQuestion, error)
+	AnswerTechQuestion(ctx context.Context, id int64, by, answer string, now time.Time) (bool, error)
+
+	EnsureObligations(ctx context.Context, obs []servicebot.Obligation) (int, error)
+	GetObligation(ctx context.Context, key string) (servicebot.Obligation, error)
+	CloseObligations(ctx context.Context, ids []int64, status string, now time.Time) (int, error)
+	CloseObligationsOf(ctx context.Context, kind, keyPrefix, status string, now time.Time) (int, error)
+	OpenObligations(ctx context.Context, userID string, kinds []string) ([]servicebot.Obligation, error)
+	MarkStage(ctx context.Context, stage string, obligationIDs []int64, now time.Time) ([]int64, error)
+	ClaimDuty(ctx context.Context, kind, key, period string, now time.Time) (bool, error)
+}
+
+// Store is what the scheduled jobs read outside a transaction (*store.DB).
+type Store interface {
+	OpenObligations(ctx context.Context, userID string, kinds []string) ([]servicebot.Obligation, error)
+	CustomerContacts(ctx context.Context) ([]servicebot.CustomerContacts, error)
+}
+
+// Workers says who works on a day: the engineers for whom it is a working
+// day and who are not on leave (people.Directory's Reporters).
+type Workers interface {
+	Reporters(ctx context.Context, day servicebot.Date) ([]servicebot.Member, error)
+}
+
+// TxRunner runs fn in one transaction, committed when fn returns nil.
+type TxRunner func(ctx context.Context, fn func(Tx) error) error
+
+// AdaptTx turns a store's InTx, whose callback takes the store's own
+// transaction type, into a TxRunner.
+func AdaptTx[T Tx](inTx func(context.Context, func(T) error) error) TxRunner {
+	return func(ctx context.Context, fn func(Tx) error) error {
+		return inTx(ctx, func(t T) error { return fn(t) })
+	}
+}
+
+// Config is the department's rules and people.
+type Config struct {
+	Rules    servicebot.FollowUpRules
+	Org      servicebot.Org
+	Calendar *servicebot.Calendar
+	Clock    servicebot.Clock
+	Logger   *slog.Logger
+}
+
+// Service is the service work of the department.
+type Service struct {
+	db       Store
+	inTx     TxRunner
+	workers  Workers
+	rules    servicebot.FollowUpRules
+	org      servicebot.Org
+	cal      *servicebot.Calendar
+	clock    servicebot.Clock
+	logger   *slog.Logger
+	managers []string
+}
+
+// New makes the service work over db.
+func New(db Store, inTx TxRunner, workers Workers, cfg Config) *Service {
+	s := &Service{db: db, inTx: inTx, workers: workers, rules: cfg.Rules, org: cfg.Org, cal: cfg.Calendar,
+		clock: cfg.Clock, logger: cfg.Logger, managers: cfg.Org.Holders(servicebot.RoleServiceManager)}
+	if s.rules.Location == nil {
+		s.rules.Location = cfg.Calendar.Location()
+	}
+	if s.clock == nil {
+		s.clock = servicebot.SystemClock{}
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// Rules are the follow-up rules in force.
+func (s *Service) Rules() servicebot.FollowUpRules { return s.rules }
+
+// engineerOf picks who keeps in touch with c (R-VIS-1, R-ORG-2): its own
+// engineer, else the first engineer of its region, else the first engineer.
+func (s *Service) engineerOf(c servicebot.Customer) string {
+	if c.Engineer != "" {
+		return c.Engineer
+	}
+	all := slices.Clone(s.org.Holders(servicebot.RoleEngineer))
+	for u := range s.org.Regions {
+		if !slices.Contains(all, u) {
+			all = append(all, u)
+		}
+	}
+	slices.Sort(all)
+	for _, u := range all {
+		if s.org.RegionOf(u) == c.Region {
+			return u
+		}
+	}
+	if len(all) > 0 {
+		return all[0]
+	}
+	return ""
+}
+
+// tell enqueues a text to users, once per key.
+func tell(ctx context.Context, tx Tx, key string, users []string, text string, now time.Time) error {
+	if len(users) == 0 {
+		return nil
+	}
+	to := ""
+	for i, u := range users {
+		if i > 0 {
+			to += "|"
+		}
+		to += u
+	}
+	_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: key, Kind: servicebot.OutText,
+		ToUsers: to, Body: servicebot.TextBody(text), CreatedAt: now})
+	if err != nil {
+		return fmt.Errorf("aftersales: enqueue %s: %w", key, err)
+	}
+	return nil
+}
+
+// clock formats t as 15:04 in the rules' zone.
+func (s *Service) hhmm(t time.Time) string { return t.In(s.rules.Location).Format("15:04") }
+
+// monthDay formats t as 11月16日 in the rules' zone.
+func (s *Service) monthDay(t time.Time) string {
+	t = t.In(s.rules.Location)
+	return fmt.Sprintf("%d月%d日", int(t.Month()), t.Day())
+}

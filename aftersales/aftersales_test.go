@@ -1,0 +1,475 @@
+package aftersales_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/aftersales"
+	"github.com/servicebot/servicebot/forms"
+	"github.com/servicebot/servicebot/store"
+	"github.com/servicebot/servicebot/store/storetest"
+)
+
+var shanghai = mustLoc("Asia/Shanghai")
+
+func mustLoc(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+func at(t testing.TB, s string) time.Time {
+	t.Helper()
+	tm, err := time.ParseInLocation("2006-01-02 15:04", s, shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}
+
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
+
+// roster is who works every day: the input the people directory gives the
+// digest in production.
+type roster []string
+
+func (r roster) Reporters(context.Context, servicebot.Date) ([]servicebot.Member, error) {
+	out := make([]servicebot.Member, len(r))
+	for i, u := range r {
+		out[i] = servicebot.Member{UserID: u, Name: u, Active: true}
+	}
+	return out, nil
+}
+
+const manager = "sunli"
+
+type env struct {
+	t     *testing.T
+	db    *store.DB
+	svc   *aftersales.Service
+	clock *testClock
+}
+
+func newEnv(t *testing.T, db *store.DB, workers ...string) *env {
+	t.Helper()
+	cal, err := servicebot.NewCalendar(nil, nil, shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &testClock{}
+	org := servicebot.Org{
+		Roles:   map[servicebot.Role][]string{servicebot.RoleServiceManager: {manager}},
+		Regions: map[string]string{"zhangwei": servicebot.RegionSouthwest, "liqiang": servicebot.RegionSouthwest, "wangjun": servicebot.RegionNorth},
+	}
+	svc := aftersales.New(db, aftersales.AdaptTx(db.InTx), roster(workers), aftersales.Config{
+		Rules: servicebot.DefaultFollowUpRules(shanghai), Org: org, Calendar: cal, Clock: clock,
+	})
+	return &env{t: t, db: db, svc: svc, clock: clock}
+}
+
+// tx runs fn in a transaction as of when.
+func (e *env) tx(when time.Time, fn func(tx *store.Tx) error) {
+	e.t.Helper()
+	e.clock.set(when)
+	if err := e.db.InTx(e.t.Context(), fn); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// addCustomer stores a customer first recorded at when.
+func (e *env) addCustomer(name, tier string, when time.Time) servicebot.Customer {
+	e.t.Helper()
+	var c servicebot.Customer
+	e.tx(when, func(tx *store.Tx) error {
+		if _, err := tx.UpsertCustomers(e.t.Context(), []servicebot.Customer{{Name: name, Tier: tier, Region: servicebot.RegionSouthwest}}, when); err != nil {
+			return err
+		}
+		var err error
+		c, err = tx.CustomerByName(e.t.Context(), name)
+		return err
+	})
+	return c
+}
+
+// completedJob makes an installation job of engineer for c, completed at when
+// through 完成.
+func (e *env) completedJob(c servicebot.Customer, engineer string, when time.Time) servicebot.Job {
+	e.t.Helper()
+	var j servicebot.Job
+	e.tx(when, func(tx *store.Tx) error {
+		var err error
+		j, _, err = tx.CreateJob(e.t.Context(), servicebot.Job{Type: servicebot.ServiceInstall, CustomerID: c.ID,
+			Customer: c.Name, Engineer: engineer, Status: servicebot.JobAssigned, CreatedAt: when.Add(-72 * time.Hour),
+			AssignedAt: when.Add(-72 * time.Hour)})
+		if err != nil {
+			return err
+		}
+		reply, err := e.svc.CompleteJob(e.t.Context(), tx, engineer, j.ID)
+		if !strings.Contains(reply, "已完成") {
+			e.t.Errorf("完成 %d replied %q", j.ID, reply)
+		}
+		return err
+	})
+	return j
+}
+
+// run runs both scheduled jobs as of when.
+func (e *env) run(when time.Time) {
+	e.t.Helper()
+	e.clock.set(when)
+	if err := e.svc.FollowUps(e.t.Context(), when); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.svc.Digest(e.t.Context(), when); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+type sent struct {
+	kind, to, text string
+}
+
+// outbox is every message enqueued so far, card texts included.
+func (e *env) outbox() []sent {
+	e.t.Helper()
+	msgs, err := e.db.ListOutbox(e.t.Context(), []string{servicebot.OutboxPending}, 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []sent
+	for _, m := range msgs {
+		var body struct {
+			Content string `json:"content"`
+			Title   struct {
+				Title string `json:"title"`
+			} `json:"main_title"`
+			Sub string `json:"sub_title_text"`
+		}
+		if err := json.Unmarshal(m.Body, &body); err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, sent{kind: m.Kind, to: m.ToUsers, text: body.Content + body.Title.Title + "\n" + body.Sub})
+	}
+	return out
+}
+
+// count is how many messages to user contain marker.
+func (e *env) count(user, marker string) int {
+	n := 0
+	for _, m := range e.outbox() {
+		if slices.Contains(strings.Split(m.to, "|"), user) && strings.Contains(m.text, marker) {
+			n++
+		}
+	}
+	return n
+}
+
+func (e *env) obligation(key string) servicebot.Obligation {
+	e.t.Helper()
+	var o servicebot.Obligation
+	e.tx(e.clock.Now(), func(tx *store.Tx) error {
+		var err error
+		o, err = tx.GetObligation(e.t.Context(), key)
+		return err
+	})
+	return o
+}
+
+func returnVisitForm(t *testing.T) servicebot.FormDef {
+	t.Helper()
+	cat, err := forms.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, ok := cat.Form(forms.PhoneReturnVisit)
+	if !ok {
+		t.Fatal("no 电话回访跟踪问卷表 in the catalog")
+	}
+	return def
+}
+
+// Must show 3 (R-VIS-2): a job completed on 2026-11-02 produces the return
+// visit reminder on 11-12 (in the engineer's 08:30 digest) and the
+// manager's alert on 11-17, unless the 电话回访跟踪问卷表 was filed, which
+// closes the obligation and the job.
+func TestReturnVisit_RVIS2_ReminderDay10ManagerDay15UnlessQuestionnaireFiled(t *testing.T) {
+	for _, filed := range []bool{false, true} {
+		name := "not filed"
+		if filed {
+			name = "filed on 11-13"
+		}
+		t.Run(name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				e := newEnv(t, db, "zhangwei")
+				c := e.addCustomer("成都精工机械", servicebot.TierGeneral, at(t, "2026-11-02 09:00"))
+				job := e.completedJob(c, "zhangwei", at(t, "2026-11-02 16:00"))
+				key := servicebot.ReturnVisitKey(job.ID)
+				if o := e.obligation(key); o.Status != servicebot.ObligationOpen || !o.DueAt.Equal(at(t, "2026-11-17 00:00")) {
+					t.Fatalf("return visit obligation %+v: want open, due by the end of 11-16", o)
+				}
+				title := "电话回访 成都精工机械（工单" + job.No() + "）"
+
+				for _, when := range []string{"2026-11-11 08:30", "2026-11-12 08:29"} {
+					e.run(at(t, when))
+					if n := e.count("zhangwei", title); n != 0 {
+						t.Fatalf("at %s zhangwei already got %d reminder(s)", when, n)
+					}
+				}
+				e.run(at(t, "2026-11-12 08:30"))
+				if n := e.count("zhangwei", title); n != 1 {
+					t.Fatalf("on 11-12 08:30 zhangwei got %d digest(s) naming the return visit, want 1: %v", n, e.outbox())
+				}
+				stages, err := db.StagesSent(t.Context(), servicebot.ObligationReturnVisit, "2026-11-02")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(stages[servicebot.StageRemind], []string{"zhangwei"}) {
+					t.Errorf("stages sent %v: want the day-10 reminder recorded for zhangwei", stages)
+				}
+
+				if filed {
+					def := returnVisitForm(t)
+					e.tx(at(t, "2026-11-13 10:00"), func(tx *store.Tx) error {
+						return e.svc.SubmissionHook(def)(t.Context(), tx, servicebot.FormSubmission{
+							ID: 41, FormID: forms.PhoneReturnVisit, UserID: "zhangwei", JobID: job.ID,
+							Values:      servicebot.FormValues{"customer": "成都精工机械", "satisfaction": "满意"},
+							SubmittedAt: at(t, "2026-11-13 10:00"),
+						})
+					})
+					if o := e.obligation(key); o.Status != servicebot.ObligationDone {
+						t.Fatalf("after the questionnaire the obligation is %s, want done", o.Status)
+					}
+					e.tx(at(t, "2026-11-13 10:00"), func(tx *store.Tx) error {
+						j, err := tx.GetJob(t.Context(), job.ID)
+						if j.Status != servicebot.JobVisited {
+							t.Errorf("job status %s, want %s (已回访)", j.Status, servicebot.JobVisited)
+						}
+						return err
+					})
+				}
+
+				for _, when := range []string{"2026-11-16 23:59", "2026-11-17 08:29"} {
+					e.run(at(t, when))
+					if n := e.count(manager, "回访逾期"); n != 0 {
+						t.Fatalf("at %s the manager was alerted already", when)
+					}
+				}
+				for _, when := range []string{"2026-11-17 08:30", "2026-11-17 09:00", "2026-11-18 08:30"} {
+					e.run(at(t, when))
+				}
+				want := 1
+				if filed {
+					want = 0
+				}
+				if n := e.count(manager, "【回访逾期】"+title); n != want {
+					t.Errorf("manager alerts on and after 11-17 08:30: %d, want %d", n, want)
+				}
+			})
+		})
+	}
+}
+
+// Must show 4 (R-VIS-3): a technical question logged at 09:00 reminds its
+// engineer at 15:00 and escalates to the manager at 17:00 unless answered.
+// A process down over 15:00 sends no stale reminder after 17:00, but the
+// escalation still goes out.
+func TestTechQuestion_RVIS3_RemindAt15EscalateAt17UnlessAnswered(t *testing.T) {
+	cases := []struct {
+		name           string
+		runs           []string
+		answerAt       string
+		wantRemind     int
+		wantEscalation int
+	}{
+		{"unanswered", []string{"14:59", "15:00", "15:30", "16:59", "17:00", "17:01", "20:00"}, "", 1, 1},
+		{"answered at 16:00", []string{"14:59", "15:00", "15:30", "16:59", "17:00", "20:00"}, "16:00", 1, 0},
+		{"answered at 14:00", []string{"15:00", "17:00"}, "14:00", 0, 0},
+		{"down from 14:00 to 17:30", []string{"14:00", "17:30", "17:31"}, "", 0, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				e := newEnv(t, db, "zhangwei")
+				e.addCustomer("成都精工机械", servicebot.TierKey, at(t, "2026-11-01 09:00"))
+				var reply string
+				e.tx(at(t, "2026-11-12 09:00"), func(tx *store.Tx) error {
+					var err error
+					reply, err = e.svc.LogQuestion(t.Context(), tx, "zhangwei", "成都精工机械", "主轴异响如何处理", "msg:1")
+					return err
+				})
+				if !strings.Contains(reply, "编号1") || !strings.Contains(reply, "17:00 前") {
+					t.Fatalf("客户咨询 replied %q: want the number and the 17:00 deadline", reply)
+				}
+				for _, hm := range tc.runs {
+					if tc.answerAt != "" && hm > tc.answerAt && e.obligation(servicebot.TechQuestionKey(1)).Status == servicebot.ObligationOpen {
+						e.tx(at(t, "2026-11-12 "+tc.answerAt), func(tx *store.Tx) error {
+							r, err := e.svc.AnswerQuestion(t.Context(), tx, "zhangwei", 1, "已电话答复")
+							if !strings.Contains(r, "已答复") {
+								t.Errorf("已答复 replied %q", r)
+							}
+							return err
+						})
+					}
+					e.run(at(t, "2026-11-12 "+hm))
+					if hm < "15:00" && e.count("zhangwei", "【咨询提醒】") != 0 {
+						t.Fatalf("reminded before 15:00 (at %s)", hm)
+					}
+					if hm < "17:00" && e.count(manager, "【咨询超时】") != 0 {
+						t.Fatalf("escalated before 17:00 (at %s)", hm)
+					}
+				}
+				if n := e.count("zhangwei", "【咨询提醒】"); n != tc.wantRemind {
+					t.Errorf("engineer reminders: %d, want %d", n, tc.wantRemind)
+				}
+				if n := e.count(manager, "【咨询超时】"); n != tc.wantEscalation {
+					t.Errorf("manager escalations: %d, want %d", n, tc.wantEscalation)
+				}
+			})
+		})
+	}
+}
+
+// Must show 5: the 08:30 digest goes to each engineer at work with anything
+// due today or overdue, once, listing exactly that; nobody else gets one,
+// and on a day off nobody does.
+func TestDigest_RVIS1_RVIS2_RVIS3_ListsExactlyWhatIsDueOncePerEngineer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, "zhangwei", "liqiang", "wangjun")
+		c := e.addCustomer("成都精工机械", servicebot.TierGeneral, at(t, "2026-10-01 09:00"))
+		e.addCustomer("重庆重工", servicebot.TierKey, at(t, "2026-10-12 09:00"))
+		due := e.completedJob(c, "zhangwei", at(t, "2026-11-02 16:00"))    // reminded from 11-12
+		notYet := e.completedJob(c, "zhangwei", at(t, "2026-11-05 16:00")) // reminded from 11-15
+		overdue := e.completedJob(c, "liqiang", at(t, "2026-10-20 16:00")) // due by 11-03
+		e.tx(at(t, "2026-11-11 10:00"), func(tx *store.Tx) error {
+			_, err := e.svc.LogQuestion(t.Context(), tx, "zhangwei", "成都精工机械", "参数怎么设置", "msg:7")
+			return err
+		})
+
+		e.run(at(t, "2026-11-12 08:29"))
+		if got := e.outbox(); len(digests(got)) != 0 {
+			t.Fatalf("digests before 08:30: %v", digests(got))
+		}
+		for _, when := range []string{"2026-11-12 08:30", "2026-11-12 09:00", "2026-11-12 17:00"} {
+			e.run(at(t, when))
+		}
+		got := digests(e.outbox())
+		want := map[string][]string{
+			"zhangwei": {"答复 成都精工机械 的技术咨询（编号1）", "电话回访 成都精工机械（工单" + due.No() + "）"},
+			"liqiang": {"电话回访 成都精工机械（工单" + overdue.No() + "）",
+				// R-VIS-1: the key customer first recorded on 10-12 is owed its
+				// monthly call by 11-12, by the first engineer of its region.
+				"电话回访 重庆重工（重点客户，每月至少1次）"},
+		}
+		if len(got) != len(want) {
+			t.Fatalf("digests went to %v, want exactly zhangwei and liqiang once each", keys(got))
+		}
+		for user, titles := range want {
+			text, n := got[user].text, got[user].n
+			if n != 1 {
+				t.Errorf("%s got %d digests, want 1", user, n)
+			}
+			for _, title := range titles {
+				if !strings.Contains(text, title) {
+					t.Errorf("%s's digest lacks %q:\n%s", user, title, text)
+				}
+			}
+			if lines := strings.Count(text, "· "); lines != len(titles) {
+				t.Errorf("%s's digest lists %d items, want %d:\n%s", user, lines, len(titles), text)
+			}
+		}
+		if strings.Contains(got["zhangwei"].text, "工单"+notYet.No()+"）") {
+			t.Errorf("the job completed on 11-05 is not due for its reminder yet:\n%s", got["zhangwei"].text)
+		}
+		if !strings.Contains(got["liqiang"].text, "已逾期 1 项") || !strings.Contains(got["zhangwei"].text, "已逾期 1 项") {
+			t.Errorf("overdue items are not marked:\n%s\n%s", got["zhangwei"].text, got["liqiang"].text)
+		}
+
+		// 我的待办 shows the same list on demand.
+		e.tx(at(t, "2026-11-12 10:00"), func(tx *store.Tx) error {
+			todo, err := e.svc.Todo(t.Context(), tx, "liqiang")
+			if !strings.Contains(todo, "电话回访 成都精工机械（工单"+overdue.No()+"）") || strings.Count(todo, "· ") != 2 {
+				t.Errorf("我的待办 of liqiang:\n%s", todo)
+			}
+			return err
+		})
+
+		// Saturday 11-14 is a day off: no digest.
+		before := len(e.outbox())
+		e.run(at(t, "2026-11-14 08:30"))
+		if after := len(e.outbox()); after != before {
+			t.Errorf("on a Saturday %d message(s) went out", after-before)
+		}
+	})
+}
+
+type digestSeen struct {
+	text string
+	n    int
+}
+
+// digests are the digest cards by recipient.
+func digests(msgs []sent) map[string]digestSeen {
+	out := map[string]digestSeen{}
+	for _, m := range msgs {
+		if m.kind == servicebot.OutTemplateCard && strings.Contains(m.text, "今日待办") {
+			d := out[m.to]
+			d.text, d.n = m.text, d.n+1
+			out[m.to] = d
+		}
+	}
+	return out
+}
+
+func keys(m map[string]digestSeen) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// A dissatisfied answer in a questionnaire alerts the service manager, once.
+func TestQuestionnaire_RVIS2_DissatisfiedAnswerAlertsManager(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, "zhangwei")
+		c := e.addCustomer("成都精工机械", servicebot.TierGeneral, at(t, "2026-11-01 09:00"))
+		job := e.completedJob(c, "zhangwei", at(t, "2026-11-02 16:00"))
+		def := returnVisitForm(t)
+		for range 2 { // a hook run twice (say a retried transaction) alerts once
+			e.tx(at(t, "2026-11-05 10:00"), func(tx *store.Tx) error {
+				return e.svc.SubmissionHook(def)(t.Context(), tx, servicebot.FormSubmission{
+					ID: 7, FormID: forms.PhoneReturnVisit, UserID: "zhangwei", JobID: job.ID,
+					Values:      servicebot.FormValues{"satisfaction": "很不满意", "attitude": "不满意", "timeliness": "满意"},
+					SubmittedAt: at(t, "2026-11-05 10:00"),
+				})
+			})
+		}
+		if n := e.count(manager, "【客户不满意】成都精工机械"); n != 1 {
+			t.Fatalf("manager alerts: %d, want 1: %v", n, e.outbox())
+		}
+		text := e.outbox()[len(e.outbox())-1].text
+		for _, want := range []string{"总体满意度：很不满意", "服务人员态度：不满意", "工单" + job.No()} {
+			if !strings.Contains(text, want) {
+				t.Errorf("alert lacks %q:\n%s", want, text)
+			}
+		}
+		if strings.Contains(text, "服务及时性") {
+			t.Errorf("alert names a satisfied answer:\n%s", text)
+		}
+	})
+}

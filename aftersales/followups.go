@@ -1,0 +1,273 @@
+package aftersales
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/servicebot/servicebot"
+)
+
+// TodoButtonPrefix is the key of the digest card's button: a tap answers
+// with the list as it is now (我的待办).
+const TodoButtonPrefix = "todo:"
+
+// FollowUps is the job service-followups. It opens the R-VIS-1 calls and
+// visits each customer owes, counted from its last recorded contact; it
+// reminds the engineer of a technical question unanswered after 6 hours
+// (R-VIS-3); and it tells the service manager of a question unanswered
+// after 8 hours and of a return visit not done by day 15 (R-VIS-2). Each
+// stage goes out once. A reminder whose deadline has passed is not sent
+// late; an escalation is, as long as the obligation is still open. The
+// engineers' day-based reminders go in their morning digest instead.
+func (s *Service) FollowUps(ctx context.Context, now time.Time) error {
+	if err := s.openRegularVisits(ctx, now); err != nil {
+		return err
+	}
+	obs, err := s.db.OpenObligations(ctx, "", []string{servicebot.ObligationReturnVisit, servicebot.ObligationTechQuestion})
+	if err != nil {
+		return err
+	}
+	for _, o := range obs {
+		f, ok := s.rules.FollowUpOf(o)
+		if !ok {
+			continue
+		}
+		if o.Kind == servicebot.ObligationTechQuestion {
+			if _, due := servicebot.DueStage([]servicebot.ReminderStage{{Name: servicebot.StageRemind, At: f.Remind}}, f.DueAt, now); due {
+				text := fmt.Sprintf("【咨询提醒】%s 已登记%d小时仍未答复，请在 %s 前答复客户，答复后发送「已答复 %s」。",
+					f.Title, int(s.rules.ReplyRemindAfter.Hours()), s.hhmm(f.DueAt), strings.TrimPrefix(o.Key, servicebot.ObligationTechQuestion+":"))
+				if err := s.sendStage(ctx, f, servicebot.StageRemind, []string{o.UserID}, text, now); err != nil {
+					return err
+				}
+			}
+		}
+		if !f.Escalate.IsZero() && !now.Before(f.Escalate) {
+			if err := s.sendStage(ctx, f, servicebot.StageEscalate, s.managers, s.escalationText(f), now); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Service) escalationText(f servicebot.FollowUp) string {
+	if f.Kind == servicebot.ObligationTechQuestion {
+		return fmt.Sprintf("【咨询超时】%s 由 %s 于 %s 登记，已超过%d小时未答复（R-VIS-3）。",
+			f.Title, f.UserID, s.hhmm(f.CreatedAt), int(s.rules.ReplyWithin.Hours()))
+	}
+	return fmt.Sprintf("【回访逾期】%s 应由 %s 在 %s 前完成，至今未填写电话回访跟踪问卷表（R-VIS-2）。",
+		f.Title, f.UserID, s.monthDay(f.DueAt.Add(-time.Minute)))
+}
+
+// sendStage sends stage of f to users, once: the stage row and the message
+// commit together, and only while f is still open.
+func (s *Service) sendStage(ctx context.Context, f servicebot.FollowUp, stage string, users []string, text string, now time.Time) error {
+	if len(users) == 0 {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx Tx) error {
+		current, err := tx.GetObligation(ctx, f.Key)
+		if err != nil || current.Status != servicebot.ObligationOpen {
+			return err // answered or filed a moment ago
+		}
+		fresh, err := tx.MarkStage(ctx, stage, []int64{f.ID}, now)
+		if err != nil || len(fresh) == 0 {
+			return err
+		}
+		return tell(ctx, tx, fmt.Sprintf("followup:%s:%s", stage, f.Key), users, text, now)
+	})
+	if err != nil {
+		return fmt.Errorf("aftersales: %s of %s: %w", stage, f.Key, err)
+	}
+	return nil
+}
+
+// openRegularVisits records the next R-VIS-1 call (and a key customer's
+// next on-site visit) each customer owes, counted from its last contact of
+// that kind, or from when it was first recorded. An open one whose due day
+// no longer fits (a tier changed) is replaced.
+func (s *Service) openRegularVisits(ctx context.Context, now time.Time) error {
+	customers, err := s.db.CustomerContacts(ctx)
+	if err != nil {
+		return err
+	}
+	kinds := []string{servicebot.ObligationCustomerCall, servicebot.ObligationSiteVisit}
+	open, err := s.db.OpenObligations(ctx, "", kinds)
+	if err != nil {
+		return err
+	}
+	openKeys := make(map[string]int64, len(open))
+	for _, o := range open {
+		openKeys[o.Key] = o.ID
+	}
+	var fresh []servicebot.Obligation
+	var stale []int64
+	for _, c := range customers {
+		engineer := s.engineerOf(c.Customer)
+		for _, kind := range kinds {
+			last := c.LastPhone
+			if kind == servicebot.ObligationSiteVisit {
+				last = c.LastOnSite
+			}
+			if last.IsZero() {
+				last = c.CreatedAt
+			}
+			f, ok := s.rules.RegularVisit(c.Customer, kind, engineer, last, now)
+			prefix := fmt.Sprintf("%s:%d:", kind, c.ID)
+			for _, o := range open {
+				if strings.HasPrefix(o.Key, prefix) && (!ok || o.Key != f.Key) {
+					stale = append(stale, o.ID)
+				}
+			}
+			if !ok || openKeys[f.Key] != 0 {
+				continue
+			}
+			f.Note = regularTitle(c.Customer, kind)
+			fresh = append(fresh, f.Obligation)
+		}
+	}
+	if len(fresh) == 0 && len(stale) == 0 {
+		return nil
+	}
+	err = s.inTx(ctx, func(tx Tx) error {
+		if _, err := tx.CloseObligations(ctx, stale, servicebot.ObligationDone, now); err != nil {
+			return err
+		}
+		_, err := tx.EnsureObligations(ctx, fresh)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("aftersales: open regular visits: %w", err)
+	}
+	return nil
+}
+
+func regularTitle(c servicebot.Customer, kind string) string {
+	switch {
+	case kind == servicebot.ObligationSiteVisit:
+		return fmt.Sprintf("现场走访 %s（重点客户，每年至少2次）", c.Name)
+	case c.Tier == servicebot.TierKey:
+		return fmt.Sprintf("电话回访 %s（重点客户，每月至少1次）", c.Name)
+	}
+	return fmt.Sprintf("电话回访 %s（一般客户，每季度至少1次）", c.Name)
+}
+
+// Digest is the job service-digest: on a working day from 08:30, every
+// engineer at work with anything due or overdue gets one card listing it
+// all, once a day. The day-based reminders of return visits and regular
+// calls (R-VIS-1, R-VIS-2) are recorded as sent with it.
+func (s *Service) Digest(ctx context.Context, now time.Time) error {
+	day, due := s.rules.DigestDue(s.cal, now)
+	if !due {
+		return nil
+	}
+	workers, err := s.workers.Reporters(ctx, day)
+	if err != nil {
+		return fmt.Errorf("aftersales: digest: %w", err)
+	}
+	obs, err := s.db.OpenObligations(ctx, "", FollowUpKinds)
+	if err != nil {
+		return err
+	}
+	owing := map[string]bool{}
+	for _, o := range obs {
+		if f, ok := s.rules.FollowUpOf(o); ok && f.InDigest(now) {
+			owing[o.UserID] = true
+		}
+	}
+	sent := 0
+	for _, w := range workers {
+		if !owing[w.UserID] {
+			continue
+		}
+		err := s.inTx(ctx, func(tx Tx) error {
+			ok, err := s.sendDigest(ctx, tx, w.UserID, day, now)
+			if ok {
+				sent++
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("aftersales: digest of %s: %w", w.UserID, err)
+		}
+	}
+	if sent > 0 {
+		s.logger.InfoContext(ctx, "service digests enqueued", "day", day.String(), "engineers", sent)
+	}
+	return nil
+}
+
+// sendDigest sends user's card of day unless it went out already.
+func (s *Service) sendDigest(ctx context.Context, tx Tx, user string, day servicebot.Date, now time.Time) (bool, error) {
+	follow, err := s.dueFollowUps(ctx, tx, user, now)
+	if err != nil || len(follow) == 0 {
+		return false, err
+	}
+	key := fmt.Sprintf("service_digest:%s:%s", day, user)
+	claimed, err := tx.ClaimDuty(ctx, "service_digest", key, day.String(), now)
+	if err != nil || !claimed {
+		return false, err
+	}
+	var reminded []int64
+	items := make([]servicebot.DigestItem, len(follow))
+	for i, f := range follow {
+		items[i] = f.DigestItem(now)
+		if f.Kind != servicebot.ObligationTechQuestion && now.Before(f.DueAt) {
+			reminded = append(reminded, f.ID)
+		}
+	}
+	if _, err := tx.MarkStage(ctx, servicebot.StageRemind, reminded, now); err != nil {
+		return false, err
+	}
+	card := map[string]any{
+		"card_type":      "button_interaction",
+		"task_id":        fmt.Sprintf("digest-%s-%s-%d", day, user, now.Unix()),
+		"main_title":     map[string]string{"title": fmt.Sprintf("今日待办 %d 项", len(items)), "desc": "售后服务部 · 回访与咨询"},
+		"sub_title_text": servicebot.DigestText(day, items, s.rules.Location),
+		"button_list":    []map[string]any{{"text": "查看最新待办", "style": 1, "key": TodoButtonPrefix + day.String()}},
+	}
+	body, _ := json.Marshal(card)
+	_, _, err = tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: key, Kind: servicebot.OutTemplateCard,
+		ToUsers: user, Body: body, CreatedAt: now})
+	if err != nil {
+		return false, fmt.Errorf("enqueue digest: %w", err)
+	}
+	return true, nil
+}
+
+// dueFollowUps are user's open follow-ups that belong in a digest at now,
+// overdue first, then by due time.
+func (s *Service) dueFollowUps(ctx context.Context, tx Tx, user string, now time.Time) ([]servicebot.FollowUp, error) {
+	obs, err := tx.OpenObligations(ctx, user, FollowUpKinds)
+	if err != nil {
+		return nil, err
+	}
+	var out []servicebot.FollowUp
+	for _, o := range obs {
+		if f, ok := s.rules.FollowUpOf(o); ok && f.InDigest(now) {
+			out = append(out, f)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b servicebot.FollowUp) int { return a.DueAt.Compare(b.DueAt) })
+	return out, nil
+}
+
+// Todo is the answer to 我的待办 (and to the digest's button): user's list
+// as it is now. It says as of when: besides telling the reader, that keeps
+// WeCom's duplicate check from swallowing a later, identical-looking answer.
+func (s *Service) Todo(ctx context.Context, tx Tx, user string) (string, error) {
+	now := s.clock.Now()
+	follow, err := s.dueFollowUps(ctx, tx, user, now)
+	if err != nil {
+		return "", err
+	}
+	items := make([]servicebot.DigestItem, len(follow))
+	for i, f := range follow {
+		items[i] = f.DigestItem(now)
+	}
+	return fmt.Sprintf("（截至 %s）", s.hhmm(now)) + servicebot.DigestText(s.rules.Today(now), items, s.rules.Location), nil
+}

@@ -1,0 +1,201 @@
+package aftersales
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/approvals"
+)
+
+// asTx is the approval engine's transaction as ours. The engine hands its
+// hooks the store's transaction typed by what the engine itself needs; the
+// one the store gives implements both.
+func asTx(tx approvals.Tx) (Tx, error) {
+	t, ok := tx.(Tx)
+	if !ok {
+		return nil, fmt.Errorf("aftersales: transaction %T cannot store service jobs", tx)
+	}
+	return t, nil
+}
+
+// AwaitingDispatch creates the job of a service request that reached its
+// dispatch step, waiting for an engineer (待派工). Part of approvals.DispatchHook.
+func (s *Service) AwaitingDispatch(ctx context.Context, atx approvals.Tx, a servicebot.Approval, now time.Time) error {
+	tx, err := asTx(atx)
+	if err != nil {
+		return err
+	}
+	_, err = s.jobFor(ctx, tx, a, now)
+	return err
+}
+
+// Dispatched assigns the job of a's request to engineer (已派工), creating it
+// first if the request reached dispatch before jobs existed. A fault the VP
+// chose to support remotely makes its customer a key customer (R-SVC-2).
+// Part of approvals.DispatchHook.
+func (s *Service) Dispatched(ctx context.Context, atx approvals.Tx, a servicebot.Approval, engineer string, now time.Time) error {
+	tx, err := asTx(atx)
+	if err != nil {
+		return err
+	}
+	j, err := s.jobFor(ctx, tx, a, now)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.MoveJob(ctx, j.ID, []string{servicebot.JobPending}, servicebot.JobAssigned, "", engineer, now); err != nil {
+		return err
+	}
+	if j.Remote && j.CustomerID != 0 {
+		if _, err := tx.SetCustomerTier(ctx, j.CustomerID, servicebot.TierKey, now); err != nil {
+			return err
+		}
+	}
+	return tell(ctx, tx, fmt.Sprintf("job-assigned:%d", j.ID), []string{engineer},
+		fmt.Sprintf("已生成工单%s（%s，%s）。到现场后发送「开始 %s」，完成后发送「完成 %s」；「我的工单」查看全部。",
+			j.No(), j.Type.Name(), j.Customer, j.No(), j.No()), now)
+}
+
+// jobFor returns the job of a's request, creating it as 待派工.
+func (s *Service) jobFor(ctx context.Context, tx Tx, a servicebot.Approval, now time.Time) (servicebot.Job, error) {
+	r := a.Request
+	if r.Kind != servicebot.RequestService {
+		return servicebot.Job{}, fmt.Errorf("aftersales: request %d is a %s, not a service request", r.ID, r.Kind)
+	}
+	j := servicebot.Job{RequestID: r.ID, Type: r.ServiceType, Customer: r.Customer, Region: r.Region,
+		Reason: r.Reason, Status: servicebot.JobPending, CreatedAt: now, Remote: remoteSupport(a)}
+	c, err := tx.CustomerByName(ctx, r.Customer)
+	switch {
+	case err == nil:
+		j.CustomerID = c.ID
+	case !errors.Is(err, servicebot.ErrNotFound):
+		return servicebot.Job{}, err
+	}
+	j, _, err = tx.CreateJob(ctx, j)
+	return j, err
+}
+
+// remoteSupport reports whether the VP chose remote support for a fault (R-SVC-2).
+func remoteSupport(a servicebot.Approval) bool {
+	for _, st := range a.Steps {
+		if st.Action == servicebot.ActionFaultPlan && st.Decision == servicebot.ApprovalApproved {
+			return st.Choice == servicebot.ChoiceRemote
+		}
+	}
+	return false
+}
+
+// MyJobs is the answer to 我的工单: user's open jobs, with warranty and
+// repeated faults.
+func (s *Service) MyJobs(ctx context.Context, tx Tx, user string) (string, error) {
+	jobs, err := tx.EngineerJobs(ctx, user)
+	if err != nil {
+		return "", err
+	}
+	if len(jobs) == 0 {
+		return "您目前没有工单。", nil
+	}
+	today := s.rules.Today(s.clock.Now())
+	lines := []string{fmt.Sprintf("您的工单 %d 个：", len(jobs))}
+	for _, j := range jobs {
+		lines = append(lines, "· "+j.Line(today))
+	}
+	lines = append(lines, "发送「开始 工单号」「完成 工单号」更新状态。")
+	return strings.Join(lines, "\n"), nil
+}
+
+// StartJob is 开始 <工单号>: the job's engineer starts it (进行中).
+func (s *Service) StartJob(ctx context.Context, tx Tx, user string, id int64) (string, error) {
+	j, reply, err := s.ownJob(ctx, tx, user, id)
+	if err != nil || reply != "" {
+		return reply, err
+	}
+	now := s.clock.Now()
+	moved, err := tx.MoveJob(ctx, id, []string{servicebot.JobAssigned}, servicebot.JobInProgress, user, "", now)
+	if err != nil {
+		return "", err
+	}
+	if !moved {
+		return fmt.Sprintf("工单%s当前状态为「%s」，不能开始。", j.No(), servicebot.JobStatusName(j.Status)), nil
+	}
+	text := fmt.Sprintf("工单%s已开始（%s，%s）。", j.No(), j.Type.Name(), j.Customer)
+	if j.Serial != "" {
+		text += fmt.Sprintf("\n设备编号 %s：%s。", j.Serial, servicebot.WarrantyName(j.Equipment.WarrantyOn(s.rules.Today(now))))
+	}
+	if j.RepeatFault {
+		text += "\n注意：该设备此前已有质量故障记录（重复故障）。"
+	}
+	return text, nil
+}
+
+// CompleteJob is 完成 <工单号>: the job is done (已完成). An installation or
+// fault job now owes a phone return visit within 14 days (R-VIS-2); an
+// on-site job counts as an on-site visit of the customer (R-VIS-1).
+func (s *Service) CompleteJob(ctx context.Context, tx Tx, user string, id int64) (string, error) {
+	j, reply, err := s.ownJob(ctx, tx, user, id)
+	if err != nil || reply != "" {
+		return reply, err
+	}
+	now := s.clock.Now()
+	moved, err := tx.MoveJob(ctx, id, []string{servicebot.JobAssigned, servicebot.JobInProgress},
+		servicebot.JobCompleted, user, "", now)
+	if err != nil {
+		return "", err
+	}
+	if !moved {
+		return fmt.Sprintf("工单%s当前状态为「%s」，不能再标记完成。", j.No(), servicebot.JobStatusName(j.Status)), nil
+	}
+	return s.completed(ctx, tx, j, now)
+}
+
+// completed records what a completed job owes and says so.
+func (s *Service) completed(ctx context.Context, tx Tx, j servicebot.Job, now time.Time) (string, error) {
+	text := fmt.Sprintf("工单%s已完成（%s，%s）。", j.No(), j.Type.Name(), j.Customer)
+	if j.CustomerID != 0 && !j.Remote {
+		if _, err := tx.RecordContact(ctx, j.CustomerID, servicebot.ContactOnSite, now, j.Engineer,
+			fmt.Sprintf("job:%d", j.ID)); err != nil {
+			return "", err
+		}
+		if _, err := tx.CloseObligationsOf(ctx, servicebot.ObligationSiteVisit, siteVisitPrefix(j.CustomerID),
+			servicebot.ObligationDone, now); err != nil {
+			return "", err
+		}
+	}
+	if !j.NeedsReturnVisit() {
+		return text, nil
+	}
+	f := s.rules.ReturnVisit(j, now)
+	f.Note = fmt.Sprintf("电话回访 %s（工单%s）", j.Customer, j.No())
+	if _, err := tx.EnsureObligations(ctx, []servicebot.Obligation{f.Obligation}); err != nil {
+		return "", err
+	}
+	return text + fmt.Sprintf("\n请在 %s 前完成电话回访并填写「电话回访跟踪问卷表」（R-VIS-2）。",
+		s.monthDay(f.DueAt.Add(-time.Minute))), nil
+}
+
+// ownJob loads job id for its engineer: reply says why not when it is
+// not theirs.
+func (s *Service) ownJob(ctx context.Context, tx Tx, user string, id int64) (servicebot.Job, string, error) {
+	j, err := tx.GetJob(ctx, id)
+	if errors.Is(err, servicebot.ErrNotFound) {
+		return j, fmt.Sprintf("没有找到工单%d。发送「我的工单」查看您的工单。", id), nil
+	}
+	if err != nil {
+		return j, "", err
+	}
+	if j.Engineer != user {
+		return j, fmt.Sprintf("工单%d不是派给您的，不能更新。", id), nil
+	}
+	return j, "", nil
+}
+
+func siteVisitPrefix(customerID int64) string {
+	return fmt.Sprintf("%s:%d:", servicebot.ObligationSiteVisit, customerID)
+}
+
+func customerCallPrefix(customerID int64) string {
+	return fmt.Sprintf("%s:%d:", servicebot.ObligationCustomerCall, customerID)
+}

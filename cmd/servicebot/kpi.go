@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/config"
+	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/kpi"
+	"github.com/servicebot/servicebot/people"
+	"github.com/servicebot/servicebot/scheduler"
+	"github.com/servicebot/servicebot/store"
+)
+
+// kpiSources are where the month's facts come from. Issue 5's records
+// (return visits, jobs, forms) join this list as further kpi.Source values;
+// until then those facts are the manager's inputs.
+func kpiSources(db *store.DB) []kpi.Source {
+	return []kpi.Source{kpi.BotRecords{Store: db}, kpi.ManagerInputs{Store: db}, kpi.Appeals{Store: db}}
+}
+
+// newKPICourse makes the month's course from the configuration.
+func newKPICourse(cfg config.Config, db *store.DB, dir *people.Directory, clock servicebot.Clock, logger *slog.Logger) *kpi.Course {
+	return &kpi.Course{
+		Rules: cfg.KPIRules(), Sources: kpiSources(db), Engineers: engineers{dir},
+		Store: db, InTx: kpi.AdaptTx(db.InTx), Location: cfg.Location(),
+		DraftAt:      time.Duration(cfg.KPI.DraftTime.Hour)*time.Hour + time.Duration(cfg.KPI.DraftTime.Minute)*time.Minute,
+		AppealWindow: cfg.KPI.AppealWindow, Managers: cfg.Org.Holders(servicebot.RoleServiceManager),
+		Group: kpi.Group{ChatID: cfg.Group.ChatID, RobotKey: cfg.Group.RobotKey},
+		Clock: clock, Logger: logger.With("component", "kpi"),
+	}
+}
+
+// wireKPI plugs the monthly KPI in: the draft job, card taps and 申诉
+// through the router, and the manager's API when api.token is set.
+func wireKPI(cfg config.Config, db *store.DB, router *handlers.Router, sched *scheduler.Scheduler, mux *http.ServeMux,
+	dir *people.Directory, clock servicebot.Clock, logger *slog.Logger) {
+	course := newKPICourse(cfg, db, dir, clock, logger)
+	handlers.RegisterKPI(router, course)
+	sched.Add(scheduler.Job{
+		Name:        kpi.JobDraft,
+		Cron:        "*/10 * * * *",
+		Description: fmt.Sprintf("KPI: from the 1st at %s draft last month, previews to engineers, card to the manager (R-KPI-13)", cfg.KPI.DraftTime),
+		RunAtStart:  true,
+		Run:         course.DraftDue,
+	})
+	if cfg.API.Token != "" {
+		(&handlers.KPIAPI{
+			Token: cfg.API.Token, Store: db, Logger: logger.With("component", "kpi-api"),
+			Inputs: &kpi.Inputs{Rules: cfg.KPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock},
+		}).Register(mux)
+	}
+}
+
+const kpiUsage = `usage: servicebot kpi input  --month 2026-10 --by USERID FILE.xlsx|FILE.csv [--config FILE]
+       servicebot kpi export --month 2026-10 [--format json|xlsx] [--revision N] [--out FILE] [--config FILE]
+       servicebot kpi draft  --month 2026-10 --by USERID [--reason TEXT] [--config FILE]
+`
+
+// cmdKPI is `servicebot kpi input|export|draft`.
+func cmdKPI(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, kpiUsage)
+		return usageError{errors.New("kpi: want input, export or draft")}
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("kpi "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	month := fs.String("month", "", "the month, YYYY-MM")
+	by := fs.String("by", "", "input, draft: the userid of the manager making the change (recorded)")
+	format := fs.String("format", kpi.FormatJSON, "export: json or xlsx")
+	revision := fs.Int("revision", 0, "export: this revision (default the newest)")
+	out := fs.String("out", "", "export: write to this file (default stdout)")
+	reason := fs.String("reason", "", "draft: why it is computed again")
+	switch sub {
+	case "input", "export", "draft":
+	default:
+		fmt.Fprint(stderr, kpiUsage)
+		return usageError{fmt.Errorf("kpi: unknown subcommand %q", sub)}
+	}
+	// The file comes first or last: flag stops at the first non-flag.
+	var file string
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		file, args = args[0], args[1:]
+	}
+	cfg, verr := loadConfig(ctx, fs, args, lookup)
+	if errors.As(verr, new(usageError)) {
+		return verr
+	}
+	if file == "" && fs.NArg() > 0 {
+		file = fs.Arg(0)
+	}
+	if _, _, err := servicebot.KPIMonthRange(*month); err != nil {
+		fmt.Fprintf(stderr, "--month %q: want YYYY-MM\n%s", *month, kpiUsage)
+		return usageError{err}
+	}
+	switch {
+	case sub == "input" && (file == "" || *by == ""):
+		fmt.Fprint(stderr, kpiUsage)
+		return usageError{errors.New("kpi input: FILE and --by are required")}
+	case sub == "draft" && *by == "":
+		fmt.Fprint(stderr, kpiUsage)
+		return usageError{errors.New("kpi draft: --by is required")}
+	case sub == "export" && *format != kpi.FormatJSON && *format != kpi.FormatXLSX:
+		fmt.Fprintf(stderr, "--format must be json or xlsx, got %q\n%s", *format, kpiUsage)
+		return usageError{fmt.Errorf("bad --format %q", *format)}
+	}
+	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	validate := verr
+	if sub != "draft" {
+		validate = onlyDatabaseProblems(verr)
+	}
+	db, rdb, err := checkServices(ctx, cfg, logger, validate)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return usageError{err}
+	}
+	defer db.Close()
+	if rdb != nil {
+		defer rdb.Close()
+	}
+	if err := db.Ready(ctx); err != nil {
+		return fmt.Errorf("database not ready (run `servicebot migrate`): %w", err)
+	}
+	clock := servicebot.Clock(servicebot.SystemClock{})
+	switch sub {
+	case "input":
+		return kpiInput(ctx, db, cfg, clock, *month, *by, file, stdout)
+	case "export":
+		return kpiExport(ctx, db, *month, *format, *revision, *out, stdout)
+	}
+	a, err := newApp(cfg, db, nil, clock, logger, tuning{noJobs: true})
+	if err != nil {
+		return err
+	}
+	rev, err := newKPICourse(cfg, db, a.directory, clock, logger).Redraft(ctx, *month, *by, *reason)
+	if err != nil {
+		return err
+	}
+	state := "draft: previews of what changed and a new card to the manager"
+	if rev.Published() {
+		state = "published as a correction: the engineers whose result changed are told"
+	}
+	fmt.Fprintf(stdout, "kpi %s revision %d recorded (%s); messages go out with the running servicebot\n", *month, rev.Revision, state)
+	return nil
+}
+
+func kpiInput(ctx context.Context, db *store.DB, cfg config.Config, clock servicebot.Clock, month, by, file string, stdout io.Writer) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	name := filepath.Base(file)
+	ins, lines, err := kpi.ParseFile(f, name, month)
+	if err == nil {
+		inputs := &kpi.Inputs{Rules: cfg.KPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}
+		var res kpi.AddResult
+		if res, err = inputs.Add(ctx, ins, by, "cli "+name, lines); err == nil {
+			fmt.Fprintf(stdout, "%s: %d entries recorded for %s by %s, %d already recorded\n", name, len(res.Added), month, by, res.Skipped)
+			return nil
+		}
+	}
+	var invalid *kpi.InvalidInputError
+	if errors.As(err, &invalid) {
+		fmt.Fprintf(stdout, "%s: nothing recorded; fix these rows:\n", name)
+		for _, r := range invalid.Rows {
+			for _, p := range r.Problems {
+				fmt.Fprintf(stdout, "  line %d: %s\n", r.Row, p)
+			}
+		}
+		return usageError{err}
+	}
+	return err
+}
+
+func kpiExport(ctx context.Context, db *store.DB, month, format string, revision int, out string, stdout io.Writer) error {
+	m, err := kpi.Load(ctx, db, month, revision)
+	if err != nil {
+		return err
+	}
+	w := stdout
+	if out != "" {
+		f, err := os.Create(out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	return kpi.Write(w, format, m)
+}

@@ -1,0 +1,422 @@
+// Package customers imports the department's customers and their equipment
+// from an Excel (.xlsx) or CSV file. A dry run checks every row and lists
+// each bad one with its reason, and says what a real import would create or
+// change, without changing anything; the real import matches customers by
+// name and machines by serial number, so running it twice changes nothing
+// the second time. A file with any bad row imports nothing: fix the rows
+// and run it again.
+package customers
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/servicebot/servicebot"
+)
+
+// Kinds of file an import takes.
+const (
+	KindCustomers = "customers"
+	KindEquipment = "equipment"
+)
+
+// Tx is what an import writes through (*store.Tx).
+type Tx interface {
+	UpsertCustomers(ctx context.Context, cs []servicebot.Customer, now time.Time) (servicebot.ImportCounts, error)
+	UpsertEquipment(ctx context.Context, es []servicebot.Equipment, now time.Time) (servicebot.ImportCounts, error)
+	CustomerByName(ctx context.Context, name string) (servicebot.Customer, error)
+}
+
+// TxRunner runs fn in one transaction, committed when fn returns nil.
+type TxRunner func(ctx context.Context, fn func(Tx) error) error
+
+// AdaptTx turns a store's InTx into a TxRunner.
+func AdaptTx[T Tx](inTx func(context.Context, func(T) error) error) TxRunner {
+	return func(ctx context.Context, fn func(Tx) error) error {
+		return inTx(ctx, func(t T) error { return fn(t) })
+	}
+}
+
+// Problem is one bad row: its number in the file (the header is row 1) and
+// why, in Chinese.
+type Problem struct {
+	Row    int
+	Reason string
+}
+
+func (p Problem) String() string { return fmt.Sprintf("第%d行：%s", p.Row, p.Reason) }
+
+// Report is what an import found and did.
+type Report struct {
+	Kind      string
+	Rows      int       // data rows read
+	Problems  []Problem // every bad row, in file order
+	Counts    servicebot.ImportCounts
+	Committed bool // false for a dry run, or when a bad row stopped the import
+}
+
+// Importer imports files into the store.
+type Importer struct {
+	InTx  TxRunner
+	Clock servicebot.Clock
+	// Regions are the regions a customer may be in (R-ORG-2); an empty
+	// cell is 其他.
+	Regions []string
+}
+
+// errDryRun rolls back the transaction of a dry run.
+var errDryRun = errors.New("customers: dry run")
+
+// Import reads the file (by its name's extension: .xlsx or .csv) and
+// imports its rows of kind. Without commit nothing is stored; Counts says
+// what a real import would do. With commit the rows are stored only when
+// none is bad.
+func (im *Importer) Import(ctx context.Context, kind, filename string, data []byte, commit bool) (Report, error) {
+	rows, err := ReadTable(filename, data)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Kind: kind}
+	now := im.Clock.Now()
+	err = im.InTx(ctx, func(tx Tx) error {
+		var err error
+		switch kind {
+		case KindCustomers:
+			cs, problems := im.parseCustomers(rows)
+			rep.Rows, rep.Problems = len(rows)-1, problems
+			if len(problems) == 0 {
+				rep.Counts, err = tx.UpsertCustomers(ctx, cs, now)
+			}
+		case KindEquipment:
+			es, problems := parseEquipment(rows)
+			var unknown []Problem
+			if unknown, err = unknownCustomers(ctx, tx, es); err != nil {
+				return err
+			}
+			problems = append(problems, unknown...)
+			slices.SortStableFunc(problems, func(a, b Problem) int { return a.Row - b.Row })
+			rep.Rows, rep.Problems = len(rows)-1, problems
+			if len(problems) == 0 {
+				rep.Counts, err = tx.UpsertEquipment(ctx, equipmentOnly(es), now)
+			}
+		default:
+			return fmt.Errorf("customers: unknown import kind %q (want %s or %s)", kind, KindCustomers, KindEquipment)
+		}
+		if err != nil {
+			return err
+		}
+		if !commit || len(rep.Problems) > 0 {
+			return errDryRun
+		}
+		return nil
+	})
+	if errors.Is(err, errDryRun) {
+		if len(rep.Problems) > 0 {
+			rep.Counts = servicebot.ImportCounts{}
+		}
+		return rep, nil
+	}
+	if err != nil {
+		return Report{}, err
+	}
+	rep.Committed = true
+	return rep, nil
+}
+
+// ReadTable reads the first sheet of an .xlsx, or a CSV (UTF-8, with or
+// without a BOM), as rows of trimmed cells; the first row is the header.
+func ReadTable(filename string, data []byte) ([][]string, error) {
+	var rows [][]string
+	switch strings.ToLower(filepath.Ext(filename)) {
+	case ".xlsx":
+		f, err := excelize.OpenReader(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("customers: read %s: %w", filename, err)
+		}
+		defer f.Close()
+		sheets := f.GetSheetList()
+		if len(sheets) == 0 {
+			return nil, fmt.Errorf("customers: %s has no sheet", filename)
+		}
+		if rows, err = f.GetRows(sheets[0]); err != nil {
+			return nil, fmt.Errorf("customers: read %s: %w", filename, err)
+		}
+	case ".csv":
+		r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
+		r.FieldsPerRecord = -1
+		var err error
+		if rows, err = r.ReadAll(); err != nil {
+			return nil, fmt.Errorf("customers: read %s: %w", filename, err)
+		}
+	default:
+		return nil, fmt.Errorf("customers: %s: want an .xlsx or .csv file", filename)
+	}
+	for _, row := range rows {
+		for i := range row {
+			row[i] = strings.TrimSpace(row[i])
+		}
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("customers: %s is empty (want a header row)", filename)
+	}
+	return rows, nil
+}
+
+// columns finds each wanted column in the header by any of its names.
+type columns map[string]int
+
+func header(row []string, names map[string][]string) (columns, []string) {
+	cols := columns{}
+	var missing []string
+	for key, aliases := range names {
+		for i, h := range row {
+			if slices.Contains(aliases, h) {
+				cols[key] = i
+				break
+			}
+		}
+		if _, ok := cols[key]; !ok && key[0] == '*' {
+			missing = append(missing, aliases[0])
+		}
+	}
+	slices.Sort(missing)
+	return cols, missing
+}
+
+func (c columns) get(row []string, key string) string {
+	i, ok := c[key]
+	if !ok || i >= len(row) {
+		return ""
+	}
+	return row[i]
+}
+
+// Column names of the customer sheet; a leading * marks a required column.
+var customerHeader = map[string][]string{
+	"*name":    {"客户名称", "客户", "单位名称", "name"},
+	"tier":     {"客户类别", "类别", "客户等级", "tier"},
+	"region":   {"区域", "所属区域", "region"},
+	"address":  {"地址", "详细地址", "address"},
+	"contact":  {"联系人", "contact"},
+	"phone":    {"联系电话", "电话", "手机", "phone"},
+	"engineer": {"负责工程师", "负责人", "engineer"},
+}
+
+var phonePattern = regexp.MustCompile(`^(1[3-9]\d{9}|(0\d{2,3}-?)?\d{7,8}(-\d{1,6})?)$`)
+
+const maxName = 100 // runes
+
+func (im *Importer) parseCustomers(rows [][]string) ([]servicebot.Customer, []Problem) {
+	cols, missing := header(rows[0], customerHeader)
+	if len(missing) > 0 {
+		return nil, []Problem{{Row: 1, Reason: "缺少列：" + strings.Join(missing, "、")}}
+	}
+	regions := im.Regions
+	if len(regions) == 0 {
+		regions = []string{servicebot.RegionSouthwest, servicebot.RegionNorth, servicebot.RegionOther}
+	}
+	var out []servicebot.Customer
+	var problems []Problem
+	seen := map[string]int{}
+	for i, row := range rows[1:] {
+		n := i + 2
+		if blank(row) {
+			continue
+		}
+		c := servicebot.Customer{Name: cols.get(row, "*name"), Region: cols.get(row, "region"),
+			Address: cols.get(row, "address"), Contact: cols.get(row, "contact"),
+			Phone: cols.get(row, "phone"), Engineer: cols.get(row, "engineer")}
+		var reasons []string
+		switch {
+		case c.Name == "":
+			reasons = append(reasons, "客户名称为空")
+		case utf8.RuneCountInString(c.Name) > maxName:
+			reasons = append(reasons, fmt.Sprintf("客户名称超过%d个字", maxName))
+		case seen[c.Name] != 0:
+			reasons = append(reasons, fmt.Sprintf("客户「%s」与第%d行重复", c.Name, seen[c.Name]))
+		default:
+			seen[c.Name] = n
+		}
+		tier, ok := parseTier(cols.get(row, "tier"))
+		if !ok {
+			reasons = append(reasons, fmt.Sprintf("客户类别「%s」无法识别（应为 重点客户 或 一般客户）", cols.get(row, "tier")))
+		}
+		c.Tier = tier
+		if c.Region == "" {
+			c.Region = servicebot.RegionOther
+		} else if !slices.Contains(regions, c.Region) {
+			reasons = append(reasons, fmt.Sprintf("区域「%s」不存在（可选：%s）", c.Region, strings.Join(regions, "、")))
+		}
+		if phone := strings.ReplaceAll(c.Phone, " ", ""); phone != "" && !phonePattern.MatchString(phone) {
+			reasons = append(reasons, fmt.Sprintf("联系电话「%s」格式不正确", c.Phone))
+		} else {
+			c.Phone = phone
+		}
+		if len(reasons) > 0 {
+			problems = append(problems, Problem{Row: n, Reason: strings.Join(reasons, "；")})
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, problems
+}
+
+func parseTier(s string) (string, bool) {
+	switch strings.ToLower(s) {
+	case "重点客户", "重点", "大客户", "key":
+		return servicebot.TierKey, true
+	case "", "一般客户", "一般", "普通", "general":
+		return servicebot.TierGeneral, true
+	}
+	return "", false
+}
+
+func blank(row []string) bool {
+	return !slices.ContainsFunc(row, func(c string) bool { return c != "" })
+}
+
+// Column names of the equipment sheet.
+var equipmentHeader = map[string][]string{
+	"*customer": {"客户名称", "客户", "单位名称", "customer"},
+	"*model":    {"设备型号", "型号", "model"},
+	"*serial":   {"出厂编号", "设备编号", "序列号", "serial"},
+	"factory":   {"出厂日期", "factory_date"},
+	"warranty":  {"保修截止", "保修截止日期", "保修到期", "warranty_end"},
+}
+
+// rowEquipment is a machine with the row it came from.
+type rowEquipment struct {
+	row int
+	servicebot.Equipment
+}
+
+func parseEquipment(rows [][]string) ([]rowEquipment, []Problem) {
+	cols, missing := header(rows[0], equipmentHeader)
+	if len(missing) > 0 {
+		return nil, []Problem{{Row: 1, Reason: "缺少列：" + strings.Join(missing, "、")}}
+	}
+	var out []rowEquipment
+	var problems []Problem
+	seen := map[string]int{}
+	for i, row := range rows[1:] {
+		n := i + 2
+		if blank(row) {
+			continue
+		}
+		e := servicebot.Equipment{Customer: cols.get(row, "*customer"), Model: cols.get(row, "*model"), Serial: cols.get(row, "*serial")}
+		var reasons []string
+		if e.Customer == "" {
+			reasons = append(reasons, "客户名称为空")
+		}
+		if e.Model == "" {
+			reasons = append(reasons, "设备型号为空")
+		}
+		switch {
+		case e.Serial == "":
+			reasons = append(reasons, "出厂编号为空")
+		case seen[e.Serial] != 0:
+			reasons = append(reasons, fmt.Sprintf("出厂编号「%s」与第%d行重复", e.Serial, seen[e.Serial]))
+		default:
+			seen[e.Serial] = n
+		}
+		var ok bool
+		if e.FactoryDate, ok = parseDate(cols.get(row, "factory")); !ok {
+			reasons = append(reasons, fmt.Sprintf("出厂日期「%s」无法识别（例如 2025-03-01）", cols.get(row, "factory")))
+		}
+		if e.WarrantyEnd, ok = parseDate(cols.get(row, "warranty")); !ok {
+			reasons = append(reasons, fmt.Sprintf("保修截止日期「%s」无法识别（例如 2027-03-01）", cols.get(row, "warranty")))
+		}
+		if !e.FactoryDate.IsZero() && !e.WarrantyEnd.IsZero() && e.WarrantyEnd.Before(e.FactoryDate) {
+			reasons = append(reasons, "保修截止日期早于出厂日期")
+		}
+		if len(reasons) > 0 {
+			problems = append(problems, Problem{Row: n, Reason: strings.Join(reasons, "；")})
+			continue
+		}
+		out = append(out, rowEquipment{row: n, Equipment: e})
+	}
+	return out, problems
+}
+
+// unknownCustomers are the rows whose customer is not stored.
+func unknownCustomers(ctx context.Context, tx Tx, es []rowEquipment) ([]Problem, error) {
+	var problems []Problem
+	for _, e := range es {
+		_, err := tx.CustomerByName(ctx, e.Customer)
+		switch {
+		case errors.Is(err, servicebot.ErrNotFound):
+			problems = append(problems, Problem{Row: e.row, Reason: fmt.Sprintf("客户「%s」不存在，请先导入客户", e.Customer)})
+		case err != nil:
+			return nil, err
+		}
+	}
+	return problems, nil
+}
+
+func equipmentOnly(es []rowEquipment) []servicebot.Equipment {
+	out := make([]servicebot.Equipment, len(es))
+	for i, e := range es {
+		out[i] = e.Equipment
+	}
+	return out
+}
+
+// dateLayouts are how people write dates in a spreadsheet.
+var dateLayouts = []string{"2006-01-02", "2006-1-2", "2006/1/2", "2006.1.2", "2006年1月2日", "1/2/06", "01-02-06"}
+
+// parseDate reads a date cell; an empty one is the zero date. Excel's own
+// day numbers (45352) are read too.
+func parseDate(s string) (servicebot.Date, bool) {
+	if s == "" {
+		return servicebot.Date{}, true
+	}
+	for _, layout := range dateLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return servicebot.DateOf(t), true
+		}
+	}
+	if n, err := strconv.ParseFloat(s, 64); err == nil && n > 1 && n < 100000 {
+		if t, err := excelize.ExcelDateToTime(n, false); err == nil {
+			return servicebot.DateOf(t), true
+		}
+	}
+	return servicebot.Date{}, false
+}
+
+// WriteReport writes rep for people: every bad row, then what was (or would
+// be) done.
+func WriteReport(w io.Writer, rep Report) error {
+	what := map[string]string{KindCustomers: "客户", KindEquipment: "设备"}[rep.Kind]
+	var b strings.Builder
+	fmt.Fprintf(&b, "读取%s %d 行。\n", what, rep.Rows)
+	if len(rep.Problems) > 0 {
+		fmt.Fprintf(&b, "有 %d 行有问题，未导入任何数据；请修改后重新导入：\n", len(rep.Problems))
+		for _, p := range rep.Problems {
+			fmt.Fprintf(&b, "  %s\n", p)
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	c := rep.Counts
+	if rep.Committed {
+		fmt.Fprintf(&b, "已导入：新增 %d，更新 %d，未变 %d。\n", c.Created, c.Updated, c.Unchanged)
+	} else {
+		fmt.Fprintf(&b, "试运行（未保存）：将新增 %d，更新 %d，未变 %d。确认无误后加 --commit 正式导入。\n",
+			c.Created, c.Updated, c.Unchanged)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,181 @@
+package customers_test
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/customers"
+	"github.com/servicebot/servicebot/store"
+	"github.com/servicebot/servicebot/store/storetest"
+)
+
+var now = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+
+func importer(db *store.DB) *customers.Importer {
+	return &customers.Importer{InTx: customers.AdaptTx(db.InTx), Clock: servicebot.ClockFunc(func() time.Time { return now })}
+}
+
+const customersCSV = "\xef\xbb\xbf客户名称,客户类别,区域,地址,联系人,联系电话,负责工程师\n" +
+	"成都精工机械,重点客户,西南,成都市高新区,王经理,13800138000,zhangwei\n" +
+	"重庆重工,一般客户,西南,重庆市,李工,023-61234567,\n" +
+	",一般客户,西南,,,,\n" + // row 4: no name
+	"昆明机床,VIP,西南,,,,\n" + // row 5: unknown tier
+	"成都精工机械,一般客户,西南,,,,\n" + // row 6: duplicate
+	"北京装备,一般客户,华北东北,,赵工,12345,\n" + // row 7: bad phone
+	"沈阳机械,,东北,,,,\n" + // row 8: unknown region
+	"哈尔滨重工,,华北东北,,,,\n"
+
+func goodCustomersCSV() string {
+	var keep []string
+	for i, line := range strings.Split(customersCSV, "\n") {
+		if i+1 < 4 || i+1 > 8 {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+// Must show 2: a dry run on a file with good and bad rows reports each bad
+// row with its reason and changes nothing; a real import is idempotent.
+func TestImport_DryRunListsBadRowsAndChangesNothing_CommitIsIdempotent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		im := importer(db)
+
+		for _, commit := range []bool{false, true} {
+			rep, err := im.Import(ctx, customers.KindCustomers, "客户.csv", []byte(customersCSV), commit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rows []int
+			for _, p := range rep.Problems {
+				rows = append(rows, p.Row)
+			}
+			if !slices.Equal(rows, []int{4, 5, 6, 7, 8}) || rep.Committed {
+				t.Fatalf("commit=%v: problems %v (committed %v), want rows 4–8 and nothing imported", commit, rep.Problems, rep.Committed)
+			}
+			for i, want := range []string{"客户名称为空", "客户类别「VIP」无法识别", "与第2行重复", "联系电话「12345」格式不正确", "区域「东北」不存在"} {
+				if !strings.Contains(rep.Problems[i].Reason, want) {
+					t.Errorf("row %d: reason %q lacks %q", rep.Problems[i].Row, rep.Problems[i].Reason, want)
+				}
+			}
+			if cs := stored(t, db); len(cs) != 0 {
+				t.Fatalf("a file with bad rows stored %d customers", len(cs))
+			}
+		}
+
+		good := []byte(goodCustomersCSV())
+		dry, err := im.Import(ctx, customers.KindCustomers, "客户.csv", good, false)
+		if err != nil || len(dry.Problems) != 0 || dry.Counts != (servicebot.ImportCounts{Created: 3}) || dry.Committed {
+			t.Fatalf("dry run of the good rows: %+v %v: want 3 to create, nothing stored", dry, err)
+		}
+		if cs := stored(t, db); len(cs) != 0 {
+			t.Fatalf("the dry run stored %d customers", len(cs))
+		}
+
+		first, err := im.Import(ctx, customers.KindCustomers, "客户.csv", good, true)
+		if err != nil || !first.Committed || first.Counts != (servicebot.ImportCounts{Created: 3}) {
+			t.Fatalf("first import: %+v %v", first, err)
+		}
+		after1 := stored(t, db)
+		now = now.Add(time.Hour)
+		second, err := im.Import(ctx, customers.KindCustomers, "客户.csv", good, true)
+		if err != nil || second.Counts != (servicebot.ImportCounts{Unchanged: 3}) {
+			t.Fatalf("second import: %+v %v: want all unchanged", second, err)
+		}
+		if after2 := stored(t, db); !slices.Equal(after1, after2) {
+			t.Fatalf("the second import changed the data:\n%v\n%v", after1, after2)
+		}
+		want := servicebot.Customer{Name: "成都精工机械", Tier: servicebot.TierKey, Region: "西南", Address: "成都市高新区",
+			Contact: "王经理", Phone: "13800138000", Engineer: "zhangwei"}
+		if got := after1[slices.IndexFunc(after1, func(c servicebot.Customer) bool { return c.Name == want.Name })]; got != want {
+			t.Errorf("stored %+v, want %+v", got, want)
+		}
+	})
+}
+
+// stored is every customer without ids and times (the data an import sets).
+func stored(t *testing.T, db *store.DB) []servicebot.Customer {
+	t.Helper()
+	cs, err := db.Customers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range cs {
+		cs[i].ID, cs[i].CreatedAt, cs[i].UpdatedAt = 0, time.Time{}, time.Time{}
+	}
+	return cs
+}
+
+func equipmentXLSX(t *testing.T, rows [][]any) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	for i, row := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow("Sheet1", cell, &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// Equipment from Excel: bad rows are listed, good ones import once, and the
+// warranty end read from the file decides the warranty state.
+func TestImport_EquipmentFromExcel(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		im := importer(db)
+		if _, err := im.Import(ctx, customers.KindCustomers, "c.csv", []byte(goodCustomersCSV()), true); err != nil {
+			t.Fatal(err)
+		}
+		header := []any{"客户名称", "设备型号", "出厂编号", "出厂日期", "保修截止"}
+		bad := equipmentXLSX(t, [][]any{header,
+			{"成都精工机械", "XK-500", "SN001", "2025-03-01", "2027-02-28"},
+			{"无名公司", "XK-500", "SN002", "2025-03-01", "2027-02-28"}, // row 3: unknown customer
+			{"重庆重工", "", "SN003", "2025/3/1", ""},                   // row 4: no model
+			{"重庆重工", "XK-300", "SN001", "", ""},                     // row 5: duplicate serial
+			{"重庆重工", "XK-300", "SN004", "2025-13-45", "2024-01-01"}, // row 6: bad date
+		})
+		rep, err := im.Import(ctx, customers.KindEquipment, "设备.xlsx", bad, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []int
+		for _, p := range rep.Problems {
+			rows = append(rows, p.Row)
+		}
+		if !slices.Equal(rows, []int{3, 4, 5, 6}) || rep.Committed {
+			t.Fatalf("problems %v", rep.Problems)
+		}
+		good := equipmentXLSX(t, [][]any{header,
+			{"成都精工机械", "XK-500", "SN001", "2025-03-01", "2027-02-28"},
+			{"重庆重工", "XK-300", "SN004", "2020年1月2日", "2022/1/1"},
+		})
+		for i, want := range []servicebot.ImportCounts{{Created: 2}, {Unchanged: 2}} {
+			rep, err := im.Import(ctx, customers.KindEquipment, "设备.xlsx", good, true)
+			if err != nil || rep.Counts != want {
+				t.Fatalf("import %d: %+v %v, want %+v", i+1, rep, err, want)
+			}
+		}
+		es, err := db.Equipment(ctx)
+		if err != nil || len(es) != 2 {
+			t.Fatalf("equipment %v %v", es, err)
+		}
+		today := servicebot.NewDate(2026, 11, 2)
+		if es[0].Serial != "SN001" || es[0].WarrantyOn(today) != servicebot.WarrantyIn ||
+			es[1].WarrantyOn(today) != servicebot.WarrantyOut || es[1].FactoryDate != servicebot.NewDate(2020, 1, 2) {
+			t.Errorf("equipment %+v", es)
+		}
+	})
+}

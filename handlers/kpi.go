@@ -1,0 +1,306 @@
+package handlers
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/kpi"
+)
+
+// KPITx is what the KPI's appeals and card taps write through.
+type KPITx interface {
+	kpi.Tx
+}
+
+// KPICourse is the month's course as the handlers use it (*kpi.Course).
+type KPICourse interface {
+	Click(ctx context.Context, tx kpi.Tx, ev servicebot.Event) error
+	TakeAppeal(ctx context.Context, tx kpi.Tx, ev servicebot.Event) (bool, error)
+}
+
+// RegisterKPI routes taps on KPI cards (发布, 查看, 采纳, 驳回) to c, and
+// lets c take an engineer's 申诉 before the daily report handler sees it.
+func RegisterKPI(r *Router, c KPICourse) {
+	r.HandleCard(kpi.CardPrefix, func(ctx context.Context, tx Tx, ev servicebot.Event) error {
+		return c.Click(ctx, tx, ev)
+	})
+	r.First(servicebot.MsgText, func(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
+		return c.TakeAppeal(ctx, tx, ev)
+	})
+}
+
+// KPIInputs records and withdraws the manager's entries (*kpi.Inputs).
+type KPIInputs interface {
+	Add(ctx context.Context, ins []servicebot.KPIInput, by, origin string, rows []int) (kpi.AddResult, error)
+	Void(ctx context.Context, id int64, by string) error
+}
+
+// KPIReader reads what the API shows (store.DB).
+type KPIReader interface {
+	kpi.ExportStore
+	KPIInputs(ctx context.Context, month string) ([]servicebot.KPIInput, error)
+}
+
+// maxUpload bounds an uploaded spreadsheet of entries.
+const maxUpload = 10 << 20
+
+// KPIAPI is the manager's KPI interface over HTTP, behind the bearer token
+// of config api.token (until the signed-in web pages take it over):
+//
+//	GET    /api/kpi/{month}/inputs                  every entry of the month, voided ones included (history)
+//	POST   /api/kpi/{month}/inputs?by=USERID        JSON array of entries; all or nothing
+//	POST   /api/kpi/{month}/inputs/upload?by=USERID a .xlsx or .csv body (Excel/CSV upload)
+//	DELETE /api/kpi/inputs/{id}?by=USERID           withdraw an entry
+//	GET    /api/kpi/{month}?format=json|xlsx[&revision=N]  the month as exported
+//
+// by names the manager making the change; it is recorded with the time.
+type KPIAPI struct {
+	Token  string
+	Inputs KPIInputs
+	Store  KPIReader
+	Logger *slog.Logger
+}
+
+// Register adds the routes to mux.
+func (h *KPIAPI) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/kpi/{month}/inputs", h.auth(h.listInputs))
+	mux.HandleFunc("POST /api/kpi/{month}/inputs", h.auth(h.addInputs))
+	mux.HandleFunc("POST /api/kpi/{month}/inputs/upload", h.auth(h.upload))
+	mux.HandleFunc("DELETE /api/kpi/inputs/{id}", h.auth(h.void))
+	mux.HandleFunc("GET /api/kpi/{month}", h.auth(h.export))
+}
+
+func (h *KPIAPI) auth(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || h.Token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(h.Token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="servicebot"`)
+			writeAPIJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong bearer token"})
+			return
+		}
+		next(w, r)
+	}
+}
+
+// inputView is an entry as the API shows it: numbers in the kind's unit as
+// text, and who entered and withdrew it when.
+type inputView struct {
+	ID        int64   `json:"id"`
+	UserID    string  `json:"user_id,omitempty"`
+	Kind      string  `json:"kind"`
+	Label     string  `json:"label"`
+	Date      string  `json:"date,omitempty"`
+	Count     int64   `json:"count,omitempty"`
+	Value     int64   `json:"value,omitempty"`
+	Target    int64   `json:"target,omitempty"`
+	Note      string  `json:"note,omitempty"`
+	Origin    string  `json:"origin,omitempty"`
+	EnteredBy string  `json:"entered_by"`
+	EnteredAt string  `json:"entered_at"`
+	VoidedBy  string  `json:"voided_by,omitempty"`
+	VoidedAt  *string `json:"voided_at,omitempty"`
+}
+
+func viewOf(in servicebot.KPIInput) inputView {
+	v := inputView{ID: in.ID, UserID: in.UserID, Kind: string(in.Kind), Label: in.Kind.Label(), Count: in.Count,
+		Value: in.Value, Target: in.Target, Note: in.Note, Origin: in.Origin, EnteredBy: in.EnteredBy,
+		EnteredAt: in.EnteredAt.Format("2006-01-02T15:04:05Z07:00"), VoidedBy: in.VoidedBy}
+	if !in.Date.IsZero() {
+		v.Date = in.Date.String()
+	}
+	if !in.Live() {
+		at := in.VoidedAt.Format("2006-01-02T15:04:05Z07:00")
+		v.VoidedAt = &at
+	}
+	return v
+}
+
+func (h *KPIAPI) month(w http.ResponseWriter, r *http.Request) (string, bool) {
+	month := r.PathValue("month")
+	if _, _, err := servicebot.KPIMonthRange(month); err != nil {
+		writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": "month must be YYYY-MM"})
+		return "", false
+	}
+	return month, true
+}
+
+func (h *KPIAPI) by(w http.ResponseWriter, r *http.Request) (string, bool) {
+	by := strings.TrimSpace(r.URL.Query().Get("by"))
+	if by == "" {
+		writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": "by (the userid making the change) is required"})
+		return "", false
+	}
+	return by, true
+}
+
+func (h *KPIAPI) listInputs(w http.ResponseWriter, r *http.Request) {
+	month, ok := h.month(w, r)
+	if !ok {
+		return
+	}
+	ins, err := h.Store.KPIInputs(r.Context(), month)
+	if err != nil {
+		h.fail(w, "list kpi inputs", err)
+		return
+	}
+	views := make([]inputView, len(ins))
+	for i, in := range ins {
+		views[i] = viewOf(in)
+	}
+	writeAPIJSON(w, http.StatusOK, views)
+}
+
+func (h *KPIAPI) addInputs(w http.ResponseWriter, r *http.Request) {
+	month, ok := h.month(w, r)
+	if !ok {
+		return
+	}
+	by, ok := h.by(w, r)
+	if !ok {
+		return
+	}
+	var rows []kpi.InputRow
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rows); err != nil {
+		writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": "unreadable entries: " + err.Error()})
+		return
+	}
+	var ins []servicebot.KPIInput
+	var bad []kpi.RowProblem
+	for i, row := range rows {
+		in, problems := row.Input(month)
+		if len(problems) > 0 {
+			bad = append(bad, kpi.RowProblem{Row: i + 1, Problems: problems})
+		}
+		ins = append(ins, in)
+	}
+	if len(bad) > 0 {
+		writeAPIJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "invalid entries", "rows": bad})
+		return
+	}
+	h.add(w, r, ins, nil, by, "api")
+}
+
+func (h *KPIAPI) upload(w http.ResponseWriter, r *http.Request) {
+	month, ok := h.month(w, r)
+	if !ok {
+		return
+	}
+	by, ok := h.by(w, r)
+	if !ok {
+		return
+	}
+	name := r.URL.Query().Get("filename")
+	if name == "" {
+		name = "upload"
+		if strings.Contains(r.Header.Get("Content-Type"), "spreadsheetml") {
+			name += ".xlsx"
+		}
+	}
+	ins, lines, err := kpi.ParseFile(http.MaxBytesReader(w, r.Body, maxUpload), name, month)
+	var invalid *kpi.InvalidInputError
+	switch {
+	case errors.As(err, &invalid):
+		writeAPIJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "invalid rows; nothing stored", "rows": invalid.Rows})
+		return
+	case err != nil:
+		writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	h.add(w, r, ins, lines, by, "upload "+name)
+}
+
+func (h *KPIAPI) add(w http.ResponseWriter, r *http.Request, ins []servicebot.KPIInput, lines []int, by, origin string) {
+	res, err := h.Inputs.Add(r.Context(), ins, by, origin, lines)
+	var invalid *kpi.InvalidInputError
+	switch {
+	case errors.As(err, &invalid):
+		writeAPIJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "invalid entries; nothing stored", "rows": invalid.Rows})
+	case err != nil:
+		h.fail(w, "add kpi inputs", err)
+	default:
+		views := make([]inputView, len(res.Added))
+		for i, in := range res.Added {
+			views[i] = viewOf(in)
+		}
+		h.Logger.Info("kpi inputs recorded", "by", by, "origin", origin, "added", len(res.Added), "skipped", res.Skipped)
+		writeAPIJSON(w, http.StatusCreated, map[string]any{"added": views, "skipped": res.Skipped})
+	}
+}
+
+func (h *KPIAPI) void(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": "bad entry id"})
+		return
+	}
+	by, ok := h.by(w, r)
+	if !ok {
+		return
+	}
+	err = h.Inputs.Void(r.Context(), id, by)
+	switch {
+	case errors.Is(err, servicebot.ErrNotFound):
+		writeAPIJSON(w, http.StatusNotFound, map[string]string{"error": "no live entry with that id"})
+	case err != nil:
+		h.fail(w, "void kpi input", err)
+	default:
+		h.Logger.Info("kpi input withdrawn", "id", id, "by", by)
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (h *KPIAPI) export(w http.ResponseWriter, r *http.Request) {
+	month, ok := h.month(w, r)
+	if !ok {
+		return
+	}
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = kpi.FormatJSON
+	}
+	if format != kpi.FormatJSON && format != kpi.FormatXLSX {
+		writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": "format must be json or xlsx"})
+		return
+	}
+	rev := 0
+	if s := r.URL.Query().Get("revision"); s != "" {
+		var err error
+		if rev, err = strconv.Atoi(s); err != nil || rev <= 0 {
+			writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": "revision must be a positive number"})
+			return
+		}
+	}
+	m, err := kpi.Load(r.Context(), h.Store, month, rev)
+	switch {
+	case errors.Is(err, servicebot.ErrNotFound):
+		writeAPIJSON(w, http.StatusNotFound, map[string]string{"error": "no such month or revision"})
+		return
+	case err != nil:
+		h.fail(w, "export kpi", err)
+		return
+	}
+	if format == kpi.FormatXLSX {
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="kpi-%s-r%d.xlsx"`, month, m.Revision))
+	} else {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
+	if err := kpi.Write(w, format, m); err != nil {
+		h.Logger.Error("write kpi export", "err", err)
+	}
+}
+
+func (h *KPIAPI) fail(w http.ResponseWriter, what string, err error) {
+	h.Logger.Error(what, "err", err)
+	writeAPIJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+}

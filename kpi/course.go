@@ -1,0 +1,670 @@
+// Package kpi runs the monthly KPI (R-KPI-1…13): it gathers the month's
+// facts from the bot's records and the manager's inputs, scores them with
+// the root package's pure rules, records each computation as a revision,
+// and takes the month through its course: the draft on the 1st at 09:00,
+// each engineer's private preview and appeals (申诉), the manager's card
+// with 发布 and 查看, the published ranking and breakdowns, and corrections
+// as new revisions.
+package kpi
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/servicebot/servicebot"
+)
+
+// JobDraft is the scheduled job that drafts last month on the 1st.
+const JobDraft = "kpi-draft"
+
+// CardPrefix starts the key of every KPI card button: "kpi:publish:2026-10",
+// "kpi:view:2026-10", "kpi:appeal:12:accept", "kpi:appeal:12:reject".
+const CardPrefix = "kpi:"
+
+// AppealCommand starts an engineer's appeal in chat: 申诉 <指标> <理由>.
+const AppealCommand = "申诉"
+
+// Engineers says who is scored: the department's active, non-exempt
+// engineers (people.Directory's roster).
+type Engineers interface {
+	Engineers(ctx context.Context, day servicebot.Date) ([]servicebot.Member, error)
+}
+
+// Store is what the course reads outside a transaction (store.DB).
+type Store interface {
+	DutyDone(ctx context.Context, key string) (bool, error)
+	LatestKPIRevision(ctx context.Context, month string) (servicebot.KPIRevision, error)
+	KPIScores(ctx context.Context, revisionID int64) ([]servicebot.KPIScorecard, error)
+}
+
+// Tx is what the course writes through: a revision, its publishing, an
+// appeal and its decision commit together with the messages they cause.
+type Tx interface {
+	EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error)
+	ClaimDuty(ctx context.Context, kind, key, period string, now time.Time) (bool, error)
+	SaveKPIRevision(ctx context.Context, rev servicebot.KPIRevision, cards []servicebot.KPIScorecard) (servicebot.KPIRevision, error)
+	LatestKPIRevision(ctx context.Context, month string) (servicebot.KPIRevision, error)
+	KPIScores(ctx context.Context, revisionID int64) ([]servicebot.KPIScorecard, error)
+	PublishKPIRevision(ctx context.Context, id int64, by string, now time.Time) (bool, error)
+	FileKPIAppeal(ctx context.Context, a servicebot.KPIAppeal) (servicebot.KPIAppeal, error)
+	KPIAppeal(ctx context.Context, id int64) (servicebot.KPIAppeal, error)
+	DecideKPIAppeal(ctx context.Context, id int64, status, by string, resultRevision int, now time.Time) (bool, error)
+	KPIAppeals(ctx context.Context, month string) ([]servicebot.KPIAppeal, error)
+}
+
+// TxRunner runs fn in one transaction, committed when fn returns nil.
+type TxRunner func(ctx context.Context, fn func(Tx) error) error
+
+// AdaptTx turns a store's InTx into a TxRunner, so this package needs no
+// store import.
+func AdaptTx[T Tx](inTx func(context.Context, func(T) error) error) TxRunner {
+	return func(ctx context.Context, fn func(Tx) error) error {
+		return inTx(ctx, func(t T) error { return fn(t) })
+	}
+}
+
+// Group is where the published ranking goes: an app group chat or a group
+// robot; nowhere when both are empty.
+type Group struct {
+	ChatID   string
+	RobotKey string
+}
+
+// Course is the month's course (R-KPI-13).
+type Course struct {
+	Rules     servicebot.KPIRules
+	Sources   []Source
+	Engineers Engineers
+	Store     Store
+	InTx      TxRunner
+	Location  *time.Location
+	// DraftAt is the time of day on the 1st the draft is due (09:00).
+	DraftAt time.Duration
+	// AppealWindow is how long after the first draft engineers may appeal (48 h).
+	AppealWindow time.Duration
+	// CatchUp is how long after the draft time a process that was down
+	// still drafts when it comes back (default 7 days).
+	CatchUp  time.Duration
+	Managers []string
+	Group    Group
+	Clock    servicebot.Clock
+	Logger   *slog.Logger
+}
+
+// Compute scores month from every source, as of now; it records nothing.
+func (c *Course) Compute(ctx context.Context, month string) ([]servicebot.KPIScorecard, error) {
+	first, last, err := servicebot.KPIMonthRange(month)
+	if err != nil {
+		return nil, fmt.Errorf("kpi: %w", err)
+	}
+	members, err := c.Engineers.Engineers(ctx, last)
+	if err != nil {
+		return nil, fmt.Errorf("kpi: engineers: %w", err)
+	}
+	in := servicebot.KPIMonthInput{Month: month, Known: map[servicebot.KPIFactKind]bool{}}
+	for _, m := range members {
+		in.Engineers = append(in.Engineers, servicebot.KPIEngineer{UserID: m.UserID, Name: m.Name})
+	}
+	for _, s := range c.Sources {
+		facts, err := s.Facts(ctx, month, first, last)
+		if err != nil {
+			return nil, err
+		}
+		in.Facts = append(in.Facts, facts...)
+		for _, k := range s.Covers() {
+			in.Known[k] = true
+		}
+	}
+	return c.Rules.Score(in), nil
+}
+
+// Pending lists the kinds no source records for everybody and the manager
+// has to enter (R-KPI-5…9 until issue 5 records them): the manager's card
+// says so.
+func (c *Course) Pending() []servicebot.KPIFactKind {
+	covered := map[servicebot.KPIFactKind]bool{}
+	for _, s := range c.Sources {
+		for _, k := range s.Covers() {
+			covered[k] = true
+		}
+	}
+	var out []servicebot.KPIFactKind
+	for _, k := range []servicebot.KPIFactKind{servicebot.FactFailedService, servicebot.FactLateArrival,
+		servicebot.FactJobWithoutTraining, servicebot.FactPhoneVisit, servicebot.FactOnSiteVisit,
+		servicebot.FactMissingField, servicebot.FactMissingForm} {
+		if !covered[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// dueAt is the draft time of the month following month: the 1st at DraftAt.
+func (c *Course) dueAt(month string) time.Time {
+	first, _, _ := servicebot.KPIMonthRange(month)
+	next := servicebot.NewDate(first.Year, first.Month+1, 1)
+	return next.In(c.Location).Add(c.DraftAt)
+}
+
+func (c *Course) catchUp() time.Duration {
+	if c.CatchUp > 0 {
+		return c.CatchUp
+	}
+	return 7 * 24 * time.Hour
+}
+
+func draftKey(month string) string { return "kpi_draft:" + month }
+
+// DraftDue is the job kpi-draft: from the 1st at 09:00 it drafts last
+// month, once, whichever replica or re-run gets there first; a process down
+// at 09:00 drafts when it comes back, within CatchUp.
+func (c *Course) DraftDue(ctx context.Context, now time.Time) error {
+	month := servicebot.PreviousMonth(now, c.Location)
+	due := c.dueAt(month)
+	// A first start in the middle of a month, or a process down for longer
+	// than CatchUp, does not surprise everybody with a stale draft: the
+	// manager runs `servicebot kpi draft` instead.
+	if now.Before(due) || now.After(due.Add(c.catchUp())) {
+		return nil
+	}
+	done, err := c.Store.DutyDone(ctx, draftKey(month))
+	if err != nil || done {
+		return err
+	}
+	_, err = c.draft(ctx, month, "", "每月1日自动起草", now, true)
+	return err
+}
+
+// Redraft computes month again from the records as they are now and
+// records it as the next revision (a correction after publishing is
+// published at once); the engineers whose result changed are told.
+func (c *Course) Redraft(ctx context.Context, month, by, reason string) (servicebot.KPIRevision, error) {
+	if reason == "" {
+		reason = "重新计算"
+	}
+	return c.draft(ctx, month, by, reason, c.Clock.Now(), false)
+}
+
+func (c *Course) draft(ctx context.Context, month, by, reason string, now time.Time, onlyFirst bool) (servicebot.KPIRevision, error) {
+	cards, err := c.Compute(ctx, month)
+	if err != nil {
+		return servicebot.KPIRevision{}, err
+	}
+	var saved servicebot.KPIRevision
+	err = c.InTx(ctx, func(tx Tx) error {
+		claimed, err := tx.ClaimDuty(ctx, "kpi_draft", draftKey(month), month, now)
+		if err != nil {
+			return err
+		}
+		if onlyFirst && !claimed {
+			return nil
+		}
+		prev, prevCards, err := latest(ctx, tx, month)
+		if err != nil {
+			return err
+		}
+		rev := servicebot.KPIRevision{Month: month, RulesVersion: c.Rules.WithDefaults().Version, Reason: reason,
+			CreatedBy: by, CreatedAt: now, AppealUntil: now.Add(c.AppealWindow)}
+		if prev.ID != 0 {
+			rev.AppealUntil = prev.AppealUntil
+			if prev.Published() {
+				rev.PublishedAt, rev.PublishedBy = now, cmp.Or(by, prev.PublishedBy)
+			}
+		}
+		if saved, err = tx.SaveKPIRevision(ctx, rev, cards); err != nil {
+			return err
+		}
+		changed := changedCards(prevCards, cards)
+		for _, card := range changed {
+			if saved.Published() {
+				err = c.sendBreakdown(ctx, tx, saved, card, len(cards), true, now)
+			} else {
+				err = c.sendText(ctx, tx, fmt.Sprintf("kpi:preview:%s:%d:%s", month, saved.Revision, card.UserID),
+					card.UserID, PreviewText(month, saved, card, len(cards), c.Location), now)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if saved.Published() {
+			return nil
+		}
+		return c.sendManagerCard(ctx, tx, saved, cards, now)
+	})
+	if err != nil {
+		return servicebot.KPIRevision{}, fmt.Errorf("kpi: draft %s: %w", month, err)
+	}
+	if saved.ID != 0 {
+		c.Logger.Info("kpi drafted", "month", month, "revision", saved.Revision, "engineers", len(cards), "by", by)
+	}
+	return saved, nil
+}
+
+// latest is the month's newest revision and its cards; zero before the first.
+func latest(ctx context.Context, tx Tx, month string) (servicebot.KPIRevision, []servicebot.KPIScorecard, error) {
+	rev, err := tx.LatestKPIRevision(ctx, month)
+	if errors.Is(err, servicebot.ErrNotFound) {
+		return servicebot.KPIRevision{}, nil, nil
+	}
+	if err != nil {
+		return rev, nil, err
+	}
+	cards, err := tx.KPIScores(ctx, rev.ID)
+	return rev, cards, err
+}
+
+// changedCards are the cards of now that differ from before (all of them
+// when there was no before).
+func changedCards(before, now []servicebot.KPIScorecard) []servicebot.KPIScorecard {
+	old := make(map[string]servicebot.KPIScorecard, len(before))
+	for _, c := range before {
+		old[c.UserID] = c
+	}
+	var out []servicebot.KPIScorecard
+	for _, c := range now {
+		o, ok := old[c.UserID]
+		if !ok || o.Total != c.Total || !sameIndicators(o.Indicators, c.Indicators) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// sameIndicators compares as stored: a card read back from JSON has nil
+// where a computed one has an empty list.
+func sameIndicators(a, b []servicebot.KPIIndicatorScore) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return bytes.Equal(ja, jb)
+}
+
+func (c *Course) sendText(ctx context.Context, tx Tx, key, to, text string, now time.Time) error {
+	for i, part := range splitMessage(text) {
+		_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: fmt.Sprintf("%s:%d", key, i),
+			Kind: servicebot.OutText, ToUsers: to, Body: servicebot.TextBody(part), CreatedAt: now})
+		if err != nil {
+			return fmt.Errorf("enqueue %s: %w", key, err)
+		}
+	}
+	return nil
+}
+
+func (c *Course) sendBreakdown(ctx context.Context, tx Tx, rev servicebot.KPIRevision, card servicebot.KPIScorecard, of int, correction bool, now time.Time) error {
+	return c.sendText(ctx, tx, fmt.Sprintf("kpi:breakdown:%s:%d:%s", rev.Month, rev.Revision, card.UserID), card.UserID,
+		BreakdownText(rev.Month, rev, card, of, correction), now)
+}
+
+// card is the part of WeCom's template_card the KPI cards use.
+type card struct {
+	CardType    string    `json:"card_type"`
+	MainTitle   cardTitle `json:"main_title"`
+	SubTitle    string    `json:"sub_title_text,omitempty"`
+	Horizontal  []cardKV  `json:"horizontal_content_list,omitempty"`
+	TaskID      string    `json:"task_id"`
+	ButtonList  []cardBtn `json:"button_list"`
+	ReplaceText string    `json:"replace_text,omitempty"`
+}
+
+type cardTitle struct {
+	Title string `json:"title"`
+	Desc  string `json:"desc,omitempty"`
+}
+
+type cardKV struct {
+	KeyName string `json:"keyname"`
+	Value   string `json:"value"`
+}
+
+type cardBtn struct {
+	Text  string `json:"text"`
+	Style int    `json:"style,omitempty"`
+	Key   string `json:"key"`
+}
+
+// maxCardRows is WeCom's limit of horizontal_content_list rows.
+const maxCardRows = 6
+
+// sendManagerCard sends the managers the revision's card: the top of the
+// ranking, the open appeals, and 发布 / 查看 (R-KPI-13).
+func (c *Course) sendManagerCard(ctx context.Context, tx Tx, rev servicebot.KPIRevision, cards []servicebot.KPIScorecard, now time.Time) error {
+	if len(c.Managers) == 0 {
+		return nil
+	}
+	appeals, err := tx.KPIAppeals(ctx, rev.Month)
+	if err != nil {
+		return err
+	}
+	open := 0
+	for _, a := range appeals {
+		if a.Status == servicebot.KPIAppealOpen {
+			open++
+		}
+	}
+	var rows []cardKV
+	for _, sc := range cards {
+		if len(rows) == maxCardRows-1 {
+			break
+		}
+		rows = append(rows, cardKV{KeyName: fmt.Sprintf("%d. %s", sc.Rank, nameOf(sc)), Value: sc.Total.String()})
+	}
+	rows = append(rows, cardKV{KeyName: "待处理申诉", Value: fmt.Sprintf("%d 件", open)})
+	sub := fmt.Sprintf("共 %d 人。申诉截止 %s。", len(cards), timeTitle(rev.AppealUntil, c.Location))
+	if p := c.Pending(); len(p) > 0 {
+		names := make([]string, len(p))
+		for i, k := range p {
+			names[i] = k.Label()
+		}
+		sub += "以下数据尚无系统记录，按经理录入计：" + strings.Join(names, "、") + "。"
+	}
+	body, _ := json.Marshal(card{
+		CardType:  "button_interaction",
+		MainTitle: cardTitle{Title: fmt.Sprintf("%s KPI 考核（第 %d 版）", monthTitle(rev.Month), rev.Revision), Desc: "售后服务部 · " + rev.Reason},
+		SubTitle:  sub, Horizontal: rows,
+		TaskID: fmt.Sprintf("kpi-%s-%d", rev.Month, rev.Revision),
+		ButtonList: []cardBtn{
+			{Text: "发布", Style: 1, Key: CardPrefix + "publish:" + rev.Month},
+			{Text: "查看", Style: 2, Key: CardPrefix + "view:" + rev.Month},
+		},
+		ReplaceText: "已发布",
+	})
+	_, _, err = tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: fmt.Sprintf("kpi:card:%s:%d", rev.Month, rev.Revision),
+		Kind: servicebot.OutTemplateCard, ToUsers: strings.Join(c.Managers, "|"), Body: body, CreatedAt: now})
+	return err
+}
+
+// Click handles a tap on a KPI card button. Only managers act; a tap by
+// anybody else, or on a key this version never made, does nothing.
+func (c *Course) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
+	if !slices.Contains(c.Managers, ev.FromUserName) {
+		return nil
+	}
+	rest, _ := strings.CutPrefix(ev.EventKey, CardPrefix)
+	action, arg, _ := strings.Cut(rest, ":")
+	now := c.Clock.Now()
+	switch action {
+	case "publish":
+		return c.publish(ctx, tx, ev, arg, now)
+	case "view":
+		return c.view(ctx, tx, ev, arg, now)
+	case "appeal":
+		idText, decision, _ := strings.Cut(arg, ":")
+		var id int64
+		if _, err := fmt.Sscan(idText, &id); err != nil || id <= 0 {
+			return nil
+		}
+		return c.decide(ctx, tx, ev, id, decision, now)
+	}
+	return nil
+}
+
+// publish publishes the month's newest revision: the ranking to the group,
+// each engineer their own breakdown (R-KPI-13). Publishing twice does nothing.
+func (c *Course) publish(ctx context.Context, tx Tx, ev servicebot.Event, month string, now time.Time) error {
+	rev, cards, err := latest(ctx, tx, month)
+	if err != nil || rev.ID == 0 {
+		return err
+	}
+	ok, err := tx.PublishKPIRevision(ctx, rev.ID, ev.FromUserName, now)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return updateCard(ctx, tx, ev, fmt.Sprintf("第 %d 版已发布", rev.Revision), now)
+	}
+	rev.PublishedAt, rev.PublishedBy = now, ev.FromUserName
+	if err := c.postGroup(ctx, tx, rev, cards, now); err != nil {
+		return err
+	}
+	for _, card := range cards {
+		if err := c.sendBreakdown(ctx, tx, rev, card, len(cards), false, now); err != nil {
+			return err
+		}
+	}
+	return updateCard(ctx, tx, ev, fmt.Sprintf("已发布第 %d 版", rev.Revision), now)
+}
+
+func (c *Course) postGroup(ctx context.Context, tx Tx, rev servicebot.KPIRevision, cards []servicebot.KPIScorecard, now time.Time) error {
+	kind, to := servicebot.OutAppChat, c.Group.ChatID
+	if to == "" {
+		kind, to = servicebot.OutWebhook, c.Group.RobotKey
+	}
+	if to == "" {
+		return nil
+	}
+	for i, part := range splitMessage(RankingMarkdown(rev.Month, rev, cards, c.Location)) {
+		body, _ := json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": part}})
+		_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: fmt.Sprintf("kpi:group:%s:%d:%d", rev.Month, rev.Revision, i),
+			Kind: kind, ToChat: to, Body: body, CreatedAt: now})
+		if err != nil {
+			return fmt.Errorf("enqueue kpi ranking: %w", err)
+		}
+	}
+	return nil
+}
+
+// view answers 查看 with the whole ranking and the open appeals.
+func (c *Course) view(ctx context.Context, tx Tx, ev servicebot.Event, month string, now time.Time) error {
+	rev, cards, err := latest(ctx, tx, month)
+	if err != nil || rev.ID == 0 {
+		return err
+	}
+	appeals, err := tx.KPIAppeals(ctx, month)
+	if err != nil {
+		return err
+	}
+	return c.sendText(ctx, tx, "kpi:view:"+ev.DedupKey(), ev.FromUserName, RankingText(month, rev, cards, appeals, c.Location), now)
+}
+
+// updateCard relabels the tapped card's button (update_template_card with
+// the tap's one-use response_code).
+func updateCard(ctx context.Context, tx Tx, ev servicebot.Event, label string, now time.Time) error {
+	if ev.ResponseCode == "" {
+		return nil
+	}
+	body, _ := json.Marshal(map[string]any{
+		"userids": []string{ev.FromUserName}, "response_code": ev.ResponseCode,
+		"button": map[string]string{"replace_name": label},
+	})
+	_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: "card-update:" + ev.DedupKey(),
+		Kind: servicebot.OutUpdateCard, ToUsers: ev.FromUserName, Body: body, CreatedAt: now})
+	return err
+}
+
+// indicatorNames lists the indicators an engineer may appeal, for the help reply.
+func indicatorNames() string {
+	var names []string
+	for _, info := range servicebot.KPIIndicators {
+		if info.Key != servicebot.KPIBonus {
+			names = append(names, info.Name)
+		}
+	}
+	return strings.Join(names, "、")
+}
+
+// TakeAppeal takes a text "申诉 <指标> <理由>" from an engineer of the
+// month's draft: it records the appeal and sends the managers a card with
+// 采纳 / 驳回. Any other text is left to the other handlers.
+func (c *Course) TakeAppeal(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(ev.Content), AppealCommand)
+	if !ok {
+		return false, nil
+	}
+	now := c.Clock.Now()
+	reply := func(text string) (bool, error) {
+		return true, c.sendText(ctx, tx, "reply:"+ev.DedupKey(), ev.FromUserName, text, now)
+	}
+	fields := strings.Fields(strings.TrimLeft(rest, " :：,，"))
+	if len(fields) < 2 {
+		return reply("申诉请写明指标和理由，例如：申诉 服务管理 10月14日的日报已提交。\n可申诉的指标：" + indicatorNames())
+	}
+	ind, ok := servicebot.ParseKPIIndicator(fields[0])
+	if !ok {
+		return reply(fmt.Sprintf("没有找到指标「%s」。可申诉的指标：%s", fields[0], indicatorNames()))
+	}
+	reason := strings.Join(fields[1:], " ")
+	month := servicebot.PreviousMonth(now, c.Location)
+	rev, cards, err := latest(ctx, tx, month)
+	if err != nil {
+		return true, err
+	}
+	if rev.ID == 0 {
+		return reply(fmt.Sprintf("%s的考核还没有起草，起草后会先发给您预览。", monthTitle(month)))
+	}
+	if now.After(rev.AppealUntil) {
+		return reply(fmt.Sprintf("%s考核的申诉已于 %s 截止，如有问题请直接联系经理。", monthTitle(month), timeTitle(rev.AppealUntil, c.Location)))
+	}
+	i := slices.IndexFunc(cards, func(sc servicebot.KPIScorecard) bool { return sc.UserID == ev.FromUserName })
+	if i < 0 {
+		return reply(fmt.Sprintf("%s的考核名单中没有您，如有问题请联系经理。", monthTitle(month)))
+	}
+	a, err := tx.FileKPIAppeal(ctx, servicebot.KPIAppeal{Month: month, UserID: ev.FromUserName, Indicator: ind,
+		Reason: reason, Revision: rev.Revision, FiledAt: now})
+	if err != nil {
+		return true, err
+	}
+	score, _ := cards[i].Indicator(ind)
+	if err := c.sendAppealCard(ctx, tx, a, cards[i], score, now); err != nil {
+		return true, err
+	}
+	return reply(fmt.Sprintf("已收到您对「%s」（当前 %s 分）的申诉 #%d，经理处理后会通知您。", score.Name, score.Score, a.ID))
+}
+
+func (c *Course) sendAppealCard(ctx context.Context, tx Tx, a servicebot.KPIAppeal, sc servicebot.KPIScorecard, s servicebot.KPIIndicatorScore, now time.Time) error {
+	if len(c.Managers) == 0 {
+		return nil
+	}
+	var lines []string
+	for _, r := range s.Reasons {
+		if r.Points < 0 {
+			lines = append(lines, r.Points.Signed()+" "+r.Text)
+		}
+	}
+	rows := []cardKV{{KeyName: "申诉人", Value: nameOf(sc)}, {KeyName: "指标", Value: s.Name},
+		{KeyName: "得分", Value: fmt.Sprintf("%s / %s", s.Score, weightText(s.Weight))}}
+	sub := "理由：" + a.Reason
+	if len(lines) > 0 {
+		sub += "\n扣分：" + strings.Join(lines, "；")
+	}
+	body, _ := json.Marshal(card{
+		CardType:  "button_interaction",
+		MainTitle: cardTitle{Title: fmt.Sprintf("%s KPI 申诉 #%d", monthTitle(a.Month), a.ID), Desc: "采纳则撤销该项扣分，生成新版本"},
+		SubTitle:  sub, Horizontal: rows, TaskID: fmt.Sprintf("kpi-appeal-%d", a.ID),
+		ButtonList: []cardBtn{
+			{Text: "采纳", Style: 1, Key: fmt.Sprintf("%sappeal:%d:accept", CardPrefix, a.ID)},
+			{Text: "驳回", Style: 2, Key: fmt.Sprintf("%sappeal:%d:reject", CardPrefix, a.ID)},
+		},
+		ReplaceText: "已处理",
+	})
+	_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: fmt.Sprintf("kpi:appeal:%d", a.ID),
+		Kind: servicebot.OutTemplateCard, ToUsers: strings.Join(c.Managers, "|"), Body: body, CreatedAt: now})
+	return err
+}
+
+// decide accepts or rejects an appeal. Accepting waives the indicator's
+// deductions in a new revision made from the newest one (published at once
+// when the newest was published: a correction); the engineer is told either way.
+func (c *Course) decide(ctx context.Context, tx Tx, ev servicebot.Event, id int64, decision string, now time.Time) error {
+	a, err := tx.KPIAppeal(ctx, id)
+	if errors.Is(err, servicebot.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	info, _ := a.Indicator.Info()
+	if decision != "accept" {
+		ok, err := tx.DecideKPIAppeal(ctx, id, servicebot.KPIAppealRejected, ev.FromUserName, 0, now)
+		if err != nil || !ok {
+			return cmpErr(err, updateCard(ctx, tx, ev, "已处理", now))
+		}
+		if err := c.sendText(ctx, tx, fmt.Sprintf("kpi:appeal-decided:%d", id), a.UserID,
+			fmt.Sprintf("您对%s考核「%s」的申诉 #%d 未被采纳，得分不变。如有疑问请联系经理。", monthTitle(a.Month), info.Name, id), now); err != nil {
+			return err
+		}
+		return updateCard(ctx, tx, ev, "已驳回", now)
+	}
+	prev, cards, err := latest(ctx, tx, a.Month)
+	if err != nil || prev.ID == 0 {
+		return err
+	}
+	ok, err := tx.DecideKPIAppeal(ctx, id, servicebot.KPIAppealAccepted, ev.FromUserName, prev.Revision+1, now)
+	if err != nil || !ok {
+		return cmpErr(err, updateCard(ctx, tx, ev, "已处理", now))
+	}
+	a.Status, a.DecidedBy, a.DecidedAt = servicebot.KPIAppealAccepted, ev.FromUserName, now
+	before := map[string]servicebot.KPIScorecard{}
+	for _, sc := range cards {
+		before[sc.UserID] = deepCopy(sc)
+	}
+	for i := range cards {
+		if cards[i].UserID != a.UserID {
+			continue
+		}
+		for j := range cards[i].Indicators {
+			if cards[i].Indicators[j].Indicator == a.Indicator {
+				servicebot.WaiveKPI(&cards[i].Indicators[j], a.Fact())
+			}
+		}
+		cards[i].Rescore()
+	}
+	servicebot.RankKPI(cards)
+	rev := servicebot.KPIRevision{Month: a.Month, RulesVersion: prev.RulesVersion, Reason: fmt.Sprintf("申诉 #%d 采纳", id),
+		CreatedBy: ev.FromUserName, CreatedAt: now, AppealUntil: prev.AppealUntil}
+	if prev.Published() {
+		rev.PublishedAt, rev.PublishedBy = now, ev.FromUserName
+	}
+	saved, err := tx.SaveKPIRevision(ctx, rev, cards)
+	if err != nil {
+		return err
+	}
+	if saved.Revision != prev.Revision+1 {
+		return fmt.Errorf("kpi: appeal %d: revision %d was made meanwhile", id, saved.Revision)
+	}
+	old := before[a.UserID]
+	for _, sc := range cards {
+		if sc.UserID != a.UserID {
+			continue
+		}
+		was, _ := old.Indicator(a.Indicator)
+		is, _ := sc.Indicator(a.Indicator)
+		text := fmt.Sprintf("您对%s考核「%s」的申诉 #%d 已采纳：该项 %s → %s 分，总分 %s → %s，第 %d 名（第 %d 版）。",
+			monthTitle(a.Month), info.Name, id, was.Score, is.Score, old.Total, sc.Total, sc.Rank, saved.Revision)
+		if saved.Published() {
+			text += "已发布的结果已同时更正。"
+		}
+		if err := c.sendText(ctx, tx, fmt.Sprintf("kpi:appeal-decided:%d", id), a.UserID, text, now); err != nil {
+			return err
+		}
+		if saved.Published() {
+			if err := c.sendBreakdown(ctx, tx, saved, sc, len(cards), true, now); err != nil {
+				return err
+			}
+		}
+	}
+	return updateCard(ctx, tx, ev, fmt.Sprintf("已采纳，生成第 %d 版", saved.Revision), now)
+}
+
+func cmpErr(err, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
+}
+
+// deepCopy copies a card so that waiving on the original leaves it as it was.
+func deepCopy(sc servicebot.KPIScorecard) servicebot.KPIScorecard {
+	out := sc
+	out.Indicators = slices.Clone(sc.Indicators)
+	for i := range out.Indicators {
+		out.Indicators[i].Reasons = slices.Clone(sc.Indicators[i].Reasons)
+	}
+	return out
+}

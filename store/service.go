@@ -1,0 +1,536 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/servicebot/servicebot"
+)
+
+// This file keeps customers, equipment, service jobs (工单), recorded
+// customer contacts and technical questions (issue 5).
+
+const customerColumns = `id, name, tier, region, address, contact, phone, engineer, created_at, updated_at`
+
+type customerRow struct {
+	ID        int64    `db:"id"`
+	Name      string   `db:"name"`
+	Tier      string   `db:"tier"`
+	Region    string   `db:"region"`
+	Address   string   `db:"address"`
+	Contact   string   `db:"contact"`
+	Phone     string   `db:"phone"`
+	Engineer  string   `db:"engineer"`
+	CreatedAt nullTime `db:"created_at"`
+	UpdatedAt nullTime `db:"updated_at"`
+}
+
+func (r customerRow) customer() servicebot.Customer {
+	return servicebot.Customer{ID: r.ID, Name: r.Name, Tier: r.Tier, Region: r.Region, Address: r.Address,
+		Contact: r.Contact, Phone: r.Phone, Engineer: r.Engineer, CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time}
+}
+
+// UpsertCustomers stores cs by name: a new name is created, a known one
+// updated only when a field differs, so importing the same file twice
+// changes nothing (not even updated_at).
+func (tx *Tx) UpsertCustomers(ctx context.Context, cs []servicebot.Customer, now time.Time) (servicebot.ImportCounts, error) {
+	var n servicebot.ImportCounts
+	for _, c := range cs {
+		var old customerRow
+		err := tx.sqlx.GetContext(ctx, &old, tx.sqlx.Rebind(`SELECT `+customerColumns+` FROM customers WHERE name = ?`), c.Name)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			_, err = tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+				INSERT INTO customers (name, tier, region, address, contact, phone, engineer, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+				c.Name, c.Tier, c.Region, c.Address, c.Contact, c.Phone, c.Engineer, ts(now), ts(now))
+			n.Created++
+		case err != nil:
+		case old.Tier == c.Tier && old.Region == c.Region && old.Address == c.Address &&
+			old.Contact == c.Contact && old.Phone == c.Phone && old.Engineer == c.Engineer:
+			n.Unchanged++
+		default:
+			_, err = tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+				UPDATE customers SET tier = ?, region = ?, address = ?, contact = ?, phone = ?, engineer = ?, updated_at = ?
+				WHERE id = ?`), c.Tier, c.Region, c.Address, c.Contact, c.Phone, c.Engineer, ts(now), old.ID)
+			n.Updated++
+		}
+		if err != nil {
+			return servicebot.ImportCounts{}, fmt.Errorf("store: upsert customer %q: %w", c.Name, err)
+		}
+	}
+	return n, nil
+}
+
+// SetCustomerTier changes a customer's tier (R-SVC-2: remote support makes
+// a key return-visit customer). It reports whether anything changed.
+func (tx *Tx) SetCustomerTier(ctx context.Context, id int64, tier string, now time.Time) (bool, error) {
+	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`UPDATE customers SET tier = ?, updated_at = ? WHERE id = ? AND tier <> ?`),
+		tier, ts(now), id, tier)
+	if err != nil {
+		return false, fmt.Errorf("store: set customer %d tier: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// CustomerByName returns the customer called name, or an error wrapping
+// servicebot.ErrNotFound.
+func (tx *Tx) CustomerByName(ctx context.Context, name string) (servicebot.Customer, error) {
+	var r customerRow
+	err := tx.sqlx.GetContext(ctx, &r, tx.sqlx.Rebind(`SELECT `+customerColumns+` FROM customers WHERE name = ?`), name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return servicebot.Customer{}, fmt.Errorf("store: customer %q: %w", name, servicebot.ErrNotFound)
+	}
+	if err != nil {
+		return servicebot.Customer{}, fmt.Errorf("store: customer %q: %w", name, err)
+	}
+	return r.customer(), nil
+}
+
+// Customers returns every customer, by name.
+func (db *DB) Customers(ctx context.Context) ([]servicebot.Customer, error) {
+	var rows []customerRow
+	if err := db.sqlx.SelectContext(ctx, &rows, `SELECT `+customerColumns+` FROM customers ORDER BY name`); err != nil {
+		return nil, fmt.Errorf("store: customers: %w", err)
+	}
+	out := make([]servicebot.Customer, len(rows))
+	for i, r := range rows {
+		out[i] = r.customer()
+	}
+	return out, nil
+}
+
+// CustomerContacts returns every customer with its last recorded phone
+// return visit and on-site visit (R-VIS-1), by name.
+func (db *DB) CustomerContacts(ctx context.Context) ([]servicebot.CustomerContacts, error) {
+	var rows []struct {
+		customerRow
+		LastPhone  nullTime `db:"last_phone"`
+		LastOnSite nullTime `db:"last_onsite"`
+	}
+	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`
+		SELECT c.id, c.name, c.tier, c.region, c.address, c.contact, c.phone, c.engineer, c.created_at, c.updated_at,
+			(SELECT MAX(k.at) FROM customer_contacts k WHERE k.customer_id = c.id AND k.kind = ?) AS last_phone,
+			(SELECT MAX(k.at) FROM customer_contacts k WHERE k.customer_id = c.id AND k.kind = ?) AS last_onsite
+		FROM customers c ORDER BY c.name`), servicebot.ContactPhone, servicebot.ContactOnSite)
+	if err != nil {
+		return nil, fmt.Errorf("store: customer contacts: %w", err)
+	}
+	out := make([]servicebot.CustomerContacts, len(rows))
+	for i, r := range rows {
+		out[i] = servicebot.CustomerContacts{Customer: r.customer(), LastPhone: r.LastPhone.Time, LastOnSite: r.LastOnSite.Time}
+	}
+	return out, nil
+}
+
+// RecordContact records a phone return visit or an on-site visit of a
+// customer, once per ref. It reports whether it was new.
+func (tx *Tx) RecordContact(ctx context.Context, customerID int64, kind string, at time.Time, userID, ref string) (bool, error) {
+	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+		INSERT INTO customer_contacts (customer_id, kind, at, user_id, ref) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (ref) DO NOTHING`), customerID, kind, ts(at), userID, ref)
+	if err != nil {
+		return false, fmt.Errorf("store: record contact %s: %w", ref, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+type equipmentRow struct {
+	ID          int64  `db:"id"`
+	Customer    string `db:"customer"`
+	Model       string `db:"model"`
+	Serial      string `db:"serial"`
+	FactoryDate string `db:"factory_date"`
+	WarrantyEnd string `db:"warranty_end"`
+}
+
+func (r equipmentRow) equipment() servicebot.Equipment {
+	return servicebot.Equipment{ID: r.ID, Customer: r.Customer, Model: r.Model, Serial: r.Serial,
+		FactoryDate: civilDate(r.FactoryDate), WarrantyEnd: civilDate(r.WarrantyEnd)}
+}
+
+// civilDate reads a stored 'YYYY-MM-DD'; an empty one is the zero date.
+func civilDate(s string) servicebot.Date {
+	d, err := servicebot.ParseDate(s)
+	if err != nil {
+		return servicebot.Date{}
+	}
+	return d
+}
+
+func dateText(d servicebot.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+// UpsertEquipment stores es by serial number, like UpsertCustomers. Each
+// machine's customer must exist; one that does not is an error wrapping
+// servicebot.ErrNotFound.
+func (tx *Tx) UpsertEquipment(ctx context.Context, es []servicebot.Equipment, now time.Time) (servicebot.ImportCounts, error) {
+	var n servicebot.ImportCounts
+	for _, e := range es {
+		c, err := tx.CustomerByName(ctx, e.Customer)
+		if err != nil {
+			return servicebot.ImportCounts{}, fmt.Errorf("store: upsert equipment %q: %w", e.Serial, err)
+		}
+		var old struct {
+			ID          int64  `db:"id"`
+			CustomerID  int64  `db:"customer_id"`
+			Model       string `db:"model"`
+			FactoryDate string `db:"factory_date"`
+			WarrantyEnd string `db:"warranty_end"`
+		}
+		err = tx.sqlx.GetContext(ctx, &old, tx.sqlx.Rebind(
+			`SELECT id, customer_id, model, factory_date, warranty_end FROM equipment WHERE serial = ?`), e.Serial)
+		factory, warranty := dateText(e.FactoryDate), dateText(e.WarrantyEnd)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			_, err = tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+				INSERT INTO equipment (customer_id, model, serial, factory_date, warranty_end, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`), c.ID, e.Model, e.Serial, factory, warranty, ts(now), ts(now))
+			n.Created++
+		case err != nil:
+		case old.CustomerID == c.ID && old.Model == e.Model && old.FactoryDate == factory && old.WarrantyEnd == warranty:
+			n.Unchanged++
+		default:
+			_, err = tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+				UPDATE equipment SET customer_id = ?, model = ?, factory_date = ?, warranty_end = ?, updated_at = ?
+				WHERE id = ?`), c.ID, e.Model, factory, warranty, ts(now), old.ID)
+			n.Updated++
+		}
+		if err != nil {
+			return servicebot.ImportCounts{}, fmt.Errorf("store: upsert equipment %q: %w", e.Serial, err)
+		}
+	}
+	return n, nil
+}
+
+// Equipment returns every machine with its customer's name, by serial.
+func (db *DB) Equipment(ctx context.Context) ([]servicebot.Equipment, error) {
+	var rows []equipmentRow
+	err := db.sqlx.SelectContext(ctx, &rows, `
+		SELECT e.id, c.name AS customer, e.model, e.serial, e.factory_date, e.warranty_end
+		FROM equipment e JOIN customers c ON c.id = e.customer_id ORDER BY e.serial`)
+	if err != nil {
+		return nil, fmt.Errorf("store: equipment: %w", err)
+	}
+	out := make([]servicebot.Equipment, len(rows))
+	for i, r := range rows {
+		out[i] = r.equipment()
+	}
+	return out, nil
+}
+
+// jobSelect reads jobs with their machine and whether an earlier fault job
+// on the same serial exists (a repeated fault is flagged, not stored: a job
+// filed late or a serial corrected later still gets it right).
+const jobSelect = `
+	SELECT j.id, COALESCE(j.request_id, 0) AS request_id, j.service_type, COALESCE(j.customer_id, 0) AS customer_id,
+		j.customer, j.region, j.reason, j.serial, j.remote, j.engineer, j.status,
+		j.created_at, j.assigned_at, j.started_at, j.completed_at, j.visited_at,
+		COALESCE(e.id, 0) AS eq_id, COALESCE(e.model, '') AS eq_model,
+		COALESCE(e.factory_date, '') AS eq_factory, COALESCE(e.warranty_end, '') AS eq_warranty,
+		CASE WHEN j.service_type = 'fault' AND j.serial <> '' AND EXISTS (
+			SELECT 1 FROM service_jobs p WHERE p.serial = j.serial AND p.service_type = 'fault' AND p.id < j.id)
+			THEN 1 ELSE 0 END AS repeat_fault
+	FROM service_jobs j LEFT JOIN equipment e ON e.serial = j.serial`
+
+type jobRow struct {
+	ID          int64    `db:"id"`
+	RequestID   int64    `db:"request_id"`
+	Type        string   `db:"service_type"`
+	CustomerID  int64    `db:"customer_id"`
+	Customer    string   `db:"customer"`
+	Region      string   `db:"region"`
+	Reason      string   `db:"reason"`
+	Serial      string   `db:"serial"`
+	Remote      bool     `db:"remote"`
+	Engineer    string   `db:"engineer"`
+	Status      string   `db:"status"`
+	CreatedAt   nullTime `db:"created_at"`
+	AssignedAt  nullTime `db:"assigned_at"`
+	StartedAt   nullTime `db:"started_at"`
+	CompletedAt nullTime `db:"completed_at"`
+	VisitedAt   nullTime `db:"visited_at"`
+	EqID        int64    `db:"eq_id"`
+	EqModel     string   `db:"eq_model"`
+	EqFactory   string   `db:"eq_factory"`
+	EqWarranty  string   `db:"eq_warranty"`
+	RepeatFault bool     `db:"repeat_fault"`
+}
+
+func (r jobRow) job() servicebot.Job {
+	j := servicebot.Job{
+		ID: r.ID, RequestID: r.RequestID, Type: servicebot.ServiceType(r.Type), CustomerID: r.CustomerID,
+		Customer: r.Customer, Region: r.Region, Reason: r.Reason, Serial: r.Serial, Remote: r.Remote,
+		Engineer: r.Engineer, Status: r.Status, RepeatFault: r.RepeatFault,
+		CreatedAt: r.CreatedAt.Time, AssignedAt: r.AssignedAt.Time, StartedAt: r.StartedAt.Time,
+		CompletedAt: r.CompletedAt.Time, VisitedAt: r.VisitedAt.Time,
+	}
+	if r.EqID != 0 {
+		j.Equipment = equipmentRow{ID: r.EqID, Customer: r.Customer, Model: r.EqModel, Serial: r.Serial,
+			FactoryDate: r.EqFactory, WarrantyEnd: r.EqWarranty}.equipment()
+	}
+	return j
+}
+
+func selectJobs(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) ([]servicebot.Job, error) {
+	var rows []jobRow
+	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
+		return nil, err
+	}
+	out := make([]servicebot.Job, len(rows))
+	for i, r := range rows {
+		out[i] = r.job()
+	}
+	return out, nil
+}
+
+// CreateJob stores a job for its service request, once: a second call for
+// the same request returns the stored job and false. A job with a
+// RequestID of 0 belongs to no request (created by hand).
+func (tx *Tx) CreateJob(ctx context.Context, j servicebot.Job) (servicebot.Job, bool, error) {
+	if j.RequestID != 0 {
+		existing, err := tx.JobOfRequest(ctx, j.RequestID)
+		if err == nil {
+			return existing, false, nil
+		}
+		if !errors.Is(err, servicebot.ErrNotFound) {
+			return servicebot.Job{}, false, err
+		}
+	}
+	var requestID, customerID any
+	if j.RequestID != 0 {
+		requestID = j.RequestID
+	}
+	if j.CustomerID != 0 {
+		customerID = j.CustomerID
+	}
+	var id int64
+	err := tx.sqlx.GetContext(ctx, &id, tx.sqlx.Rebind(`
+		INSERT INTO service_jobs (request_id, service_type, customer_id, customer, region, reason, serial, remote,
+			engineer, status, created_at, assigned_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		requestID, string(j.Type), customerID, j.Customer, j.Region, j.Reason, j.Serial, j.Remote,
+		j.Engineer, j.Status, ts(j.CreatedAt), ts(j.AssignedAt))
+	if err != nil {
+		return servicebot.Job{}, false, fmt.Errorf("store: create job: %w", err)
+	}
+	created, err := tx.GetJob(ctx, id)
+	return created, err == nil, err
+}
+
+// GetJob returns job id, or an error wrapping servicebot.ErrNotFound.
+func (tx *Tx) GetJob(ctx context.Context, id int64) (servicebot.Job, error) {
+	return oneJob(ctx, tx.sqlx, fmt.Sprintf("job %d", id), tx.sqlx.Rebind(jobSelect+` WHERE j.id = ?`), id)
+}
+
+// JobOfRequest returns the job of service request requestID, or an error
+// wrapping servicebot.ErrNotFound.
+func (tx *Tx) JobOfRequest(ctx context.Context, requestID int64) (servicebot.Job, error) {
+	return oneJob(ctx, tx.sqlx, fmt.Sprintf("job of request %d", requestID), tx.sqlx.Rebind(jobSelect+` WHERE j.request_id = ?`), requestID)
+}
+
+func oneJob(ctx context.Context, q sqlx.QueryerContext, what, query string, args ...any) (servicebot.Job, error) {
+	jobs, err := selectJobs(ctx, q, query, args...)
+	if err != nil {
+		return servicebot.Job{}, fmt.Errorf("store: %s: %w", what, err)
+	}
+	if len(jobs) == 0 {
+		return servicebot.Job{}, fmt.Errorf("store: %s: %w", what, servicebot.ErrNotFound)
+	}
+	return jobs[0], nil
+}
+
+// EngineerJobs returns the jobs of engineer not yet closed by a return
+// visit, oldest first.
+func (tx *Tx) EngineerJobs(ctx context.Context, engineer string) ([]servicebot.Job, error) {
+	jobs, err := selectJobs(ctx, tx.sqlx, tx.sqlx.Rebind(jobSelect+` WHERE j.engineer = ? AND j.status <> ? ORDER BY j.id`),
+		engineer, servicebot.JobVisited)
+	if err != nil {
+		return nil, fmt.Errorf("store: jobs of %s: %w", engineer, err)
+	}
+	return jobs, nil
+}
+
+// Jobs returns the newest jobs, at most limit.
+func (db *DB) Jobs(ctx context.Context, limit int) ([]servicebot.Job, error) {
+	jobs, err := selectJobs(ctx, db.sqlx, db.sqlx.Rebind(jobSelect+` ORDER BY j.id DESC LIMIT ?`), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: jobs: %w", err)
+	}
+	return jobs, nil
+}
+
+// MoveJob changes job id from one of the states from to state to, setting
+// the time column of the new state, when engineer is "" or the job's
+// engineer. assign names the engineer a dispatch gives the job. It reports
+// whether the job moved: a repeated command moves nothing.
+func (tx *Tx) MoveJob(ctx context.Context, id int64, from []string, to, engineer, assign string, now time.Time) (bool, error) {
+	column := map[string]string{
+		servicebot.JobAssigned: "assigned_at", servicebot.JobInProgress: "started_at",
+		servicebot.JobCompleted: "completed_at", servicebot.JobVisited: "visited_at",
+	}[to]
+	if column == "" || len(from) == 0 {
+		return false, fmt.Errorf("store: move job %d to %q: not a state a job moves to", id, to)
+	}
+	query := `UPDATE service_jobs SET status = ?, ` + column + ` = ?`
+	args := []any{to, ts(now)}
+	if assign != "" {
+		query += `, engineer = ?`
+		args = append(args, assign)
+	}
+	query += ` WHERE id = ? AND status IN (?)`
+	args = append(args, id, from)
+	if engineer != "" {
+		query += ` AND engineer = ?`
+		args = append(args, engineer)
+	}
+	query, args, err := sqlx.In(query, args...)
+	if err != nil {
+		return false, fmt.Errorf("store: move job %d: %w", id, err)
+	}
+	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(query), args...)
+	if err != nil {
+		return false, fmt.Errorf("store: move job %d to %s: %w", id, to, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SetJobSerial records the machine a job is about (from a form).
+func (tx *Tx) SetJobSerial(ctx context.Context, id int64, serial string) error {
+	_, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`UPDATE service_jobs SET serial = ? WHERE id = ?`), serial, id)
+	if err != nil {
+		return fmt.Errorf("store: set job %d serial: %w", id, err)
+	}
+	return nil
+}
+
+const techQuestionColumns = `id, COALESCE(customer_id, 0) AS customer_id, customer, question, asked_by, asked_at, due_at,
+	answered_by, answer, answered_at, source`
+
+type techQuestionRow struct {
+	ID         int64    `db:"id"`
+	CustomerID int64    `db:"customer_id"`
+	Customer   string   `db:"customer"`
+	Question   string   `db:"question"`
+	AskedBy    string   `db:"asked_by"`
+	AskedAt    nullTime `db:"asked_at"`
+	DueAt      nullTime `db:"due_at"`
+	AnsweredBy string   `db:"answered_by"`
+	Answer     string   `db:"answer"`
+	AnsweredAt nullTime `db:"answered_at"`
+	Source     string   `db:"source"`
+}
+
+// AddTechQuestion logs q once per Source: a repeated delivery returns the
+// stored question and false.
+func (tx *Tx) AddTechQuestion(ctx context.Context, q servicebot.TechQuestion) (servicebot.TechQuestion, bool, error) {
+	var customerID any
+	if q.CustomerID != 0 {
+		customerID = q.CustomerID
+	}
+	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+		INSERT INTO tech_questions (customer_id, customer, question, asked_by, asked_at, due_at, source)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source) DO NOTHING`),
+		customerID, q.Customer, q.Question, q.AskedBy, ts(q.AskedAt), ts(q.DueAt), q.Source)
+	if err != nil {
+		return servicebot.TechQuestion{}, false, fmt.Errorf("store: add tech question: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return servicebot.TechQuestion{}, false, fmt.Errorf("store: add tech question: %w", err)
+	}
+	stored, err := oneTechQuestion(ctx, tx, `source = ?`, q.Source)
+	return stored, n == 1, err
+}
+
+// GetTechQuestion returns question id, or an error wrapping servicebot.ErrNotFound.
+func (tx *Tx) GetTechQuestion(ctx context.Context, id int64) (servicebot.TechQuestion, error) {
+	return oneTechQuestion(ctx, tx, `id = ?`, id)
+}
+
+func oneTechQuestion(ctx context.Context, tx *Tx, where string, arg any) (servicebot.TechQuestion, error) {
+	var r techQuestionRow
+	err := tx.sqlx.GetContext(ctx, &r, tx.sqlx.Rebind(`SELECT `+techQuestionColumns+` FROM tech_questions WHERE `+where), arg)
+	if errors.Is(err, sql.ErrNoRows) {
+		return servicebot.TechQuestion{}, fmt.Errorf("store: tech question %v: %w", arg, servicebot.ErrNotFound)
+	}
+	if err != nil {
+		return servicebot.TechQuestion{}, fmt.Errorf("store: tech question %v: %w", arg, err)
+	}
+	return servicebot.TechQuestion{ID: r.ID, CustomerID: r.CustomerID, Customer: r.Customer, Question: r.Question,
+		AskedBy: r.AskedBy, AskedAt: r.AskedAt.Time, DueAt: r.DueAt.Time, AnsweredBy: r.AnsweredBy,
+		Answer: r.Answer, AnsweredAt: r.AnsweredAt.Time, Source: r.Source}, nil
+}
+
+// AnswerTechQuestion records the answer of an unanswered question and
+// reports whether it did: an answered question keeps its first answer.
+func (tx *Tx) AnswerTechQuestion(ctx context.Context, id int64, by, answer string, now time.Time) (bool, error) {
+	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+		UPDATE tech_questions SET answered_by = ?, answer = ?, answered_at = ? WHERE id = ? AND answered_at IS NULL`),
+		by, answer, ts(now), id)
+	if err != nil {
+		return false, fmt.Errorf("store: answer tech question %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// OpenObligations returns the open obligations of the kinds, of userID
+// ("" for everybody's), by due time.
+func (tx *Tx) OpenObligations(ctx context.Context, userID string, kinds []string) ([]servicebot.Obligation, error) {
+	return openObligations(ctx, tx.sqlx, userID, kinds)
+}
+
+// OpenObligations returns the open obligations of the kinds, of userID
+// ("" for everybody's), by due time.
+func (db *DB) OpenObligations(ctx context.Context, userID string, kinds []string) ([]servicebot.Obligation, error) {
+	return openObligations(ctx, db.sqlx, userID, kinds)
+}
+
+func openObligations(ctx context.Context, q sqlx.ExtContext, userID string, kinds []string) ([]servicebot.Obligation, error) {
+	query := `SELECT ` + obligationColumns + ` FROM obligations WHERE status = ? AND kind IN (?)`
+	args := []any{servicebot.ObligationOpen, kinds}
+	if userID != "" {
+		query += ` AND user_id = ?`
+		args = append(args, userID)
+	}
+	query, args, err := sqlx.In(query+` ORDER BY due_at, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: open obligations: %w", err)
+	}
+	var rows []obligationRow
+	if err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(query), args...); err != nil {
+		return nil, fmt.Errorf("store: open obligations: %w", err)
+	}
+	out := make([]servicebot.Obligation, len(rows))
+	for i, r := range rows {
+		out[i] = r.obligation()
+	}
+	return out, nil
+}
+
+// CloseObligationsOf closes the open obligations of kind whose key starts
+// with keyPrefix (all of one customer's R-VIS-1 calls, say) and returns how
+// many it closed.
+func (tx *Tx) CloseObligationsOf(ctx context.Context, kind, keyPrefix, status string, now time.Time) (int, error) {
+	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+		UPDATE obligations SET status = ?, closed_at = ? WHERE status = ? AND kind = ? AND substr(key, 1, ?) = ?`),
+		status, ts(now), servicebot.ObligationOpen, kind, len(keyPrefix), keyPrefix)
+	if err != nil {
+		return 0, fmt.Errorf("store: close %s obligations %s: %w", kind, keyPrefix, err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
