@@ -48,6 +48,9 @@ type Config struct {
 
 	// KPI is the monthly KPI's rules and course (R-KPI-1…13).
 	KPI KPI `yaml:"kpi"`
+
+	// Web: the forms and manager's pages inside WeCom.
+	Web Web `yaml:"web"`
 }
 
 // WeCom is the self-built app's credentials and callback settings, as shown in
@@ -142,6 +145,7 @@ func envBindings() []envBinding {
 		}},
 		{"SERVICEBOT_WECOM_SECRET", str(func(c *Config) *string { return &c.WeCom.Secret })},
 		{"SERVICEBOT_API_TOKEN", str(func(c *Config) *string { return &c.API.Token })},
+		{"SERVICEBOT_WEB_SESSION_KEY", str(func(c *Config) *string { return &c.Web.SessionKey })},
 		{"SERVICEBOT_WECOM_TOKEN", str(func(c *Config) *string { return &c.WeCom.Token })},
 		{"SERVICEBOT_WECOM_AES_KEY", str(func(c *Config) *string { return &c.WeCom.AESKey })},
 		{"SERVICEBOT_WECOM_API_BASE", str(func(c *Config) *string { return &c.WeCom.APIBase })},
@@ -258,6 +262,7 @@ func (c Config) Validate() error {
 	}
 	c.validateDepartment(add)
 	c.validateApprovals(add)
+	c.validateWeb(add)
 	c.validateKPI(add)
 	if len(p) == 0 {
 		return nil

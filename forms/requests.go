@@ -23,7 +23,7 @@ const (
 
 // Evidence options of 售后赔偿申请单 (R-APV-1), as the form offers them.
 var evidenceKinds = map[string]string{
-	"客户质量问题来函":    servicebot.EvidenceFaultLetter,
+	"客户质量问题来函":     servicebot.EvidenceFaultLetter,
 	"设备损坏状况报告（照片）": servicebot.EvidenceDamageReport,
 }
 

@@ -73,8 +73,15 @@ func (s *Server) verify(purpose, value string, n int) ([]string, bool) {
 
 func (s *Server) secure() bool { return strings.HasPrefix(s.cfg.PublicURL, "https://") }
 
-func (s *Server) setCookie(w http.ResponseWriter, name, value string, expires time.Time) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: Prefix, Expires: expires,
+// setCookie sets a cookie living maxAge (0: the browser session; negative:
+// delete it). Max-Age, not Expires: the phone's clock need not agree with
+// ours; the signed value carries its own expiry by our clock.
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
+	secs := int(maxAge / time.Second)
+	if maxAge < 0 {
+		secs = -1
+	}
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: Prefix, MaxAge: secs,
 		HttpOnly: true, Secure: s.secure(), SameSite: http.SameSiteLaxMode})
 }
 
@@ -154,7 +161,7 @@ func (s *Server) parsePost(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) startOAuth(w http.ResponseWriter, r *http.Request) {
 	state := strings.ReplaceAll(rand.Text(), "=", "")
 	next := r.URL.RequestURI()
-	s.setCookie(w, stateCookie, s.signed("oauth", s.cfg.Clock.Now().Add(stateTTL), state, next), time.Time{})
+	s.setCookie(w, stateCookie, s.signed("oauth", s.cfg.Clock.Now().Add(stateTTL), state, next), stateTTL)
 	q := url.Values{
 		"appid":         {s.cfg.CorpID},
 		"redirect_uri":  {s.cfg.PublicURL + oauthPath},
@@ -188,10 +195,8 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, Viewer{}, fmt.Errorf("oauth: %w", err))
 		return
 	}
-	now := s.cfg.Clock.Now()
-	expires := now.Add(s.cfg.SessionTTL)
-	s.setCookie(w, sessionCookie, s.signed("session", expires, userID), expires)
-	s.setCookie(w, stateCookie, "", time.Unix(1, 0))
+	s.setCookie(w, sessionCookie, s.signed("session", s.cfg.Clock.Now().Add(s.cfg.SessionTTL), userID), s.cfg.SessionTTL)
+	s.setCookie(w, stateCookie, "", -1)
 	s.cfg.Logger.Info("web: signed in", "user", userID)
 	http.Redirect(w, r, localPath(fields[1]), http.StatusFound)
 }

@@ -86,7 +86,9 @@ func (s *Server) view(def servicebot.FormDef, v Viewer, values servicebot.FormVa
 	return fv
 }
 
-func cellName(field string, row int, col string) string { return fmt.Sprintf("%s.%d.%s", field, row, col) }
+func cellName(field string, row int, col string) string {
+	return fmt.Sprintf("%s.%d.%s", field, row, col)
+}
 
 // formFor finds the form of the path and checks the viewer may fill it in.
 func (s *Server) formFor(w http.ResponseWriter, r *http.Request, v Viewer) (servicebot.FormDef, bool) {
@@ -206,8 +208,10 @@ func valuesOf(def servicebot.FormDef, r *http.Request) (servicebot.FormValues, s
 	for _, f := range def.Fields {
 		switch f.Type {
 		case servicebot.FieldMultiSelect, servicebot.FieldPhoto:
-			if list := r.PostForm[f.Name]; len(list) > 0 {
-				values[f.Name] = slices.Clone(list)
+			// An empty file input comes as a value "" under the field's name.
+			list := slices.DeleteFunc(slices.Clone(r.PostForm[f.Name]), func(s string) bool { return strings.TrimSpace(s) == "" })
+			if len(list) > 0 {
+				values[f.Name] = list
 			}
 		case servicebot.FieldTable:
 			var rows []map[string]string

@@ -201,6 +201,44 @@ func approvalStatus(s string) string {
 	return s
 }
 
+func stepStatus(s string) string {
+	switch s {
+	case servicebot.StepWaiting:
+		return "未开始"
+	case servicebot.StepPending:
+		return "待处理"
+	case servicebot.StepDecided:
+		return "已处理"
+	case servicebot.StepCancelled:
+		return "已取消"
+	}
+	return s
+}
+
+func eventName(action string) string {
+	switch action {
+	case servicebot.EventFiled:
+		return "提交"
+	case servicebot.EventAssigned:
+		return "分配"
+	case servicebot.EventDelegated:
+		return "代理"
+	case servicebot.EventDecided:
+		return "决定"
+	case servicebot.EventReason:
+		return "驳回理由"
+	case servicebot.EventReminded:
+		return "提醒"
+	case servicebot.EventEscalated:
+		return "升级"
+	case servicebot.EventCopied:
+		return "抄送"
+	case servicebot.EventClosed:
+		return "结束"
+	}
+	return action
+}
+
 // approvalList is the approvals audit (R-APV-4/5): every request, newest first.
 func (s *Server) approvalList(w http.ResponseWriter, r *http.Request, v Viewer) {
 	if !v.SeesApprovals() {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
@@ -54,6 +55,18 @@ func parsePages(loc *time.Location) (map[string]*template.Template, error) {
 		},
 		"roleName": func(r servicebot.Role) string { return r.Name() },
 		"has":      slices.Contains[[]string],
+		"inc":      func(i int) int { return i + 1 },
+		// shown is a stored value as people write it.
+		"shown": func(t servicebot.FieldType, v string) string {
+			if t == servicebot.FieldDateTime {
+				return strings.Replace(v, "T", " ", 1)
+			}
+			return v
+		},
+		"choice":     servicebot.ChoiceLabel,
+		"apvStatus":  approvalStatus,
+		"stepStatus": stepStatus,
+		"eventName":  eventName,
 	}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {

@@ -64,8 +64,13 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	clock := servicebot.ClockFunc(func() time.Time { return now })
 	var members []wecomsim.Member
+	var stored []servicebot.Member
 	for _, u := range []string{"eng1", "eng2", "mgr", "vp", "vps", "vpq", "gm", "sales1", "arch", "outsider"} {
 		members = append(members, wecomsim.Member{UserID: u, Name: "成员" + u, Departments: []int64{1}})
+		stored = append(stored, servicebot.Member{UserID: u, Name: "成员" + u, Departments: []int64{1}, Active: true})
+	}
+	if _, _, err := db.ReplaceDirectory(t.Context(), []store.Department{{ID: 1, Name: "公司"}}, stored, now); err != nil {
+		t.Fatal(err)
 	}
 	sim := wecomsim.New(wecomsim.Options{CorpID: corpID, Secret: secret, AgentID: agentID, Token: "tok",
 		EncodingAESKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", Members: members,
@@ -109,6 +114,9 @@ type member struct {
 func (f *fixture) as(userID string) *member {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return fmt.Errorf("redirect loop: %s", req.URL)
+		}
 		if strings.HasSuffix(req.URL.Path, "/connect/oauth2/authorize") {
 			q := req.URL.Query()
 			q.Set("as", userID)

@@ -219,7 +219,14 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	mux.Handle("GET /readyz", handlers.Readyz(db))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
 	service := wireService(cfg, db, router, sched, directory, cal, clock, logger)
-	wireApprovals(cfg, db, router, sched, mux, clock, logger, service)
+	engine := wireApprovals(cfg, db, router, sched, mux, clock, logger, service)
+	formsService, err := wireWeb(cfg, db, client, engine, newExporter(cfg, db, directory), router, mux, clock, logger)
+	if err != nil {
+		return nil, err
+	}
+	if formsService != nil {
+		service.RegisterForms(formsService)
+	}
 	wireKPI(cfg, db, router, sched, mux, directory, clock, logger)
 
 	return &app{

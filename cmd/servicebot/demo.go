@@ -70,10 +70,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, looku
 
 // demo is a wired bot with its simulator, ready to serve on its listener.
 type demo struct {
-	app     *app
-	sim     *wecomsim.Sim
-	baseURL string
-	aesKey  string
+	app        *app
+	sim        *wecomsim.Sim
+	baseURL    string
+	aesKey     string
+	sessionKey string
 }
 
 // startDemo wires bot and simulator for ln over a migrated database. With
@@ -81,15 +82,15 @@ type demo struct {
 // (the end-to-end tests use it that way, on SQLite and on PostgreSQL).
 func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *slog.Logger, tune tuning, prev *demo) (*demo, error) {
 	baseURL := "http://" + hostPort(ln.Addr())
-	var aesKey string
+	var aesKey, sessionKey string
 	if prev != nil {
-		aesKey = prev.aesKey
+		aesKey, sessionKey = prev.aesKey, prev.sessionKey
 	} else {
 		k, err := newAESKey()
 		if err != nil {
 			return nil, err
 		}
-		aesKey = k
+		aesKey, sessionKey = k, newSessionKey()
 	}
 	cfg := config.Default()
 	cfg.LogFormat = "text"
@@ -98,6 +99,9 @@ func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *sl
 		APIBase: baseURL, HTTPTimeout: config.Default().WeCom.HTTPTimeout,
 	}
 	cfg.Org = demoOrg()
+	// The forms' pages sign in through the simulator's OAuth page.
+	cfg.PublicURL = baseURL
+	cfg.Web = config.Web{SessionKey: sessionKey, AuthorizeURL: baseURL + "/connect/oauth2/authorize"}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("demo config: %w", err)
 	}
@@ -126,7 +130,7 @@ func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *sl
 		a.mux.Handle(p, simHandler)
 	}
 	a.mux.Handle("GET /{$}", http.RedirectHandler("/sim", http.StatusFound))
-	return &demo{app: a, sim: sim, baseURL: baseURL, aesKey: aesKey}, nil
+	return &demo{app: a, sim: sim, baseURL: baseURL, aesKey: aesKey, sessionKey: sessionKey}, nil
 }
 
 // demoOrg is R-ORG-1 and R-ORG-2 for wecomsim.DemoDirectory: who holds which
