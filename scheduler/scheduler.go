@@ -165,10 +165,10 @@ func (s *Scheduler) runLogged(ctx context.Context, j Job) {
 	s.logger.Debug("job done", "job", j.Name, "at", now, "took", s.clock.Now().Sub(now))
 }
 
-// slogAdapter lets gocron log through our logger.
+// slogAdapter lets gocron log through our logger (its messages already start "gocron: ").
 type slogAdapter struct{ l *slog.Logger }
 
-func (a slogAdapter) Debug(msg string, args ...any) { a.l.Debug("gocron: "+msg, args...) }
-func (a slogAdapter) Info(msg string, args ...any)  { a.l.Info("gocron: "+msg, args...) }
-func (a slogAdapter) Warn(msg string, args ...any)  { a.l.Warn("gocron: "+msg, args...) }
-func (a slogAdapter) Error(msg string, args ...any) { a.l.Error("gocron: "+msg, args...) }
+func (a slogAdapter) Debug(msg string, args ...any) { a.l.Debug(msg, args...) }
+func (a slogAdapter) Info(msg string, args ...any)  { a.l.Info(msg, args...) }
+func (a slogAdapter) Warn(msg string, args ...any)  { a.l.Warn(msg, args...) }
+func (a slogAdapter) Error(msg string, args ...any) { a.l.Error(msg, args...) }
