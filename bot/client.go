@@ -226,11 +226,18 @@ func (c *Client) sendMessage(ctx context.Context, m servicebot.OutboxMessage) (s
 		DuplicateCheckInterval: duplicateCheckInterval,
 	}
 	switch m.Kind {
-	case servicebot.OutText:
-		req.Text = m.Body
-	case servicebot.OutMarkdown:
-		req.Markdown = m.Body
+	case servicebot.OutText, servicebot.OutMarkdown:
+		body, err := markRow(m.Body, m.ID)
+		if err != nil {
+			return servicebot.SendResult{}, err
+		}
+		if m.Kind == servicebot.OutText {
+			req.Text = body
+		} else {
+			req.Markdown = body
+		}
 	case servicebot.OutTemplateCard:
+		// A card's task_id is unique already.
 		req.TemplateCard = m.Body
 	}
 	var resp *message.SendResponse
@@ -249,6 +256,39 @@ func (c *Client) sendMessage(ctx context.Context, m servicebot.OutboxMessage) (s
 		ResponseCode: resp.ResponseCode,
 		InvalidUsers: splitIDs(resp.InvalidUser),
 	}, nil
+}
+
+// rowMarks are the invisible runes markRow writes a row id with, base 4.
+var rowMarks = [4]rune{'\u200b', '\u200c', '\u200d', '\u2060'}
+
+// markRow appends the outbox row's id to a text or markdown body's content,
+// written in zero-width characters. WeCom's duplicate check compares message
+// content: it must suppress a retry of the same row (identical, marker
+// included) but never a second row that happens to say the same thing —
+// "您目前没有工单" asked for twice within four hours. Rows are unique by design
+// (their dedup keys); the marker makes their content unique too.
+func markRow(body json.RawMessage, id int64) (json.RawMessage, error) {
+	if id <= 0 {
+		return body, nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil {
+		return nil, fmt.Errorf("body: %v: %w", err, servicebot.ErrMalformed)
+	}
+	var content string
+	if err := json.Unmarshal(obj["content"], &content); err != nil {
+		return nil, fmt.Errorf("body has no text content: %w", servicebot.ErrMalformed)
+	}
+	var mark []rune
+	for n := id; n > 0; n /= 4 {
+		mark = append(mark, rowMarks[n%4])
+	}
+	marked, err := json.Marshal(content + string(mark))
+	if err != nil {
+		return nil, fmt.Errorf("body: %w", err)
+	}
+	obj["content"] = marked
+	return json.Marshal(obj)
 }
 
 type updateCardResponse struct {

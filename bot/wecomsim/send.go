@@ -100,6 +100,19 @@ type message struct {
 	parsed  card
 }
 
+// displayed is content as a member's WeCom client shows it: zero-width
+// characters (which the bot uses to make each row's content unique for the
+// duplicate check) do not show. The request itself is kept whole in Sent.Body.
+func displayed(content string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '\u200b', '\u200c', '\u200d', '\u2060':
+			return -1
+		}
+		return r
+	}, content)
+}
+
 // validateContent checks the text or markdown of a request against WeCom's limits.
 func validateContent(msgType string, text, markdown *contentField) (message, status) {
 	switch msgType {
@@ -110,7 +123,7 @@ func validateContent(msgType string, text, markdown *contentField) (message, sta
 		if len(text.Content) > textLimit {
 			return message{}, fail(codeContentTooLong, "text.content exceeds 2048 bytes")
 		}
-		return message{msgType: msgType, content: text.Content}, success
+		return message{msgType: msgType, content: displayed(text.Content)}, success
 	case "markdown":
 		if markdown == nil || markdown.Content == "" {
 			return message{}, fail(codeEmptyContent, "markdown.content empty")
@@ -118,7 +131,7 @@ func validateContent(msgType string, text, markdown *contentField) (message, sta
 		if len(markdown.Content) > markdownLimit {
 			return message{}, fail(codeContentTooLong, "markdown.content exceeds 4096 bytes")
 		}
-		return message{msgType: msgType, content: markdown.Content}, success
+		return message{msgType: msgType, content: displayed(markdown.Content)}, success
 	}
 	return message{}, fail(codeInvalidMsgType, "invalid msgtype")
 }

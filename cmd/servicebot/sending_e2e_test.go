@@ -133,3 +133,23 @@ func TestE2E_HealthAndReadiness(t *testing.T) {
 		}
 	}
 }
+
+// The same answer asked for twice within WeCom's four-hour duplicate check
+// still reaches the member twice: each outbox row's content is unique.
+func TestE2E_SameReplyTwiceIsDeliveredTwice(t *testing.T) {
+	h := startHarness(t, storetest.SQLite(t))
+	for range 2 {
+		if _, err := h.sim.SendText(t.Context(), engineer, "日报模板"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := h.waitDelivered(engineer, 2)
+	if got[0].Content != got[1].Content {
+		t.Errorf("the two answers differ: %q vs %q", got[0].Content, got[1].Content)
+	}
+	for _, m := range h.sim.Sent() {
+		if m.Duplicate {
+			t.Errorf("message %d was suppressed as a duplicate", m.Seq)
+		}
+	}
+}
