@@ -144,6 +144,13 @@ type app struct {
 	mux       *http.ServeMux
 }
 
+// redisPrefix keys everything servicebot keeps in Redis by app, so that two
+// deployments sharing a Redis (staging and production) neither share a
+// scheduler leader nor a send budget.
+func redisPrefix(cfg config.Config) string {
+	return fmt.Sprintf("servicebot:%s:%d:", cfg.WeCom.CorpID, cfg.WeCom.AgentID)
+}
+
 // tuning adjusts the workers' timing; zero values take their defaults. Tests
 // shorten backoffs with it.
 type tuning struct {
@@ -179,9 +186,9 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	)
 	if rdb != nil {
 		tokens = kv.NewTokenCache(rdb)
-		limiter = kv.NewRedisLimiter(rdb, "servicebot:sendlimit:", perUserPerMinute, time.Minute)
+		limiter = kv.NewRedisLimiter(rdb, redisPrefix(cfg)+"sendlimit:", perUserPerMinute, time.Minute)
 		host, _ := os.Hostname()
-		redisLeader = kv.NewRedisElector(rdb, "servicebot:scheduler:leader",
+		redisLeader = kv.NewRedisElector(rdb, redisPrefix(cfg)+"scheduler:leader",
 			// The random part tells apart two apps in one process (tests).
 			fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:8]), 15*time.Second, logger.With("component", "elector"))
 		elector = redisLeader
@@ -227,7 +234,9 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	if formsService != nil {
 		service.RegisterForms(formsService)
 	}
-	wireKPI(cfg, db, router, sched, mux, directory, clock, logger)
+	if err := wireKPI(cfg, db, router, sched, mux, directory, clock, logger); err != nil {
+		return nil, err
+	}
 
 	return &app{
 		cfg: cfg, logger: logger, clock: clock, db: db, rdb: rdb, metrics: m, client: client,
@@ -243,9 +252,12 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.mux,
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		// Generous: a form with a few phone photos over a slow mobile link.
+		// Slow-header clients are cut off by ReadHeaderTimeout; callbacks
+		// are capped at 1 MiB by their handler.
+		ReadTimeout:  2 * time.Minute,
+		WriteTimeout: 2 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/servicebot/servicebot"
 )
 
 func lookupFrom(m map[string]string) func(string) (string, bool) {
@@ -64,5 +68,30 @@ func TestUnknownCommandShowsUsage(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "servicebot demo") {
 		t.Errorf("usage not shown: %q", stderr.String())
+	}
+}
+
+// `servicebot outbox` never prints a group robot's webhook key, and shows
+// times in the department's zone.
+func TestOutboxListingHidesRobotKeys(t *testing.T) {
+	rows := []servicebot.OutboxMessage{{
+		ID: 7, Kind: servicebot.OutWebhook, ToChat: "0a1b2c3d-secret-robot-key", Status: servicebot.OutboxFailed,
+		CreatedAt: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC), LastError: "x",
+	}}
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "json"} {
+		var out bytes.Buffer
+		if err := printOutbox(&out, format, slices.Clone(rows), map[string]int{}, shanghai); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(out.String(), "secret-robot-key") || !strings.Contains(out.String(), "robot:") {
+			t.Errorf("%s listing: %s", format, out.String())
+		}
+		if format == "text" && !strings.Contains(out.String(), "11-27 20:00:00") {
+			t.Errorf("text listing not in the department's zone: %s", out.String())
+		}
 	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -95,7 +97,7 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 	if err != nil {
 		return err
 	}
-	return printOutbox(stdout, *format, rows, counts)
+	return printOutbox(stdout, *format, rows, counts, cfg.Location())
 }
 
 // onlyDatabaseProblems keeps the problems that stop a command which needs the
@@ -122,7 +124,13 @@ func onlyDatabaseProblems(err error) error {
 	return &config.ValidationError{Problems: kept}
 }
 
-func printOutbox(w io.Writer, format string, rows []servicebot.OutboxMessage, counts map[string]int) error {
+func printOutbox(w io.Writer, format string, rows []servicebot.OutboxMessage, counts map[string]int, loc *time.Location) error {
+	// A group robot's webhook key is a credential: never print it.
+	for i, r := range rows {
+		if r.Kind == servicebot.OutWebhook {
+			rows[i].ToChat = robotLabel(r.ToChat)
+		}
+	}
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -141,14 +149,22 @@ func printOutbox(w io.Writer, format string, rows []servicebot.OutboxMessage, co
 			to = r.ToChat
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.ID, r.Status, r.Kind, to, r.Attempts,
-			fmtTime(r.CreatedAt), fmtTime(r.NextAttemptAt), r.LastError)
+			fmtTime(r.CreatedAt, loc), fmtTime(r.NextAttemptAt, loc), r.LastError)
 	}
 	return tw.Flush()
 }
 
-func fmtTime(t time.Time) string {
+// fmtTime shows t in the department's zone (the server's may be UTC).
+func fmtTime(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.Local().Format("01-02 15:04:05")
+	return t.In(loc).Format("01-02 15:04:05")
+}
+
+// robotLabel names a group robot without its key: "robot:" and the first
+// bytes of the key's SHA-256, enough to tell robots apart.
+func robotLabel(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "robot:" + hex.EncodeToString(sum[:4])
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -199,7 +200,7 @@ func TestE2E_TwoReplicasSendEachReminderOnce_R_DAY_2(t *testing.T) {
 			if withRedis {
 				// A leader lock left by an earlier run would hold off both for its TTL.
 				rdb := newRedis()
-				rdb.Del(t.Context(), "servicebot:scheduler:leader")
+				rdb.Del(t.Context(), fmt.Sprintf("servicebot:%s:%d:scheduler:leader", demoCorpID, demoAgentID))
 				_ = rdb.Close()
 			}
 			clock := &setClock{t: shanghaiTime(t, "2026-11-27 20:00:30")}
