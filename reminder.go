@@ -307,14 +307,15 @@ func MonthlyDuties(day Date, rawRecordsDay, diaryDay int) []MonthlyDuty {
 // Key is the obligation key of userID's submission.
 func (m MonthlyDuty) Key(userID string) string { return m.Kind + ":" + m.Period + ":" + userID }
 
-// Title names the submission for people: "10月工作日记".
+// Title names the submission for people: "10月工作日记", "11月工作分析总结报告"
+// (the 月度工作分析总结报告 of November: "11月月度…" would stutter).
 func (m MonthlyDuty) Title() string {
 	month := strings.TrimLeft(m.Period[len("2006-"):], "0") + "月"
 	switch m.Kind {
 	case ObligationMonthlyDiary:
 		return month + "工作日记"
 	case ObligationMonthlySummary:
-		return month + "月度工作分析总结报告"
+		return month + "工作分析总结报告"
 	case ObligationRawRecords:
 		return month + "原始服务资料"
 	}

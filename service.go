@@ -399,6 +399,17 @@ type ImportCounts struct {
 	Created, Updated, Unchanged int
 }
 
+// Contact is one recorded phone return visit or on-site visit of a
+// customer (R-VIS-1), as the KPI counts them per engineer (R-KPI-7).
+type Contact struct {
+	CustomerID int64
+	Customer   string
+	Kind       string // ContactPhone or ContactOnSite
+	At         time.Time
+	UserID     string
+	Ref        string // what recorded it: "job:7", "form:visit_report:12"
+}
+
 // CustomerContacts is a customer with the times of its last recorded phone
 // return visit and on-site visit (zero when none), for R-VIS-1.
 type CustomerContacts struct {

@@ -39,14 +39,14 @@ func (s *Service) FollowUps(ctx context.Context, now time.Time) error {
 		if o.Kind == servicebot.ObligationTechQuestion {
 			if _, due := servicebot.DueStage([]servicebot.ReminderStage{{Name: servicebot.StageRemind, At: f.Remind}}, f.DueAt, now); due {
 				text := fmt.Sprintf("【咨询提醒】%s 已登记%d小时仍未答复，请在 %s 前答复客户，答复后发送「已答复 %s」。",
-					f.Title, int(s.rules.ReplyRemindAfter.Hours()), s.hhmm(f.DueAt), strings.TrimPrefix(o.Key, servicebot.ObligationTechQuestion+":"))
+					f.Title, int(s.rules.ReplyRemindAfter.Hours()), s.timeFrom(f.DueAt, now), strings.TrimPrefix(o.Key, servicebot.ObligationTechQuestion+":"))
 				if err := s.sendStage(ctx, f, servicebot.StageRemind, []string{o.UserID}, text, now); err != nil {
 					return err
 				}
 			}
 		}
 		if !f.Escalate.IsZero() && !now.Before(f.Escalate) {
-			if err := s.sendStage(ctx, f, servicebot.StageEscalate, s.managers, s.escalationText(f), now); err != nil {
+			if err := s.sendStage(ctx, f, servicebot.StageEscalate, s.managers, s.escalationText(f, now), now); err != nil {
 				return err
 			}
 		}
@@ -54,13 +54,22 @@ func (s *Service) FollowUps(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-func (s *Service) escalationText(f servicebot.FollowUp) string {
+func (s *Service) escalationText(f servicebot.FollowUp, now time.Time) string {
 	if f.Kind == servicebot.ObligationTechQuestion {
 		return fmt.Sprintf("【咨询超时】%s 由 %s 于 %s 登记，已超过%d小时未答复（R-VIS-3）。",
-			f.Title, f.UserID, s.hhmm(f.CreatedAt), int(s.rules.ReplyWithin.Hours()))
+			f.Title, f.UserID, s.timeFrom(f.CreatedAt, now), int(s.rules.ReplyWithin.Hours()))
 	}
 	return fmt.Sprintf("【回访逾期】%s 应由 %s 在 %s 前完成，至今未填写电话回访跟踪问卷表（R-VIS-2）。",
 		f.Title, f.UserID, s.monthDay(f.DueAt.Add(-time.Minute)))
+}
+
+// timeFrom writes t as read at now: 15:04 on the same day, 11月13日 01:00
+// on another, since a question logged at 17:00 is due at 01:00 tomorrow.
+func (s *Service) timeFrom(t, now time.Time) string {
+	if servicebot.DateOf(t.In(s.rules.Location)) == servicebot.DateOf(now.In(s.rules.Location)) {
+		return s.hhmm(t)
+	}
+	return s.monthDay(t) + " " + s.hhmm(t)
 }
 
 // sendStage sends stage of f to users, once: the stage row and the message
@@ -212,6 +221,10 @@ func (s *Service) sendDigest(ctx context.Context, tx Tx, user string, day servic
 	if err != nil || !claimed {
 		return false, err
 	}
+	duty, err := tx.GetObligation(ctx, key)
+	if err != nil {
+		return false, err
+	}
 	var reminded []int64
 	items := make([]servicebot.DigestItem, len(follow))
 	for i, f := range follow {
@@ -225,7 +238,7 @@ func (s *Service) sendDigest(ctx context.Context, tx Tx, user string, day servic
 	}
 	card := map[string]any{
 		"card_type":      "button_interaction",
-		"task_id":        fmt.Sprintf("digest-%s-%s-%d", day, user, now.Unix()),
+		"task_id":        digestTaskID(day, duty),
 		"main_title":     map[string]string{"title": fmt.Sprintf("今日待办 %d 项", len(items)), "desc": "售后服务部 · 回访与咨询"},
 		"sub_title_text": servicebot.DigestText(day, items, s.rules.Location),
 		"button_list":    []map[string]any{{"text": "查看最新待办", "style": 1, "key": TodoButtonPrefix + day.String()}},
@@ -237,6 +250,15 @@ func (s *Service) sendDigest(ctx context.Context, tx Tx, user string, day servic
 		return false, fmt.Errorf("enqueue digest: %w", err)
 	}
 	return true, nil
+}
+
+// digestTaskID names a digest card. WeCom refuses a task_id the app has
+// used before, ever, even one sent from a database started afresh (a reset,
+// a trial before production on the same app): the claim's row id and time
+// keep installations apart. The userid stays out: it may hold a '.', which a
+// task_id may not ([a-zA-Z0-9_-@], at most 128 bytes).
+func digestTaskID(day servicebot.Date, duty servicebot.Obligation) string {
+	return fmt.Sprintf("digest-%s-%d-%d", day, duty.ID, duty.CreatedAt.Unix())
 }
 
 // dueFollowUps are user's open follow-ups that belong in a digest at now,

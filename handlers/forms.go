@@ -2,23 +2,113 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/forms"
 )
 
-// FormsCommand is the chat command that answers with the link to the forms.
-const FormsCommand = "表单"
+// The chat commands answered with links to the form pages. Each is the whole
+// message: a report that happens to mention 配件赔偿 is still a report.
+const (
+	FormsCommand             = "表单"     // the page of every form
+	ServiceRequestCommand    = "服务申请"   // the three 售后服务申请表 (R-SVC-1/2, R-VIS-4)
+	PartsCompensationCommand = "申请配件赔偿" // 售后赔偿申请单 (R-APV-1…4)
+	ToolCompensationCommand  = "申请器械赔偿" // 服务器械赔偿单 (R-TOOL-2)
+)
 
-// FormsLink answers FormsCommand with the page of forms (web.Server.HomeURL),
-// before the report handler sees the text. Register it with
-// router.First(servicebot.MsgText, FormsLink(...)).
-func FormsLink(clock servicebot.Clock, homeURL string) FirstFunc {
+// formCommandWords maps what people type to the commands above.
+var formCommandWords = map[string]string{
+	FormsCommand: FormsCommand, "填表": FormsCommand, "表格": FormsCommand,
+	ServiceRequestCommand: ServiceRequestCommand, "申请服务": ServiceRequestCommand, "售后服务申请": ServiceRequestCommand,
+	PartsCompensationCommand: PartsCompensationCommand, "配件赔偿": PartsCompensationCommand, "配件赔偿申请": PartsCompensationCommand,
+	ToolCompensationCommand: ToolCompensationCommand, "器械赔偿": ToolCompensationCommand, "器械赔偿申请": ToolCompensationCommand,
+}
+
+// FormPages gives the addresses of the form pages and who may fill in
+// which form (*web.Server).
+type FormPages interface {
+	HomeURL() string
+	FormURL(id string, jobID int64) string
+	MayFill(ctx context.Context, userID, formID string) (bool, error)
+}
+
+// formLink is one form a filing command links, as the reply names it.
+type formLink struct{ id, label string }
+
+// filingForms are the forms each filing command links, in the reply's order.
+var filingForms = map[string][]formLink{
+	ServiceRequestCommand: {{forms.ServiceRequestInstall, "设备安装调试"}, {forms.ServiceRequestFault, "质量故障处理"},
+		{forms.ServiceRequestVisit, "现场走访（售后服务部经理签批）"}},
+	PartsCompensationCommand: {{forms.PartsCompensation, "售后赔偿申请单"}},
+	ToolCompensationCommand:  {{forms.ToolCompensation, "服务器械赔偿单"}},
+}
+
+// filingIntro heads each filing command's reply: what the form needs and
+// what happens once it is submitted.
+var filingIntro = map[string]string{
+	ServiceRequestCommand: "请填写售后服务申请表，提交后由分管副总审批，再由售后服务部经理派工：",
+	PartsCompensationCommand: "请填写「售后赔偿申请单」，须附客户质量问题来函或设备损坏状况报告（照片）；" +
+		"提交后按金额和是否紧急自动送审，审批结果会发给您：",
+	ToolCompensationCommand: "请填写「服务器械赔偿单」，赔偿金额按器械类别、原价和已使用月数计算，" +
+		"提交后由售后服务部经理审批，结果会发给您：",
+}
+
+// FormCommands answers the form commands with their pages, before the
+// report handler sees the text: 表单 with the page of forms; 服务申请,
+// 申请配件赔偿 and 申请器械赔偿 with the forms that file those approvals (a
+// submitted form starts the approval, so filing from chat is filling in the
+// form the link opens), only those the member may fill in. Register it with
+// router.First(servicebot.MsgText, …).
+func FormCommands(clock servicebot.Clock, pages FormPages) FirstFunc {
 	return func(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
-		if strings.TrimSpace(ev.Content) != FormsCommand {
+		cmd, ok := formCommandWords[strings.TrimSpace(ev.Content)]
+		if !ok {
 			return false, nil
 		}
-		text := "在手机上填写售后服务表单（申请表、备忘录、报告、回访问卷等），草稿会自动保留：\n" + homeURL
+		text, err := formCommandReply(ctx, cmd, ev.FromUserName, pages)
+		if err != nil {
+			return false, fmt.Errorf("handlers: %s: %w", cmd, err)
+		}
 		return true, replyTo(ctx, tx, ev, text, clock.Now())
+	}
+}
+
+func formCommandReply(ctx context.Context, cmd, userID string, pages FormPages) (string, error) {
+	links, ok := filingForms[cmd]
+	if !ok {
+		return "在手机上填写售后服务表单（申请表、备忘录、报告、回访问卷等），草稿会自动保留：\n" + pages.HomeURL(), nil
+	}
+	var lines []string
+	for _, l := range links {
+		may, err := pages.MayFill(ctx, userID, l.id)
+		if err != nil {
+			return "", err
+		}
+		if !may {
+			continue
+		}
+		if len(links) == 1 {
+			lines = append(lines, pages.FormURL(l.id, 0))
+		} else {
+			lines = append(lines, "· "+l.label+"："+pages.FormURL(l.id, 0))
+		}
+	}
+	if len(lines) == 0 {
+		return "您没有填写此类申请的权限。如需开通，请联系售后服务部经理。", nil
+	}
+	return filingIntro[cmd] + "\n" + strings.Join(lines, "\n"), nil
+}
+
+// FormsOff answers the form commands when the form pages are not served
+// (no public address configured): without it they would get the help text,
+// which lists them.
+func FormsOff(clock servicebot.Clock) FirstFunc {
+	return func(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
+		if _, ok := formCommandWords[strings.TrimSpace(ev.Content)]; !ok {
+			return false, nil
+		}
+		return true, replyTo(ctx, tx, ev, "表单页面尚未开通，暂时无法在线填写。请联系售后服务部经理。", clock.Now())
 	}
 }

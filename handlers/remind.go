@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -57,11 +59,15 @@ func RemindAgain(clock servicebot.Clock, managers []string) HandlerFunc {
 		}
 		slices.Sort(users)
 		for lo := 0; lo < len(users); lo += maxRecipients {
-			batch := users[lo:min(lo+maxRecipients, len(users))]
+			to := strings.Join(users[lo:min(lo+maxRecipients, len(users))], "|")
+			// Each click reaches only people no click reached before (the
+			// stage rows), so a key of its recipients is new for every click
+			// that reaches anybody, and the same for a retry of this one.
+			sum := sha256.Sum256([]byte(to))
 			_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
-				DedupKey:  fmt.Sprintf("remind-again:%s:%d", day, lo),
+				DedupKey:  fmt.Sprintf("remind-again:%s:%s", day, hex.EncodeToString(sum[:8])),
 				Kind:      servicebot.OutText,
-				ToUsers:   strings.Join(batch, "|"),
+				ToUsers:   to,
 				Body:      servicebot.TextBody(servicebot.RemindAgainText(day)),
 				CreatedAt: now,
 			})

@@ -38,6 +38,8 @@ var helpWords = []string{"帮助", "help", "?", "？", "菜单", "说明", "使�
 
 var (
 	commandSepRe = regexp.MustCompile(`^[\s:：,，]+`)
+	// what sets a command word off from its arguments as a command is typed
+	setOffRe = regexp.MustCompile(`^[\s:：]`)
 	// what may stand between 补报's date and the report: "补报 11月25日的日报：…"
 	backfillLeadRe = regexp.MustCompile(`^[\s:：,，]*(?:的)?(?:日报)?[\s:：,，]*`)
 )
@@ -45,6 +47,11 @@ var (
 // splitCommand returns the command text starts with and its arguments, or
 // "" when it is no command. Help and the template are whole messages; the
 // others take arguments after a space, a colon or nothing ("请假12月1日").
+// 请假 and 补报 (补交) are commands only alone, followed by a date, or set
+// off from what follows by a space or a colon as a command is typed:
+// "补交了验收单给客户，今天：…" and "请假半天去医院…\n明天：…" are reports
+// that happen to begin with the word, while "补报 下周一 …" is a command with
+// a date to correct.
 func splitCommand(text string) (cmd, args string) {
 	t := strings.TrimSpace(text)
 	for _, w := range helpWords {
@@ -60,7 +67,12 @@ func splitCommand(text string) (cmd, args string) {
 		if (c.cmd == cmdTemplate || c.cmd == cmdMyReports) && strings.TrimSpace(rest) != "" {
 			continue // "模板机调试完成…" is a report, not a command
 		}
-		return c.cmd, strings.TrimSpace(commandSepRe.ReplaceAllString(rest, ""))
+		args := strings.TrimSpace(commandSepRe.ReplaceAllString(rest, ""))
+		if (c.cmd == cmdLeave || c.cmd == cmdBackfill) && args != "" && !startsWithDate(args) &&
+			!setOffRe.MatchString(rest) {
+			continue
+		}
+		return c.cmd, args
 	}
 	return "", text
 }

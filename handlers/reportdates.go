@@ -82,6 +82,26 @@ func parseDayNear(s string, today, anchor servicebot.Date, sense dateSense) (ser
 	return servicebot.Date{}, s, false
 }
 
+// startsWithDate reports whether s begins with something written as a day
+// (今天, 11月25日, 11-25, 2026-11-25, 25号), whether or not it is a valid
+// one: after 补报 or 请假 that makes the message the command, and a wrong
+// date ("补报 2月30日") gets an answer saying so rather than being filed as
+// today's report.
+func startsWithDate(s string) bool {
+	s = strings.TrimSpace(foldDigits.Replace(s))
+	for _, r := range relativeDays {
+		if strings.HasPrefix(s, r.word) {
+			return true
+		}
+	}
+	for _, re := range []*regexp.Regexp{fullDateRe, monthDayRe, numericMonthDayRe, dayOnlyRe} {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
 // parseDayRange reads "12月1日-12月3日", "12月1日至3日", "12-01到12-03" or a
 // single day at the start of s, and returns both ends and the rest of s.
 func parseDayRange(s string, today servicebot.Date) (from, to servicebot.Date, rest string, ok bool) {

@@ -326,7 +326,11 @@ func TestReports_HelpAndCommands(t *testing.T) {
 		if len(all) != 0 {
 			t.Errorf("chit-chat was stored as a report: %+v", all)
 		}
-		for _, cmd := range []string{"日报模板", "我的日报", "补报", "请假", "取消请假"} {
+		// Every chat command, whichever handler answers it.
+		for _, cmd := range []string{"日报模板", "我的日报", "补报", "请假", "取消请假",
+			"我的工单", "开始", "完成", "客户咨询", "已答复", "我的待办", "待办",
+			handlers.FormsCommand, handlers.ServiceRequestCommand, handlers.PartsCompensationCommand,
+			handlers.ToolCompensationCommand, "申诉", "帮助"} {
 			if !strings.Contains(handlers.HelpText, cmd) {
 				t.Errorf("HelpText does not list %s", cmd)
 			}

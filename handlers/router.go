@@ -10,21 +10,34 @@ import (
 )
 
 // HelpText is the reply to 帮助 and to any text the bot does not
-// understand: what the bot is, how to send the daily report, and the
-// commands.
+// understand: what the bot is, how to send the daily report, and every chat
+// command, grouped by what it is for. It must stay under WeCom's 2048 bytes
+// with HelpReply's quote (TestHelpReply_FitsOneMessage).
 const HelpText = "您好，我是售后服务部的工作助手。\n" +
 	"每天把日报直接发给我就行，例如：\n" +
 	"今天：在XX公司安装调试\n" +
-	"明天：去XX公司回访\n\n" +
-	"常用命令：\n" +
+	"明天：去XX公司回访\n" +
+	"现场照片和位置（签到）直接发给我，会附到当天的日报。\n\n" +
+	"【日报与请假】\n" +
 	"· 日报模板：看看日报怎么写\n" +
 	"· 我的日报：查看本周每天的日报情况\n" +
 	"· 补报 11月25日 今天：…：补交以前某天的日报\n" +
 	"· 请假 12月1日-12月3日：登记请假，请假期间不提醒\n" +
 	"· 取消请假：提前回来时取消请假\n" +
-	"· 申诉 服务管理 理由：对上月考核预览提出申诉（在预览写明的截止时间前）\n" +
-	"· 帮助：再看一遍本说明\n" +
-	"现场照片和位置（签到）直接发给我，会附到当天的日报。"
+	"【服务工单】\n" +
+	"· 我的工单：查看派给我的工单\n" +
+	"· 开始 7 / 完成 7：开始或完成工单7\n" +
+	"· 客户咨询 客户 问题：登记客户的技术咨询，8小时内答复\n" +
+	"· 已答复 编号：咨询答复后销号\n" +
+	"· 我的待办（或：待办）：今天要做的和已逾期的事\n" +
+	"【表单与申请】\n" +
+	"· 表单：在手机上填写售后服务表单\n" +
+	"· 服务申请：安装调试、故障处理、现场走访的申请表\n" +
+	"· 申请配件赔偿：填写售后赔偿申请单，提交后自动送审\n" +
+	"· 申请器械赔偿：填写服务器械赔偿单，提交后自动送审\n" +
+	"【考核】\n" +
+	"· 申诉 指标 理由：对上月考核预览提出申诉，例如：申诉 服务管理 10月14日的日报已提交\n" +
+	"· 帮助：再看一遍本说明"
 
 // Router sends each event to the handler for its kind (servicebot.Event.Kind).
 // Kinds without a handler are completed without a reply: they are stored in

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -168,5 +169,14 @@ func TestHelpReply(t *testing.T) {
 		if got != c.quote+"\n\n"+handlers.HelpText {
 			t.Errorf("HelpReply(%q) = %q", c.in, got)
 		}
+	}
+}
+
+// The help text lists every command; with the longest quote it must still
+// be one WeCom text message (2048 bytes), or message/send refuses it.
+func TestHelpReply_FitsOneMessage(t *testing.T) {
+	longest := handlers.HelpReply(strings.Repeat("长", 100))
+	if n := len(longest); n > 2048 {
+		t.Errorf("the help reply is %d bytes, WeCom takes at most 2048", n)
 	}
 }

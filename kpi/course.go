@@ -126,9 +126,9 @@ func (c *Course) Compute(ctx context.Context, month string) ([]servicebot.KPISco
 	return c.Rules.Score(in), nil
 }
 
-// Pending lists the kinds no source records for everybody and the manager
-// has to enter (R-KPI-5…9 until issue 5 records them): the manager's card
-// says so.
+// Pending lists the kinds of R-KPI-5…8 no source records for everybody,
+// which the manager has to enter (late arrivals, with the service records
+// plugged in): the manager's card says so.
 func (c *Course) Pending() []servicebot.KPIFactKind {
 	covered := map[servicebot.KPIFactKind]bool{}
 	for _, s := range c.Sources {

@@ -156,6 +156,18 @@ func ParseValue(kind servicebot.KPIFactKind, s string) (int64, error) {
 	return int64(p), err
 }
 
+// FormatValue writes an entry's value or target in the kind's unit, as
+// ParseValue reads it: "4999.99" yuan, "96.00%", "-2.00" points.
+func FormatValue(kind servicebot.KPIFactKind, v int64) string {
+	switch kind {
+	case servicebot.FactPartsSale, servicebot.FactQualityCost:
+		return servicebot.Fen(v).String()
+	case servicebot.FactProfit, servicebot.FactProductivity, servicebot.FactRetention:
+		return servicebot.Percent(v).String()
+	}
+	return servicebot.Points(v).String()
+}
+
 // InputRow is an entry as the API and the files give it: numbers as text
 // in the kind's unit (see ParseValue).
 type InputRow struct {

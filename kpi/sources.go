@@ -9,8 +9,8 @@ import (
 )
 
 // Source gives the KPI facts of a month from one place: the bot's own
-// records, the manager's inputs, and (once issue 5 records them) return
-// visits, jobs and forms. Covers lists the kinds it records for everybody,
+// records, the service records (visits, jobs, forms), the manager's inputs,
+// the accepted appeals. Covers lists the kinds it records for everybody,
 // so that their absence means none rather than "not recorded" (see
 // servicebot.KPIMonthInput.Known).
 type Source interface {
@@ -119,10 +119,10 @@ type InputStore interface {
 	KPIInputs(ctx context.Context, month string) ([]servicebot.KPIInput, error)
 }
 
-// ManagerInputs are the manager's live entries of the month. Until issue 5
-// records return visits, on-site visits, trainings given, failed services
-// and forms' missing fields, those come from here too, and each reason says
-// so by naming the entry (经理录入 #17).
+// ManagerInputs are the manager's live entries of the month: what no record
+// shows (company figures, late arrivals, behaviour, trainings, the bonus),
+// and additions to what the records show (a visit made but never filed).
+// Each reason names its entry (经理录入 #17).
 type ManagerInputs struct{ Store InputStore }
 
 // Name implements Source.

@@ -57,38 +57,55 @@ func TestElectorResign(t *testing.T) {
 func TestElectorExpiresWithoutRenewal(t *testing.T) {
 	rdb := kvtest.Redis(t)
 	key := kvtest.KeyPrefix(t, rdb) + "scheduler-leader"
-	const ttl = time.Second
+	// Wide enough that a goroutine or a Redis call held up for a second
+	// (-race on two busy cores) does not let the lock lapse between looks.
+	const ttl = 3 * time.Second
 	a := kv.NewRedisElector(rdb, key, "replica-a", ttl, testLogger(t))
 	b := kv.NewRedisElector(rdb, key, "replica-b", ttl, testLogger(t))
 
 	if !isLeader(t, a) {
 		t.Fatal("a: not leader")
 	}
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(ttl / 3)
+	renewed := time.Now() // no later than the renewal itself
 	if !isLeader(t, a) { // renews
 		t.Fatal("a: lost the lead before its ttl")
 	}
-	if pttl := rdb.PTTL(bg, key).Val(); pttl < 900*time.Millisecond {
-		t.Fatalf("lock ttl after renewal = %v, want about %v", pttl, ttl)
+	if pttl := rdb.PTTL(bg, key).Val(); pttl <= ttl*2/3 {
+		t.Fatalf("lock ttl after renewal = %v, want about %v (renewed, not what was left)", pttl, ttl)
 	}
 	if isLeader(t, b) {
 		t.Fatal("b: leader while a renews")
 	}
 
-	// a stops renewing (a crashed replica): b takes over once the ttl is up.
-	time.Sleep(ttl + 100*time.Millisecond)
-	if !isLeader(t, b) {
-		t.Fatal("b: not leader after a's lock expired")
+	// a stops renewing (a crashed replica): b takes over once the ttl is up,
+	// and not before.
+	waitUntil(t, renewed.Add(3*ttl), func() bool { return isLeader(t, b) })
+	if held := time.Since(renewed); held < ttl*9/10 {
+		t.Fatalf("b took over %v after a's renewal, before a's ttl of %v was up", held, ttl)
 	}
 	if isLeader(t, a) {
 		t.Fatal("a: still leader after its lock expired and b took it")
 	}
 }
 
+// waitUntil polls cond until it holds, failing the test at deadline.
+func waitUntil(t *testing.T, deadline time.Time, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met by the deadline")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func TestElectorRunKeepsLead(t *testing.T) {
 	rdb := kvtest.Redis(t)
 	key := kvtest.KeyPrefix(t, rdb) + "scheduler-leader"
-	const ttl = 300 * time.Millisecond
+	// Run renews every ttl/3: a renewal may come a whole second late
+	// before the lock lapses.
+	const ttl = 1500 * time.Millisecond
 	a := kv.NewRedisElector(rdb, key, "replica-a", ttl, testLogger(t))
 	b := kv.NewRedisElector(rdb, key, "replica-b", ttl, testLogger(t))
 
@@ -96,12 +113,12 @@ func TestElectorRunKeepsLead(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 
-	time.Sleep(50 * time.Millisecond)
-	for range 4 { // over three ttls, with no job asking
+	// Wait for a's first campaign rather than guess how long it takes.
+	waitUntil(t, time.Now().Add(10*time.Second), func() bool { return rdb.Get(bg, key).Val() == "replica-a" })
+	for end := time.Now().Add(3 * ttl); time.Now().Before(end); time.Sleep(ttl / 4) { // with no job asking
 		if isLeader(t, b) {
 			t.Fatal("b: leader while a campaigns")
 		}
-		time.Sleep(ttl)
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -120,8 +120,13 @@ func (d *Daily) Remind(ctx context.Context, now time.Time) error {
 // openDay records, once per day, an obligation for each engineer who owes
 // the day's report, so that the close knows whom to count. Doing it at the
 // day's first look, not at the deadline, means a fresh installation does not
-// count as missing the days before it ran.
+// count as missing the days before it ran. A day first looked at once its
+// deadline has passed (a first start at 23:00) is not opened at all: nobody
+// was reminded of it, and its close finds nobody to count.
 func (d *Daily) openDay(ctx context.Context, day servicebot.Date, deadline, now time.Time) error {
+	if !now.Before(deadline) {
+		return nil
+	}
 	key := servicebot.ObligationDayOpen + ":" + day.String()
 	done, err := d.Store.DutyDone(ctx, key)
 	if err != nil || done {
@@ -169,10 +174,6 @@ func (d *Daily) closeDay(ctx context.Context, day servicebot.Date, now time.Time
 	if err != nil {
 		return fmt.Errorf("reminders: reporters on %s: %w", day, err)
 	}
-	states, err := d.Reports.ReportStatus(ctx, day)
-	if err != nil {
-		return fmt.Errorf("reminders: reports on %s: %w", day, err)
-	}
 	owes := make(map[string]bool, len(reporters))
 	for _, m := range reporters {
 		owes[m.UserID] = true
@@ -183,7 +184,16 @@ func (d *Daily) closeDay(ctx context.Context, day servicebot.Date, now time.Time
 		if err != nil || !claimed {
 			return err
 		}
-		obs, err := tx.Obligations(ctx, servicebot.ObligationDailyReport, day.String())
+		// Only those whose obligation the day's opening recorded are counted:
+		// a day never opened (the bot first ran after its deadline) counts
+		// nobody missing. The reports are read once the obligations are held,
+		// so a report saved meanwhile is either seen here or settles what
+		// this records (store.Tx.SaveReport).
+		obs, err := tx.LockObligations(ctx, servicebot.ObligationDailyReport, day.String())
+		if err != nil {
+			return err
+		}
+		states, err := tx.ReportStatus(ctx, day)
 		if err != nil {
 			return err
 		}
@@ -257,7 +267,11 @@ func (d *Daily) MorningSummary(ctx context.Context, now time.Time) error {
 			return nil
 		}
 		if len(d.Managers) > 0 {
-			if _, _, err := tx.EnqueueOutbox(ctx, managerMessage(summary, d.Managers, now)); err != nil {
+			duty, err := tx.GetObligation(ctx, key)
+			if err != nil {
+				return err
+			}
+			if _, _, err := tx.EnqueueOutbox(ctx, managerMessage(summary, d.Managers, duty, now)); err != nil {
 				return fmt.Errorf("manager card: %w", err)
 			}
 		}
@@ -315,8 +329,9 @@ func (d *Daily) summarize(ctx context.Context, day servicebot.Date) (servicebot.
 }
 
 // managerMessage is the morning card: who missed, with 再次提醒 when anybody
-// did; a plain text when everybody reported.
-func managerMessage(s servicebot.MissedSummary, managers []string, now time.Time) servicebot.OutboxMessage {
+// did; a plain text when everybody reported. duty is the summary's claim,
+// whose row names the card.
+func managerMessage(s servicebot.MissedSummary, managers []string, duty servicebot.Obligation, now time.Time) servicebot.OutboxMessage {
 	m := servicebot.OutboxMessage{
 		DedupKey:  "summary:manager:" + s.Day.String(),
 		ToUsers:   strings.Join(managers, "|"),
@@ -328,7 +343,7 @@ func managerMessage(s servicebot.MissedSummary, managers []string, now time.Time
 	}
 	card := map[string]any{
 		"card_type":      "button_interaction",
-		"task_id":        "daily-summary-" + s.Day.String(),
+		"task_id":        taskID("daily-summary-"+s.Day.String(), duty.ID, duty.CreatedAt),
 		"main_title":     map[string]string{"title": s.ManagerCardTitle(), "desc": "售后服务部 · 工作日报"},
 		"sub_title_text": s.ManagerCardText(),
 		"button_list": []map[string]any{

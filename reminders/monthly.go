@@ -118,7 +118,7 @@ func (m *Monthly) remind(ctx context.Context, duty servicebot.MonthlyDuty, stage
 			return err
 		}
 		if duty.Kind != servicebot.ObligationMonthlyDiary {
-			return enqueueCards(ctx, tx, duty, stage, fresh, "", now)
+			return enqueueCards(ctx, tx, duty, stage, fresh, ids, "", now)
 		}
 		for _, u := range fresh {
 			token, err := tx.PutDocument(ctx, servicebot.Document{Token: rand.Text() + rand.Text(), UserID: u,
@@ -131,7 +131,7 @@ func (m *Monthly) remind(ctx context.Context, duty servicebot.MonthlyDuty, stage
 			if m.FileURL != nil {
 				link = m.FileURL(token)
 			}
-			if err := enqueueCards(ctx, tx, duty, stage, []string{u}, link, now); err != nil {
+			if err := enqueueCards(ctx, tx, duty, stage, []string{u}, ids, link, now); err != nil {
 				return err
 			}
 		}
@@ -164,8 +164,10 @@ func (m *Monthly) compileDiaries(ctx context.Context, duty servicebot.MonthlyDut
 }
 
 // enqueueCards sends the duty's card to users, up to MaxRecipients a card.
-// The button key names the duty; WeCom tells who clicked.
-func enqueueCards(ctx context.Context, tx Tx, duty servicebot.MonthlyDuty, stage string, users []string, link string, now time.Time) error {
+// The button key names the duty; WeCom tells who clicked. ids are the users'
+// obligations: the first recipient's names the card.
+func enqueueCards(ctx context.Context, tx Tx, duty servicebot.MonthlyDuty, stage string, users []string,
+	ids map[string]int64, link string, now time.Time) error {
 	button := "已提交"
 	if duty.Kind == servicebot.ObligationMonthlyDiary {
 		button = "确认无误"
@@ -173,9 +175,10 @@ func enqueueCards(ctx context.Context, tx Tx, duty servicebot.MonthlyDuty, stage
 	for lo := 0; lo < len(users); lo += MaxRecipients {
 		batch := users[lo:min(lo+MaxRecipients, len(users))]
 		to := strings.Join(batch, "|")
+		name := fmt.Sprintf("%s-%s-%s-%s", strings.ReplaceAll(duty.Kind, "_", "-"), duty.Period, stage, digest(to))
 		card := map[string]any{
 			"card_type":      "button_interaction",
-			"task_id":        fmt.Sprintf("%s-%s-%s-%s", strings.ReplaceAll(duty.Kind, "_", "-"), duty.Period, stage, digest(to)),
+			"task_id":        taskID(name, ids[batch[0]], now),
 			"main_title":     map[string]string{"title": duty.Title(), "desc": "售后服务部 · 月度资料"},
 			"sub_title_text": servicebot.MonthlyReminderText(duty, stage),
 			"button_list":    []map[string]any{{"text": button, "style": 1, "key": MonthlyButtonPrefix + duty.Kind + ":" + duty.Period}},

@@ -49,6 +49,11 @@ type Tx interface {
 	EnsureObligations(ctx context.Context, obs []servicebot.Obligation) (int, error)
 	ClaimDuty(ctx context.Context, kind, key, period string, now time.Time) (bool, error)
 	Obligations(ctx context.Context, kind, period string) ([]servicebot.Obligation, error)
+	// LockObligations is Obligations, holding the rows until the
+	// transaction ends: a report saved meanwhile is seen or waits.
+	LockObligations(ctx context.Context, kind, period string) ([]servicebot.Obligation, error)
+	GetObligation(ctx context.Context, key string) (servicebot.Obligation, error)
+	ReportStatus(ctx context.Context, day servicebot.Date) (map[string]servicebot.ReportState, error)
 	CloseObligations(ctx context.Context, ids []int64, status string, now time.Time) (int, error)
 	MarkStage(ctx context.Context, stage string, obligationIDs []int64, now time.Time) ([]int64, error)
 	AddKPIEvents(ctx context.Context, events []servicebot.KPIEvent) (int, error)
@@ -113,6 +118,16 @@ func enqueueText(ctx context.Context, tx Tx, keyPrefix string, users []string, t
 		}
 	}
 	return nil
+}
+
+// taskID names an interactive card. WeCom refuses a task_id the app has
+// used before, ever, even one sent from a database started afresh (a reset,
+// a demo before production on the same app) where the same day or period
+// comes round again: the id of the row the card is about and the time it
+// was made keep two installations apart. name must be of [a-zA-Z0-9_-@];
+// WeCom takes at most 128 bytes.
+func taskID(name string, rowID int64, created time.Time) string {
+	return fmt.Sprintf("%s-%d-%d", name, rowID, created.Unix())
 }
 
 func digest(s string) string {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -170,6 +171,39 @@ func listFormSubmissions(ctx context.Context, q sqlx.ExtContext, f servicebot.Fo
 		sub, err := r.submission()
 		if err != nil {
 			return nil, fmt.Errorf("store: list form submissions: %w", err)
+		}
+		out = append(out, sub)
+	}
+	return out, nil
+}
+
+// SubmittedForms returns the submissions submitted from from up to (not
+// including) to, oldest first.
+func (db *DB) SubmittedForms(ctx context.Context, from, to time.Time) ([]servicebot.FormSubmission, error) {
+	return selectSubmissions(ctx, db.sqlx, "submitted forms", `SELECT `+formSubmissionColumns+` FROM form_submissions
+		WHERE status = ? AND submitted_at >= ? AND submitted_at < ? ORDER BY submitted_at, id`,
+		servicebot.SubmissionSubmitted, ts(from), ts(to))
+}
+
+// FormsOfJobsCompleted returns the submitted forms of the jobs completed
+// from from up to (not including) to, whenever they were submitted: a job
+// finished on the 31st may have its report filed on the 1st.
+func (db *DB) FormsOfJobsCompleted(ctx context.Context, from, to time.Time) ([]servicebot.FormSubmission, error) {
+	return selectSubmissions(ctx, db.sqlx, "forms of jobs completed", `SELECT `+formSubmissionColumns+` FROM form_submissions
+		WHERE status = ? AND job_id IN (SELECT id FROM service_jobs WHERE completed_at >= ? AND completed_at < ?)
+		ORDER BY id`, servicebot.SubmissionSubmitted, ts(from), ts(to))
+}
+
+func selectSubmissions(ctx context.Context, q sqlx.ExtContext, what, query string, args ...any) ([]servicebot.FormSubmission, error) {
+	var rows []formSubmissionRow
+	if err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(query), args...); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	out := make([]servicebot.FormSubmission, 0, len(rows))
+	for _, r := range rows {
+		sub, err := r.submission()
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", what, err)
 		}
 		out = append(out, sub)
 	}

@@ -144,6 +144,20 @@ func listObligations(ctx context.Context, q sqlx.ExtContext, kind, period string
 	return out, nil
 }
 
+// LockObligations is Obligations for a transaction that decides on them
+// from other tables: the day's close, from the reports. It first writes each
+// row unchanged, which on Postgres holds them until the transaction ends, so
+// a report being saved for one of them (SaveReport settles the obligation)
+// either commits before this goes on, and is seen, or waits and then sees
+// what this decided. SQLite runs one writing transaction at a time anyway.
+func (tx *Tx) LockObligations(ctx context.Context, kind, period string) ([]servicebot.Obligation, error) {
+	if _, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`UPDATE obligations SET status = status
+		WHERE kind = ? AND period = ?`), kind, period); err != nil {
+		return nil, fmt.Errorf("store: lock obligations %s %s: %w", kind, period, err)
+	}
+	return listObligations(ctx, tx.sqlx, kind, period)
+}
+
 // GetObligation returns the obligation with key, or an error wrapping
 // servicebot.ErrNotFound.
 func (tx *Tx) GetObligation(ctx context.Context, key string) (servicebot.Obligation, error) {

@@ -86,7 +86,9 @@ func jsonList(items []string) string {
 
 // SaveReport stores r as the new current revision of r.UserID's report for
 // r.Day and returns it with its revision number. The revision it replaces
-// stays as history. r.Revision is ignored.
+// stays as history. r.Revision is ignored. A report for a day whose close
+// counted the engineer missing turns that fact into a late one, or none
+// (settleClosedDay).
 //
 // Two replicas saving the same engineer's day at the same instant both pick
 // the same revision number; the unique key fails one of them, and the inbox
@@ -124,7 +126,43 @@ func (tx *Tx) SaveReport(ctx context.Context, r servicebot.DailyReport) (service
 		r.Customer, r.Location, parts, r.Raw, ts(r.SubmittedAt)); err != nil {
 		return r, fmt.Errorf("store: save report: %w", err)
 	}
+	if err := tx.settleClosedDay(ctx, r); err != nil {
+		return r, fmt.Errorf("store: save report: %w", err)
+	}
 	return r, nil
+}
+
+// settleClosedDay squares a report with its day's close when the close came
+// first and counted the engineer missing (R-DAY-2, R-KPI-4): a report filed
+// after the deadline, or by 补报, costs what a late one costs (late_daily
+// instead of missing_daily), and one sent on time but handled after the
+// close costs nothing. The obligation becomes done, as the close would have
+// made it. The KPI then says what the morning card says.
+//
+// Its first statement writes the engineer's obligation row whatever its
+// state. On Postgres that row lock orders this transaction with the close,
+// which locks the day's obligations before it reads the reports
+// (LockObligations): either the close waits and then sees this report, or
+// this waits and then sees the close's missing_daily. SQLite runs one
+// writing transaction at a time anyway.
+func (tx *Tx) settleClosedDay(ctx context.Context, r servicebot.DailyReport) error {
+	if _, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`UPDATE obligations
+		SET status = CASE WHEN status = ? THEN ? ELSE status END WHERE key = ?`),
+		servicebot.ObligationOverdue, servicebot.ObligationDone, servicebot.DailyReportKey(r.UserID, r.Day)); err != nil {
+		return fmt.Errorf("settle obligation: %w", err)
+	}
+	var months []string
+	if err := tx.sqlx.SelectContext(ctx, &months, tx.sqlx.Rebind(`DELETE FROM kpi_events
+		WHERE user_id = ? AND kind = ? AND ref = ? RETURNING month`),
+		r.UserID, servicebot.KPIMissingDaily, r.Day.String()); err != nil {
+		return fmt.Errorf("settle missing report: %w", err)
+	}
+	if len(months) == 0 || r.Status != servicebot.ReportLate {
+		return nil
+	}
+	_, err := tx.AddKPIEvents(ctx, []servicebot.KPIEvent{{UserID: r.UserID, Month: months[0],
+		Kind: servicebot.KPILateDaily, Ref: r.Day.String(), CreatedAt: r.SubmittedAt}})
+	return err
 }
 
 // CurrentReport returns userID's current report for day, or an error
@@ -193,13 +231,23 @@ func (db *DB) ReportHistory(ctx context.Context, userID string, day servicebot.D
 // ReportStatus returns, for each engineer who has a report for day, the
 // state of its current revision. Engineers without a report are absent.
 func (db *DB) ReportStatus(ctx context.Context, day servicebot.Date) (map[string]servicebot.ReportState, error) {
+	return reportStatus(ctx, db.sqlx, day)
+}
+
+// ReportStatus is DB.ReportStatus inside the transaction: the day's close
+// decides from the reports as they are once it holds the obligations.
+func (tx *Tx) ReportStatus(ctx context.Context, day servicebot.Date) (map[string]servicebot.ReportState, error) {
+	return reportStatus(ctx, tx.sqlx, day)
+}
+
+func reportStatus(ctx context.Context, q sqlx.ExtContext, day servicebot.Date) (map[string]servicebot.ReportState, error) {
 	var rows []struct {
 		UserID      string   `db:"user_id"`
 		Status      string   `db:"status"`
 		Missing     []byte   `db:"missing"`
 		SubmittedAt nullTime `db:"submitted_at"`
 	}
-	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`SELECT user_id, status, missing, submitted_at
+	err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`SELECT user_id, status, missing, submitted_at
 		FROM daily_reports WHERE day = ? AND is_current = TRUE`), day.String())
 	if err != nil {
 		return nil, fmt.Errorf("store: report status on %s: %w", day, err)

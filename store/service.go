@@ -142,6 +142,32 @@ func (tx *Tx) RecordContact(ctx context.Context, customerID int64, kind string, 
 	return n == 1, err
 }
 
+// ContactsBetween returns the phone return visits and on-site visits
+// recorded from from up to (not including) to, oldest first.
+func (db *DB) ContactsBetween(ctx context.Context, from, to time.Time) ([]servicebot.Contact, error) {
+	var rows []struct {
+		CustomerID int64    `db:"customer_id"`
+		Customer   string   `db:"customer"`
+		Kind       string   `db:"kind"`
+		At         nullTime `db:"at"`
+		UserID     string   `db:"user_id"`
+		Ref        string   `db:"ref"`
+	}
+	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`
+		SELECT k.customer_id, c.name AS customer, k.kind, k.at, k.user_id, k.ref
+		FROM customer_contacts k JOIN customers c ON c.id = k.customer_id
+		WHERE k.at >= ? AND k.at < ? ORDER BY k.at, k.id`), ts(from), ts(to))
+	if err != nil {
+		return nil, fmt.Errorf("store: contacts between: %w", err)
+	}
+	out := make([]servicebot.Contact, len(rows))
+	for i, r := range rows {
+		out[i] = servicebot.Contact{CustomerID: r.CustomerID, Customer: r.Customer, Kind: r.Kind, At: r.At.Time,
+			UserID: r.UserID, Ref: r.Ref}
+	}
+	return out, nil
+}
+
 type equipmentRow struct {
 	ID          int64  `db:"id"`
 	Customer    string `db:"customer"`
@@ -367,6 +393,17 @@ func (db *DB) Jobs(ctx context.Context, limit int) ([]servicebot.Job, error) {
 	jobs, err := selectJobs(ctx, db.sqlx, db.sqlx.Rebind(jobSelect+` ORDER BY j.id DESC LIMIT ?`), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: jobs: %w", err)
+	}
+	return jobs, nil
+}
+
+// JobsCompleted returns the jobs completed from from up to (not including)
+// to, whether or not their return visit is recorded since, oldest first.
+func (db *DB) JobsCompleted(ctx context.Context, from, to time.Time) ([]servicebot.Job, error) {
+	jobs, err := selectJobs(ctx, db.sqlx, db.sqlx.Rebind(jobSelect+`
+		WHERE j.completed_at >= ? AND j.completed_at < ? ORDER BY j.completed_at, j.id`), ts(from), ts(to))
+	if err != nil {
+		return nil, fmt.Errorf("store: jobs completed: %w", err)
 	}
 	return jobs, nil
 }

@@ -88,6 +88,20 @@ func (s *Server) viewer(ctx context.Context, userID string) (Viewer, error) {
 	return v, nil
 }
 
+// MayFill reports whether member userID may fill in form formID, so that a
+// chat reply links only the forms that will open for them.
+func (s *Server) MayFill(ctx context.Context, userID, formID string) (bool, error) {
+	def, ok := s.forms.Catalog().Form(formID)
+	if !ok {
+		return false, nil
+	}
+	v, err := s.viewer(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	return v.Known() && v.MayFill(def), nil
+}
+
 // refuse is the answer to anyone whose roles do not allow the page.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, v Viewer) {
 	s.fail(w, r, v, http.StatusForbidden, "无权访问",

@@ -43,6 +43,9 @@ type pageData struct {
 	// reports.html
 	From, To       string
 	ReportsOffline bool
+
+	// kpi.html
+	KPI kpiPage
 }
 
 func parsePages(loc *time.Location) (map[string]*template.Template, error) {

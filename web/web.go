@@ -1,6 +1,7 @@
 // Package web serves the pages members open inside WeCom: the department's
 // forms (filled in on the phone), their records, and the manager's pages
-// (daily reports as Excel, the approvals audit, the submitted forms).
+// (daily reports as Excel, the approvals audit, the submitted forms, the
+// monthly KPI's inputs and workbook).
 //
 // Every page needs the member's identity, which WeCom's OAuth2 gives (code
 // → userid); the identity is then kept in a signed cookie. What a member may
@@ -74,9 +75,12 @@ type Config struct {
 	MaxPhotoBytes int64
 	MaxPhotos     int
 	Org           servicebot.Org
-	Location      *time.Location
-	Clock         servicebot.Clock
-	Logger        *slog.Logger
+	// KPI is the monthly KPI the manager's page works with (nil: the page
+	// says it is not available).
+	KPI      *KPI
+	Location *time.Location
+	Clock    servicebot.Clock
+	Logger   *slog.Logger
 }
 
 // Server serves the pages.
@@ -154,6 +158,12 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /web/reports.xlsx", s.signedIn(s.reportsExcel))
 	s.mux.Handle("GET /web/approvals", s.signedIn(s.approvalList))
 	s.mux.Handle("GET /web/approvals/{id}", s.signedIn(s.approvalPage))
+	s.mux.Handle("GET /web/kpi", s.signedIn(s.kpiHome))
+	s.mux.Handle("GET /web/kpi/{month}", s.signedIn(s.kpiMonthPage))
+	s.mux.Handle("POST /web/kpi/{month}/inputs", s.signedIn(s.kpiAdd))
+	s.mux.Handle("POST /web/kpi/{month}/upload", s.signedIn(s.kpiUpload))
+	s.mux.Handle("POST /web/kpi/{month}/inputs/{id}/void", s.signedIn(s.kpiVoid))
+	s.mux.Handle("GET /web/kpi/{month}/export.xlsx", s.signedIn(s.kpiExcel))
 	s.mux.Handle("/web/", s.signedIn(func(w http.ResponseWriter, r *http.Request, v Viewer) {
 		s.fail(w, r, v, http.StatusNotFound, "页面不存在", "您打开的链接不存在或已失效。")
 	}))

@@ -22,6 +22,7 @@ import (
 	"github.com/servicebot/servicebot/bot"
 	"github.com/servicebot/servicebot/bot/wecomsim"
 	"github.com/servicebot/servicebot/forms"
+	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/web"
 )
@@ -94,7 +95,9 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		SubmissionURL: func(id int64) string { return fmt.Sprintf("%s/web/submissions/%d", srv.URL, id) }})
 	pages, err := web.New(web.Config{PublicURL: srv.URL, AuthorizeURL: simSrv.URL + "/connect/oauth2/authorize",
 		CorpID: corpID, AgentID: agentID, SessionKey: bytes.Repeat([]byte("k"), 32), MaxPhotoBytes: 1 << 10,
-		MaxPhotos: 2, Org: org, Location: now.Location(), Clock: clock}, db, client, fs, nil)
+		MaxPhotos: 2, Org: org, Location: now.Location(), Clock: clock,
+		KPI: &web.KPI{Store: db, Inputs: &kpi.Inputs{Rules: servicebot.DefaultKPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}},
+	}, db, client, fs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

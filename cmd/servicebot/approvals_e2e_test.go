@@ -27,15 +27,16 @@ import (
 const apiToken = "test-token-0123456789abcdef"
 
 // fileThroughAPI files req with POST /api/requests as another system would,
-// against an engine over the harness's database routing by the demo's Org.
-func fileThroughAPI(t *testing.T, db *store.DB, body string) approvals.View {
+// against an engine over the harness's database routing by the demo's Org,
+// on the harness's clock.
+func fileThroughAPI(t *testing.T, db *store.DB, clock servicebot.Clock, body string) approvals.View {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Org, cfg.API.Token = demoOrg(), apiToken
 	mux := http.NewServeMux()
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	wireApprovals(cfg, db, handlers.NewRouter(servicebot.SystemClock{}),
-		scheduler.New(time.UTC, servicebot.SystemClock{}, kv.AlwaysLeader{}, db, logger), mux, servicebot.SystemClock{}, logger, nil)
+	wireApprovals(cfg, db, handlers.NewRouter(clock),
+		scheduler.New(time.UTC, clock, kv.AlwaysLeader{}, db, logger), mux, clock, logger, nil)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/requests", strings.NewReader(body))
@@ -63,8 +64,9 @@ var responseCodeRe = regexp.MustCompile(`<ResponseCode><!\[CDATA\[([^\]]*)\]\]>`
 func TestE2E_ApprovalCards_RAPV2_RAPV5(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		h := startHarness(t, db)
-		v := fileThroughAPI(t, db, `{"kind":"parts_compensation","urgent":true,"amount":"5000.01",
+		clock := &setClock{t: shanghaiTime(t, "2026-11-27 10:00:00")}
+		h := startHarnessAt(t, db, clock)
+		v := fileThroughAPI(t, db, clock, `{"kind":"parts_compensation","urgent":true,"amount":"5000.01",
 			"customer":"成都某机械厂","reason":"主轴轴承损坏","requester":"yangfan",
 			"evidence":{"kind":"damage_report","url":"https://example.com/photos/1"}}`)
 		if v.Steps[0].Approver != "huangzhiqiang" || v.Steps[1].Role != string(servicebot.RoleVPQuality) || v.Steps[1].Status != servicebot.StepWaiting {
@@ -106,9 +108,9 @@ func TestE2E_ApprovalCards_RAPV2_RAPV5(t *testing.T) {
 			}
 		}
 		h.waitDelivered("zhengmin", 1)
-		// A second tap a moment later is a new callback with a new
-		// response_code: only the step's guard stands in its way.
-		time.Sleep(1100 * time.Millisecond)
+		// A second tap a moment later is a new callback (a new CreateTime)
+		// with a new response_code: only the step's guard stands in its way.
+		clock.Set(clock.Now().Add(time.Second))
 		if _, err := h.sim.ClickButton(ctx, "huangzhiqiang", card.TaskID, key, "", "button_interaction"); err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +170,7 @@ func TestE2E_RejectReasonFromChat_RAPV5(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		h := startHarness(t, db)
-		v := fileThroughAPI(t, db, `{"kind":"parts_compensation","urgent":true,"amount":"800",
+		v := fileThroughAPI(t, db, h.clock, `{"kind":"parts_compensation","urgent":true,"amount":"800",
 			"customer":"成都某机械厂","reason":"密封件损坏","requester":"yangfan",
 			"evidence":{"kind":"fault_letter","url":"https://example.com/letter"}}`)
 		card := h.waitDelivered("sunli", 1)[0]

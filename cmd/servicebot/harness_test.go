@@ -31,6 +31,7 @@ type harness struct {
 	demo    *demo
 	db      *store.DB
 	sim     *wecomsim.Sim
+	clock   servicebot.Clock
 	baseURL string
 	stopped chan error
 	cancel  context.CancelFunc
@@ -38,30 +39,38 @@ type harness struct {
 
 func startHarness(t *testing.T, db *store.DB) *harness {
 	t.Helper()
-	return launch(t, db, nil)
+	return launch(t, db, nil, servicebot.SystemClock{})
+}
+
+// startHarnessAt starts the bot and its simulator on clock: a test whose
+// outcome depends on the time of day (after 22:00 a report is late, at
+// midnight "today" moves) pins it with a setClock.
+func startHarnessAt(t *testing.T, db *store.DB, clock servicebot.Clock) *harness {
+	t.Helper()
+	return launch(t, db, nil, clock)
 }
 
 // restartHarness starts a new bot process on prev's database, with prev's
-// simulator and credentials, as after a restart of the server.
+// simulator, credentials and clock, as after a restart of the server.
 func restartHarness(t *testing.T, prev *harness) *harness {
 	t.Helper()
-	return launch(t, prev.db, prev.demo)
+	return launch(t, prev.db, prev.demo, prev.clock)
 }
 
-func launch(t *testing.T, db *store.DB, prev *demo) *harness {
+func launch(t *testing.T, db *store.DB, prev *demo, clock servicebot.Clock) *harness {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	d, err := startDemo(ln, db, servicebot.SystemClock{}, logger, fastTuning, prev)
+	d, err := startDemo(ln, db, clock, logger, fastTuning, prev)
 	if err != nil {
 		_ = ln.Close()
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{t: t, demo: d, db: db, sim: d.sim, baseURL: d.baseURL, stopped: make(chan error, 1), cancel: cancel}
+	h := &harness{t: t, demo: d, db: db, sim: d.sim, clock: clock, baseURL: d.baseURL, stopped: make(chan error, 1), cancel: cancel}
 	go func() { h.stopped <- d.app.serve(ctx, ln) }()
 	t.Cleanup(h.stop)
 	return h

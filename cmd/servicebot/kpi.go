@@ -14,6 +14,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/config"
+	"github.com/servicebot/servicebot/forms"
 	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/people"
@@ -21,30 +22,46 @@ import (
 	"github.com/servicebot/servicebot/store"
 )
 
-// kpiSources are where the month's facts come from. Issue 5's records
-// (return visits, jobs, forms) join this list as further kpi.Source values;
-// until then those facts are the manager's inputs.
-func kpiSources(db *store.DB) []kpi.Source {
-	return []kpi.Source{kpi.BotRecords{Store: db}, kpi.ManagerInputs{Store: db}, kpi.Appeals{Store: db}}
+// kpiSources are where the month's facts come from: the bot's own records
+// (reports, check-ins, fines), the service records of issue 5 (visits, jobs
+// and their forms, the forms' contents), the manager's inputs, and the
+// accepted appeals. What no source covers (late arrivals) the manager's card
+// lists as the manager's to enter (kpi.Course.Pending).
+func kpiSources(db *store.DB, catalog kpi.FormCatalog, loc *time.Location) []kpi.Source {
+	return []kpi.Source{
+		kpi.BotRecords{Store: db},
+		kpi.Visits{Store: db, Location: loc},
+		kpi.JobRecords{Store: db, Forms: catalog, Location: loc},
+		kpi.FormRecords{Store: db, Forms: catalog, Location: loc},
+		kpi.ManagerInputs{Store: db},
+		kpi.Appeals{Store: db},
+	}
 }
 
 // newKPICourse makes the month's course from the configuration.
-func newKPICourse(cfg config.Config, db *store.DB, dir *people.Directory, clock servicebot.Clock, logger *slog.Logger) *kpi.Course {
+func newKPICourse(cfg config.Config, db *store.DB, dir *people.Directory, clock servicebot.Clock, logger *slog.Logger) (*kpi.Course, error) {
+	catalog, err := forms.Builtin()
+	if err != nil {
+		return nil, fmt.Errorf("kpi: %w", err)
+	}
 	return &kpi.Course{
-		Rules: cfg.KPIRules(), Sources: kpiSources(db), Engineers: engineers{dir},
+		Rules: cfg.KPIRules(), Sources: kpiSources(db, catalog, cfg.Location()), Engineers: engineers{dir},
 		Store: db, InTx: kpi.AdaptTx(db.InTx), Location: cfg.Location(),
 		DraftAt:      time.Duration(cfg.KPI.DraftTime.Hour)*time.Hour + time.Duration(cfg.KPI.DraftTime.Minute)*time.Minute,
 		AppealWindow: cfg.KPI.AppealWindow, Managers: cfg.Org.Holders(servicebot.RoleServiceManager),
 		Group: kpi.Group{ChatID: cfg.Group.ChatID, RobotKey: cfg.Group.RobotKey},
 		Clock: clock, Logger: logger.With("component", "kpi"),
-	}
+	}, nil
 }
 
 // wireKPI plugs the monthly KPI in: the draft job, card taps and 申诉
 // through the router, and the manager's API when api.token is set.
 func wireKPI(cfg config.Config, db *store.DB, router *handlers.Router, sched *scheduler.Scheduler, mux *http.ServeMux,
-	dir *people.Directory, clock servicebot.Clock, logger *slog.Logger) {
-	course := newKPICourse(cfg, db, dir, clock, logger)
+	dir *people.Directory, clock servicebot.Clock, logger *slog.Logger) error {
+	course, err := newKPICourse(cfg, db, dir, clock, logger)
+	if err != nil {
+		return err
+	}
 	handlers.RegisterKPI(router, course)
 	sched.Add(scheduler.Job{
 		Name:        kpi.JobDraft,
@@ -59,6 +76,7 @@ func wireKPI(cfg config.Config, db *store.DB, router *handlers.Router, sched *sc
 			Inputs: &kpi.Inputs{Rules: cfg.KPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock},
 		}).Register(mux)
 	}
+	return nil
 }
 
 const kpiUsage = `usage: servicebot kpi input  --month 2026-10 --by USERID FILE.xlsx|FILE.csv [--config FILE]
@@ -142,7 +160,11 @@ func cmdKPI(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 	if err != nil {
 		return err
 	}
-	rev, err := newKPICourse(cfg, db, a.directory, clock, logger).Redraft(ctx, *month, *by, *reason)
+	course, err := newKPICourse(cfg, db, a.directory, clock, logger)
+	if err != nil {
+		return err
+	}
+	rev, err := course.Redraft(ctx, *month, *by, *reason)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/forms"
 	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/store"
 )
@@ -64,7 +65,11 @@ func TestKPICommands_R_KPI_13(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	course := &kpi.Course{Rules: servicebot.DefaultKPIRules(), Sources: kpiSources(db),
+	catalog, err := forms.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	course := &kpi.Course{Rules: servicebot.DefaultKPIRules(), Sources: kpiSources(db, catalog, time.UTC),
 		Engineers: kpiRoster{{UserID: "li", Name: "李娜", Active: true}}, Store: db, InTx: kpi.AdaptTx(db.InTx),
 		Location: time.UTC, DraftAt: 9 * time.Hour, AppealWindow: 48 * time.Hour,
 		Clock:  servicebot.ClockFunc(func() time.Time { return time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC) }),

@@ -14,14 +14,15 @@ import (
 
 // Daily reports end to end through the simulator (R-DAY-1, R-DAY-2,
 // R-DAY-4): WeCom callback → inbox → report handler → store and outbox →
-// sender → the engineer's chat. The bot runs on the system clock, so the
-// test works with whatever day it is today.
+// sender → the engineer's chat. The bot and the simulator run on a clock
+// pinned to a Friday morning: after 22:00 a report is late, and at midnight
+// "today" and 昨天 move, so the wall clock would make the test depend on
+// when it runs.
 func TestE2E_DailyReportsInChat(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		h := startHarness(t, db)
+		h := startHarnessAt(t, db, &setClock{t: shanghaiTime(t, "2026-11-27 10:00:00")})
 		ctx := t.Context()
-		loc := h.demo.app.cfg.Location()
-		today := servicebot.DateOf(time.Now().In(loc))
+		today := servicebot.NewDate(2026, time.November, 27)
 		say := func(user, text string, n int) string {
 			t.Helper()
 			if _, err := h.sim.SendText(ctx, user, text); err != nil {
@@ -40,7 +41,10 @@ func TestE2E_DailyReportsInChat(t *testing.T) {
 
 		// A report is confirmed with what the bot understood.
 		reply := say("zhangwei", "今天：成都客户现场安装调试\n明天：去重庆回访", 1)
-		mustContain(t, reply, "已收到", "今日工作：成都客户现场安装调试", "明日计划：去重庆回访")
+		mustContain(t, reply, "已收到11月27日（周五）的日报", "今日工作：成都客户现场安装调试", "明日计划：去重庆回访")
+		if strings.Contains(reply, "迟交") {
+			t.Errorf("a report at 10:00 was confirmed as late:\n%s", reply)
+		}
 
 		// A second report the same day replaces the first; the first is kept.
 		reply = say("zhangwei", "今天：成都客户安装调试完成，培训操作工\n明天：去重庆处理故障", 2)
@@ -63,7 +67,11 @@ func TestE2E_DailyReportsInChat(t *testing.T) {
 		// 补报 files a past day, late.
 		yesterday := today.AddDays(-1)
 		reply = say("wangjun", "补报 昨天\n今天：沈阳客户设备维修\n明天：回公司", 1)
-		mustContain(t, reply, "补报，记为迟交")
+		mustContain(t, reply, "已收到11月26日", "补报，记为迟交")
+
+		// A report that merely begins with 补交 is today's report, not a 补报.
+		reply = say("chenhao", "补交了验收单给客户，今天：成都客户设备验收\n明天：去德阳回访", 1)
+		mustContain(t, reply, "已收到11月27日（周五）的日报", "今日工作：成都客户设备验收")
 		if hist := history("wangjun", yesterday); len(hist) != 1 || hist[0].Status != servicebot.ReportLate ||
 			hist[0].Source != servicebot.ReportSourceBackfill {
 			t.Errorf("wangjun's 补报 = %+v", hist)
@@ -94,7 +102,7 @@ func TestE2E_DailyReportsInChat(t *testing.T) {
 		if _, err := h.sim.SendLocation(ctx, "chenhao", 30.657, 104.066, "成都市武侯区"); err != nil {
 			t.Fatal(err)
 		}
-		mustContain(t, h.waitDelivered("chenhao", 1)[0].Content, "签到成功：成都市武侯区")
+		mustContain(t, h.waitDelivered("chenhao", 2)[1].Content, "签到成功：成都市武侯区", "10:00")
 
 		h.settle()
 		status, err := db.ReportStatus(ctx, today)
@@ -106,8 +114,8 @@ func TestE2E_DailyReportsInChat(t *testing.T) {
 			reporters = append(reporters, u)
 		}
 		slices.Sort(reporters)
-		if !slices.Equal(reporters, []string{"liqiang", "zhangwei"}) {
-			t.Errorf("reports today from %v, want liqiang and zhangwei only", reporters)
+		if !slices.Equal(reporters, []string{"chenhao", "liqiang", "zhangwei"}) {
+			t.Errorf("reports today from %v, want chenhao, liqiang and zhangwei only", reporters)
 		}
 		att, err := db.ListReportAttachments(ctx, today, today)
 		if err != nil {
