@@ -22,8 +22,10 @@ const batchRows = 500
 // directoryLockID is the Postgres advisory lock that serialises directory
 // syncs (the daily job on one replica, `servicebot sync` by hand on another).
 // Two at once would each clear and refill the same tables and fail on each
-// other's rows. SQLite transactions are serialised anyway.
-const directoryLockID = 0x5e41_1ce0_d12e_c702
+// other's rows. SQLite transactions are serialised anyway. The lock is taken
+// per schema, so deployments (or tests) in other schemas of the same database
+// do not wait on each other.
+const directoryLockID = 0x5e41_1ce0
 
 // Department is one department of the WeCom address book as last synced.
 type Department struct {
@@ -76,7 +78,7 @@ func checkDirectory(deps []Department, members []servicebot.Member) error {
 
 func (tx *Tx) replaceDirectory(ctx context.Context, deps []Department, members []servicebot.Member, now time.Time) (joined, left []string, err error) {
 	if tx.sqlx.DriverName() == "postgres" {
-		if _, err := tx.sqlx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(directoryLockID)); err != nil {
+		if _, err := tx.sqlx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, int32(directoryLockID)); err != nil {
 			return nil, nil, fmt.Errorf("lock: %w", err)
 		}
 	}
