@@ -34,7 +34,7 @@ func (s *Service) LogQuestion(ctx context.Context, tx Tx, user, customer, questi
 		return "", err
 	}
 	return fmt.Sprintf("已登记 %s 的技术咨询，编号%d：%s\n请在 %s 前电话或书面答复客户（R-VIS-3），答复后发送「已答复 %d」。",
-		q.Customer, q.ID, q.Question, s.hhmm(q.DueAt), q.ID), nil
+		q.Customer, q.ID, q.Question, s.timeFrom(q.DueAt, q.AskedAt), q.ID), nil
 }
 
 // AnswerQuestion is 已答复 <编号> [答复内容]: the question's engineer or the

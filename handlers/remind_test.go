@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func TestRemindAgain_EachClickReachesItsNewRecipients(t *testing.T) {
 			clock.Add(time.Minute)
 			ev := servicebot.Event{FromUserName: "sunli", CreateTime: clock.Now().Unix(), MsgType: servicebot.MsgEvent,
 				Event: servicebot.EventTemplateCard, EventKey: servicebot.RemindButtonPrefix + nov27.String(),
-				TaskID: "daily-summary-2026-11-27-1-1", ResponseCode: "rc" + string(rune('0'+n))}
+				TaskID: "daily-summary-2026-11-27-1-1", ResponseCode: "rc" + strconv.Itoa(n)}
 			if err := db.InTx(ctx, func(tx *store.Tx) error { return remind(ctx, tx, ev) }); err != nil {
 				t.Fatal(err)
 			}
