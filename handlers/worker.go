@@ -116,8 +116,10 @@ func (w *Worker) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if n == w.opts.Batch {
-			continue // more may be waiting
+		if n > 0 {
+			// More may be waiting: a full batch, or a member's next message,
+			// which is claimable only once this one is done.
+			continue
 		}
 		select {
 		case <-ctx.Done():

@@ -90,7 +90,9 @@ func (db *DB) InsertInbox(ctx context.Context, item servicebot.InboxItem) (inser
 // pending (and past any retry delay), and rows still processing whose lease
 // has expired because their worker crashed. Each claimed row is processing
 // until now+lease, with one more attempt counted. Concurrent claimers, in this
-// process or another, never get the same row.
+// process or another, never get the same row. A row waits while an earlier
+// row of the same member is unfinished, so each member's messages are handled
+// one at a time, in order.
 func (db *DB) ClaimInbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]servicebot.InboxItem, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("store: claim inbox: limit %d is not positive", limit)
@@ -100,14 +102,23 @@ func (db *DB) ClaimInbox(ctx context.Context, now time.Time, lease time.Duration
 		UPDATE inbox SET status = ?, locked_until = ?, attempts = attempts + 1
 		WHERE id IN (
 			SELECT id FROM inbox
-			WHERE (status = ? AND (locked_until IS NULL OR locked_until <= ?))
-			   OR (status = ? AND locked_until < ?)
+			WHERE ((status = ? AND (locked_until IS NULL OR locked_until <= ?))
+			    OR (status = ? AND locked_until < ?))
+			  -- One member's messages are handled in order of arrival: not
+			  -- while an earlier one of theirs is unfinished (claimed, or
+			  -- waiting for a retry), so a reply to the bot's question is
+			  -- never handled before the report it completes.
+			  AND NOT EXISTS (
+				SELECT 1 FROM inbox earlier
+				WHERE earlier.from_user = inbox.from_user AND earlier.id < inbox.id
+				  AND earlier.status IN (?, ?))
 			ORDER BY id
 			LIMIT ?`+db.skipLocked()+`)
 		RETURNING `+inboxColumns),
 		servicebot.InboxProcessing, ts(now.Add(lease)),
 		servicebot.InboxPending, ts(now),
 		servicebot.InboxProcessing, ts(now),
+		servicebot.InboxPending, servicebot.InboxProcessing,
 		limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim inbox: %w", err)

@@ -355,3 +355,65 @@ func TestConcurrentClaimers(t *testing.T) {
 		})
 	}
 }
+
+// One member's messages are handled one at a time, in order: a later one is
+// not claimed while an earlier one is claimed or waiting for a retry; a failed
+// one no longer holds the rest up; other members are not held up at all.
+func TestClaimInboxKeepsEachMembersOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		from := func(user, key string) servicebot.InboxItem {
+			it := inboxItem(key, t0)
+			it.FromUser = user
+			return it
+		}
+		for _, it := range []servicebot.InboxItem{
+			from("li", "li-1"), from("li", "li-2"), from("wang", "wang-1"), from("li", "li-3"),
+		} {
+			if _, err := db.InsertInbox(ctx, it); err != nil {
+				t.Fatal(err)
+			}
+		}
+		claim := func(now time.Time) []servicebot.InboxItem {
+			t.Helper()
+			got, err := db.ClaimInbox(ctx, now, time.Minute, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		keys := func(items []servicebot.InboxItem) string {
+			var ks []string
+			for _, it := range items {
+				ks = append(ks, it.DedupKey)
+			}
+			return fmt.Sprint(ks)
+		}
+
+		first := claim(t0)
+		if keys(first) != "[li-1 wang-1]" {
+			t.Fatalf("first claim %s, want [li-1 wang-1]", keys(first))
+		}
+		if got := claim(t0); len(got) != 0 {
+			t.Fatalf("li-2 claimed while li-1 is being handled: %s", keys(got))
+		}
+		// li-1 fails and waits for a retry: li-2 still waits behind it.
+		if err := db.RetryInbox(ctx, first[0].ID, "boom", t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if got := claim(t0.Add(time.Second)); len(got) != 0 {
+			t.Fatalf("li-2 overtook li-1 waiting for its retry: %s", keys(got))
+		}
+		retried := claim(t0.Add(time.Minute))
+		if keys(retried) != "[li-1]" {
+			t.Fatalf("after the retry delay: %s, want [li-1]", keys(retried))
+		}
+		// li-1 fails for good: li-2 goes on.
+		if err := db.FailInbox(ctx, retried[0].ID, "boom", t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if got := claim(t0.Add(time.Minute)); keys(got) != "[li-2]" {
+			t.Fatalf("after li-1 failed: %s, want [li-2]", keys(got))
+		}
+	})
+}
