@@ -63,7 +63,12 @@ const maxUpload = 10 << 20
 //
 // by names the manager making the change; it is recorded with the time.
 type KPIAPI struct {
-	Token  string
+	Token string
+	// Org says who may make changes: `by` must be the service manager, the
+	// VP in charge or the general manager. The token only proves the caller
+	// is a system we trust; the entries affect pay, so the name it gives
+	// must at least be someone allowed to make them.
+	Org    servicebot.Org
 	Inputs KPIInputs
 	Store  KPIReader
 	Logger *slog.Logger
@@ -136,6 +141,12 @@ func (h *KPIAPI) by(w http.ResponseWriter, r *http.Request) (string, bool) {
 	by := strings.TrimSpace(r.URL.Query().Get("by"))
 	if by == "" {
 		writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": "by (the userid making the change) is required"})
+		return "", false
+	}
+	if !h.Org.Has(by, servicebot.RoleServiceManager) && !h.Org.Has(by, servicebot.RoleVPAfterSales) &&
+		!h.Org.Has(by, servicebot.RoleGeneralManager) {
+		writeAPIJSON(w, http.StatusForbidden, map[string]string{
+			"error": "by must be the service manager, the VP in charge or the general manager"})
 		return "", false
 	}
 	return by, true

@@ -28,7 +28,9 @@ func TestKPIAPI_R_KPI_12(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		now := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
 		clock := servicebot.ClockFunc(func() time.Time { return now })
-		api := &handlers.KPIAPI{Token: testAPIToken, Store: db, Logger: slog.New(slog.DiscardHandler),
+		org := servicebot.Org{Roles: map[servicebot.Role][]string{
+			servicebot.RoleServiceManager: {"boss"}, servicebot.RoleGeneralManager: {"zhao"}}}
+		api := &handlers.KPIAPI{Token: testAPIToken, Org: org, Store: db, Logger: slog.New(slog.DiscardHandler),
 			Inputs: &kpi.Inputs{Rules: servicebot.DefaultKPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}}
 		mux := http.NewServeMux()
 		api.Register(mux)
@@ -56,6 +58,8 @@ func TestKPIAPI_R_KPI_12(t *testing.T) {
 			{"no token", "GET", "/api/kpi/2026-10/inputs", "", "", http.StatusUnauthorized, "bearer"},
 			{"bad month", "GET", "/api/kpi/2026-13/inputs", testAPIToken, "", http.StatusBadRequest, "YYYY-MM"},
 			{"no by", "POST", "/api/kpi/2026-10/inputs", testAPIToken, `[]`, http.StatusBadRequest, "by"},
+			{"by is not a manager", "POST", "/api/kpi/2026-10/inputs?by=li", testAPIToken,
+				`[{"kind":"complaint","user_id":"li","date":"2026-10-07"}]`, http.StatusForbidden, "service manager"},
 			{"bonus out of bounds: nothing stored", "POST", "/api/kpi/2026-10/inputs?by=boss", testAPIToken,
 				`[{"kind":"bonus","user_id":"li","value":"+1"},{"kind":"bonus","user_id":"wang","value":"+6"}]`,
 				http.StatusUnprocessableEntity, "附加分应在 −5.00 到 +5.00 之间"},

@@ -72,7 +72,7 @@ func wireKPI(cfg config.Config, db *store.DB, router *handlers.Router, sched *sc
 	})
 	if cfg.API.Token != "" {
 		(&handlers.KPIAPI{
-			Token: cfg.API.Token, Store: db, Logger: logger.With("component", "kpi-api"),
+			Token: cfg.API.Token, Org: cfg.Org, Store: db, Logger: logger.With("component", "kpi-api"),
 			Inputs: &kpi.Inputs{Rules: cfg.KPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock},
 		}).Register(mux)
 	}
