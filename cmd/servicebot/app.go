@@ -115,6 +115,25 @@ func mentions(problems []error, field string) bool {
 	return false
 }
 
+// openStore is how the commands that only read or write the database start:
+// every problem that stops them (validateErr, already narrowed by the caller
+// to what matters to it, and an unreachable database) is printed at once, and
+// a database whose migrations are not applied is refused.
+func openStore(ctx context.Context, cfg config.Config, validateErr error, stderr io.Writer) (*store.DB, *slog.Logger, error) {
+	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	cfg.RedisURL = "" // not needed: do not let it stop the command
+	db, _, err := checkServices(ctx, cfg, logger, validateErr)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, nil, usageError{err}
+	}
+	if err := db.Ready(ctx); err != nil {
+		_ = db.Close()
+		return nil, nil, fmt.Errorf("database not ready (run `servicebot migrate`): %w", err)
+	}
+	return db, logger, nil
+}
+
 func newLogger(w io.Writer, format, level string) *slog.Logger {
 	var lv slog.Level
 	_ = lv.UnmarshalText([]byte(level))

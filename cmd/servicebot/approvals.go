@@ -63,16 +63,11 @@ func cmdApprovals(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		fmt.Fprintf(stderr, "--format must be text or json, got %q\n", *format)
 		return usageError{fmt.Errorf("bad --format %q", *format)}
 	}
-	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	db, _, err := checkServices(ctx, cfg, logger, onlyDatabaseProblems(verr))
+	db, _, err := openStore(ctx, cfg, onlyDatabaseProblems(verr), stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return usageError{err}
+		return err
 	}
 	defer db.Close()
-	if err := db.Ready(ctx); err != nil {
-		return fmt.Errorf("database not ready (run `servicebot migrate`): %w", err)
-	}
 	var list []servicebot.Approval
 	if *id != 0 {
 		a, err := db.GetApproval(ctx, *id)

@@ -79,16 +79,11 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 	if errors.As(verr, new(usageError)) {
 		return verr
 	}
-	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	db, _, err := checkServices(ctx, cfg, logger, onlyDatabaseProblems(verr))
+	db, _, err := openStore(ctx, cfg, onlyDatabaseProblems(verr), stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return usageError{err}
+		return err
 	}
 	defer db.Close()
-	if err := db.Ready(ctx); err != nil {
-		return fmt.Errorf("database not ready (run `servicebot migrate`): %w", err)
-	}
 	rows, err := db.ListOutbox(ctx, strings.Split(*status, ","), *limit)
 	if err != nil {
 		return err

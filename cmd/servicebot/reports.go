@@ -66,17 +66,11 @@ func cmdReports(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 		return usageError{err}
 	}
 
-	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	cfg.RedisURL = "" // the export needs only the database
-	db, _, err := checkServices(ctx, cfg, logger, withoutWeComProblems(verr))
+	db, logger, err := openStore(ctx, cfg, withoutWeComProblems(verr), stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return usageError{err}
+		return err
 	}
 	defer db.Close()
-	if err := db.Ready(ctx); err != nil {
-		return fmt.Errorf("database not ready (run `servicebot migrate`): %w", err)
-	}
 	cal, err := servicebot.NewCalendar(cfg.Calendar.ExtraOff, cfg.Calendar.ExtraWork, cfg.Location())
 	if err != nil {
 		return err

@@ -63,16 +63,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 		fmt.Fprintln(stderr, err)
 		return usageError{err}
 	}
-	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	db, _, err := checkServices(ctx, cfg, logger, onlyDatabaseProblems(verr))
+	db, _, err := openStore(ctx, cfg, onlyDatabaseProblems(verr), stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return usageError{err}
+		return err
 	}
 	defer db.Close()
-	if err := db.Ready(ctx); err != nil {
-		return fmt.Errorf("database not ready (run `servicebot migrate`): %w", err)
-	}
 	regions := []string{servicebot.RegionSouthwest, servicebot.RegionNorth, servicebot.RegionOther}
 	for _, r := range cfg.Org.Regions {
 		if !slices.Contains(regions, r) {
