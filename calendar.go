@@ -75,6 +75,15 @@ func (d Date) AddDays(n int) Date {
 	return DateOf(d.In(time.UTC).AddDate(0, 0, n))
 }
 
+// weekdayNames are the weekdays as chat and sheets write them.
+var weekdayNames = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+
+// WeekdayName is d's weekday as users read it: "周五".
+func (d Date) WeekdayName() string { return weekdayNames[d.Weekday()] }
+
+// MonthDay is d as chat writes it: "11月27日".
+func (d Date) MonthDay() string { return fmt.Sprintf("%d月%d日", int(d.Month), d.Day) }
+
 // Weekday returns the day of the week of d.
 func (d Date) Weekday() time.Weekday { return d.In(time.UTC).Weekday() }
 

@@ -211,7 +211,7 @@ func MorningSummaryDue(cal *Calendar, s ReportSchedule, now time.Time) (Date, bo
 
 // shortDate is how a day is written in chat: "11月27日（周五）".
 func shortDate(d Date) string {
-	return fmt.Sprintf("%d月%d日（%s）", int(d.Month), d.Day, weekdayNames[d.Weekday()])
+	return d.MonthDay() + "（" + d.WeekdayName() + "）"
 }
 
 // DailyReminderText is the reminder of stage for day's report. Everybody
@@ -335,7 +335,7 @@ func (s ReportSchedule) MonthlyStages(m MonthlyDuty, daysBefore int) (stages []R
 
 // MonthlyReminderText is the card text of a monthly reminder.
 func MonthlyReminderText(m MonthlyDuty, stage string) string {
-	due := fmt.Sprintf("%d月%d日", int(m.Due.Month), m.Due.Day)
+	due := m.Due.MonthDay()
 	if stage == StageDueDay {
 		return fmt.Sprintf("今天（%s）是%s的截止日，请今天内确认，逾期将计入考核。", due, m.Title())
 	}

@@ -807,8 +807,6 @@ func partsAmount(s string) (Fen, bool) {
 	return sum, true
 }
 
-var weekdayNames = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
-
 // FormatReportConfirmation is what the bot answers to a report (R-DAY-1):
 // the date it was filed under, each section it understood, and a request
 // for whatever essential section is missing. For a text that is not a
@@ -821,7 +819,7 @@ func FormatReportConfirmation(r Report, date time.Time) string {
 		b.WriteString("还可以写：客户、地点、问题、配件销售。")
 		return b.String()
 	}
-	fmt.Fprintf(&b, "已收到%d月%d日（%s）的日报：\n", int(date.Month()), date.Day(), weekdayNames[date.Weekday()])
+	fmt.Fprintf(&b, "已收到%s（%s）的日报：\n", DateOf(date).MonthDay(), DateOf(date).WeekdayName())
 	writeList := func(title string, items []string) {
 		switch len(items) {
 		case 0:

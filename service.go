@@ -320,7 +320,7 @@ func dueText(t time.Time, loc *time.Location) string {
 	t = t.In(loc)
 	if t.Hour() == 0 && t.Minute() == 0 {
 		d := DateOf(t).AddDays(-1)
-		return fmt.Sprintf("%d月%d日", int(d.Month), d.Day)
+		return d.MonthDay()
 	}
 	return fmt.Sprintf("%d月%d日 %s", int(t.Month()), t.Day(), t.Format("15:04"))
 }

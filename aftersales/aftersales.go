@@ -178,6 +178,5 @@ func (s *Service) hhmm(t time.Time) string { return t.In(s.rules.Location).Forma
 
 // monthDay formats t as 11月16日 in the rules' zone.
 func (s *Service) monthDay(t time.Time) string {
-	t = t.In(s.rules.Location)
-	return fmt.Sprintf("%d月%d日", int(t.Month()), t.Day())
+	return servicebot.DateOf(t.In(s.rules.Location)).MonthDay()
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/servicebot/servicebot"
 )
@@ -111,14 +110,14 @@ func (h *Reports) backfill(ctx context.Context, tx Tx, m message, args string) e
 	case !ok:
 		return h.reply(ctx, tx, m, "请在「补报」后面写上日期和日报内容。"+exampleBackfill)
 	case day.After(m.today):
-		return h.reply(ctx, tx, m, fmt.Sprintf("%s还没到，不能补报。", monthDay(day))+exampleBackfill)
+		return h.reply(ctx, tx, m, fmt.Sprintf("%s还没到，不能补报。", day.MonthDay())+exampleBackfill)
 	case daysBetween(day, m.today) > maxBackfillDays:
 		return h.reply(ctx, tx, m, fmt.Sprintf("%d年%s太久了，只能补报最近%d天的日报；更早的请联系经理。",
-			day.Year, monthDay(day), maxBackfillDays))
+			day.Year, day.MonthDay(), maxBackfillDays))
 	}
 	rest = strings.TrimSpace(backfillLeadRe.ReplaceAllString(rest, ""))
 	if rest == "" {
-		return h.reply(ctx, tx, m, fmt.Sprintf("请把%s的日报内容写在日期后面。", monthDay(day))+exampleBackfill)
+		return h.reply(ctx, tx, m, fmt.Sprintf("请把%s的日报内容写在日期后面。", day.MonthDay())+exampleBackfill)
 	}
 	parsed := servicebot.ParseReport(rest)
 	if !parsed.IsReport() && len(parsed.Unlabelled) > 0 {
@@ -127,7 +126,7 @@ func (h *Reports) backfill(ctx context.Context, tx Tx, m message, args string) e
 		parsed.Missing = missingSections(parsed)
 	}
 	if !parsed.IsReport() {
-		return h.reply(ctx, tx, m, fmt.Sprintf("没有看懂%s的日报内容。", monthDay(day))+exampleBackfill)
+		return h.reply(ctx, tx, m, fmt.Sprintf("没有看懂%s的日报内容。", day.MonthDay())+exampleBackfill)
 	}
 	if day == m.today {
 		// 补报 今天 is simply today's report.
@@ -152,7 +151,7 @@ func (h *Reports) leave(ctx context.Context, tx Tx, m message, args string) erro
 	case !ok:
 		return h.reply(ctx, tx, m, "请在「请假」后面写上日期。"+exampleLeave)
 	case to.Before(from):
-		return h.reply(ctx, tx, m, fmt.Sprintf("结束日期%s早于开始日期%s，请检查一下。", monthDay(to), monthDay(from))+exampleLeave)
+		return h.reply(ctx, tx, m, fmt.Sprintf("结束日期%s早于开始日期%s，请检查一下。", to.MonthDay(), from.MonthDay())+exampleLeave)
 	case daysBetween(from, to)+1 > maxLeaveDays:
 		return h.reply(ctx, tx, m, fmt.Sprintf("一次最多登记%d天的请假，更长的假期请先和经理确认，再分段登记。", maxLeaveDays)+exampleLeave)
 	}
@@ -161,9 +160,9 @@ func (h *Reports) leave(ctx context.Context, tx Tx, m message, args string) erro
 		return fmt.Errorf("handlers: reports: %w", err)
 	}
 	days := daysBetween(from, to) + 1
-	span := monthDay(from)
+	span := from.MonthDay()
 	if to != from {
-		span += "至" + monthDay(to)
+		span += "至" + to.MonthDay()
 	}
 	text := fmt.Sprintf("已登记请假：%s，共%d天。请假期间不会提醒您交日报。\n提前回来了可以发「取消请假」。", span, days)
 	return h.reply(ctx, tx, m, text)
@@ -206,10 +205,10 @@ func (h *Reports) myReports(ctx context.Context, tx Tx, m message) error {
 	}
 	loc := h.cal.Location()
 	var b strings.Builder
-	fmt.Fprintf(&b, "本周日报（%s至%s）：\n", monthDay(monday), monthDay(m.today))
+	fmt.Fprintf(&b, "本周日报（%s至%s）：\n", monday.MonthDay(), m.today.MonthDay())
 	missed := 0
 	for d := monday; !d.After(m.today); d = d.AddDays(1) {
-		fmt.Fprintf(&b, "%s %s ", monthDay(d), weekdayName(d.Weekday()))
+		fmt.Fprintf(&b, "%s %s ", d.MonthDay(), d.WeekdayName())
 		r, ok := byDay[d]
 		switch {
 		case ok:
@@ -230,7 +229,7 @@ func (h *Reports) myReports(ctx context.Context, tx Tx, m message) error {
 		b.WriteString("\n")
 	}
 	if missed > 0 {
-		fmt.Fprintf(&b, "有%d天未交，可以发「补报 日期 内容」补上，例如「补报 %s 今天：…」。", missed, monthDay(m.today.AddDays(-1)))
+		fmt.Fprintf(&b, "有%d天未交，可以发「补报 日期 内容」补上，例如「补报 %s 今天：…」。", missed, m.today.AddDays(-1).MonthDay())
 	}
 	return h.reply(ctx, tx, m, strings.TrimRight(b.String(), "\n"))
 }
@@ -257,8 +256,4 @@ func firstRunes(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
-}
-
-func weekdayName(w time.Weekday) string {
-	return [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}[w]
 }

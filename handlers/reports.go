@@ -374,12 +374,12 @@ func (h *Reports) confirmation(r servicebot.DailyReport, how filing, today servi
 	body := servicebot.FormatReportConfirmation(r.Report, r.Day.In(h.cal.Location()))
 	if r.Day != today {
 		// The parser's request for a missing part speaks of "today".
-		body = askTodayRe.ReplaceAllLiteralString(body, "，可以再发「补报 "+monthDay(r.Day)+"」加上缺的内容补上。")
+		body = askTodayRe.ReplaceAllLiteralString(body, "，可以再发「补报 "+r.Day.MonthDay()+"」加上缺的内容补上。")
 	}
 	b.WriteString(body)
 	switch {
 	case r.Source == servicebot.ReportSourceBackfill && r.Status == servicebot.ReportLate:
-		fmt.Fprintf(&b, "\n这是%s的补报，记为迟交。", monthDay(r.Day))
+		fmt.Fprintf(&b, "\n这是%s的补报，记为迟交。", r.Day.MonthDay())
 	case r.Status == servicebot.ReportLate:
 		fmt.Fprintf(&b, "\n已过%s的截止时间（%s），这份日报记为迟交。", dayName, clockOf(h.deadline))
 	}
@@ -413,13 +413,13 @@ func (h *Reports) HandleAttachment(ctx context.Context, tx Tx, ev servicebot.Eve
 	}
 	var text string
 	if a.Kind == servicebot.AttachImage {
-		text = fmt.Sprintf("已收到照片，附到%s的日报（当天第%d张）。", monthDay(a.Day), n)
+		text = fmt.Sprintf("已收到照片，附到%s的日报（当天第%d张）。", a.Day.MonthDay(), n)
 	} else {
 		place := a.Label
 		if place == "" {
 			place = fmt.Sprintf("纬度%.5f，经度%.5f", a.Lat, a.Lng)
 		}
-		text = fmt.Sprintf("签到成功：%s，%s。已附到%s的日报（当天第%d次签到）。", place, m.at.Format("15:04"), monthDay(a.Day), n)
+		text = fmt.Sprintf("签到成功：%s，%s。已附到%s的日报（当天第%d次签到）。", place, m.at.Format("15:04"), a.Day.MonthDay(), n)
 	}
 	return h.reply(ctx, tx, m, text)
 }
@@ -446,15 +446,12 @@ func truncateBytes(s string, n int) string {
 	return s[:cut] + more
 }
 
-// monthDay writes d as users read it: 11月25日.
-func monthDay(d servicebot.Date) string { return fmt.Sprintf("%d月%d日", int(d.Month), d.Day) }
-
 // dayWords is 今天 for today, else the date.
 func dayWords(d, today servicebot.Date) string {
 	if d == today {
 		return "今天"
 	}
-	return monthDay(d)
+	return d.MonthDay()
 }
 
 func clockOf(d time.Duration) string {

@@ -21,8 +21,6 @@ func monthTitle(month string) string {
 	return fmt.Sprintf("%d年%d月", first.Year, int(first.Month))
 }
 
-func dayTitle(d servicebot.Date) string { return fmt.Sprintf("%d月%d日", int(d.Month), d.Day) }
-
 func timeTitle(t time.Time, loc *time.Location) string {
 	t = t.In(loc)
 	return fmt.Sprintf("%d月%d日 %s", int(t.Month()), t.Day(), t.Format("15:04"))
@@ -32,7 +30,7 @@ func timeTitle(t time.Time, loc *time.Location) string {
 func reasonLine(s servicebot.KPIIndicatorScore, r servicebot.KPIReason) string {
 	where := r.Source
 	if !r.Date.IsZero() {
-		where = dayTitle(r.Date) + "，" + where
+		where = r.Date.MonthDay() + "，" + where
 	}
 	points := ""
 	if r.Points != 0 {
@@ -95,7 +93,7 @@ func BreakdownText(month string, rev servicebot.KPIRevision, c servicebot.KPISco
 		for _, r := range s.Reasons {
 			where := r.Source
 			if !r.Date.IsZero() {
-				where = dayTitle(r.Date) + "，" + where
+				where = r.Date.MonthDay() + "，" + where
 			}
 			points := "说明"
 			if r.Points != 0 {

@@ -35,9 +35,8 @@ func CompileDiary(name, period string, reports []servicebot.DailyReport, cal *se
 	}
 	title := fmt.Sprintf("%s %d年%d月工作日记", name, first.Year, int(first.Month))
 	rows := [][]any{{title}, diaryHeader}
-	weekdays := [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
 	for d := first; d.Month == first.Month; d = d.AddDays(1) {
-		row := []any{d.String(), weekdays[d.Weekday()]}
+		row := []any{d.String(), d.WeekdayName()}
 		r, filed := byDay[d]
 		switch {
 		case filed:

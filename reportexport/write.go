@@ -53,7 +53,7 @@ var columns = []struct {
 	cell   func(r Record) string
 }{
 	{"日期", 12, func(r Record) string { return r.Date.String() }},
-	{"星期", 6, func(r Record) string { return weekdays[r.Date.Weekday()] }},
+	{"星期", 6, func(r Record) string { return r.Date.WeekdayName() }},
 	{"账号", 12, func(r Record) string { return r.UserID }},
 	{"姓名", 10, func(r Record) string { return r.Name }},
 	{"区域", 10, func(r Record) string { return r.Region }},
@@ -92,8 +92,6 @@ var columns = []struct {
 	}},
 	{"原文", 50, func(r Record) string { return r.Raw }},
 }
-
-var weekdays = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
 
 func numbered(items []string) string {
 	if len(items) <= 1 {
