@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/approvals"
@@ -33,8 +35,40 @@ func RegisterApprovals(r *Router, e Approvals) {
 		return e.Click(ctx, tx, ev)
 	})
 	r.First(servicebot.MsgText, func(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
+		if IsChatCommand(ev.Content) {
+			// The approver is using the bot, not giving the reason.
+			return false, nil
+		}
 		return e.TakeReason(ctx, tx, ev)
 	})
+}
+
+// chatCommands are the first words of the chat commands 帮助 lists.
+var chatCommands = []string{
+	"帮助", "日报模板", "我的日报", "补报", "补交", "请假", "取消请假",
+	"我的工单", "开始", "完成", "客户咨询", "已答复", "我的待办", "待办",
+	FormsCommand, "服务申请", "申请配件赔偿", "申请器械赔偿", "申诉",
+}
+
+// IsChatCommand reports whether text is one of the bot's commands: a command
+// word alone, or followed by a space, a colon or a number ("完成 12"), so
+// that a sentence which merely starts with one ("完成度不够，请补充照片") is not.
+func IsChatCommand(text string) bool {
+	text = strings.TrimSpace(text)
+	for _, w := range chatCommands {
+		rest, ok := strings.CutPrefix(text, w)
+		if !ok {
+			continue
+		}
+		if rest == "" {
+			return true
+		}
+		switch r, _ := utf8.DecodeRuneInString(rest); {
+		case unicode.IsSpace(r), r == ':', r == '：', unicode.IsDigit(r):
+			return true
+		}
+	}
+	return false
 }
 
 // maxRequestBody bounds a filed request; a real one is a few hundred bytes.

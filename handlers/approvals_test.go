@@ -84,3 +84,23 @@ func TestRequestsAPI_RAPV1_RLIA2(t *testing.T) {
 		}
 	})
 }
+
+// A rejecting approver's next message is the reason unless it is a command.
+func TestIsChatCommand(t *testing.T) {
+	for text, want := range map[string]bool{
+		"帮助":          true,
+		"完成 12":       true,
+		"完成12":        true,
+		"我的待办":        true,
+		"申诉 服务管理 已提交": true,
+		"表单":          true,
+		"完成度不够，请补充照片": false,
+		"金额与合同不符":     false,
+		"请假条没有附上":     false,
+		"":            false,
+	} {
+		if got := handlers.IsChatCommand(text); got != want {
+			t.Errorf("IsChatCommand(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
