@@ -118,8 +118,8 @@ type KPIAppeal struct {
 }
 
 // Fact is an accepted appeal as the scoring counts it: the indicator's
-// deductions waived.
-func (a KPIAppeal) Fact() KPIFact {
-	return KPIFact{UserID: a.UserID, Kind: FactAppeal, Indicator: a.Indicator, Date: DateOf(a.FiledAt),
+// deductions waived. loc is the department's zone, in which its date is read.
+func (a KPIAppeal) Fact(loc *time.Location) KPIFact {
+	return KPIFact{UserID: a.UserID, Kind: FactAppeal, Indicator: a.Indicator, Date: DateOf(a.FiledAt.In(loc)),
 		Source: fmt.Sprintf("申诉 #%d（%s 采纳）", a.ID, a.DecidedBy), Note: a.Reason}
 }

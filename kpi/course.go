@@ -368,7 +368,9 @@ func (c *Course) sendManagerCard(ctx context.Context, tx Tx, rev servicebot.KPIR
 		CardType:  "button_interaction",
 		MainTitle: cardTitle{Title: fmt.Sprintf("%s KPI 考核（第 %d 版）", monthTitle(rev.Month), rev.Revision), Desc: "售后服务部 · " + rev.Reason},
 		SubTitle:  sub, Horizontal: rows,
-		TaskID: fmt.Sprintf("kpi-%s-%d", rev.Month, rev.Revision),
+		// WeCom refuses a task_id it has seen: the time keeps it unique
+		// across a database reset or a demo on the same app.
+		TaskID: fmt.Sprintf("kpi-%s-%d-%d", rev.Month, rev.Revision, rev.CreatedAt.Unix()),
 		ButtonList: []cardBtn{
 			{Text: "发布", Style: 1, Key: CardPrefix + "publish:" + rev.Month},
 			{Text: "查看", Style: 2, Key: CardPrefix + "view:" + rev.Month},
@@ -556,7 +558,7 @@ func (c *Course) sendAppealCard(ctx context.Context, tx Tx, a servicebot.KPIAppe
 	body, _ := json.Marshal(card{
 		CardType:  "button_interaction",
 		MainTitle: cardTitle{Title: fmt.Sprintf("%s KPI 申诉 #%d", monthTitle(a.Month), a.ID), Desc: "采纳则撤销该项扣分，生成新版本"},
-		SubTitle:  sub, Horizontal: rows, TaskID: fmt.Sprintf("kpi-appeal-%d", a.ID),
+		SubTitle:  sub, Horizontal: rows, TaskID: fmt.Sprintf("kpi-appeal-%d-%d", a.ID, a.FiledAt.Unix()),
 		ButtonList: []cardBtn{
 			{Text: "采纳", Style: 1, Key: fmt.Sprintf("%sappeal:%d:accept", CardPrefix, a.ID)},
 			{Text: "驳回", Style: 2, Key: fmt.Sprintf("%sappeal:%d:reject", CardPrefix, a.ID)},
@@ -610,7 +612,7 @@ func (c *Course) decide(ctx context.Context, tx Tx, ev servicebot.Event, id int6
 		}
 		for j := range cards[i].Indicators {
 			if cards[i].Indicators[j].Indicator == a.Indicator {
-				servicebot.WaiveKPI(&cards[i].Indicators[j], a.Fact())
+				servicebot.WaiveKPI(&cards[i].Indicators[j], a.Fact(c.Location))
 			}
 		}
 		cards[i].Rescore()

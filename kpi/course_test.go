@@ -50,7 +50,7 @@ const manager = "boss"
 func newCourse(db *store.DB, clk *clock) *kpi.Course {
 	return &kpi.Course{
 		Rules:   servicebot.DefaultKPIRules(),
-		Sources: []kpi.Source{kpi.BotRecords{Store: db}, kpi.ManagerInputs{Store: db}, kpi.Appeals{Store: db}},
+		Sources: []kpi.Source{kpi.BotRecords{Store: db, Location: shanghai}, kpi.ManagerInputs{Store: db}, kpi.Appeals{Store: db, Location: shanghai}},
 		Engineers: roster{{UserID: "li", Name: "李娜", Active: true}, {UserID: "wang", Name: "王强", Active: true},
 			{UserID: "zhang", Name: "张伟", Active: true}},
 		Store: db, InTx: kpi.AdaptTx(db.InTx), Location: shanghai,

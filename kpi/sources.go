@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/servicebot/servicebot"
 )
@@ -31,7 +32,11 @@ type BotStore interface {
 // reports and late monthly submissions (R-KPI-4, from kpi_events), parts
 // sales stated in daily reports (R-KPI-10), check-in days as field days
 // (R-KPI-5) and complaints in approved liability fines (R-KPI-6, R-LIA-1).
-type BotRecords struct{ Store BotStore }
+type BotRecords struct {
+	Store BotStore
+	// Location is the department's zone: a record's day is read in it.
+	Location *time.Location
+}
 
 // Name implements Source.
 func (BotRecords) Name() string { return "系统记录" }
@@ -66,7 +71,7 @@ func (b BotRecords) Facts(ctx context.Context, month string, first, last service
 				f.Note = fmt.Sprintf("%d月%d日日报在截止时间后提交", int(day.Month), day.Day)
 			}
 		case servicebot.KPILateMonthly:
-			f.Date, f.Source, f.Note = servicebot.DateOf(e.CreatedAt), "月度资料 "+e.Ref, monthlyTitle(e.Ref)+"逾期未提交"
+			f.Date, f.Source, f.Note = servicebot.DateOf(e.CreatedAt.In(b.Location)), "月度资料 "+e.Ref, monthlyTitle(e.Ref)+"逾期未提交"
 		default:
 			continue // a kind a newer version records
 		}
@@ -97,7 +102,7 @@ func (b BotRecords) Facts(ctx context.Context, month string, first, last service
 			continue
 		}
 		out = append(out, servicebot.KPIFact{UserID: r.Subject, Kind: servicebot.FactComplaint, Count: int64(r.Fine.Complaints),
-			Date: servicebot.DateOf(r.CreatedAt), Source: fmt.Sprintf("责任处罚审批 #%d", r.ID), Note: r.Reason})
+			Date: servicebot.DateOf(r.CreatedAt.In(b.Location)), Source: fmt.Sprintf("责任处罚审批 #%d", r.ID), Note: r.Reason})
 	}
 	return out, nil
 }
@@ -153,7 +158,11 @@ type AppealStore interface {
 
 // Appeals are the month's accepted appeals: a re-draft keeps what the
 // manager granted.
-type Appeals struct{ Store AppealStore }
+type Appeals struct {
+	Store AppealStore
+	// Location is the department's zone: an appeal's day is read in it.
+	Location *time.Location
+}
 
 // Name implements Source.
 func (Appeals) Name() string { return "申诉" }
@@ -170,7 +179,7 @@ func (a Appeals) Facts(ctx context.Context, month string, _, _ servicebot.Date) 
 	var out []servicebot.KPIFact
 	for _, ap := range appeals {
 		if ap.Status == servicebot.KPIAppealAccepted {
-			out = append(out, ap.Fact())
+			out = append(out, ap.Fact(a.Location))
 		}
 	}
 	return out, nil

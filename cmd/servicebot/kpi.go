@@ -29,12 +29,12 @@ import (
 // lists as the manager's to enter (kpi.Course.Pending).
 func kpiSources(db *store.DB, catalog kpi.FormCatalog, loc *time.Location) []kpi.Source {
 	return []kpi.Source{
-		kpi.BotRecords{Store: db},
+		kpi.BotRecords{Store: db, Location: loc},
 		kpi.Visits{Store: db, Location: loc},
 		kpi.JobRecords{Store: db, Forms: catalog, Location: loc},
 		kpi.FormRecords{Store: db, Forms: catalog, Location: loc},
 		kpi.ManagerInputs{Store: db},
-		kpi.Appeals{Store: db},
+		kpi.Appeals{Store: db, Location: loc},
 	}
 }
 
