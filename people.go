@@ -58,6 +58,13 @@ const (
 	RegionOther     = "其他"
 )
 
+// Department is one department of the WeCom address book as last synced.
+type Department struct {
+	ID       int64  `db:"id"`
+	ParentID int64  `db:"parent_id"` // 0 for the root
+	Name     string `db:"name"`
+}
+
 // Member is a person in the WeCom address book as last synced, with what the
 // configuration says of them.
 type Member struct {

@@ -38,7 +38,7 @@ func newReportRig(t *testing.T, db *store.DB) *reportRig {
 	clock := &fakeClock{now: friday(9, 0)}
 	// The address book as a sync leaves it: liqiang is in a sub-department
 	// of after-sales; sunli manages it and sends no reports.
-	deps := []store.Department{{ID: 1, Name: "公司"}, {ID: 2, ParentID: 1, Name: "售后服务部"},
+	deps := []servicebot.Department{{ID: 1, Name: "公司"}, {ID: 2, ParentID: 1, Name: "售后服务部"},
 		{ID: 6, ParentID: 2, Name: "西南组"}, {ID: 3, ParentID: 1, Name: "销售部"}}
 	members := []servicebot.Member{
 		{UserID: "zhangwei", Name: "张伟", Departments: []int64{2}, Active: true},

@@ -15,7 +15,6 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot"
-	"github.com/servicebot/servicebot/store"
 )
 
 // Source is the WeCom address book; *bot.Client is one.
@@ -26,8 +25,8 @@ type Source interface {
 
 // Store keeps the synced directory and the leave; *store.DB is one.
 type Store interface {
-	ReplaceDirectory(ctx context.Context, deps []store.Department, members []servicebot.Member, now time.Time) (joined, left []string, err error)
-	ListDepartments(ctx context.Context) ([]store.Department, error)
+	ReplaceDirectory(ctx context.Context, deps []servicebot.Department, members []servicebot.Member, now time.Time) (joined, left []string, err error)
+	ListDepartments(ctx context.Context) ([]servicebot.Department, error)
 	ListMembers(ctx context.Context, activeOnly bool) ([]servicebot.Member, error)
 	ListLeaves(ctx context.Context, from, to servicebot.Date) ([]servicebot.Leave, error)
 }
@@ -89,10 +88,10 @@ func (d *Directory) Sync(ctx context.Context) (SyncResult, error) {
 	if err != nil {
 		return SyncResult{}, fmt.Errorf("people: sync: %w", err)
 	}
-	deps := make([]store.Department, len(wecomDeps))
+	deps := make([]servicebot.Department, len(wecomDeps))
 	visible := make(map[int64]bool, len(wecomDeps))
 	for i, w := range wecomDeps {
-		deps[i] = store.Department{ID: w.ID, ParentID: w.ParentID, Name: w.Name}
+		deps[i] = servicebot.Department{ID: w.ID, ParentID: w.ParentID, Name: w.Name}
 		visible[w.ID] = true
 	}
 	for _, id := range d.org.AfterSalesDepartments {
@@ -236,7 +235,7 @@ func (d *Directory) Roster(ctx context.Context, day servicebot.Date) ([]Entry, e
 }
 
 // withSubDepartments returns roots and every department below them in deps.
-func withSubDepartments(roots []int64, deps []store.Department) []int64 {
+func withSubDepartments(roots []int64, deps []servicebot.Department) []int64 {
 	in := make(map[int64]bool, len(roots))
 	out := slices.Clone(roots)
 	for _, id := range roots {

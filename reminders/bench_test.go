@@ -28,7 +28,7 @@ func BenchmarkDailyReminders10kEngineers(b *testing.B) {
 		members[i] = servicebot.Member{UserID: fmt.Sprintf("eng%05d", i), Name: fmt.Sprintf("工程师%d", i),
 			Departments: []int64{deptAfterSales}, Active: true}
 	}
-	deps := []store.Department{{ID: 1, Name: "公司"}, {ID: deptAfterSales, ParentID: 1, Name: "售后服务部"}}
+	deps := []servicebot.Department{{ID: 1, Name: "公司"}, {ID: deptAfterSales, ParentID: 1, Name: "售后服务部"}}
 	if _, _, err := db.ReplaceDirectory(ctx, deps, members, at(b, "2026-11-01 06:00")); err != nil {
 		b.Fatal(err)
 	}

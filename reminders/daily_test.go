@@ -75,7 +75,7 @@ func newFixture(t *testing.T, db *store.DB, exempt ...string) fixture {
 	members := append(slices.Clone(engineers),
 		servicebot.Member{UserID: "sunli", Name: "孙丽", Departments: []int64{deptAfterSales}, Active: true},
 		servicebot.Member{UserID: "hejing", Name: "何静", Departments: []int64{deptAfterSales}, Active: true})
-	deps := []store.Department{{ID: 1, Name: "公司"}, {ID: deptAfterSales, ParentID: 1, Name: "售后服务部"}}
+	deps := []servicebot.Department{{ID: 1, Name: "公司"}, {ID: deptAfterSales, ParentID: 1, Name: "售后服务部"}}
 	if _, _, err := db.ReplaceDirectory(t.Context(), deps, members, at(t, "2026-09-01 06:00")); err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +395,7 @@ func TestReminderReachesNewHireNotLeaver_R_DAY_2(t *testing.T) {
 			{UserID: "newhire", Name: "新人", Departments: []int64{deptAfterSales}, Active: true},
 			{UserID: "sunli", Name: "孙丽", Departments: []int64{deptAfterSales}, Active: true},
 		}
-		deps := []store.Department{{ID: 1, Name: "公司"}, {ID: deptAfterSales, ParentID: 1, Name: "售后服务部"}}
+		deps := []servicebot.Department{{ID: 1, Name: "公司"}, {ID: deptAfterSales, ParentID: 1, Name: "售后服务部"}}
 		if _, _, err := db.ReplaceDirectory(ctx, deps, members, at(t, "2026-11-27 12:00")); err != nil {
 			t.Fatal(err)
 		}

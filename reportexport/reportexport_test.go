@@ -32,7 +32,7 @@ func fen(f servicebot.Fen) *servicebot.Fen { return &f }
 func seed(t *testing.T, db *store.DB) *reportexport.Exporter {
 	t.Helper()
 	ctx := t.Context()
-	deps := []store.Department{{ID: 1, Name: "公司"}, {ID: 2, ParentID: 1, Name: "售后服务部"}}
+	deps := []servicebot.Department{{ID: 1, Name: "公司"}, {ID: 2, ParentID: 1, Name: "售后服务部"}}
 	var members []servicebot.Member
 	for _, m := range [][2]string{{"zhangwei", "张伟"}, {"liqiang", "李强"}, {"liuyang", "刘洋"}, {"sunli", "孙丽"}} {
 		members = append(members, servicebot.Member{UserID: m[0], Name: m[1], Departments: []int64{2}, Active: true})

@@ -27,13 +27,6 @@ const batchRows = 500
 // do not wait on each other.
 const directoryLockID = 0x5e41_1ce0
 
-// Department is one department of the WeCom address book as last synced.
-type Department struct {
-	ID       int64  `db:"id"`
-	ParentID int64  `db:"parent_id"` // 0 for the root
-	Name     string `db:"name"`
-}
-
 // ReplaceDirectory stores a full pull of the address book as of now, in one
 // transaction: deps replace the stored departments; each of members is stored
 // active with the departments it lists; a stored member missing from members
@@ -41,7 +34,7 @@ type Department struct {
 //
 // joined are the userids that were not active before (new hires, returners);
 // left are those active before and missing now. Both are sorted.
-func (db *DB) ReplaceDirectory(ctx context.Context, deps []Department, members []servicebot.Member, now time.Time) (joined, left []string, err error) {
+func (db *DB) ReplaceDirectory(ctx context.Context, deps []servicebot.Department, members []servicebot.Member, now time.Time) (joined, left []string, err error) {
 	if err := checkDirectory(deps, members); err != nil {
 		return nil, nil, err
 	}
@@ -55,7 +48,7 @@ func (db *DB) ReplaceDirectory(ctx context.Context, deps []Department, members [
 	return joined, left, nil
 }
 
-func checkDirectory(deps []Department, members []servicebot.Member) error {
+func checkDirectory(deps []servicebot.Department, members []servicebot.Member) error {
 	seenDept := make(map[int64]bool, len(deps))
 	for _, d := range deps {
 		if seenDept[d.ID] {
@@ -76,7 +69,7 @@ func checkDirectory(deps []Department, members []servicebot.Member) error {
 	return nil
 }
 
-func (tx *Tx) replaceDirectory(ctx context.Context, deps []Department, members []servicebot.Member, now time.Time) (joined, left []string, err error) {
+func (tx *Tx) replaceDirectory(ctx context.Context, deps []servicebot.Department, members []servicebot.Member, now time.Time) (joined, left []string, err error) {
 	if tx.sqlx.DriverName() == "postgres" {
 		if _, err := tx.sqlx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, int32(directoryLockID)); err != nil {
 			return nil, nil, fmt.Errorf("lock: %w", err)
@@ -199,8 +192,8 @@ func insertBatches(ctx context.Context, q sqlx.ExtContext, prefix, suffix string
 }
 
 // ListDepartments returns the departments as last synced, by id.
-func (db *DB) ListDepartments(ctx context.Context) ([]Department, error) {
-	var deps []Department
+func (db *DB) ListDepartments(ctx context.Context) ([]servicebot.Department, error) {
+	var deps []servicebot.Department
 	if err := db.sqlx.SelectContext(ctx, &deps, `SELECT id, parent_id, name FROM departments ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("store: list departments: %w", err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/servicebot/servicebot/store/storetest"
 )
 
-var testDepartments = []store.Department{
+var testDepartments = []servicebot.Department{
 	{ID: 1, ParentID: 0, Name: "公司"},
 	{ID: 2, ParentID: 1, Name: "售后服务部"},
 	{ID: 3, ParentID: 2, Name: "西南组"},
@@ -144,12 +144,12 @@ func TestConcurrentReplaceDirectory(t *testing.T) {
 func TestReplaceDirectoryRejectsBadInput(t *testing.T) {
 	tests := []struct {
 		name    string
-		deps    []store.Department
+		deps    []servicebot.Department
 		members []servicebot.Member
 	}{
 		{"empty userid", testDepartments, []servicebot.Member{member("", "无名", 2)}},
 		{"userid twice", testDepartments, []servicebot.Member{member("a", "甲", 2), member("a", "甲", 3)}},
-		{"department twice", []store.Department{{ID: 2}, {ID: 2}}, nil},
+		{"department twice", []servicebot.Department{{ID: 2}, {ID: 2}}, nil},
 	}
 	db := storetest.SQLite(t)
 	for _, tt := range tests {

@@ -70,7 +70,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		members = append(members, wecomsim.Member{UserID: u, Name: "成员" + u, Departments: []int64{1}})
 		stored = append(stored, servicebot.Member{UserID: u, Name: "成员" + u, Departments: []int64{1}, Active: true})
 	}
-	if _, _, err := db.ReplaceDirectory(t.Context(), []store.Department{{ID: 1, Name: "公司"}}, stored, now); err != nil {
+	if _, _, err := db.ReplaceDirectory(t.Context(), []servicebot.Department{{ID: 1, Name: "公司"}}, stored, now); err != nil {
 		t.Fatal(err)
 	}
 	sim := wecomsim.New(wecomsim.Options{CorpID: corpID, Secret: secret, AgentID: agentID, Token: "tok",

@@ -42,7 +42,7 @@ func TestReportsExportCommand(t *testing.T) {
 		{UserID: "zhangwei", Name: "张伟", Departments: []int64{2}, Active: true},
 		{UserID: "liqiang", Name: "李强", Departments: []int64{2}, Active: true},
 	}
-	_, _, err = db.ReplaceDirectory(t.Context(), []store.Department{{ID: 1, Name: "公司"}, {ID: 2, ParentID: 1, Name: "售后服务部"}},
+	_, _, err = db.ReplaceDirectory(t.Context(), []servicebot.Department{{ID: 1, Name: "公司"}, {ID: 2, ParentID: 1, Name: "售后服务部"}},
 		members, time.Date(2026, 11, 1, 6, 0, 0, 0, cst))
 	if err == nil {
 		err = db.InTx(t.Context(), func(tx *store.Tx) error {
