@@ -14,9 +14,9 @@ package aftersales
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/servicebot/servicebot"
@@ -63,12 +63,15 @@ type Tx interface {
 	OpenObligations(ctx context.Context, userID string, kinds []string) ([]servicebot.Obligation, error)
 	MarkStage(ctx context.Context, stage string, obligationIDs []int64, now time.Time) ([]int64, error)
 	ClaimDuty(ctx context.Context, kind, key, period string, now time.Time) (bool, error)
+
+	GetMember(ctx context.Context, userID string) (servicebot.Member, error)
 }
 
 // Store is what the scheduled jobs read outside a transaction (*store.DB).
 type Store interface {
 	OpenObligations(ctx context.Context, userID string, kinds []string) ([]servicebot.Obligation, error)
 	CustomerContacts(ctx context.Context) ([]servicebot.CustomerContacts, error)
+	Engineers(ctx context.Context, org servicebot.Org) ([]servicebot.Member, error)
 }
 
 // Workers says who works on a day: the engineers for whom it is a working
@@ -130,27 +133,38 @@ func New(db Store, inTx TxRunner, workers Workers, cfg Config) *Service {
 func (s *Service) Rules() servicebot.FollowUpRules { return s.rules }
 
 // engineerOf picks who keeps in touch with c (R-VIS-1, R-ORG-2): its own
-// engineer, else the first engineer of its region, else the first engineer.
-func (s *Service) engineerOf(c servicebot.Customer) string {
+// engineer, else the first of engineers (the store's Engineers, by userid)
+// in its region, else the first engineer.
+func (s *Service) engineerOf(c servicebot.Customer, engineers []servicebot.Member) string {
 	if c.Engineer != "" {
 		return c.Engineer
 	}
-	all := slices.Clone(s.org.Holders(servicebot.RoleEngineer))
-	for u := range s.org.Regions {
-		if !slices.Contains(all, u) {
-			all = append(all, u)
+	for _, m := range engineers {
+		if s.org.RegionOf(m.UserID) == c.Region {
+			return m.UserID
 		}
 	}
-	slices.Sort(all)
-	for _, u := range all {
-		if s.org.RegionOf(u) == c.Region {
-			return u
-		}
-	}
-	if len(all) > 0 {
-		return all[0]
+	if len(engineers) > 0 {
+		return engineers[0].UserID
 	}
 	return ""
+}
+
+// nameOf is how a text people read calls userID: their name in the synced
+// address book, or the userid when the address book does not know them.
+// It reads through the open transaction, never the pool: on SQLite the
+// transaction holds the write lock a pool read would wait for.
+func nameOf(ctx context.Context, tx Tx, userID string) (string, error) {
+	m, err := tx.GetMember(ctx, userID)
+	switch {
+	case errors.Is(err, servicebot.ErrNotFound):
+		return userID, nil
+	case err != nil:
+		return "", fmt.Errorf("aftersales: name of %s: %w", userID, err)
+	case m.Name == "":
+		return userID, nil
+	}
+	return m.Name, nil
 }
 
 // tell enqueues a text to users, once per key.

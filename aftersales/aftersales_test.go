@@ -3,6 +3,7 @@ package aftersales_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/aftersales"
+	"github.com/servicebot/servicebot/approvals"
 	"github.com/servicebot/servicebot/forms"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
@@ -60,8 +62,31 @@ const manager = "sunli"
 type env struct {
 	t     *testing.T
 	db    *store.DB
+	org   servicebot.Org
 	svc   *aftersales.Service
 	clock *testClock
+}
+
+// deptAfterSales is the after-sales department of the synced address book.
+const deptAfterSales = 2
+
+// syncDirectory stores the address book the tests name people from: the
+// manager and the engineers in after-sales, the sales clerk above it.
+func syncDirectory(t *testing.T, db *store.DB) {
+	t.Helper()
+	deps := []servicebot.Department{{ID: 1, Name: "公司"}, {ID: deptAfterSales, ParentID: 1, Name: "售后服务部"}}
+	var members []servicebot.Member
+	for _, p := range [][3]string{{manager, "孙丽", "2"}, {"zhangwei", "张伟", "2"}, {"liqiang", "李强", "2"},
+		{"wangjun", "王军", "2"}, {"yangfan", "杨帆", "1"}} {
+		dept := int64(deptAfterSales)
+		if p[2] == "1" {
+			dept = 1
+		}
+		members = append(members, servicebot.Member{UserID: p[0], Name: p[1], Departments: []int64{dept}, Active: true})
+	}
+	if _, _, err := db.ReplaceDirectory(t.Context(), deps, members, at(t, "2026-11-01 06:00")); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func newEnv(t *testing.T, db *store.DB, workers ...string) *env {
@@ -71,14 +96,17 @@ func newEnv(t *testing.T, db *store.DB, workers ...string) *env {
 		t.Fatal(err)
 	}
 	clock := &testClock{}
+	syncDirectory(t, db)
 	org := servicebot.Org{
-		Roles:   map[servicebot.Role][]string{servicebot.RoleServiceManager: {manager}},
+		AfterSalesDepartments: []int64{deptAfterSales},
+		Roles: map[servicebot.Role][]string{servicebot.RoleServiceManager: {manager}, servicebot.RoleVPAfterSales: {"zhoujianguo"},
+			servicebot.RoleSales: {"yangfan"}},
 		Regions: map[string]string{"zhangwei": servicebot.RegionSouthwest, "liqiang": servicebot.RegionSouthwest, "wangjun": servicebot.RegionNorth},
 	}
 	svc := aftersales.New(db, aftersales.AdaptTx(db.InTx), roster(workers), aftersales.Config{
 		Rules: servicebot.DefaultFollowUpRules(shanghai), Org: org, Calendar: cal, Clock: clock,
 	})
-	return &env{t: t, db: db, svc: svc, clock: clock}
+	return &env{t: t, db: db, org: org, svc: svc, clock: clock}
 }
 
 // tx runs fn in a transaction as of when.
@@ -338,6 +366,9 @@ func TestTechQuestion_RVIS3_RemindAt15EscalateAt17UnlessAnswered(t *testing.T) {
 				if n := e.count(manager, "【咨询超时】"); n != tc.wantEscalation {
 					t.Errorf("manager escalations: %d, want %d", n, tc.wantEscalation)
 				}
+				if tc.wantEscalation > 0 && e.count(manager, "由 张伟 于") != 1 {
+					t.Errorf("the escalation does not name the engineer by name: %v", e.outbox())
+				}
 			})
 		})
 	}
@@ -463,13 +494,61 @@ func TestQuestionnaire_RVIS2_DissatisfiedAnswerAlertsManager(t *testing.T) {
 			t.Fatalf("manager alerts: %d, want 1: %v", n, e.outbox())
 		}
 		text := e.outbox()[len(e.outbox())-1].text
-		for _, want := range []string{"总体满意度：很不满意", "服务人员态度：不满意", "工单" + job.No()} {
+		for _, want := range []string{"（张伟 填写）", "总体满意度：很不满意", "服务人员态度：不满意", "工单" + job.No()} {
 			if !strings.Contains(text, want) {
 				t.Errorf("alert lacks %q:\n%s", want, text)
 			}
 		}
 		if strings.Contains(text, "服务及时性") {
 			t.Errorf("alert names a satisfied answer:\n%s", text)
+		}
+	})
+}
+
+// One dispatch, one message: the engineer's dispatch notice carries the
+// service job the dispatch created, its number and how to move it.
+func TestDispatchTellsEngineerOnceWithTheJob(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.addCustomer("成都精工机械", servicebot.TierGeneral, at(t, "2026-11-01 09:00"))
+		e.clock.set(at(t, "2026-11-02 09:00"))
+		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+			Org: e.org, Location: shanghai, Clock: e.clock, Jobs: e.svc})
+		a, err := engine.FileRequest(t.Context(), servicebot.ApprovalRequest{Kind: servicebot.RequestService,
+			ServiceType: servicebot.ServiceInstall, Customer: "成都精工机械", Region: servicebot.RegionSouthwest,
+			Reason: "新购XK-500安装调试", Requester: "yangfan"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, tap := range []struct{ user, choice string }{{"zhoujianguo", "approve"}, {manager, "liqiang"}} {
+			ev := servicebot.Event{FromUserName: tap.user, CreateTime: int64(i + 1), MsgType: servicebot.MsgEvent,
+				Event: servicebot.EventTemplateCard, ResponseCode: "rc-" + tap.user,
+				EventKey: fmt.Sprintf("%s%d:%s", approvals.CardPrefix, a.Steps[i].ID, tap.choice)}
+			e.tx(at(t, "2026-11-02 09:00").Add(time.Duration(i+1)*time.Minute), func(tx *store.Tx) error {
+				return engine.Click(t.Context(), tx, ev)
+			})
+		}
+		var job servicebot.Job
+		e.tx(e.clock.Now(), func(tx *store.Tx) error {
+			job, err = tx.JobOfRequest(t.Context(), a.Request.ID)
+			return err
+		})
+		if job.Engineer != "liqiang" || job.Status != servicebot.JobAssigned {
+			t.Fatalf("job %+v", job)
+		}
+		var told []string
+		for _, m := range e.outbox() {
+			if m.kind == servicebot.OutText && m.to == "liqiang" {
+				told = append(told, m.text)
+			}
+		}
+		if len(told) != 1 {
+			t.Fatalf("the engineer got %d messages, want 1: %q", len(told), told)
+		}
+		for _, want := range []string{"派工通知", "成都精工机械", "申请人：杨帆", "已生成工单" + job.No(), "「开始 " + job.No() + "」"} {
+			if !strings.Contains(told[0], want) {
+				t.Errorf("dispatch notice lacks %q:\n%s", want, told[0])
+			}
 		}
 	})
 }

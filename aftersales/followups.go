@@ -40,13 +40,14 @@ func (s *Service) FollowUps(ctx context.Context, now time.Time) error {
 			if _, due := servicebot.DueStage([]servicebot.ReminderStage{{Name: servicebot.StageRemind, At: f.Remind}}, f.DueAt, now); due {
 				text := fmt.Sprintf("【咨询提醒】%s 已登记%d小时仍未答复，请在 %s 前答复客户，答复后发送「已答复 %s」。",
 					f.Title, int(s.rules.ReplyRemindAfter.Hours()), s.timeFrom(f.DueAt, now), strings.TrimPrefix(o.Key, servicebot.ObligationTechQuestion+":"))
-				if err := s.sendStage(ctx, f, servicebot.StageRemind, []string{o.UserID}, text, now); err != nil {
+				if err := s.sendStage(ctx, f, servicebot.StageRemind, []string{o.UserID}, fixed(text), now); err != nil {
 					return err
 				}
 			}
 		}
 		if !f.Escalate.IsZero() && !now.Before(f.Escalate) {
-			if err := s.sendStage(ctx, f, servicebot.StageEscalate, s.managers, s.escalationText(f, now), now); err != nil {
+			escalation := func(tx Tx) (string, error) { return s.escalationText(ctx, tx, f, now) }
+			if err := s.sendStage(ctx, f, servicebot.StageEscalate, s.managers, escalation, now); err != nil {
 				return err
 			}
 		}
@@ -54,13 +55,23 @@ func (s *Service) FollowUps(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-func (s *Service) escalationText(f servicebot.FollowUp, now time.Time) string {
+// escalationText tells the manager what f's engineer, by name, left undone.
+func (s *Service) escalationText(ctx context.Context, tx Tx, f servicebot.FollowUp, now time.Time) (string, error) {
+	who, err := nameOf(ctx, tx, f.UserID)
+	if err != nil {
+		return "", err
+	}
 	if f.Kind == servicebot.ObligationTechQuestion {
 		return fmt.Sprintf("【咨询超时】%s 由 %s 于 %s 登记，已超过%d小时未答复（R-VIS-3）。",
-			f.Title, f.UserID, s.timeFrom(f.CreatedAt, now), int(s.rules.ReplyWithin.Hours()))
+			f.Title, who, s.timeFrom(f.CreatedAt, now), int(s.rules.ReplyWithin.Hours())), nil
 	}
 	return fmt.Sprintf("【回访逾期】%s 应由 %s 在 %s 前完成，至今未填写电话回访跟踪问卷表（R-VIS-2）。",
-		f.Title, f.UserID, s.monthDay(f.DueAt.Add(-time.Minute)))
+		f.Title, who, s.monthDay(f.DueAt.Add(-time.Minute))), nil
+}
+
+// fixed is a stage's text that names nobody.
+func fixed(text string) func(Tx) (string, error) {
+	return func(Tx) (string, error) { return text, nil }
 }
 
 // timeFrom writes t as read at now: 15:04 on the same day, 11月13日 01:00
@@ -73,8 +84,9 @@ func (s *Service) timeFrom(t, now time.Time) string {
 }
 
 // sendStage sends stage of f to users, once: the stage row and the message
-// commit together, and only while f is still open.
-func (s *Service) sendStage(ctx context.Context, f servicebot.FollowUp, stage string, users []string, text string, now time.Time) error {
+// commit together, and only while f is still open. text writes the message
+// in that transaction, so the names it reads need no second connection.
+func (s *Service) sendStage(ctx context.Context, f servicebot.FollowUp, stage string, users []string, text func(Tx) (string, error), now time.Time) error {
 	if len(users) == 0 {
 		return nil
 	}
@@ -87,7 +99,11 @@ func (s *Service) sendStage(ctx context.Context, f servicebot.FollowUp, stage st
 		if err != nil || len(fresh) == 0 {
 			return err
 		}
-		return tell(ctx, tx, fmt.Sprintf("followup:%s:%s", stage, f.Key), users, text, now)
+		body, err := text(tx)
+		if err != nil {
+			return err
+		}
+		return tell(ctx, tx, fmt.Sprintf("followup:%s:%s", stage, f.Key), users, body, now)
 	})
 	if err != nil {
 		return fmt.Errorf("aftersales: %s of %s: %w", stage, f.Key, err)
@@ -104,6 +120,10 @@ func (s *Service) openRegularVisits(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	engineers, err := s.db.Engineers(ctx, s.org)
+	if err != nil {
+		return err
+	}
 	kinds := []string{servicebot.ObligationCustomerCall, servicebot.ObligationSiteVisit}
 	open, err := s.db.OpenObligations(ctx, "", kinds)
 	if err != nil {
@@ -116,7 +136,7 @@ func (s *Service) openRegularVisits(ctx context.Context, now time.Time) error {
 	var fresh []servicebot.Obligation
 	var stale []int64
 	for _, c := range customers {
-		engineer := s.engineerOf(c.Customer)
+		engineer := s.engineerOf(c.Customer, engineers)
 		for _, kind := range kinds {
 			last := c.LastPhone
 			if kind == servicebot.ObligationSiteVisit {

@@ -134,7 +134,11 @@ func (s *Service) alertIfDissatisfied(ctx context.Context, tx Tx, def servicebot
 	if customer == "" {
 		customer = "（未填客户）"
 	}
-	text := fmt.Sprintf("【客户不满意】%s 的%s（%s 填写）中有不满意的回答：\n%s", customer, def.Title, sub.UserID, strings.Join(answers, "\n"))
+	who, err := nameOf(ctx, tx, sub.UserID)
+	if err != nil {
+		return err
+	}
+	text := fmt.Sprintf("【客户不满意】%s 的%s（%s 填写）中有不满意的回答：\n%s", customer, def.Title, who, strings.Join(answers, "\n"))
 	if sub.JobID != 0 {
 		text += fmt.Sprintf("\n工单%d。", sub.JobID)
 	}

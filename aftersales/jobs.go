@@ -34,29 +34,30 @@ func (s *Service) AwaitingDispatch(ctx context.Context, atx approvals.Tx, a serv
 }
 
 // Dispatched assigns the job of a's request to engineer (已派工), creating it
-// first if the request reached dispatch before jobs existed. A fault the VP
-// chose to support remotely makes its customer a key customer (R-SVC-2).
+// first if the request reached dispatch before jobs existed, and returns the
+// job's line for the engineer's dispatch notice: the engine sends one
+// message, so the engineer is not told of one dispatch twice. A fault the
+// VP chose to support remotely makes its customer a key customer (R-SVC-2).
 // Part of approvals.DispatchHook.
-func (s *Service) Dispatched(ctx context.Context, atx approvals.Tx, a servicebot.Approval, engineer string, now time.Time) error {
+func (s *Service) Dispatched(ctx context.Context, atx approvals.Tx, a servicebot.Approval, engineer string, now time.Time) (string, error) {
 	tx, err := asTx(atx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	j, err := s.jobFor(ctx, tx, a, now)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if _, err := tx.MoveJob(ctx, j.ID, []string{servicebot.JobPending}, servicebot.JobAssigned, "", engineer, now); err != nil {
-		return err
+		return "", err
 	}
 	if j.Remote && j.CustomerID != 0 {
 		if _, err := tx.SetCustomerTier(ctx, j.CustomerID, servicebot.TierKey, now); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return tell(ctx, tx, fmt.Sprintf("job-assigned:%d", j.ID), []string{engineer},
-		fmt.Sprintf("已生成工单%s（%s，%s）。到现场后发送「开始 %s」，完成后发送「完成 %s」；「我的工单」查看全部。",
-			j.No(), j.Type.Name(), j.Customer, j.No(), j.No()), now)
+	return fmt.Sprintf("已生成工单%s（%s，%s）。到现场后发送「开始 %s」，完成后发送「完成 %s」；「我的工单」查看全部。",
+		j.No(), j.Type.Name(), j.Customer, j.No(), j.No()), nil
 }
 
 // jobFor returns the job of a's request, creating it as 待派工.

@@ -48,7 +48,11 @@ func (s *Service) AnswerQuestion(ctx context.Context, tx Tx, user string, id int
 		return "", err
 	}
 	if q.AskedBy != user && !slices.Contains(s.managers, user) {
-		return fmt.Sprintf("编号%d的技术咨询由 %s 登记，只有登记人或经理可以标记已答复。", id, q.AskedBy), nil
+		asker, err := nameOf(ctx, tx, q.AskedBy)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("编号%d的技术咨询由 %s 登记，只有登记人或经理可以标记已答复。", id, asker), nil
 	}
 	now := s.clock.Now()
 	answered, err := tx.AnswerTechQuestion(ctx, id, user, strings.TrimSpace(answer), now)

@@ -73,8 +73,9 @@ func parseKey(key string) (stepID int64, choice string, ok bool) {
 	return stepID, choice, true
 }
 
-// summary is the card's body: what the approver needs to decide.
-func summary(r servicebot.ApprovalRequest) []cardKV {
+// summary is the card's body: what the approver needs to decide. People
+// are shown by their names in names.
+func summary(r servicebot.ApprovalRequest, names map[string]string) []cardKV {
 	kv := []cardKV{{KeyName: "类型", Value: kindText(r)}}
 	if r.Amount > 0 || r.Kind != servicebot.RequestService {
 		kv = append(kv, cardKV{KeyName: "金额", Value: amountText(r)})
@@ -83,9 +84,9 @@ func summary(r servicebot.ApprovalRequest) []cardKV {
 		kv = append(kv, cardKV{KeyName: "客户", Value: r.Customer})
 	}
 	if r.Subject != "" {
-		kv = append(kv, cardKV{KeyName: "责任人", Value: r.Subject})
+		kv = append(kv, cardKV{KeyName: "责任人", Value: nameIn(names, r.Subject)})
 	}
-	kv = append(kv, cardKV{KeyName: "申请人", Value: r.Requester})
+	kv = append(kv, cardKV{KeyName: "申请人", Value: nameIn(names, r.Requester)})
 	if r.Evidence.URL != "" {
 		kv = append(kv, cardKV{KeyName: "证据", Value: evidenceText(r.Evidence.Kind), Type: 1, URL: r.Evidence.URL})
 	}
@@ -147,16 +148,19 @@ func subText(r servicebot.ApprovalRequest) string {
 	return s
 }
 
-// buttons are a pending step's choices and 详情.
-func (e *Engine) buttons(r servicebot.ApprovalRequest, step servicebot.ApprovalStep) []cardButton {
+// buttons are a pending step's choices and 详情; a dispatch step offers
+// engineers first, by name, keyed by userid.
+func buttons(step servicebot.ApprovalStep, engineers []servicebot.Member) []cardButton {
 	var out []cardButton
-	if step.Action == servicebot.ActionDispatch {
-		for _, u := range e.engineersFor(r.Region) {
-			if len(out) == maxButtons-1 {
-				break
-			}
-			out = append(out, cardButton{Text: "派 " + u, Style: 1, Key: buttonKey(step.ID, u)})
+	for _, m := range engineers {
+		if len(out) == maxButtons-1 {
+			break
 		}
+		name := m.Name
+		if name == "" {
+			name = m.UserID
+		}
+		out = append(out, cardButton{Text: "派 " + name, Style: 1, Key: buttonKey(step.ID, m.UserID)})
 	}
 	for _, c := range step.Action.Choices() {
 		style := 1
@@ -168,31 +172,46 @@ func (e *Engine) buttons(r servicebot.ApprovalRequest, step servicebot.ApprovalS
 	return append(out, cardButton{Text: "详情", Style: 3, Key: buttonKey(step.ID, choiceDetail)})
 }
 
-// cardFor is the card of a pending step, or, with result set, of a decided one.
-func (e *Engine) cardFor(a servicebot.Approval, step servicebot.ApprovalStep, result string) templateCard {
+// cardFor is the card of a pending step, or, with result set, of a decided
+// one, naming people from the address book through tx.
+func (e *Engine) cardFor(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, result string) (templateCard, error) {
+	names, err := namesOf(ctx, tx, append(participants(a), step.EscalatedFrom)...)
+	if err != nil {
+		return templateCard{}, err
+	}
+	var engineers []servicebot.Member
+	if step.Action == servicebot.ActionDispatch && result == "" {
+		if engineers, err = e.engineersFor(ctx, tx, a.Request.Region); err != nil {
+			return templateCard{}, err
+		}
+	}
 	c := templateCard{
 		CardType:   "button_interaction",
 		Source:     &cardSource{Desc: "售后服务部"},
 		MainTitle:  cardTitle{Title: title(a.Request), Desc: fmt.Sprintf("请您%s（%s）", step.Action.Name(), step.Role.Name())},
 		SubTitle:   clip(subText(a.Request), subTitleLimit),
-		Horizontal: summary(a.Request),
+		Horizontal: summary(a.Request, names),
 		TaskID:     step.TaskID,
-		ButtonList: e.buttons(a.Request, step),
+		ButtonList: buttons(step, engineers),
 	}
 	if step.EscalatedFrom != "" {
-		c.MainTitle.Desc += fmt.Sprintf("，%s 超时未处理转来", step.EscalatedFrom)
+		c.MainTitle.Desc += fmt.Sprintf("，%s 超时未处理转来", nameIn(names, step.EscalatedFrom))
 	}
 	if result != "" {
 		c.MainTitle.Desc = result
 		c.ButtonList = []cardButton{{Text: result, Style: 3, Key: buttonKey(step.ID, choiceDone)}}
 		c.ReplaceText = result
 	}
-	return c
+	return c, nil
 }
 
 // sendCard sends the step's current approver their card, once per task id.
 func (e *Engine) sendCard(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, now time.Time) error {
-	body, err := json.Marshal(e.cardFor(a, step, ""))
+	card, err := e.cardFor(ctx, tx, a, step, "")
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(card)
 	if err != nil {
 		return fmt.Errorf("approvals: card: %w", err)
 	}
@@ -208,11 +227,15 @@ func (e *Engine) updateCard(ctx context.Context, tx Tx, a servicebot.Approval, s
 	if responseCode == "" {
 		return nil
 	}
+	card, err := e.cardFor(ctx, tx, a, step, result)
+	if err != nil {
+		return err
+	}
 	body, err := json.Marshal(struct {
 		UserIDs      []string     `json:"userids"`
 		ResponseCode string       `json:"response_code"`
 		TemplateCard templateCard `json:"template_card"`
-	}{[]string{step.ApproverID}, responseCode, e.cardFor(a, step, result)})
+	}{[]string{step.ApproverID}, responseCode, card})
 	if err != nil {
 		return fmt.Errorf("approvals: card update: %w", err)
 	}
@@ -222,12 +245,13 @@ func (e *Engine) updateCard(ctx context.Context, tx Tx, a servicebot.Approval, s
 	})
 }
 
-// Describe is a request with its whole chain as text (详情, the audit).
-func Describe(a servicebot.Approval) string {
+// Describe is a request with its whole chain as text (详情, the audit),
+// naming people by names (userid to name); one names lacks is shown by userid.
+func Describe(a servicebot.Approval, names map[string]string) string {
 	r := a.Request
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s（%s）\n", title(r), statusText(r.Status))
-	for _, kv := range summary(r) {
+	for _, kv := range summary(r, names) {
 		v := kv.Value
 		if kv.URL != "" {
 			v += " " + kv.URL
@@ -237,41 +261,41 @@ func Describe(a servicebot.Approval) string {
 	b.WriteString(subText(r) + "\n")
 	fmt.Fprintf(&b, "提交：%s，规则版本 %s\n", r.CreatedAt.Format("2006-01-02 15:04"), r.RulesVersion)
 	for _, s := range a.Steps {
-		fmt.Fprintf(&b, "%d. %s%s：%s\n", s.Seq, s.Role.Name(), s.Action.Name(), StepText(s))
+		fmt.Fprintf(&b, "%d. %s%s：%s\n", s.Seq, s.Role.Name(), s.Action.Name(), StepText(s, names))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// StepText says where a step stands, in Chinese.
-func StepText(s servicebot.ApprovalStep) string {
+// StepText says where a step stands, in Chinese, naming people by names.
+func StepText(s servicebot.ApprovalStep, names map[string]string) string {
 	switch s.Status {
 	case servicebot.StepWaiting:
 		return "待处理（尚未开始）"
 	case servicebot.StepCancelled:
 		return "已取消"
 	case servicebot.StepPending:
-		t := "待 " + s.ApproverID + " 处理"
+		t := "待 " + nameIn(names, s.ApproverID) + " 处理"
 		if s.DelegatedFrom != "" {
-			t += "（代 " + s.DelegatedFrom + "）"
+			t += "（代 " + nameIn(names, s.DelegatedFrom) + "）"
 		}
 		if s.EscalatedFrom != "" {
-			t += "（由 " + s.EscalatedFrom + " 超时转交）"
+			t += "（由 " + nameIn(names, s.EscalatedFrom) + " 超时转交）"
 		}
 		return t
 	}
-	t := fmt.Sprintf("%s %s（%s）", s.ApproverID, choiceText(s), s.DecidedAt.Format("01-02 15:04"))
+	t := fmt.Sprintf("%s %s（%s）", nameIn(names, s.ApproverID), choiceText(s, names), s.DecidedAt.Format("01-02 15:04"))
 	if s.Comment != "" {
 		t += "，意见：" + s.Comment
 	}
 	return t
 }
 
-func choiceText(s servicebot.ApprovalStep) string {
+func choiceText(s servicebot.ApprovalStep, names map[string]string) string {
 	switch {
 	case s.Decision == servicebot.ApprovalRejected:
 		return "驳回"
 	case s.Action == servicebot.ActionDispatch:
-		return "派工给 " + s.Choice
+		return "派工给 " + nameIn(names, s.Choice)
 	case s.Action == servicebot.ActionLiability:
 		return "认定责任：" + servicebot.ChoiceLabel(s.Choice)
 	case s.Choice != "" && s.Choice != servicebot.ChoiceApprove:

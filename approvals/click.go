@@ -39,7 +39,11 @@ func (e *Engine) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
 		if !e.involved(a, user) {
 			return e.reply(ctx, tx, ev, NotApproverText, now)
 		}
-		return e.reply(ctx, tx, ev, Describe(a), now)
+		names, err := namesOf(ctx, tx, participants(a)...)
+		if err != nil {
+			return err
+		}
+		return e.reply(ctx, tx, ev, Describe(a, names), now)
 	}
 	if step.Status != servicebot.StepPending || step.ApproverID != user {
 		if step.ApproverID == user && step.Status == servicebot.StepDecided {
@@ -47,7 +51,10 @@ func (e *Engine) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
 		}
 		return e.reply(ctx, tx, ev, NotApproverText, now)
 	}
-	decision, ok := e.decisionOf(a.Request, step, choice)
+	decision, ok, err := e.decisionOf(ctx, tx, a.Request, step, choice)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		e.logger.Warn("approvals: choice not offered by the step", "step", stepID, "choice", choice)
 		return nil
@@ -65,14 +72,19 @@ func (e *Engine) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
 }
 
 // decisionOf maps a button to a decision, if the step offers it.
-func (e *Engine) decisionOf(r servicebot.ApprovalRequest, step servicebot.ApprovalStep, choice string) (string, bool) {
+func (e *Engine) decisionOf(ctx context.Context, tx Tx, r servicebot.ApprovalRequest, step servicebot.ApprovalStep, choice string) (string, bool, error) {
 	if choice == servicebot.ChoiceReject && slices.ContainsFunc(step.Action.Choices(), func(c servicebot.Choice) bool { return c.Key == choice }) {
-		return servicebot.ApprovalRejected, true
+		return servicebot.ApprovalRejected, true, nil
 	}
 	if step.Action == servicebot.ActionDispatch {
-		return servicebot.ApprovalApproved, slices.Contains(e.engineersFor(r.Region), choice)
+		engineers, err := e.engineersFor(ctx, tx, r.Region)
+		if err != nil {
+			return "", false, err
+		}
+		offered := slices.ContainsFunc(engineers, func(m servicebot.Member) bool { return m.UserID == choice })
+		return servicebot.ApprovalApproved, offered, nil
 	}
-	return servicebot.ApprovalApproved, slices.ContainsFunc(step.Action.Choices(), func(c servicebot.Choice) bool { return c.Key == choice })
+	return servicebot.ApprovalApproved, slices.ContainsFunc(step.Action.Choices(), func(c servicebot.Choice) bool { return c.Key == choice }), nil
 }
 
 // involved reports whether user may read the request's details: its
@@ -89,7 +101,11 @@ func (e *Engine) involved(a servicebot.Approval, user string) bool {
 // afterDecision does everything a recorded decision causes, in its transaction.
 func (e *Engine) afterDecision(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, now time.Time) error {
 	r := a.Request
-	result := choiceText(step)
+	names, err := namesOf(ctx, tx, append(participants(a), step.ApproverID, step.Choice)...)
+	if err != nil {
+		return err
+	}
+	result := choiceText(step, names)
 	if err := e.updateCard(ctx, tx, a, step, "已"+result, step.ResponseCode, now); err != nil {
 		return err
 	}
@@ -97,7 +113,7 @@ func (e *Engine) afterDecision(ctx context.Context, tx Tx, a servicebot.Approval
 		fmt.Sprintf("第 %d 步 %s%s：%s", step.Seq, step.Role.Name(), step.Action.Name(), result), now); err != nil {
 		return err
 	}
-	head := fmt.Sprintf("您的%s（%s）：%s %s %s。", title(r), amountOrCustomer(r), step.Role.Name(), step.ApproverID, result)
+	head := fmt.Sprintf("您的%s（%s）：%s %s %s。", title(r), amountOrCustomer(r), step.Role.Name(), nameIn(names, step.ApproverID), result)
 	if step.Decision == servicebot.ApprovalRejected {
 		if _, err := tx.CloseApproval(ctx, r.ID, servicebot.ApprovalRejected, now); err != nil {
 			return err
@@ -109,24 +125,29 @@ func (e *Engine) afterDecision(ctx context.Context, tx Tx, a servicebot.Approval
 			return err
 		}
 		return e.tell(ctx, tx, fmt.Sprintf("apv-ask-reason:%d", step.ID), step.ApproverID,
-			fmt.Sprintf("已驳回%s。请直接回复一条消息说明驳回理由，将转告申请人 %s。", title(r), r.Requester), now)
+			fmt.Sprintf("已驳回%s。请直接回复一条消息说明驳回理由，将转告申请人 %s。", title(r), nameIn(names, r.Requester)), now)
 	}
-	if err := e.sendCopies(ctx, tx, r, step, now); err != nil {
+	if err := e.sendCopies(ctx, tx, r, step, nameIn(names, step.ApproverID), now); err != nil {
 		return err
 	}
 	if step.Action == servicebot.ActionDispatch {
 		msg := fmt.Sprintf("派工通知：%s\n客户：%s（%s）\n事由：%s\n申请人：%s。请尽快联系客户并安排服务。",
-			title(r)+" "+r.ServiceType.Name(), r.Customer, r.Region, r.Reason, r.Requester)
+			title(r)+" "+r.ServiceType.Name(), r.Customer, r.Region, r.Reason, nameIn(names, r.Requester))
 		if plan := faultPlan(a); plan != "" {
 			msg += "\n分管副总意见：" + plan
 		}
-		if err := e.tell(ctx, tx, fmt.Sprintf("apv-dispatch:%d", step.ID), step.Choice, msg, now); err != nil {
-			return err
-		}
 		if e.jobs != nil {
-			if err := e.jobs.Dispatched(ctx, tx, a, step.Choice, now); err != nil {
+			// The job's line goes in this notice: one message per dispatch.
+			note, err := e.jobs.Dispatched(ctx, tx, a, step.Choice, now)
+			if err != nil {
 				return err
 			}
+			if note != "" {
+				msg += "\n" + note
+			}
+		}
+		if err := e.tell(ctx, tx, fmt.Sprintf("apv-dispatch:%d", step.ID), step.Choice, msg, now); err != nil {
+			return err
 		}
 	}
 	if next, ok := a.After(step.Seq); ok {
@@ -153,8 +174,9 @@ func (e *Engine) afterDecision(ctx context.Context, tx Tx, a servicebot.Approval
 	return nil
 }
 
-// sendCopies tells the roles the step names of its approval (R-APV-4).
-func (e *Engine) sendCopies(ctx context.Context, tx Tx, r servicebot.ApprovalRequest, step servicebot.ApprovalStep, now time.Time) error {
+// sendCopies tells the roles the step names of its approval (R-APV-4);
+// approver is the name of who approved.
+func (e *Engine) sendCopies(ctx context.Context, tx Tx, r servicebot.ApprovalRequest, step servicebot.ApprovalStep, approver string, now time.Time) error {
 	var to []string
 	for _, role := range step.Copies {
 		for _, u := range e.org.Holders(role) {
@@ -167,7 +189,7 @@ func (e *Engine) sendCopies(ctx context.Context, tx Tx, r servicebot.ApprovalReq
 		return nil
 	}
 	text := fmt.Sprintf("抄送：%s（%s，客户 %s）已由%s %s 批准并执行，登记备案。", title(r), amountText(r), r.Customer,
-		step.Role.Name(), step.ApproverID)
+		step.Role.Name(), approver)
 	if err := e.tell(ctx, tx, fmt.Sprintf("apv-copy:%d", step.ID), strings.Join(to, "|"), text, now); err != nil {
 		return err
 	}
@@ -236,9 +258,13 @@ func (e *Engine) TakeReason(ctx context.Context, tx Tx, ev servicebot.Event) (bo
 	if err := e.audit(ctx, tx, r.ID, step.ID, ev.FromUserName, servicebot.EventReason, text, now); err != nil {
 		return false, err
 	}
-	if err := e.tell(ctx, tx, fmt.Sprintf("apv-reason:%d", step.ID), r.Requester,
-		fmt.Sprintf("您的%s被%s %s 驳回，理由：%s", title(r), step.Role.Name(), step.ApproverID, text), now); err != nil {
+	names, err := namesOf(ctx, tx, step.ApproverID, r.Requester)
+	if err != nil {
 		return false, err
 	}
-	return true, e.reply(ctx, tx, ev, fmt.Sprintf("已记录驳回理由，并告知申请人 %s。", r.Requester), now)
+	if err := e.tell(ctx, tx, fmt.Sprintf("apv-reason:%d", step.ID), r.Requester,
+		fmt.Sprintf("您的%s被%s %s 驳回，理由：%s", title(r), step.Role.Name(), nameIn(names, step.ApproverID), text), now); err != nil {
+		return false, err
+	}
+	return true, e.reply(ctx, tx, ev, fmt.Sprintf("已记录驳回理由，并告知申请人 %s。", nameIn(names, r.Requester)), now)
 }

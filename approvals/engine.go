@@ -49,6 +49,8 @@ type Tx interface {
 	EscalateApprovalStep(ctx context.Context, stepID int64, from, to, delegatedFrom, taskID string, now time.Time) (bool, error)
 	AddApprovalEvent(ctx context.Context, e servicebot.ApprovalEvent) error
 	OnLeave(ctx context.Context, userID string, day servicebot.Date) (bool, error)
+	GetMember(ctx context.Context, userID string) (servicebot.Member, error)
+	Engineers(ctx context.Context, org servicebot.Org) ([]servicebot.Member, error)
 }
 
 // Store is what the engine reads outside a transaction (*store.DB).
@@ -83,9 +85,11 @@ type Config struct {
 // request reaches its dispatch step (a job now waits for an engineer) and
 // when the service manager dispatches an engineer. Both may be called again
 // for the same request (a repeated delivery): they must be idempotent.
+// Dispatched returns what the engineer's dispatch notice adds (the job and
+// how to move it): the engineer gets one message, not two back to back.
 type DispatchHook interface {
 	AwaitingDispatch(ctx context.Context, tx Tx, a servicebot.Approval, now time.Time) error
-	Dispatched(ctx context.Context, tx Tx, a servicebot.Approval, engineer string, now time.Time) error
+	Dispatched(ctx context.Context, tx Tx, a servicebot.Approval, engineer string, now time.Time) (note string, err error)
 }
 
 // Engine files requests and moves them along their chains.
@@ -232,28 +236,26 @@ func taskID(r servicebot.ApprovalRequest, stepID int64, n int) string {
 	return fmt.Sprintf("apv-%d-%d-%d", stepID, n, r.CreatedAt.Unix())
 }
 
-// engineersFor lists the engineers a dispatch offers: those of the
-// customer's region (R-ORG-2), or every engineer when the region has none.
-// Engineers are the holders of the role and everyone given a region (a new
-// hire is an engineer until told otherwise, R-ORG-1).
-func (e *Engine) engineersFor(region string) []string {
-	all := slices.Clone(e.org.Holders(servicebot.RoleEngineer))
-	for u := range e.org.Regions {
-		if !slices.Contains(all, u) {
-			all = append(all, u)
-		}
+// engineersFor lists the engineers a dispatch offers, by userid: those of
+// the customer's region (R-ORG-2), or every engineer when the region has
+// none. Engineers are the address book's, as the daily report counts them
+// (the store's Engineers): a new hire synced into the department is offered
+// the day they are chased for reports (R-ORG-1).
+func (e *Engine) engineersFor(ctx context.Context, tx Tx, region string) ([]servicebot.Member, error) {
+	all, err := tx.Engineers(ctx, e.org)
+	if err != nil {
+		return nil, fmt.Errorf("approvals: engineers: %w", err)
 	}
-	slices.Sort(all)
-	var inRegion []string
-	for _, u := range all {
-		if e.org.RegionOf(u) == region {
-			inRegion = append(inRegion, u)
+	var inRegion []servicebot.Member
+	for _, m := range all {
+		if e.org.RegionOf(m.UserID) == region {
+			inRegion = append(inRegion, m)
 		}
 	}
 	if len(inRegion) == 0 {
-		return all
+		return all, nil
 	}
-	return inRegion
+	return inRegion, nil
 }
 
 // enqueue writes one outbox row; key makes it once-only per cause.

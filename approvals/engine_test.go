@@ -16,9 +16,44 @@ import (
 	"github.com/servicebot/servicebot/store/storetest"
 )
 
+// The synced address book of the tests: the company, its after-sales
+// department and a sub-department of it.
+const (
+	deptCompany    = 1
+	deptAfterSales = 2
+	deptSouthwest  = 3
+)
+
+// directory is the address book as synced. zhengmin is missing from it
+// (say, not synced yet): texts name her by userid.
+func directory() ([]servicebot.Department, []servicebot.Member) {
+	deps := []servicebot.Department{{ID: deptCompany, Name: "公司"},
+		{ID: deptAfterSales, ParentID: deptCompany, Name: "售后服务部"},
+		{ID: deptSouthwest, ParentID: deptAfterSales, Name: "西南服务站"}}
+	var members []servicebot.Member
+	add := func(dept int64, pairs ...string) {
+		for i := 0; i < len(pairs); i += 2 {
+			members = append(members, servicebot.Member{UserID: pairs[i], Name: pairs[i+1], Departments: []int64{dept}, Active: true})
+		}
+	}
+	add(deptCompany, "zhoujianguo", "周建国", "wuhaitao", "吴海涛", "huangzhiqiang", "黄志强", "yangfan", "杨帆")
+	add(deptAfterSales, "sunli", "孙丽", "zhangwei", "张伟", "wangjun", "王军", "zhaolei", "赵磊", "liuyang", "刘洋", "chenhao", "陈浩")
+	add(deptSouthwest, "liqiang", "李强")
+	return deps, members
+}
+
+// syncDirectory stores the address book, as the daily sync does.
+func syncDirectory(t *testing.T, db *store.DB, deps []servicebot.Department, members []servicebot.Member) {
+	t.Helper()
+	if _, _, err := db.ReplaceDirectory(context.Background(), deps, members, time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // demoOrg is the department of the demo directory.
 func demoOrg() servicebot.Org {
 	return servicebot.Org{
+		AfterSalesDepartments: []int64{deptAfterSales},
 		Roles: map[servicebot.Role][]string{
 			servicebot.RoleServiceManager: {"sunli"},
 			servicebot.RoleVPAfterSales:   {"zhoujianguo"},
@@ -51,6 +86,8 @@ type fixture struct {
 
 func newFixture(t *testing.T, db *store.DB, rules servicebot.ApprovalRules) *fixture {
 	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	deps, members := directory()
+	syncDirectory(t, db, deps, members)
 	e := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
 		Rules: rules, Org: demoOrg(), Location: time.UTC, Clock: c})
 	return &fixture{t: t, db: db, clock: c, engine: e}
@@ -195,10 +232,11 @@ func TestUrgentChain_RAPV2_RAPV5(t *testing.T) {
 			t.Fatalf("update %s: %v", updates[0].Body, err)
 		}
 		told := f.to("yangfan", servicebot.OutText)
-		if len(told) != 1 || !strings.Contains(textOf(told[0]), "总经理 huangzhiqiang 同意") || !strings.Contains(textOf(told[0]), "质量副总责任认定") {
+		if len(told) != 1 || !strings.Contains(textOf(told[0]), "总经理 黄志强 同意") || !strings.Contains(textOf(told[0]), "质量副总责任认定") {
 			t.Fatalf("requester told %+v", told)
 		}
-		if copies := f.to("wuhaitao", servicebot.OutText); len(copies) != 1 || !strings.Contains(textOf(copies[0]), "抄送") {
+		if copies := f.to("wuhaitao", servicebot.OutText); len(copies) != 1 || !strings.Contains(textOf(copies[0]), "抄送") ||
+			!strings.Contains(textOf(copies[0]), "总经理 黄志强 批准") {
 			t.Errorf("sales VP copy %+v", copies)
 		}
 		if s := got.Steps[1]; s.Status != servicebot.StepPending || s.ApproverID != "zhengmin" || len(f.to("zhengmin", servicebot.OutTemplateCard)) != 1 {
@@ -230,7 +268,8 @@ func TestRejectAsksReason_RAPV5(t *testing.T) {
 		if got.Request.Status != servicebot.ApprovalRejected || got.Steps[1].Status != servicebot.StepCancelled || !got.Steps[0].AwaitingReason {
 			t.Fatalf("after reject %+v", got)
 		}
-		if ask := f.to("sunli", servicebot.OutText); len(ask) != 1 || !strings.Contains(textOf(ask[0]), "驳回理由") {
+		if ask := f.to("sunli", servicebot.OutText); len(ask) != 1 || !strings.Contains(textOf(ask[0]), "驳回理由") ||
+			!strings.Contains(textOf(ask[0]), "申请人 杨帆") {
 			t.Fatalf("ask %+v", ask)
 		}
 		if !f.text("sunli", "照片看不清，请补充") {
@@ -244,7 +283,7 @@ func TestRejectAsksReason_RAPV5(t *testing.T) {
 			t.Errorf("step %+v", got.Steps[0])
 		}
 		told := f.to("yangfan", servicebot.OutText)
-		if len(told) != 2 || !strings.Contains(textOf(told[1]), "理由：照片看不清") {
+		if len(told) != 2 || !strings.Contains(textOf(told[1]), "被售后服务部经理 孙丽 驳回，理由：照片看不清") {
 			t.Errorf("requester %+v", told)
 		}
 	})
@@ -266,7 +305,8 @@ func TestFaultDispatch_RSVC2_RORG2(t *testing.T) {
 			t.Fatalf("dispatch cards %d", len(dispatch))
 		}
 		body := string(dispatch[0].Body)
-		if !strings.Contains(body, ":zhangwei\"") || !strings.Contains(body, ":liqiang\"") || strings.Contains(body, "wangjun") {
+		if !strings.Contains(body, ":zhangwei\"") || !strings.Contains(body, ":liqiang\"") || strings.Contains(body, "wangjun") ||
+			!strings.Contains(body, "派 张伟") || !strings.Contains(body, "派 李强") || !strings.Contains(body, "杨帆") {
 			t.Errorf("dispatch offers other than the 西南 engineers: %s", body)
 		}
 		step := f.approval(a.Request.ID).Steps[1]
@@ -280,8 +320,55 @@ func TestFaultDispatch_RSVC2_RORG2(t *testing.T) {
 			t.Fatalf("after dispatch %+v", got)
 		}
 		told := f.to("liqiang", servicebot.OutText)
-		if len(told) != 1 || !strings.Contains(textOf(told[0]), "远程支持") || !strings.Contains(textOf(told[0]), "重庆某厂") {
+		if len(told) != 1 || !strings.Contains(textOf(told[0]), "远程支持") || !strings.Contains(textOf(told[0]), "重庆某厂") ||
+			!strings.Contains(textOf(told[0]), "申请人：杨帆") {
 			t.Errorf("engineer told %+v", told)
+		}
+	})
+}
+
+// R-ORG-1: engineers are the address book's, as the daily report counts
+// them. A new hire synced into a sub-department of after-sales, given no
+// role or region yet, is offered for dispatch and can be dispatched; an
+// engineer who left the address book is no longer offered.
+func TestDispatchOffersNewHireFromDirectory_RORG1(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, servicebot.ApprovalRules{})
+		deps, members := directory()
+		members = slices.DeleteFunc(members, func(m servicebot.Member) bool { return m.UserID == "chenhao" })
+		members = append(members, servicebot.Member{UserID: "xiaoxin", Name: "肖鑫", Departments: []int64{deptSouthwest}, Active: true})
+		syncDirectory(t, db, deps, members)
+
+		a := f.file(servicebot.ApprovalRequest{Kind: servicebot.RequestService, ServiceType: servicebot.ServiceInstall,
+			Customer: "贵阳某厂", Region: servicebot.RegionOther, Reason: "新购设备安装", Requester: "yangfan"})
+		f.click("zhoujianguo", approvals.CardPrefix+itoa(a.Steps[0].ID)+":approve")
+		dispatch := f.to("sunli", servicebot.OutTemplateCard)
+		if len(dispatch) != 1 {
+			t.Fatalf("dispatch cards %d", len(dispatch))
+		}
+		body := string(dispatch[0].Body)
+		for _, want := range []string{"派 肖鑫", ":xiaoxin\"", "派 刘洋"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("dispatch card lacks %q: %s", want, body)
+			}
+		}
+		if strings.Contains(body, "chenhao") || strings.Contains(body, "zhangwei") {
+			t.Errorf("dispatch card offers someone who left or of another region: %s", body)
+		}
+		step := f.approval(a.Request.ID).Steps[1]
+		f.click("sunli", approvals.CardPrefix+itoa(step.ID)+":chenhao") // left: ignored
+		if f.approval(a.Request.ID).Steps[1].Status != servicebot.StepPending {
+			t.Fatal("an engineer who left was dispatched")
+		}
+		f.click("sunli", approvals.CardPrefix+itoa(step.ID)+":xiaoxin")
+		if got := f.approval(a.Request.ID); got.Request.Status != servicebot.ApprovalApproved || got.Steps[1].Choice != "xiaoxin" {
+			t.Fatalf("after dispatching the new hire %+v", got)
+		}
+		if told := f.to("xiaoxin", servicebot.OutText); len(told) != 1 || !strings.Contains(textOf(told[0]), "派工通知") {
+			t.Errorf("new hire told %+v", told)
+		}
+		if told := f.to("yangfan", servicebot.OutText); len(told) != 2 || !strings.Contains(textOf(told[1]), "售后服务部经理 孙丽 派工给 肖鑫") {
+			t.Errorf("requester told %+v", told)
 		}
 	})
 }
@@ -338,8 +425,15 @@ func TestRemindAndEscalate_RAPV5(t *testing.T) {
 		if s.ApproverID != "zhoujianguo" || s.EscalatedFrom != "sunli" || s.Status != servicebot.StepPending {
 			t.Fatalf("after 48 h %+v", s)
 		}
-		if txt := approvals.StepText(s); txt != "待 zhoujianguo 处理（由 sunli 超时转交）" {
+		names := map[string]string{"zhoujianguo": "周建国", "sunli": "孙丽"}
+		if txt := approvals.StepText(s, names); txt != "待 周建国 处理（由 孙丽 超时转交）" {
 			t.Errorf("step text %q", txt)
+		}
+		if txt := approvals.StepText(s, nil); txt != "待 zhoujianguo 处理（由 sunli 超时转交）" {
+			t.Errorf("step text without names %q", txt)
+		}
+		if told := f.to("yangfan", servicebot.OutText); len(told) != 1 || textOf(told[0]) != "您的售后赔偿申请 #"+itoa(a.Request.ID)+"等待超时，已转交分管副总 周建国 处理。" {
+			t.Errorf("requester told of the escalation %+v", told)
 		}
 		var escalations int
 		for _, e := range got.Events {
@@ -365,7 +459,7 @@ func TestRemindAndEscalate_RAPV5(t *testing.T) {
 		if st := f.approval(a.Request.ID).Steps[0]; st.Decision != servicebot.ApprovalApproved || st.ApproverID != "zhoujianguo" {
 			t.Fatalf("after the new approver's tap %+v", st)
 		}
-		if d := approvals.Describe(f.approval(a.Request.ID)); !strings.Contains(d, "1. 售后服务部经理审批：zhoujianguo 同意") ||
+		if d := approvals.Describe(f.approval(a.Request.ID), names); !strings.Contains(d, "1. 售后服务部经理审批：周建国 同意") ||
 			!strings.Contains(d, "2. 质量副总责任认定：待 zhengmin 处理") {
 			t.Errorf("describe:\n%s", d)
 		}

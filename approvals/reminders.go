@@ -97,12 +97,16 @@ func (e *Engine) escalate(ctx context.Context, tx Tx, s servicebot.ApprovalStep,
 	if err := e.sendCard(ctx, tx, a, step, now); err != nil {
 		return err
 	}
+	toName, err := nameOf(ctx, tx, to)
+	if err != nil {
+		return err
+	}
 	if err := e.tell(ctx, tx, fmt.Sprintf("apv-escalated:%d:from", s.ID), s.ApproverID,
-		fmt.Sprintf("%s超过 %s 未处理，已转交%s %s 处理。", title(r), hours(e.rules.EscalateAfter), role.Name(), to), now); err != nil {
+		fmt.Sprintf("%s超过 %s 未处理，已转交%s %s 处理。", title(r), hours(e.rules.EscalateAfter), role.Name(), toName), now); err != nil {
 		return err
 	}
 	return e.tell(ctx, tx, fmt.Sprintf("apv-escalated:%d:requester", s.ID), r.Requester,
-		fmt.Sprintf("您的%s等待超时，已转交%s %s 处理。", title(r), role.Name(), to), now)
+		fmt.Sprintf("您的%s等待超时，已转交%s %s 处理。", title(r), role.Name(), toName), now)
 }
 
 func hours(d time.Duration) string {

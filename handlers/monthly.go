@@ -17,6 +17,9 @@ type MonthlyTx interface {
 	GetObligation(ctx context.Context, key string) (servicebot.Obligation, error)
 	SetObligationStatus(ctx context.Context, id int64, status, note string, now time.Time) error
 	DocumentToken(ctx context.Context, userID, kind, period string) (string, error)
+	// GetMember names the engineer to the archivist, read in this
+	// transaction: on SQLite a read through the pool would wait on its lock.
+	GetMember(ctx context.Context, userID string) (servicebot.Member, error)
 }
 
 // ConfirmMonthly handles the button of a monthly card (key
@@ -78,7 +81,14 @@ func handToArchivist(ctx context.Context, tx Tx, duty servicebot.MonthlyDuty, ev
 	if len(archivists) == 0 || duty.Kind == servicebot.ObligationMonthlySummary {
 		return nil
 	}
-	text := fmt.Sprintf("【归档】%s 已确认提交%s，请查收归档。", ev.FromUserName, duty.Title())
+	engineer := ev.FromUserName
+	switch m, err := tx.GetMember(ctx, ev.FromUserName); {
+	case err == nil && m.Name != "":
+		engineer = m.Name
+	case err != nil && !errors.Is(err, servicebot.ErrNotFound):
+		return fmt.Errorf("handlers: hand to archivist: %w", err)
+	}
+	text := fmt.Sprintf("【归档】%s 已确认提交%s，请查收归档。", engineer, duty.Title())
 	if duty.Kind == servicebot.ObligationMonthlyDiary && fileURL != nil {
 		token, err := tx.DocumentToken(ctx, ev.FromUserName, duty.Kind, duty.Period)
 		if err != nil {

@@ -221,6 +221,10 @@ const memberColumns = `user_id, name, position, mobile, active, synced_at`
 // departments (the main one first). With activeOnly it leaves out those who
 // have left the address book.
 func (db *DB) ListMembers(ctx context.Context, activeOnly bool) ([]servicebot.Member, error) {
+	return listMembers(ctx, db.sqlx, activeOnly)
+}
+
+func listMembers(ctx context.Context, q sqlx.ExtContext, activeOnly bool) ([]servicebot.Member, error) {
 	membersQuery := `SELECT ` + memberColumns + ` FROM members ORDER BY user_id`
 	linksQuery := `SELECT user_id, department_id FROM member_departments ORDER BY user_id, ord`
 	if activeOnly {
@@ -229,14 +233,14 @@ func (db *DB) ListMembers(ctx context.Context, activeOnly bool) ([]servicebot.Me
 			JOIN members m ON m.user_id = md.user_id WHERE m.active ORDER BY md.user_id, md.ord`
 	}
 	var rows []memberRow
-	if err := db.sqlx.SelectContext(ctx, &rows, membersQuery); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, membersQuery); err != nil {
 		return nil, fmt.Errorf("store: list members: %w", err)
 	}
 	var links []struct {
 		UserID       string `db:"user_id"`
 		DepartmentID int64  `db:"department_id"`
 	}
-	if err := db.sqlx.SelectContext(ctx, &links, linksQuery); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &links, linksQuery); err != nil {
 		return nil, fmt.Errorf("store: list members: departments: %w", err)
 	}
 	depts := make(map[string][]int64, len(rows))
@@ -249,6 +253,35 @@ func (db *DB) ListMembers(ctx context.Context, activeOnly bool) ([]servicebot.Me
 		members[i].Departments = depts[r.UserID]
 	}
 	return members, nil
+}
+
+// Engineers returns the department's engineers as synced, by userid: the
+// active members of org's after-sales departments and their sub-departments
+// who hold the engineer role or no configured role (servicebot.Org.OwesDailyReport).
+// It is the one definition of "engineer": the daily report chases them and
+// a dispatch offers them, so a new hire synced into the department is both.
+// Exemption from the daily report is not exemption from work: an exempt
+// engineer is still an engineer.
+func (db *DB) Engineers(ctx context.Context, org servicebot.Org) ([]servicebot.Member, error) {
+	return engineers(ctx, db.sqlx, org)
+}
+
+// Engineers is (*DB).Engineers inside a transaction.
+func (tx *Tx) Engineers(ctx context.Context, org servicebot.Org) ([]servicebot.Member, error) {
+	return engineers(ctx, tx.sqlx, org)
+}
+
+func engineers(ctx context.Context, q sqlx.ExtContext, org servicebot.Org) ([]servicebot.Member, error) {
+	deps, err := departmentsUnder(ctx, q, org.AfterSalesDepartments)
+	if err != nil {
+		return nil, fmt.Errorf("store: engineers: %w", err)
+	}
+	members, err := listMembers(ctx, q, true)
+	if err != nil {
+		return nil, fmt.Errorf("store: engineers: %w", err)
+	}
+	org.AfterSalesDepartments, org.Exempt = deps, nil
+	return slices.DeleteFunc(members, func(m servicebot.Member) bool { return !org.OwesDailyReport(m) }), nil
 }
 
 // GetMember returns one member, active or not, with their departments; an

@@ -395,3 +395,60 @@ func assertIDs(t *testing.T, what string, got []string, want ...string) {
 		t.Errorf("%s = %v, want %v", what, got, want)
 	}
 }
+
+// R-ORG-1: the engineers are the active members of the after-sales
+// departments and those below them who hold the engineer role or none; an
+// exempt engineer is still one. Through the pool and inside a transaction alike.
+func TestEngineersAreTheDirectorysAfterSalesMembers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		if _, _, err := db.ReplaceDirectory(ctx, testDepartments, []servicebot.Member{
+			member("zhangwei", "张伟", 2),
+			member("xiaoxin", "肖鑫", 3), // a new hire below after-sales, no role yet
+			member("liqiang", "李强", 2),
+			member("sunli", "孙丽", 2),      // the manager
+			member("yangfan", "杨帆", 1),    // sales, not in after-sales
+			member("wangjun", "王军", 1, 3), // an engineer whose second department is after-sales
+			member("chenhao", "陈浩", 2),    // leaves below
+			member("zhaolei", "赵磊", 2),    // exempt from the daily report, an engineer still
+		}, t0); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := db.ReplaceDirectory(ctx, testDepartments, []servicebot.Member{
+			member("zhangwei", "张伟", 2), member("xiaoxin", "肖鑫", 3), member("liqiang", "李强", 2),
+			member("sunli", "孙丽", 2), member("yangfan", "杨帆", 1), member("wangjun", "王军", 1, 3),
+			member("zhaolei", "赵磊", 2),
+		}, t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		org := servicebot.Org{
+			AfterSalesDepartments: []int64{2},
+			Roles: map[servicebot.Role][]string{servicebot.RoleServiceManager: {"sunli"},
+				servicebot.RoleEngineer: {"liqiang"}, servicebot.RoleSales: {"yangfan"}},
+			Exempt: []string{"sunli", "zhaolei"},
+		}
+		want := []string{"liqiang", "wangjun", "xiaoxin", "zhangwei", "zhaolei"}
+		ids := func(ms []servicebot.Member) []string {
+			var out []string
+			for _, m := range ms {
+				out = append(out, m.UserID)
+			}
+			return out
+		}
+		got, err := db.Engineers(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertIDs(t, "engineers", ids(got), want...)
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			got, err := tx.Engineers(ctx, org)
+			assertIDs(t, "engineers in a transaction", ids(got), want...)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got[2].Name != "肖鑫" {
+			t.Errorf("engineer %+v: want the synced name", got[2])
+		}
+	})
+}

@@ -336,11 +336,15 @@ func (db *DB) ListReportAttachments(ctx context.Context, from, to servicebot.Dat
 // synced: the after-sales departments of the configuration include their
 // sub-departments (R-ORG-1). It reads inside the transaction, for handlers.
 func (tx *Tx) DepartmentsUnder(ctx context.Context, roots []int64) ([]int64, error) {
+	return departmentsUnder(ctx, tx.sqlx, roots)
+}
+
+func departmentsUnder(ctx context.Context, q sqlx.QueryerContext, roots []int64) ([]int64, error) {
 	var deps []struct {
 		ID       int64 `db:"id"`
 		ParentID int64 `db:"parent_id"`
 	}
-	if err := tx.sqlx.SelectContext(ctx, &deps, `SELECT id, parent_id FROM departments`); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &deps, `SELECT id, parent_id FROM departments`); err != nil {
 		return nil, fmt.Errorf("store: departments under %v: %w", roots, err)
 	}
 	children := make(map[int64][]int64, len(deps))

@@ -132,7 +132,7 @@ func TestE2E_ApprovalCards_RAPV2_RAPV5(t *testing.T) {
 			t.Fatalf("card updates %+v", updates)
 		}
 		told := h.sim.Delivered("yangfan")
-		if len(told) != 1 || !strings.Contains(told[0].Content, "总经理 huangzhiqiang 同意") {
+		if len(told) != 1 || !strings.Contains(told[0].Content, "总经理 黄志强 同意") {
 			t.Fatalf("requester told %+v", told)
 		}
 		next := h.sim.Delivered("zhengmin")
