@@ -183,7 +183,16 @@ func (s *Sender) SendDue(ctx context.Context) (sent int, err error) {
 }
 
 func (s *Sender) pass(ctx context.Context) (claimed, sent int, err error) {
-	rows, err := s.outbox.ClaimOutbox(ctx, s.clock.Now(), s.opts.Lease, s.opts.Batch)
+	if ctx.Err() != nil {
+		return 0, 0, nil
+	}
+	// The claim runs to its end even if ctx is cancelled meanwhile: a claim
+	// the database committed while the driver reported the cancellation
+	// would leave rows claimed that nobody releases until their lease ends.
+	// Rows claimed after a cancellation are put back just below.
+	claimCtx, cancelClaim := recordContext(ctx)
+	rows, err := s.outbox.ClaimOutbox(claimCtx, s.clock.Now(), s.opts.Lease, s.opts.Batch)
+	cancelClaim()
 	if err != nil {
 		return 0, 0, fmt.Errorf("sender: claim: %w", err)
 	}
