@@ -60,6 +60,18 @@ func New(loc *time.Location, clock servicebot.Clock, elector gocron.Elector, rec
 	return &Scheduler{jobs: map[string]Job{}, loc: loc, clock: clock, elector: elector, recorder: recorder, logger: logger}
 }
 
+// secondOfMinute is when in its minute every job fires. WeCom asks apps not to
+// send exactly at :00 and :30, when every other app's reminders go out; a
+// few seconds later the 20:00 reminder still reads 20:00.
+const secondOfMinute = 17
+
+// withSeconds turns a five-field spec into the six-field one that fires at
+// secondOfMinute.
+func withSeconds(spec string) string { return fmt.Sprintf("%d %s", secondOfMinute, spec) }
+
+// secondsParser reads the six-field specs withSeconds makes.
+var secondsParser = cron.NewParser(cron.Second | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
+
 // Add registers a job; call before Start, which rejects a bad cron spec.
 func (s *Scheduler) Add(j Job) {
 	s.jobs[j.Name] = j
@@ -72,7 +84,7 @@ func (s *Scheduler) NextRun(name string, after time.Time) (time.Time, error) {
 	if !ok {
 		return time.Time{}, fmt.Errorf("%w: %q", ErrUnknownJob, name)
 	}
-	spec, err := cron.ParseStandard(j.Cron)
+	spec, err := secondsParser.Parse(withSeconds(j.Cron))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("scheduler: job %s: cron %q: %w", j.Name, j.Cron, err)
 	}
@@ -135,7 +147,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		if j.RunAtStart {
 			opts = append(opts, gocron.WithStartAt(gocron.WithStartImmediately()))
 		}
-		_, err := cron.NewJob(gocron.CronJob(j.Cron, false), gocron.NewTask(s.runLogged, j), opts...)
+		_, err := cron.NewJob(gocron.CronJob(withSeconds(j.Cron), true), gocron.NewTask(s.runLogged, j), opts...)
 		if err != nil {
 			return fmt.Errorf("scheduler: add %s (%s): %w", j.Name, j.Cron, err)
 		}
