@@ -108,17 +108,18 @@ func (db *DB) ClaimInbox(ctx context.Context, now time.Time, lease time.Duration
 			  -- while an earlier one of theirs is unfinished (claimed, or
 			  -- waiting for a retry), so a reply to the bot's question is
 			  -- never handled before the report it completes.
+			  -- (The statuses are literals so that the partial index
+			  -- inbox_unfinished_by_user, whose predicate they match, is used.)
 			  AND NOT EXISTS (
 				SELECT 1 FROM inbox earlier
 				WHERE earlier.from_user = inbox.from_user AND earlier.id < inbox.id
-				  AND earlier.status IN (?, ?))
+				  AND earlier.status IN ('pending', 'processing'))
 			ORDER BY id
 			LIMIT ?`+db.skipLocked()+`)
 		RETURNING `+inboxColumns),
 		servicebot.InboxProcessing, ts(now.Add(lease)),
 		servicebot.InboxPending, ts(now),
 		servicebot.InboxProcessing, ts(now),
-		servicebot.InboxPending, servicebot.InboxProcessing,
 		limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim inbox: %w", err)
