@@ -1,7 +1,6 @@
 package forms_test
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
@@ -61,10 +60,18 @@ func TestBuiltinCatalog(t *testing.T) {
 		if !ok || !f.Required {
 			t.Fatalf("%s: no required %q field", id, forms.FieldSatisfaction)
 		}
-		for _, d := range forms.Dissatisfied {
-			if !slices.Contains(f.Options, d) {
-				t.Errorf("%s: %q is not an option of %s", id, d, forms.FieldSatisfaction)
+		// Every dissatisfied option is one the alert recognises, and there is one.
+		alerting := 0
+		for _, o := range f.Options {
+			if strings.Contains(o, "不满意") != servicebot.IsDissatisfied(o) {
+				t.Errorf("%s: option %q and servicebot.IsDissatisfied disagree", id, o)
 			}
+			if servicebot.IsDissatisfied(o) {
+				alerting++
+			}
+		}
+		if alerting == 0 {
+			t.Errorf("%s: no option of %s alerts the manager", id, forms.FieldSatisfaction)
 		}
 	}
 }

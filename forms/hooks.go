@@ -32,9 +32,6 @@ const (
 	FieldSatisfaction = "satisfaction" // 电话回访跟踪问卷表, 顾客满意度调查表: overall satisfaction
 )
 
-// Dissatisfied lists the satisfaction answers that alert the manager (R-VIS-2 questionnaire).
-var Dissatisfied = []string{"不满意", "很不满意"}
-
 // SubmissionHook runs when a form is submitted, inside the transaction that
 // stores the submission (and files its approval, if the form starts one).
 // Returning an error rolls all of it back: nothing is stored and the person
