@@ -145,11 +145,10 @@ func (b requestBody) request() servicebot.ApprovalRequest {
 }
 
 func (h *RequestsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !h.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="servicebot"`)
-		writeAPIJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong bearer token"})
-		return
-	}
+	requireBearer(h.Token, h.file)(w, r)
+}
+
+func (h *RequestsAPI) file(w http.ResponseWriter, r *http.Request) {
 	var body requestBody
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	dec.DisallowUnknownFields()
@@ -176,9 +175,19 @@ func (h *RequestsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // authorized compares the bearer token in constant time.
-func (h *RequestsAPI) authorized(r *http.Request) bool {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && h.Token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(h.Token)) == 1
+// requireBearer lets a request through to next only with the shared API
+// token (config api.token) as its bearer token, compared in constant time;
+// with no token configured nothing gets through.
+func requireBearer(token string, next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="servicebot"`)
+			writeAPIJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong bearer token"})
+			return
+		}
+		next(w, r)
+	}
 }
 
 func writeAPIJSON(w http.ResponseWriter, status int, v any) {

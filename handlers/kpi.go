@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -83,17 +82,7 @@ func (h *KPIAPI) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/kpi/{month}", h.auth(h.export))
 }
 
-func (h *KPIAPI) auth(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || h.Token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(h.Token)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="servicebot"`)
-			writeAPIJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong bearer token"})
-			return
-		}
-		next(w, r)
-	}
-}
+func (h *KPIAPI) auth(next http.HandlerFunc) http.HandlerFunc { return requireBearer(h.Token, next) }
 
 // inputView is an entry as the API shows it: numbers in the kind's unit as
 // text, and who entered and withdrew it when.
