@@ -48,6 +48,8 @@ Usage:
   servicebot demo    [--addr ADDR]        run the bot with a WeCom simulator on SQLite (open /sim)
   servicebot migrate [--config FILE]      apply database migrations
   servicebot sync    [--config FILE]      pull departments and members from the WeCom address book now
+  servicebot group create --name NAME --owner USERID [--members a,b] [--config FILE]
+                                          create the department's app group chat; prints its chat_id
   servicebot reports export --from 2026-11-01 --to 2026-11-30 [--format json|csv|xlsx] [--out FILE] [--config FILE]
                                           export the daily reports: one record per engineer and day
   servicebot job list [--config FILE]     show each scheduled job, its schedule, last and next run
@@ -95,6 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		return cmdReports(ctx, rest, stdout, stderr, lookup)
 	case "sync":
 		return cmdSync(ctx, rest, stdout, stderr, lookup)
+	case "group":
+		return cmdGroup(ctx, rest, stdout, stderr, lookup)
 	case "kpi":
 		return cmdKPI(ctx, rest, stdout, stderr, lookup)
 	case "import":

@@ -121,4 +121,22 @@ org:
 	if out := stdout.String(); !strings.Contains(out, "joined: -\nleft:   -") {
 		t.Errorf("second sync printed %q, want nobody joined or left", out)
 	}
+
+	// With the directory synced, the department's group chat is created from it.
+	stdout.Reset()
+	if err := run(t.Context(), []string{"group", "create", "--config", cfgPath, "--owner", "sunli"}, &stdout, &stderr, env); err != nil {
+		t.Fatalf("group create: %v\n%s", err, stderr.String())
+	}
+	out = stdout.String()
+	for _, want := range []string{"with 8 members", "chenhao, hejing, liqiang, liuyang, sunli, wangjun, zhangwei, zhaolei", "chat_id: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("group create printed %q, want it to contain %q", out, want)
+		}
+	}
+	if n := sim.Calls("appchat/create"); n != 1 {
+		t.Errorf("appchat/create called %d times, want 1", n)
+	}
+	if err := run(t.Context(), []string{"group", "create", "--config", cfgPath}, &stdout, &stderr, env); err == nil {
+		t.Error("group create without --owner succeeded")
+	}
 }
