@@ -32,6 +32,10 @@ type Config struct {
 	// (https://bot.example.com): links to files the bot compiled (a monthly
 	// work diary) are made from it. Empty: cards carry no link.
 	PublicURL string `yaml:"public_url"`
+	// MetricsAddr, when set, serves /metrics on its own address (e.g.
+	// 127.0.0.1:9090, reachable by the scraper only) instead of on HTTPAddr,
+	// which faces the internet.
+	MetricsAddr string `yaml:"metrics_addr"`
 
 	WeCom WeCom `yaml:"wecom"`
 
@@ -129,6 +133,7 @@ func envBindings() []envBinding {
 	return []envBinding{
 		{"SERVICEBOT_HTTP_ADDR", str(func(c *Config) *string { return &c.HTTPAddr })},
 		{"SERVICEBOT_PUBLIC_URL", str(func(c *Config) *string { return &c.PublicURL })},
+		{"SERVICEBOT_METRICS_ADDR", str(func(c *Config) *string { return &c.MetricsAddr })},
 		{"SERVICEBOT_DATABASE_URL", str(func(c *Config) *string { return &c.DatabaseURL })},
 		{"SERVICEBOT_REDIS_URL", str(func(c *Config) *string { return &c.RedisURL })},
 		{"SERVICEBOT_TIMEZONE", str(func(c *Config) *string { return &c.Timezone })},

@@ -161,6 +161,9 @@ type app struct {
 	elector   *kv.RedisElector // nil when alone: the scheduler always leads
 	noJobs    bool             // tuning.noJobs
 	mux       *http.ServeMux
+	// metricsSrv serves /metrics on metricsLn when metrics_addr is set.
+	metricsSrv *http.Server
+	metricsLn  net.Listener
 }
 
 // redisPrefix keys everything servicebot keeps in Redis by app, so that two
@@ -243,7 +246,10 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	})
 	mux.HandleFunc("GET /healthz", handlers.Healthz)
 	mux.Handle("GET /readyz", handlers.Readyz(db))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	metricsHandler := promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+	if cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", metricsHandler)
+	}
 	service := wireService(cfg, db, router, sched, directory, cal, clock, logger)
 	engine := wireApprovals(cfg, db, router, sched, mux, clock, logger, service)
 	formsService, err := wireWeb(cfg, db, client, engine, newExporter(cfg, db, directory), router, mux, clock, logger)
@@ -257,11 +263,21 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 		return nil, err
 	}
 
-	return &app{
+	a := &app{
 		cfg: cfg, logger: logger, clock: clock, db: db, rdb: rdb, metrics: m, client: client,
 		directory: directory, worker: worker, sender: snd, scheduler: sched, elector: redisLeader, mux: mux,
 		noJobs: tune.noJobs,
-	}, nil
+	}
+	if cfg.MetricsAddr != "" {
+		// Listening now, not in serve: a taken port is a start-up problem.
+		mm := http.NewServeMux()
+		mm.Handle("GET /metrics", metricsHandler)
+		if a.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return nil, fmt.Errorf("metrics_addr %s: %w", cfg.MetricsAddr, err)
+		}
+		a.metricsSrv = &http.Server{Handler: mm, ReadHeaderTimeout: 5 * time.Second}
+	}
+	return a, nil
 }
 
 // serve runs everything on ln until ctx is cancelled, then shuts down in
@@ -278,8 +294,11 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		WriteTimeout: 2 * time.Minute,
 		IdleTimeout:  2 * time.Minute,
 	}
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
+	if a.metricsSrv != nil {
+		go func() { serveErr <- a.metricsSrv.Serve(a.metricsLn) }()
+	}
 	a.syncDirectoryAtStart(ctx)
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -316,11 +335,20 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	if serr := a.scheduler.Shutdown(); serr != nil {
 		a.logger.Warn("scheduler shutdown", "err", serr)
 	}
+	// Metrics stay up until the work has drained.
+	if a.metricsSrv != nil {
+		if serr := a.metricsSrv.Shutdown(shutCtx); serr != nil {
+			a.logger.Warn("metrics shutdown", "err", serr)
+		}
+	}
 	a.close(shutCtx)
 	return err
 }
 
 func (a *app) close(ctx context.Context) {
+	if a.metricsLn != nil {
+		_ = a.metricsLn.Close() // already closed when serve ran; not when a command only wired the app
+	}
 	if a.elector != nil {
 		if err := a.elector.Resign(ctx); err != nil {
 			a.logger.Warn("resign leadership", "err", err)
