@@ -139,14 +139,16 @@ func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duratio
 		UPDATE outbox SET status = ?, locked_until = ?, attempts = attempts + 1
 		WHERE id IN (
 			SELECT id FROM outbox
-			WHERE (status = ? AND next_attempt_at <= ?)
-			   OR (status = ? AND locked_until < ?)
+			-- Literal statuses: they match the partial indexes
+			-- outbox_pending_due and outbox_sending_lease, so a backlog of
+			-- replies deferred for the send limit is not walked on every claim.
+			WHERE (status = 'pending' AND next_attempt_at <= ?)
+			   OR (status = 'sending' AND locked_until < ?)
 			ORDER BY id
 			LIMIT ?`+db.skipLocked()+`)
 		RETURNING `+outboxColumns),
 		servicebot.OutboxSending, ts(now.Add(lease)),
-		servicebot.OutboxPending, ts(now),
-		servicebot.OutboxSending, ts(now),
+		ts(now), ts(now),
 		limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbox: %w", err)
