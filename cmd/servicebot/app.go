@@ -115,23 +115,34 @@ func mentions(problems []error, field string) bool {
 	return false
 }
 
-// openStore is how the commands that only read or write the database start:
+// openServices is how the commands that work on a migrated database start:
 // every problem that stops them (validateErr, already narrowed by the caller
-// to what matters to it, and an unreachable database) is printed at once, and
-// a database whose migrations are not applied is refused.
-func openStore(ctx context.Context, cfg config.Config, validateErr error, stderr io.Writer) (*store.DB, *slog.Logger, error) {
+// to what matters to it, an unreachable database or Redis) is printed at
+// once, and a database whose migrations are not applied is refused. rdb is
+// nil without redis_url. The caller closes db (and rdb, through the app).
+func openServices(ctx context.Context, cfg config.Config, validateErr error, stderr io.Writer) (*store.DB, *redis.Client, *slog.Logger, error) {
 	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	cfg.RedisURL = "" // not needed: do not let it stop the command
-	db, _, err := checkServices(ctx, cfg, logger, validateErr)
+	db, rdb, err := checkServices(ctx, cfg, logger, validateErr)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return nil, nil, usageError{err}
+		return nil, nil, nil, usageError{err}
 	}
 	if err := db.Ready(ctx); err != nil {
 		_ = db.Close()
-		return nil, nil, fmt.Errorf("database not ready (run `servicebot migrate`): %w", err)
+		if rdb != nil {
+			_ = rdb.Close()
+		}
+		return nil, nil, nil, fmt.Errorf("database not ready (run `servicebot migrate`): %w", err)
 	}
-	return db, logger, nil
+	return db, rdb, logger, nil
+}
+
+// openStore is openServices for commands that need the database alone: a
+// Redis setting is not even looked at.
+func openStore(ctx context.Context, cfg config.Config, validateErr error, stderr io.Writer) (*store.DB, *slog.Logger, error) {
+	cfg.RedisURL = ""
+	db, _, logger, err := openServices(ctx, cfg, validateErr, stderr)
+	return db, logger, err
 }
 
 func newLogger(w io.Writer, format, level string) *slog.Logger {

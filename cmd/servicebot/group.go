@@ -41,17 +41,12 @@ func cmdGroup(ctx context.Context, args []string, stdout, stderr io.Writer, look
 		fmt.Fprint(stderr, "--owner is required\n\n"+groupUsage)
 		return usageError{errors.New("group: no owner")}
 	}
-	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	cfg.RedisURL = "" // one call: the token cache of this process is enough
-	db, _, err := checkServices(ctx, cfg, logger, verr)
+	// One call: the token cache of this process is enough, no Redis.
+	db, logger, err := openStore(ctx, cfg, verr, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return usageError{err}
+		return err
 	}
 	defer db.Close()
-	if err := db.Ready(ctx); err != nil {
-		return fmt.Errorf("database not ready (run `servicebot migrate`): %w", err)
-	}
 	members := splitIDs(*membersFlag)
 	if len(members) == 0 {
 		engineers, err := db.Engineers(ctx, cfg.Org)

@@ -134,16 +134,11 @@ func cmdJob(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 		}
 		at = t
 	}
-	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	db, rdb, err := checkServices(ctx, cfg, logger, verr)
+	db, rdb, logger, err := openServices(ctx, cfg, verr, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return usageError{err}
+		return err
 	}
 	defer db.Close()
-	if err := db.Ready(ctx); err != nil {
-		return fmt.Errorf("database not ready (run `servicebot migrate`): %w", err)
-	}
 	a, err := newApp(cfg, db, rdb, clock, logger, tuning{})
 	if err != nil {
 		return err

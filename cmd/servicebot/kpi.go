@@ -132,23 +132,16 @@ func cmdKPI(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 		fmt.Fprintf(stderr, "--format must be json or xlsx, got %q\n%s", *format, kpiUsage)
 		return usageError{fmt.Errorf("bad --format %q", *format)}
 	}
-	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	validate := verr
 	if sub != "draft" {
 		validate = onlyDatabaseProblems(verr)
 	}
-	db, rdb, err := checkServices(ctx, cfg, logger, validate)
+	// The app below runs without Redis (one process, no scheduler).
+	db, logger, err := openStore(ctx, cfg, validate, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return usageError{err}
+		return err
 	}
 	defer db.Close()
-	if rdb != nil {
-		defer rdb.Close()
-	}
-	if err := db.Ready(ctx); err != nil {
-		return fmt.Errorf("database not ready (run `servicebot migrate`): %w", err)
-	}
 	clock := servicebot.Clock(servicebot.SystemClock{})
 	switch sub {
 	case "input":
