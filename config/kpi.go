@@ -13,7 +13,7 @@ import (
 // the version it was computed by.
 type KPI struct {
 	RulesVersion string `yaml:"rules_version"`
-	// Weights by indicator key (profit, service_management, …; see README);
+	// Weights by indicator key (profit, service_management, …; see docs/rules.md);
 	// they must sum to 100.
 	Weights map[servicebot.KPIIndicator]servicebot.Points `yaml:"weights"`
 	// Points: what one fact of a kind costs (missing_daily: 1, late_daily: 0,

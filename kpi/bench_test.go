@@ -13,7 +13,7 @@ import (
 // Must show 4: 1,000 engineers with a month of daily reports (parts sales
 // in a quarter of them), check-ins, missing-report facts, and the visits,
 // failed services and forms' missing fields that the manager enters until
-// issue 5 records them, on Postgres. "compute" gathers and scores the
+// the bot records them, on Postgres. "compute" gathers and scores the
 // month; "draft" also records the revision (1,000 breakdowns) with the
 // manager's card, as the 1st's job does.
 //

@@ -13,7 +13,7 @@ import (
 )
 
 // This file keeps customers, equipment, service jobs (工单), recorded
-// customer contacts and technical questions (issue 5).
+// customer contacts and technical questions.
 
 const customerColumns = `id, name, tier, region, address, contact, phone, engineer, created_at, updated_at`
 

@@ -19,7 +19,7 @@ type Viewer struct {
 	csrf   string
 }
 
-// Who sees what (issue 5): the department's managers see everything; those
+// Who sees what: the department's managers see everything; those
 // deciding approvals see the approvals audit; the archivist sees the
 // submitted records; everyone else only their own.
 var (

@@ -12,7 +12,7 @@ import (
 	"github.com/servicebot/servicebot/store/storetest"
 )
 
-// Who sees what (issue 5), one row per role: an engineer their own records,
+// Who sees what, one row per role: an engineer their own records,
 // the department's managers everything, the archivist the archive, those
 // deciding approvals the audit, anyone else a clear refusal.
 func TestAccessPerRole(t *testing.T) {

@@ -310,7 +310,7 @@ func (s *Server) reportPeriod(r *http.Request) (from, to servicebot.Date, err er
 	return from, to, nil
 }
 
-// reportsPage offers the daily reports of a period as Excel (issue 3).
+// reportsPage offers the daily reports of a period as Excel.
 func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, v Viewer) {
 	if !v.SeesDepartment() {
 		s.refuse(w, r, v)

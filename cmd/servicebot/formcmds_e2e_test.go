@@ -58,7 +58,7 @@ var (
 	formCSRFRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 )
 
-// Filing approvals from chat (issue 4 with issue 5's forms): 服务申请,
+// Filing approvals from chat through the forms: 服务申请,
 // 申请配件赔偿 and 申请器械赔偿 answer with the links to the forms that file
 // them, those the member may fill in; each link opens its form for the
 // member who asked; a tool-loss form

@@ -21,7 +21,7 @@ import (
 	"github.com/servicebot/servicebot/store/storetest"
 )
 
-// Must show 1 (issue 5): every form of the catalog, in a real browser
+// Every form of the catalog, in a real browser
 // signed in through the simulator's WeCom OAuth. A required field left
 // empty shows its Chinese message and stores nothing; filled in and
 // submitted, the stored record is what was typed.

@@ -23,7 +23,7 @@ import (
 )
 
 // kpiSources are where the month's facts come from: the bot's own records
-// (reports, check-ins, fines), the service records of issue 5 (visits, jobs
+// (reports, check-ins, fines), the service records (visits, jobs
 // and their forms, the forms' contents), the manager's inputs, and the
 // accepted appeals. What no source covers (late arrivals) the manager's card
 // lists as the manager's to enter (kpi.Course.Pending).

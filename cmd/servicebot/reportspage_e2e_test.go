@@ -13,7 +13,7 @@ import (
 )
 
 // The manager's page offers the daily reports as the same Excel file as
-// `servicebot reports export` (issue 3); an engineer is refused it.
+// `servicebot reports export`; an engineer is refused it.
 func TestE2E_ManagerDownloadsDailyReportsExcel_R_DAY_1(t *testing.T) {
 	clock := &setClock{t: shanghaiTime(t, "2026-11-27 10:00:00")} // a Friday
 	h := startHarnessAt(t, storetest.SQLite(t), clock)
