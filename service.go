@@ -281,6 +281,37 @@ func (r FollowUpRules) RegularVisit(c Customer, kind, engineer string, last time
 	}, true
 }
 
+// RegularVisitPrefix is the key prefix of customer id's R-VIS-1
+// obligations of kind: every due date's key starts with it.
+func RegularVisitPrefix(kind string, customerID int64) string {
+	return fmt.Sprintf("%s:%d:", kind, customerID)
+}
+
+// RegularVisits are the R-VIS-1 obligations c owes, computed from its
+// recorded contacts alone (not from the events that recorded them): the
+// next phone call counted from its latest recorded call, and for a key
+// customer the next on-site visit counted from its latest recorded visit,
+// each from when the customer was first recorded when it has none. Two
+// contacts on one day, contacts recorded out of order or on the import day
+// give the same answer as the latest one alone; a general customer owes
+// no on-site visit. engineer holds them.
+func (r FollowUpRules) RegularVisits(c CustomerContacts, engineer string, now time.Time) map[string]FollowUp {
+	out := map[string]FollowUp{}
+	for _, kind := range []string{ObligationCustomerCall, ObligationSiteVisit} {
+		last := c.LastPhone
+		if kind == ObligationSiteVisit {
+			last = c.LastOnSite
+		}
+		if last.IsZero() {
+			last = c.CreatedAt
+		}
+		if f, ok := r.RegularVisit(c.Customer, kind, engineer, last, now); ok {
+			out[kind] = f
+		}
+	}
+	return out
+}
+
 // DigestItem is one line of an engineer's to-do digest.
 type DigestItem struct {
 	Key     string // the obligation key

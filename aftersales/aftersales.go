@@ -44,6 +44,9 @@ type Tx interface {
 	CustomerByName(ctx context.Context, name string) (servicebot.Customer, error)
 	SetCustomerTier(ctx context.Context, id int64, tier string, now time.Time) (bool, error)
 	RecordContact(ctx context.Context, customerID int64, kind string, at time.Time, userID, ref string) (bool, error)
+	LockCustomerContacts(ctx context.Context, id int64) (servicebot.CustomerContacts, error)
+	SettleObligation(ctx context.Context, kind, keyPrefix string, want servicebot.Obligation, now time.Time) (bool, error)
+	Engineers(ctx context.Context, org servicebot.Org) ([]servicebot.Member, error)
 
 	CreateJob(ctx context.Context, j servicebot.Job) (servicebot.Job, bool, error)
 	GetJob(ctx context.Context, id int64) (servicebot.Job, error)
@@ -59,7 +62,6 @@ type Tx interface {
 	EnsureObligations(ctx context.Context, obs []servicebot.Obligation) (int, error)
 	GetObligation(ctx context.Context, key string) (servicebot.Obligation, error)
 	CloseObligations(ctx context.Context, ids []int64, status string, now time.Time) (int, error)
-	CloseObligationsOf(ctx context.Context, kind, keyPrefix, status string, now time.Time) (int, error)
 	OpenObligations(ctx context.Context, userID string, kinds []string) ([]servicebot.Obligation, error)
 	MarkStage(ctx context.Context, stage string, obligationIDs []int64, now time.Time) ([]int64, error)
 	ClaimDuty(ctx context.Context, kind, key, period string, now time.Time) (bool, error)

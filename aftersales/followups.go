@@ -111,10 +111,11 @@ func (s *Service) sendStage(ctx context.Context, f servicebot.FollowUp, stage st
 	return nil
 }
 
-// openRegularVisits records the next R-VIS-1 call (and a key customer's
-// next on-site visit) each customer owes, counted from its last contact of
-// that kind, or from when it was first recorded. An open one whose due day
-// no longer fits (a tier changed) is replaced.
+// openRegularVisits keeps every customer's R-VIS-1 obligations what its
+// recorded contacts say (RegularVisits): a customer first recorded, a tier
+// changed, an engineer reassigned. Only customers whose open obligations
+// differ are settled, each in a transaction that reads its contacts afresh
+// under the customer's lock, so a contact recorded meanwhile is not undone.
 func (s *Service) openRegularVisits(ctx context.Context, now time.Time) error {
 	customers, err := s.db.CustomerContacts(ctx)
 	if err != nil {
@@ -129,48 +130,63 @@ func (s *Service) openRegularVisits(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	openKeys := make(map[string]int64, len(open))
+	openOf := map[string][]servicebot.Obligation{}
 	for _, o := range open {
-		openKeys[o.Key] = o.ID
+		prefix := o.Key[:strings.LastIndex(o.Key, ":")+1]
+		openOf[prefix] = append(openOf[prefix], o)
 	}
-	var fresh []servicebot.Obligation
-	var stale []int64
+	var unsettled []int64
 	for _, c := range customers {
-		engineer := s.engineerOf(c.Customer, engineers)
+		want := s.regularVisits(c, engineers, now)
 		for _, kind := range kinds {
-			last := c.LastPhone
-			if kind == servicebot.ObligationSiteVisit {
-				last = c.LastOnSite
+			have := openOf[servicebot.RegularVisitPrefix(kind, c.ID)]
+			w, owed := want[kind]
+			if owed != (len(have) == 1) || len(have) > 1 ||
+				(owed && (have[0].Key != w.Key || have[0].UserID != w.UserID || have[0].Note != w.Note)) {
+				unsettled = append(unsettled, c.ID)
+				break
 			}
-			if last.IsZero() {
-				last = c.CreatedAt
-			}
-			f, ok := s.rules.RegularVisit(c.Customer, kind, engineer, last, now)
-			prefix := fmt.Sprintf("%s:%d:", kind, c.ID)
-			for _, o := range open {
-				if strings.HasPrefix(o.Key, prefix) && (!ok || o.Key != f.Key) {
-					stale = append(stale, o.ID)
-				}
-			}
-			if !ok || openKeys[f.Key] != 0 {
-				continue
-			}
-			f.Note = regularTitle(c.Customer, kind)
-			fresh = append(fresh, f.Obligation)
 		}
 	}
-	if len(fresh) == 0 && len(stale) == 0 {
-		return nil
+	for _, id := range unsettled {
+		if err := s.inTx(ctx, func(tx Tx) error { return s.settleRegularVisits(ctx, tx, id, engineers, now) }); err != nil {
+			return fmt.Errorf("aftersales: open regular visits: %w", err)
+		}
 	}
-	err = s.inTx(ctx, func(tx Tx) error {
-		if _, err := tx.CloseObligations(ctx, stale, servicebot.ObligationDone, now); err != nil {
+	return nil
+}
+
+// regularVisits are the R-VIS-1 obligations c owes, with their titles.
+func (s *Service) regularVisits(c servicebot.CustomerContacts, engineers []servicebot.Member, now time.Time) map[string]servicebot.FollowUp {
+	want := s.rules.RegularVisits(c, s.engineerOf(c.Customer, engineers), now)
+	for kind, f := range want {
+		f.Note = regularTitle(c.Customer, kind)
+		want[kind] = f
+	}
+	return want
+}
+
+// settleRegularVisits makes customer id's open R-VIS-1 obligations exactly
+// what its recorded contacts say, in tx: one open next call and, for a key
+// customer, one open next on-site visit (R-VIS-1). It runs in the
+// transaction of every recorded contact and tier change, so the invariant
+// holds after each, whatever the contacts' order, day or number.
+// engineers is the store's Engineers, or nil to read them in tx.
+func (s *Service) settleRegularVisits(ctx context.Context, tx Tx, id int64, engineers []servicebot.Member, now time.Time) error {
+	c, err := tx.LockCustomerContacts(ctx, id)
+	if err != nil {
+		return err
+	}
+	if engineers == nil && c.Engineer == "" {
+		if engineers, err = tx.Engineers(ctx, s.org); err != nil {
 			return err
 		}
-		_, err := tx.EnsureObligations(ctx, fresh)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("aftersales: open regular visits: %w", err)
+	}
+	want := s.regularVisits(c, engineers, now)
+	for _, kind := range []string{servicebot.ObligationCustomerCall, servicebot.ObligationSiteVisit} {
+		if _, err := tx.SettleObligation(ctx, kind, servicebot.RegularVisitPrefix(kind, id), want[kind].Obligation, now); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -100,8 +100,9 @@ func (s *Service) closeReturnVisit(ctx context.Context, tx Tx, job servicebot.Jo
 	return err
 }
 
-// contacted records a call or visit of the customer and closes what R-VIS-1
-// owed of that kind: the next one is counted from now.
+// contacted records a call or visit of the customer and settles what
+// R-VIS-1 owes from then on: the next one is counted from its latest
+// recorded contact of that kind (R-VIS-1).
 func (s *Service) contacted(ctx context.Context, tx Tx, customerID int64, kind, user, ref string, at time.Time) error {
 	if customerID == 0 {
 		return nil
@@ -109,12 +110,7 @@ func (s *Service) contacted(ctx context.Context, tx Tx, customerID int64, kind, 
 	if _, err := tx.RecordContact(ctx, customerID, kind, at, user, ref); err != nil {
 		return err
 	}
-	obligation, prefix := servicebot.ObligationCustomerCall, customerCallPrefix(customerID)
-	if kind == servicebot.ContactOnSite {
-		obligation, prefix = servicebot.ObligationSiteVisit, siteVisitPrefix(customerID)
-	}
-	_, err := tx.CloseObligationsOf(ctx, obligation, prefix, servicebot.ObligationDone, at)
-	return err
+	return s.settleRegularVisits(ctx, tx, customerID, nil, at)
 }
 
 // alertIfDissatisfied tells the service manager of every dissatisfied

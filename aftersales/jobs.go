@@ -55,6 +55,9 @@ func (s *Service) Dispatched(ctx context.Context, atx approvals.Tx, a servicebot
 		if _, err := tx.SetCustomerTier(ctx, j.CustomerID, servicebot.TierKey, now); err != nil {
 			return "", err
 		}
+		if err := s.settleRegularVisits(ctx, tx, j.CustomerID, nil, now); err != nil {
+			return "", err
+		}
 	}
 	return fmt.Sprintf("已生成工单%s（%s，%s）。到现场后发送「开始 %s」，完成后发送「完成 %s」；「我的工单」查看全部。",
 		j.No(), j.Type.Name(), j.Customer, j.No(), j.No()), nil
@@ -155,13 +158,8 @@ func (s *Service) CompleteJob(ctx context.Context, tx Tx, user string, id int64)
 // completed records what a completed job owes and says so.
 func (s *Service) completed(ctx context.Context, tx Tx, j servicebot.Job, now time.Time) (string, error) {
 	text := fmt.Sprintf("工单%s已完成（%s，%s）。", j.No(), j.Type.Name(), j.Customer)
-	if j.CustomerID != 0 && !j.Remote {
-		if _, err := tx.RecordContact(ctx, j.CustomerID, servicebot.ContactOnSite, now, j.Engineer,
-			fmt.Sprintf("job:%d", j.ID)); err != nil {
-			return "", err
-		}
-		if _, err := tx.CloseObligationsOf(ctx, servicebot.ObligationSiteVisit, siteVisitPrefix(j.CustomerID),
-			servicebot.ObligationDone, now); err != nil {
+	if !j.Remote {
+		if err := s.contacted(ctx, tx, j.CustomerID, servicebot.ContactOnSite, j.Engineer, fmt.Sprintf("job:%d", j.ID), now); err != nil {
 			return "", err
 		}
 	}
@@ -191,12 +189,4 @@ func (s *Service) ownJob(ctx context.Context, tx Tx, user string, id int64) (ser
 		return j, fmt.Sprintf("工单%d不是派给您的，不能更新。", id), nil
 	}
 	return j, "", nil
-}
-
-func siteVisitPrefix(customerID int64) string {
-	return fmt.Sprintf("%s:%d:", servicebot.ObligationSiteVisit, customerID)
-}
-
-func customerCallPrefix(customerID int64) string {
-	return fmt.Sprintf("%s:%d:", servicebot.ObligationCustomerCall, customerID)
 }

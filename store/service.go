@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -109,22 +111,104 @@ func (db *DB) Customers(ctx context.Context) ([]servicebot.Customer, error) {
 // CustomerContacts returns every customer with its last recorded phone
 // return visit and on-site visit (R-VIS-1), by name.
 func (db *DB) CustomerContacts(ctx context.Context) ([]servicebot.CustomerContacts, error) {
+	return customerContacts(ctx, db.sqlx, ``)
+}
+
+// LockCustomerContacts locks customer id's row for the rest of the
+// transaction and returns the customer with its last recorded contacts
+// (R-VIS-1). Whoever settles a customer's obligations takes the lock
+// first, so two transactions settling one customer (a contact and the
+// scheduled job) take turns and the second reads what the first wrote.
+func (tx *Tx) LockCustomerContacts(ctx context.Context, id int64) (servicebot.CustomerContacts, error) {
+	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`UPDATE customers SET tier = tier WHERE id = ?`), id)
+	if err != nil {
+		return servicebot.CustomerContacts{}, fmt.Errorf("store: lock customer %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return servicebot.CustomerContacts{}, fmt.Errorf("store: lock customer %d: %w", id, cmp.Or(err, servicebot.ErrNotFound))
+	}
+	cs, err := customerContacts(ctx, tx.sqlx, `WHERE c.id = ?`, id)
+	if err != nil {
+		return servicebot.CustomerContacts{}, err
+	}
+	if len(cs) == 0 {
+		return servicebot.CustomerContacts{}, fmt.Errorf("store: customer %d: %w", id, servicebot.ErrNotFound)
+	}
+	return cs[0], nil
+}
+
+func customerContacts(ctx context.Context, q sqlx.ExtContext, where string, args ...any) ([]servicebot.CustomerContacts, error) {
 	var rows []struct {
 		customerRow
 		LastPhone  nullTime `db:"last_phone"`
 		LastOnSite nullTime `db:"last_onsite"`
 	}
-	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`
+	err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`
 		SELECT c.id, c.name, c.tier, c.region, c.address, c.contact, c.phone, c.engineer, c.created_at, c.updated_at,
 			(SELECT MAX(k.at) FROM customer_contacts k WHERE k.customer_id = c.id AND k.kind = ?) AS last_phone,
 			(SELECT MAX(k.at) FROM customer_contacts k WHERE k.customer_id = c.id AND k.kind = ?) AS last_onsite
-		FROM customers c ORDER BY c.name`), servicebot.ContactPhone, servicebot.ContactOnSite)
+		FROM customers c `+where+` ORDER BY c.name`), append([]any{servicebot.ContactPhone, servicebot.ContactOnSite}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: customer contacts: %w", err)
 	}
 	out := make([]servicebot.CustomerContacts, len(rows))
 	for i, r := range rows {
 		out[i] = servicebot.CustomerContacts{Customer: r.customer(), LastPhone: r.LastPhone.Time, LastOnSite: r.LastOnSite.Time}
+	}
+	return out, nil
+}
+
+// SettleObligation makes want the one open obligation of kind whose key
+// starts with keyPrefix (one customer's R-VIS-1 calls, say): the other open
+// ones are closed as done, and want is created, or reopened when its key
+// was closed before, with want's holder, due time and note. A want without
+// a key closes them all. It reports whether anything changed.
+func (tx *Tx) SettleObligation(ctx context.Context, kind, keyPrefix string, want servicebot.Obligation, now time.Time) (bool, error) {
+	if want.Key != "" && (want.Kind != kind || !strings.HasPrefix(want.Key, keyPrefix)) {
+		return false, fmt.Errorf("store: settle %s %s: obligation %s is not one of them", kind, keyPrefix, want.Key)
+	}
+	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+		UPDATE obligations SET status = ?, closed_at = ?
+		WHERE status = ? AND kind = ? AND substr(key, 1, ?) = ? AND key <> ?`),
+		servicebot.ObligationDone, ts(now), servicebot.ObligationOpen, kind, len(keyPrefix), keyPrefix, want.Key)
+	if err != nil {
+		return false, fmt.Errorf("store: settle %s %s: %w", kind, keyPrefix, err)
+	}
+	closed, err := res.RowsAffected()
+	if err != nil || want.Key == "" {
+		return closed > 0, err
+	}
+	if want.DueAt.IsZero() || want.CreatedAt.IsZero() {
+		return false, fmt.Errorf("store: settle %s: obligation %s lacks a due or created time", kind, want.Key)
+	}
+	res, err = tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+		INSERT INTO obligations (kind, user_id, key, period, due_at, status, note, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET status = excluded.status, closed_at = NULL, user_id = excluded.user_id,
+			due_at = excluded.due_at, note = excluded.note
+		WHERE obligations.status <> excluded.status OR obligations.user_id <> excluded.user_id
+			OR obligations.note <> excluded.note OR obligations.due_at <> excluded.due_at`),
+		kind, want.UserID, want.Key, want.Period, ts(want.DueAt), servicebot.ObligationOpen, want.Note, ts(want.CreatedAt))
+	if err != nil {
+		return false, fmt.Errorf("store: settle %s: %w", want.Key, err)
+	}
+	opened, err := res.RowsAffected()
+	return closed > 0 || opened > 0, err
+}
+
+// OpenObligationsOf returns the open obligations of kind whose key starts
+// with keyPrefix, by due time.
+func (db *DB) OpenObligationsOf(ctx context.Context, kind, keyPrefix string) ([]servicebot.Obligation, error) {
+	var rows []obligationRow
+	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`SELECT `+obligationColumns+` FROM obligations
+		WHERE status = ? AND kind = ? AND substr(key, 1, ?) = ? ORDER BY due_at, id`),
+		servicebot.ObligationOpen, kind, len(keyPrefix), keyPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s obligations %s: %w", kind, keyPrefix, err)
+	}
+	out := make([]servicebot.Obligation, len(rows))
+	for i, r := range rows {
+		out[i] = r.obligation()
 	}
 	return out, nil
 }
