@@ -264,6 +264,9 @@ type ToolRule struct {
 	LifetimeMonths int // liable only within it (manual 3.4); 0: no limit
 	RatePercent    int // depreciation per full half-year in use
 	FloorPercent   int // never less than this share of the price
+	// Stated: no rate; the amount is what the service manager states on
+	// the request (consumables, R-TOOL-2 interpretation).
+	Stated bool
 }
 
 // ApprovalRules is the configurable part of routing and amounts. Zero
@@ -283,14 +286,21 @@ type ApprovalRules struct {
 	// EscalateTo is the next level of each role; a role without one is
 	// reminded but never escalated.
 	EscalateTo map[Role]Role
+	// EscalateByKind overrides EscalateTo for the roles it names, per kind
+	// of request: a parts compensation climbs 零部件赔偿管理办法's own ladder.
+	EscalateByKind map[RequestKind]map[Role]Role
 	// Delegates maps an approver's userid to whoever decides while they are on leave.
 	Delegates map[string]string
+	// FilerMayDecide lets the filer of a request decide its steps; by
+	// default nobody approves their own request (the step goes one level
+	// up). The payer never decides a case about themselves (R-APV-5).
+	FilerMayDecide bool
 	// Tools by class (R-TOOL-2).
 	Tools map[ToolClass]ToolRule
 }
 
 // DefaultRulesVersion names the rules as RULES.md states them.
-const DefaultRulesVersion = "rules-2026.1"
+const DefaultRulesVersion = "rules-2026.2"
 
 // DefaultApprovalRules are the RULES.md rules with their interpretations.
 func DefaultApprovalRules() ApprovalRules {
@@ -308,13 +318,18 @@ func DefaultApprovalRules() ApprovalRules {
 			RoleVPSales:        RoleGeneralManager,
 			RoleVPQuality:      RoleGeneralManager,
 		},
+		// 零部件赔偿管理办法: service manager → sales VP → general manager.
+		// The VP in charge of after-sales has no authority over
+		// compensation (R-APV-2, R-APV-3).
+		EscalateByKind: map[RequestKind]map[Role]Role{
+			RequestParts: {RoleServiceManager: RoleVPSales, RoleVPSales: RoleGeneralManager},
+		},
 		Tools: map[ToolClass]ToolRule{
 			ToolClass1: {LifetimeMonths: 60, RatePercent: 10, FloorPercent: 10},
 			ToolClass2: {LifetimeMonths: 24, RatePercent: 20, FloorPercent: 10},
 			// Interpretation: the manual gives consumables a lifetime (≥ 1
-			// year) but no rate; we charge them like the classes, at 50 % per
-			// full half-year, so half the price in the second half-year.
-			ToolConsumable: {LifetimeMonths: 12, RatePercent: 50, FloorPercent: 10},
+			// year) but no rate: the service manager states the amount.
+			ToolConsumable: {LifetimeMonths: 12, Stated: true},
 		},
 	}
 }
@@ -339,6 +354,9 @@ func (r ApprovalRules) WithDefaults() ApprovalRules {
 	}
 	if r.EscalateTo == nil {
 		r.EscalateTo = d.EscalateTo
+	}
+	if r.EscalateByKind == nil {
+		r.EscalateByKind = d.EscalateByKind
 	}
 	if r.Tools == nil {
 		r.Tools = d.Tools
@@ -456,14 +474,18 @@ func (r ApprovalRules) Route(req ApprovalRequest) []PlannedStep {
 			// R-VIS-4: the service manager signs the request and sends someone.
 			return []PlannedStep{{Role: RoleServiceManager, Action: ActionDispatch}}
 		case ServiceFault:
-			// R-SVC-2: the VP in charge decides on-site or remote; then dispatch.
+			// R-SVC-2: the service department reviews the request, the VP
+			// in charge decides on-site or remote, then dispatch.
 			return []PlannedStep{
+				{Role: RoleServiceManager, Action: ActionApprove},
 				{Role: RoleVPAfterSales, Action: ActionFaultPlan},
 				{Role: RoleServiceManager, Action: ActionDispatch},
 			}
 		default:
-			// R-SVC-1.
+			// R-SVC-1: the service department reviews, the VP in charge
+			// approves, the service manager dispatches.
 			return []PlannedStep{
+				{Role: RoleServiceManager, Action: ActionApprove},
 				{Role: RoleVPAfterSales, Action: ActionApprove},
 				{Role: RoleServiceManager, Action: ActionDispatch},
 			}
@@ -494,10 +516,19 @@ func (r ApprovalRules) Route(req ApprovalRequest) []PlannedStep {
 				Copies: []Role{RoleVPSales}}, liability}
 		}
 	case RequestTool:
+		if req.Amount == 0 {
+			// R-TOOL-2 interpretation: nothing to pay (a consumable stated
+			// at 0, a tool past its lifetime) is recorded, not sent for approval.
+			return nil
+		}
 		return []PlannedStep{{Role: RoleServiceManager, Action: ActionApprove}}
 	case RequestFine:
-		// 售后服务责任事故追究制度 4: reported to the general manager for approval.
-		return []PlannedStep{{Role: RoleGeneralManager, Action: ActionApprove}}
+		// R-LIA-0 (售后服务责任事故追究制度 4): the quality VP's 责任事故认定小组
+		// determines liability, loss and handling; the general manager reviews.
+		return []PlannedStep{
+			{Role: RoleVPQuality, Action: ActionApprove},
+			{Role: RoleGeneralManager, Action: ActionApprove},
+		}
 	}
 	return nil
 }

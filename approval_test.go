@@ -91,17 +91,17 @@ func TestRouteOtherKinds_RSVC1_RSVC2_RVIS4(t *testing.T) {
 		want    []Role
 		actions []StepAction
 	}{
-		{"R-SVC-1 installation", ApprovalRequest{Kind: RequestService, ServiceType: ServiceInstall},
-			[]Role{RoleVPAfterSales, RoleServiceManager}, []StepAction{ActionApprove, ActionDispatch}},
-		{"R-SVC-2 fault on-site or remote", ApprovalRequest{Kind: RequestService, ServiceType: ServiceFault},
-			[]Role{RoleVPAfterSales, RoleServiceManager}, []StepAction{ActionFaultPlan, ActionDispatch}},
+		{"R-SVC-1 installation: department review, VP, dispatch", ApprovalRequest{Kind: RequestService, ServiceType: ServiceInstall},
+			[]Role{RoleServiceManager, RoleVPAfterSales, RoleServiceManager}, []StepAction{ActionApprove, ActionApprove, ActionDispatch}},
+		{"R-SVC-2 fault: department review, VP on-site or remote, dispatch", ApprovalRequest{Kind: RequestService, ServiceType: ServiceFault},
+			[]Role{RoleServiceManager, RoleVPAfterSales, RoleServiceManager}, []StepAction{ActionApprove, ActionFaultPlan, ActionDispatch}},
 		{"R-VIS-4 visit signed by the service manager", ApprovalRequest{Kind: RequestService, ServiceType: ServiceVisit},
 			[]Role{RoleServiceManager}, []StepAction{ActionDispatch}},
 		{"R-TOOL-2 service manager", ApprovalRequest{Kind: RequestTool, Subject: "zhangwei",
 			Tool: &ToolLoss{Class: ToolClass1, Price: 6000_00, Months: 13}},
 			[]Role{RoleServiceManager}, []StepAction{ActionApprove}},
-		{"R-LIA-1 general manager", ApprovalRequest{Kind: RequestFine, Subject: "zhangwei", Fine: &FineBasis{Complaints: 2}},
-			[]Role{RoleGeneralManager}, []StepAction{ActionApprove}},
+		{"R-LIA-0 quality VP then general manager", ApprovalRequest{Kind: RequestFine, Subject: "zhangwei", Fine: &FineBasis{Complaints: 2}},
+			[]Role{RoleVPQuality, RoleGeneralManager}, []StepAction{ActionApprove, ActionApprove}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,8 +181,6 @@ func TestToolCompensation_RTOOL2(t *testing.T) {
 		{"class 2 18 months", ToolClass2, 300_00, 18, 120_00},
 		{"class 2 23 months", ToolClass2, 300_00, 23, 120_00},
 		{"class 2 24 months: lifetime over", ToolClass2, 300_00, 24, 0},
-		{"consumable 5 months (interpretation)", ToolConsumable, 200_00, 5, 200_00},
-		{"consumable 6 months (interpretation)", ToolConsumable, 200_00, 6, 100_00},
 		{"consumable 12 months: lifetime over", ToolConsumable, 200_00, 12, 0},
 		{"rounding to the fen", ToolClass1, 33, 6, 30}, // 0.33 × 90% = 0.297
 	}

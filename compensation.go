@@ -34,6 +34,10 @@ type ToolLoss struct {
 	Name   string    `json:"name"`
 	Price  Fen       `json:"price_fen"` // original price
 	Months int       `json:"months"`    // months in use
+	// Stated is the amount the service manager states for a consumable,
+	// which has no rate in the manual (R-TOOL-2 interpretation); nil when
+	// not stated.
+	Stated *Fen `json:"amount_fen,omitempty"`
 }
 
 // ToolCompensation is what the holder pays for t (R-TOOL-2): the original
@@ -55,6 +59,19 @@ func (r ApprovalRules) ToolCompensation(t ToolLoss) (Fen, string, error) {
 	if rule.LifetimeMonths > 0 && t.Months >= rule.LifetimeMonths {
 		return 0, fmt.Sprintf("%s已使用 %d 个月，超过使用寿命 %d 个月，不予赔偿（服务器械管理办法 3.4）",
 			t.Class.Name(), t.Months, rule.LifetimeMonths), nil
+	}
+	if ok && rule.Stated {
+		// R-TOOL-2 interpretation: the manual gives consumables no rate;
+		// the service manager states the amount and the bot invents none.
+		switch {
+		case t.Stated == nil:
+			return 0, "", fmt.Errorf("%s没有折旧规则，须由售后服务部经理填写赔偿金额（amount_fen）", t.Class.Name())
+		case *t.Stated < 0:
+			return 0, "", fmt.Errorf("赔偿金额不能为负")
+		case t.Price > 0 && *t.Stated > t.Price:
+			return 0, "", fmt.Errorf("赔偿金额 %s 元高于原价 %s 元", *t.Stated, t.Price)
+		}
+		return *t.Stated, fmt.Sprintf("%s无折旧规则，按售后服务部经理填写的金额 %s 元赔偿（R-TOOL-2）", t.Class.Name(), *t.Stated), nil
 	}
 	halfYears := t.Months / 6
 	percent := max(100-rule.RatePercent*halfYears, rule.FloorPercent)

@@ -20,11 +20,16 @@ const (
 	RoleSales          Role = "sales"           // 销售部
 	RoleSalesClerk     Role = "sales_clerk"     // 销售内勤
 	RoleArchivist      Role = "archivist"       // 档案管理人员
+	// RoleWarehouse issues replacement parts against approved requests (R-SVC-3).
+	RoleWarehouse Role = "warehouse_keeper" // 仓库管理员
+	// RoleChairman reviews a liability case about the general manager
+	// himself: nobody decides a case about themselves (R-LIA-0, R-APV-5).
+	RoleChairman Role = "chairman" // 董事长
 )
 
 // Roles lists every role in the order of R-ORG-1.
 var Roles = []Role{RoleEngineer, RoleServiceManager, RoleVPAfterSales, RoleVPSales, RoleVPQuality,
-	RoleGeneralManager, RoleSales, RoleSalesClerk, RoleArchivist}
+	RoleGeneralManager, RoleSales, RoleSalesClerk, RoleArchivist, RoleWarehouse, RoleChairman}
 
 // Name is the Chinese name users read.
 func (r Role) Name() string {
@@ -47,6 +52,10 @@ func (r Role) Name() string {
 		return "销售内勤"
 	case RoleArchivist:
 		return "档案管理人员"
+	case RoleWarehouse:
+		return "仓库管理员"
+	case RoleChairman:
+		return "董事长"
 	}
 	return string(r)
 }

@@ -520,7 +520,7 @@ func TestDispatchTellsEngineerOnceWithTheJob(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, tap := range []struct{ user, choice string }{{"zhoujianguo", "approve"}, {manager, "liqiang"}} {
+		for i, tap := range []struct{ user, choice string }{{manager, "approve"}, {"zhoujianguo", "approve"}, {manager, "liqiang"}} {
 			ev := servicebot.Event{FromUserName: tap.user, CreateTime: int64(i + 1), MsgType: servicebot.MsgEvent,
 				Event: servicebot.EventTemplateCard, ResponseCode: "rc-" + tap.user,
 				EventKey: fmt.Sprintf("%s%d:%s", approvals.CardPrefix, a.Steps[i].ID, tap.choice)}

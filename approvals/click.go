@@ -163,7 +163,12 @@ func (e *Engine) afterDecision(ctx context.Context, tx Tx, a servicebot.Approval
 	if err := e.audit(ctx, tx, r.ID, 0, "", servicebot.EventClosed, "已通过", now); err != nil {
 		return err
 	}
-	if err := e.tell(ctx, tx, fmt.Sprintf("apv-told:%d", step.ID), r.Requester, head+"审批已全部完成。"+closingNote(r), now); err != nil {
+	done := head + "审批已全部完成。" + closingNote(r)
+	if r.Subject == r.Requester && r.Amount > 0 {
+		// One message for the engineer who filed and pays.
+		done += fmt.Sprintf("\n您需缴纳 %s 元。\n%s", r.Amount, r.AmountNote)
+	}
+	if err := e.tell(ctx, tx, fmt.Sprintf("apv-told:%d", step.ID), r.Requester, done, now); err != nil {
 		return err
 	}
 	if r.Subject != "" && r.Subject != r.Requester && r.Amount > 0 {

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
@@ -46,7 +47,7 @@ type Tx interface {
 	AwaitedReason(ctx context.Context, userID string) (servicebot.ApprovalStep, error)
 	SetRejectReason(ctx context.Context, stepID int64, reason string) (bool, error)
 	MarkApprovalReminded(ctx context.Context, stepID int64, approver string, now time.Time) (bool, error)
-	EscalateApprovalStep(ctx context.Context, stepID int64, from, to, delegatedFrom, taskID string, now time.Time) (bool, error)
+	EscalateApprovalStep(ctx context.Context, stepID int64, from, to string, role servicebot.Role, delegatedFrom, taskID string, now time.Time) (bool, error)
 	AddApprovalEvent(ctx context.Context, e servicebot.ApprovalEvent) error
 	OnLeave(ctx context.Context, userID string, day servicebot.Date) (bool, error)
 	GetMember(ctx context.Context, userID string) (servicebot.Member, error)
@@ -141,17 +142,28 @@ func (e *Engine) FileRequest(ctx context.Context, req servicebot.ApprovalRequest
 func (e *Engine) File(ctx context.Context, tx Tx, req servicebot.ApprovalRequest) (servicebot.Approval, error) {
 	now := e.clock.Now()
 	req.CreatedAt = now
-	prepared, chain, err := e.rules.Prepare(req)
+	prepared, _, err := e.rules.Prepare(req)
 	if err != nil {
 		return servicebot.Approval{}, err
 	}
 	if prepared.Kind == servicebot.RequestService && prepared.Region == "" {
 		prepared.Region = servicebot.RegionOther
 	}
-	for _, s := range chain {
-		if len(e.org.Holders(s.Role)) == 0 {
-			return servicebot.Approval{}, fmt.Errorf("%w: %s (%s)", ErrNoApprover, s.Role, s.Role.Name())
-		}
+	if err := e.checkParties(ctx, tx, prepared); err != nil {
+		return servicebot.Approval{}, err
+	}
+	parties, err := e.parties(ctx, tx, prepared, now)
+	if err != nil {
+		return servicebot.Approval{}, err
+	}
+	// R-APV-5: the chain names the role that decides each step, one level
+	// up where a party of the case holds the planned one.
+	chain, _, err := e.rules.Chain(prepared, parties)
+	if errors.Is(err, servicebot.ErrNoDecider) {
+		return servicebot.Approval{}, fmt.Errorf("%w: %w", ErrNoApprover, err)
+	}
+	if err != nil {
+		return servicebot.Approval{}, err
 	}
 	a, err := tx.CreateApproval(ctx, prepared, chain)
 	if err != nil {
@@ -161,50 +173,115 @@ func (e *Engine) File(ctx context.Context, tx Tx, req servicebot.ApprovalRequest
 	if err := e.audit(ctx, tx, a.Request.ID, 0, a.Request.Requester, servicebot.EventFiled, note, now); err != nil {
 		return servicebot.Approval{}, err
 	}
+	if len(a.Steps) == 0 {
+		// R-TOOL-2 interpretation: nothing to pay is recorded, not sent
+		// for approval.
+		if _, err := tx.CloseApproval(ctx, a.Request.ID, servicebot.ApprovalApproved, now); err != nil {
+			return servicebot.Approval{}, err
+		}
+		if err := e.audit(ctx, tx, a.Request.ID, 0, "", servicebot.EventClosed, "金额为 0，仅登记，不送审批", now); err != nil {
+			return servicebot.Approval{}, err
+		}
+		return tx.Approval(ctx, a.Request.ID)
+	}
 	if err := e.startStep(ctx, tx, a, a.Steps[0], now); err != nil {
 		return servicebot.Approval{}, err
 	}
 	return tx.Approval(ctx, a.Request.ID)
 }
 
-// approverFor picks who decides for role now: the first holder, or when they
-// are on leave their configured delegate (R-APV-5), else another holder of
-// the role who is not on leave. delegatedFrom names the holder on leave.
-func (e *Engine) approverFor(ctx context.Context, tx Tx, role servicebot.Role, now time.Time) (approver, delegatedFrom string, err error) {
-	holders := e.org.Holders(role)
-	if len(holders) == 0 {
-		return "", "", fmt.Errorf("%w: %s (%s)", ErrNoApprover, role, role.Name())
+// checkParties checks a request against the directory and the roles
+// (issue 11 item 8): the filer and the payer are members of the address
+// book, the payer of a tool or fine is somebody who can hold a tool or be
+// fined (not the filer's own free choice of anybody), and a service
+// request's region is one the department has.
+func (e *Engine) checkParties(ctx context.Context, tx Tx, r servicebot.ApprovalRequest) error {
+	var problems []string
+	member := func(userID, what string) {
+		m, err := tx.GetMember(ctx, userID)
+		switch {
+		case errors.Is(err, servicebot.ErrNotFound):
+			problems = append(problems, fmt.Sprintf("%s %s 不在通讯录中", what, userID))
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("%s %s 无法核对：%v", what, userID, err))
+		case !m.Active:
+			problems = append(problems, fmt.Sprintf("%s %s 已离职", what, userID))
+		}
 	}
+	member(r.Requester, "申请人")
+	if r.Subject != "" {
+		member(r.Subject, "责任人")
+	}
+	if r.Kind == servicebot.RequestService && !slices.Contains(e.regions(), r.Region) {
+		problems = append(problems, fmt.Sprintf("区域「%s」不存在，可选：%s", r.Region, strings.Join(e.regions(), "、")))
+	}
+	if len(problems) > 0 {
+		return &servicebot.InvalidRequestError{Problems: problems}
+	}
+	return nil
+}
+
+// regions are the department's regions (R-ORG-2): the defaults and every
+// region an engineer is configured for.
+func (e *Engine) regions() []string {
+	out := []string{servicebot.RegionSouthwest, servicebot.RegionNorth, servicebot.RegionOther}
+	for _, r := range e.org.Regions {
+		if r != "" && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// parties gathers who is around a request now: filer, payer, role holders
+// and who of them (or their delegates) is on leave today (R-APV-5).
+func (e *Engine) parties(ctx context.Context, tx Tx, r servicebot.ApprovalRequest, now time.Time) (servicebot.ApprovalParties, error) {
+	p := servicebot.ApprovalParties{Filer: r.Requester, Payer: r.Subject, Holders: e.org.Roles, Away: map[string]bool{}}
 	day := servicebot.DateOf(now.In(e.loc))
-	primary := holders[0]
-	away, err := tx.OnLeave(ctx, primary, day)
-	if err != nil || !away {
-		return primary, "", err
+	var users []string
+	for role, ids := range e.org.Roles {
+		if role != servicebot.RoleEngineer && role != servicebot.RoleSales {
+			users = append(users, ids...)
+		}
 	}
-	candidates := slices.Clone(holders[1:])
-	if d := e.rules.Delegates[primary]; d != "" {
-		candidates = append([]string{d}, candidates...)
+	for _, d := range e.rules.Delegates {
+		users = append(users, d)
 	}
-	for _, c := range candidates {
-		away, err := tx.OnLeave(ctx, c, day)
+	for _, u := range users {
+		if _, seen := p.Away[u]; seen {
+			continue
+		}
+		away, err := tx.OnLeave(ctx, u, day)
 		if err != nil {
-			return "", "", err
+			return p, fmt.Errorf("approvals: leave of %s: %w", u, err)
 		}
-		if !away {
-			return c, primary, nil
-		}
+		p.Away[u] = away
 	}
-	// Everyone is away: the card waits for the primary, and reminders and
-	// escalation take over.
-	return primary, "", nil
+	return p, nil
+}
+
+// approverFor picks who decides a step of a now (R-APV-5): the pure
+// servicebot.ApprovalRules.Assign over the parties of the case and who is
+// on leave today.
+func (e *Engine) approverFor(ctx context.Context, tx Tx, r servicebot.ApprovalRequest, action servicebot.StepAction, role servicebot.Role, now time.Time) (servicebot.Assignment, error) {
+	p, err := e.parties(ctx, tx, r, now)
+	if err != nil {
+		return servicebot.Assignment{}, err
+	}
+	as, err := e.rules.Assign(r.Kind, action, role, p)
+	if errors.Is(err, servicebot.ErrNoDecider) {
+		return as, fmt.Errorf("%w: %w", ErrNoApprover, err)
+	}
+	return as, err
 }
 
 // startStep makes step pending with its approver and sends them its card.
 func (e *Engine) startStep(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, now time.Time) error {
-	approver, delegatedFrom, err := e.approverFor(ctx, tx, step.Role, now)
+	as, err := e.approverFor(ctx, tx, a.Request, step.Action, step.Role, now)
 	if err != nil {
 		return err
 	}
+	approver, delegatedFrom := as.Approver, as.DelegatedFrom
 	taskID := taskID(a.Request, step.ID, 1)
 	ok, err := tx.StartApprovalStep(ctx, step.ID, approver, delegatedFrom, taskID, now)
 	if err != nil || !ok {

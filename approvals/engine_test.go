@@ -296,27 +296,29 @@ func TestFaultDispatch_RSVC2_RORG2(t *testing.T) {
 		f := newFixture(t, db, servicebot.ApprovalRules{})
 		a := f.file(servicebot.ApprovalRequest{Kind: servicebot.RequestService, ServiceType: servicebot.ServiceFault,
 			Customer: "重庆某厂", Region: servicebot.RegionSouthwest, Reason: "液压站异响", Requester: "yangfan"})
-		if a.Steps[0].ApproverID != "zhoujianguo" {
-			t.Fatalf("first %+v", a.Steps[0])
+		// R-SVC-2: the service department reviews before the VP decides.
+		if a.Steps[0].ApproverID != "sunli" || a.Steps[1].Role != servicebot.RoleVPAfterSales {
+			t.Fatalf("first %+v", a.Steps)
 		}
-		f.click("zhoujianguo", approvals.CardPrefix+itoa(a.Steps[0].ID)+":remote")
+		f.click("sunli", approvals.CardPrefix+itoa(a.Steps[0].ID)+":approve")
+		f.click("zhoujianguo", approvals.CardPrefix+itoa(a.Steps[1].ID)+":remote")
 		dispatch := f.to("sunli", servicebot.OutTemplateCard)
-		if len(dispatch) != 1 {
-			t.Fatalf("dispatch cards %d", len(dispatch))
+		if len(dispatch) != 2 {
+			t.Fatalf("review and dispatch cards %d", len(dispatch))
 		}
-		body := string(dispatch[0].Body)
+		body := string(dispatch[1].Body)
 		if !strings.Contains(body, ":zhangwei\"") || !strings.Contains(body, ":liqiang\"") || strings.Contains(body, "wangjun") ||
 			!strings.Contains(body, "派 张伟") || !strings.Contains(body, "派 李强") || !strings.Contains(body, "杨帆") {
 			t.Errorf("dispatch offers other than the 西南 engineers: %s", body)
 		}
-		step := f.approval(a.Request.ID).Steps[1]
+		step := f.approval(a.Request.ID).Steps[2]
 		f.click("sunli", approvals.CardPrefix+itoa(step.ID)+":wangjun") // not offered: ignored
-		if f.approval(a.Request.ID).Steps[1].Status != servicebot.StepPending {
+		if f.approval(a.Request.ID).Steps[2].Status != servicebot.StepPending {
 			t.Fatal("an engineer of another region was dispatched")
 		}
 		f.click("sunli", approvals.CardPrefix+itoa(step.ID)+":liqiang")
 		got := f.approval(a.Request.ID)
-		if got.Request.Status != servicebot.ApprovalApproved || got.Steps[1].Choice != "liqiang" {
+		if got.Request.Status != servicebot.ApprovalApproved || got.Steps[2].Choice != "liqiang" {
 			t.Fatalf("after dispatch %+v", got)
 		}
 		told := f.to("liqiang", servicebot.OutText)
@@ -341,12 +343,13 @@ func TestDispatchOffersNewHireFromDirectory_RORG1(t *testing.T) {
 
 		a := f.file(servicebot.ApprovalRequest{Kind: servicebot.RequestService, ServiceType: servicebot.ServiceInstall,
 			Customer: "贵阳某厂", Region: servicebot.RegionOther, Reason: "新购设备安装", Requester: "yangfan"})
-		f.click("zhoujianguo", approvals.CardPrefix+itoa(a.Steps[0].ID)+":approve")
+		f.click("sunli", approvals.CardPrefix+itoa(a.Steps[0].ID)+":approve") // R-SVC-1 review
+		f.click("zhoujianguo", approvals.CardPrefix+itoa(a.Steps[1].ID)+":approve")
 		dispatch := f.to("sunli", servicebot.OutTemplateCard)
-		if len(dispatch) != 1 {
-			t.Fatalf("dispatch cards %d", len(dispatch))
+		if len(dispatch) != 2 {
+			t.Fatalf("review and dispatch cards %d", len(dispatch))
 		}
-		body := string(dispatch[0].Body)
+		body := string(dispatch[1].Body)
 		for _, want := range []string{"派 肖鑫", ":xiaoxin\"", "派 刘洋"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("dispatch card lacks %q: %s", want, body)
@@ -355,19 +358,19 @@ func TestDispatchOffersNewHireFromDirectory_RORG1(t *testing.T) {
 		if strings.Contains(body, "chenhao") || strings.Contains(body, "zhangwei") {
 			t.Errorf("dispatch card offers someone who left or of another region: %s", body)
 		}
-		step := f.approval(a.Request.ID).Steps[1]
+		step := f.approval(a.Request.ID).Steps[2]
 		f.click("sunli", approvals.CardPrefix+itoa(step.ID)+":chenhao") // left: ignored
-		if f.approval(a.Request.ID).Steps[1].Status != servicebot.StepPending {
+		if f.approval(a.Request.ID).Steps[2].Status != servicebot.StepPending {
 			t.Fatal("an engineer who left was dispatched")
 		}
 		f.click("sunli", approvals.CardPrefix+itoa(step.ID)+":xiaoxin")
-		if got := f.approval(a.Request.ID); got.Request.Status != servicebot.ApprovalApproved || got.Steps[1].Choice != "xiaoxin" {
+		if got := f.approval(a.Request.ID); got.Request.Status != servicebot.ApprovalApproved || got.Steps[2].Choice != "xiaoxin" {
 			t.Fatalf("after dispatching the new hire %+v", got)
 		}
 		if told := f.to("xiaoxin", servicebot.OutText); len(told) != 1 || !strings.Contains(textOf(told[0]), "派工通知") {
 			t.Errorf("new hire told %+v", told)
 		}
-		if told := f.to("yangfan", servicebot.OutText); len(told) != 2 || !strings.Contains(textOf(told[1]), "售后服务部经理 孙丽 派工给 肖鑫") {
+		if told := f.to("yangfan", servicebot.OutText); len(told) != 3 || !strings.Contains(textOf(told[2]), "售后服务部经理 孙丽 派工给 肖鑫") {
 			t.Errorf("requester told %+v", told)
 		}
 	})
@@ -377,7 +380,7 @@ func TestDispatchOffersNewHireFromDirectory_RORG1(t *testing.T) {
 func TestToolCompensation_RTOOL2(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, servicebot.ApprovalRules{})
-		a := f.file(servicebot.ApprovalRequest{Kind: servicebot.RequestTool, Subject: "zhangwei", Requester: "sunli",
+		a := f.file(servicebot.ApprovalRequest{Kind: servicebot.RequestTool, Subject: "zhangwei", Requester: "zhangwei",
 			Reason: "笔记本电脑遗失", Tool: &servicebot.ToolLoss{Class: servicebot.ToolClass1, Name: "笔记本电脑", Price: 6000_00, Months: 13}})
 		if a.Request.Amount != 4800_00 || a.Steps[0].ApproverID != "sunli" {
 			t.Fatalf("%+v %+v", a.Request, a.Steps[0])
@@ -391,8 +394,10 @@ func TestToolCompensation_RTOOL2(t *testing.T) {
 }
 
 // R-APV-5: pending 24 h reminds once; pending 48 h escalates once to the
-// next level, who gets a card and decides; the audit shows it.
-func TestRemindAndEscalate_RAPV5(t *testing.T) {
+// next level of the request's kind — for a parts compensation the sales
+// VP, not the VP in charge (零部件赔偿管理办法) — who gets a card and
+// decides; the audit and texts name the sales VP.
+func TestRemindAndEscalateByKind_RAPV5(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db, servicebot.ApprovalRules{})
@@ -422,17 +427,17 @@ func TestRemindAndEscalate_RAPV5(t *testing.T) {
 		run(96 * time.Hour) // the next level is reminded in its turn, never escalated again
 		got := f.approval(a.Request.ID)
 		s := got.Steps[0]
-		if s.ApproverID != "zhoujianguo" || s.EscalatedFrom != "sunli" || s.Status != servicebot.StepPending {
+		if s.ApproverID != "wuhaitao" || s.EscalatedFrom != "sunli" || s.Status != servicebot.StepPending {
 			t.Fatalf("after 48 h %+v", s)
 		}
-		names := map[string]string{"zhoujianguo": "周建国", "sunli": "孙丽"}
-		if txt := approvals.StepText(s, names); txt != "待 周建国 处理（由 孙丽 超时转交）" {
+		names := map[string]string{"wuhaitao": "吴海涛", "sunli": "孙丽"}
+		if txt := approvals.StepText(s, names); txt != "待 吴海涛 处理（由 孙丽 超时转交）" {
 			t.Errorf("step text %q", txt)
 		}
-		if txt := approvals.StepText(s, nil); txt != "待 zhoujianguo 处理（由 sunli 超时转交）" {
+		if txt := approvals.StepText(s, nil); txt != "待 wuhaitao 处理（由 sunli 超时转交）" {
 			t.Errorf("step text without names %q", txt)
 		}
-		if told := f.to("yangfan", servicebot.OutText); len(told) != 1 || textOf(told[0]) != "您的售后赔偿申请 #"+itoa(a.Request.ID)+"等待超时，已转交分管副总 周建国 处理。" {
+		if told := f.to("yangfan", servicebot.OutText); len(told) != 1 || textOf(told[0]) != "您的售后赔偿申请 #"+itoa(a.Request.ID)+"等待超时，已转交分管销售副总 吴海涛 处理。" {
 			t.Errorf("requester told of the escalation %+v", told)
 		}
 		var escalations int
@@ -444,10 +449,10 @@ func TestRemindAndEscalate_RAPV5(t *testing.T) {
 		if escalations != 1 {
 			t.Errorf("%d escalations in the audit, want 1: %+v", escalations, got.Events)
 		}
-		if cards := f.to("zhoujianguo", servicebot.OutTemplateCard); len(cards) != 1 || !strings.Contains(string(cards[0].Body), "超时未处理转来") {
+		if cards := f.to("wuhaitao", servicebot.OutTemplateCard); len(cards) != 1 || !strings.Contains(string(cards[0].Body), "超时未处理转来") {
 			t.Fatalf("escalation cards %+v", cards)
 		}
-		if r := f.to("zhoujianguo", servicebot.OutText); len(r) != 1 || !strings.Contains(textOf(r[0]), "提醒") {
+		if r := f.to("wuhaitao", servicebot.OutText); len(r) != 1 || !strings.Contains(textOf(r[0]), "提醒") {
 			t.Errorf("escalated approver's reminders %+v", r)
 		}
 		// The old approver's card no longer decides; the new one's does.
@@ -455,11 +460,11 @@ func TestRemindAndEscalate_RAPV5(t *testing.T) {
 		if f.approval(a.Request.ID).Steps[0].Status != servicebot.StepPending {
 			t.Fatal("the former approver decided after escalation")
 		}
-		f.click("zhoujianguo", approvals.CardPrefix+itoa(s.ID)+":approve")
-		if st := f.approval(a.Request.ID).Steps[0]; st.Decision != servicebot.ApprovalApproved || st.ApproverID != "zhoujianguo" {
+		f.click("wuhaitao", approvals.CardPrefix+itoa(s.ID)+":approve")
+		if st := f.approval(a.Request.ID).Steps[0]; st.Decision != servicebot.ApprovalApproved || st.ApproverID != "wuhaitao" {
 			t.Fatalf("after the new approver's tap %+v", st)
 		}
-		if d := approvals.Describe(f.approval(a.Request.ID), names); !strings.Contains(d, "1. 售后服务部经理审批：周建国 同意") ||
+		if d := approvals.Describe(f.approval(a.Request.ID), names); !strings.Contains(d, "1. 分管销售副总审批：吴海涛 同意") ||
 			!strings.Contains(d, "2. 质量副总责任认定：待 zhengmin 处理") {
 			t.Errorf("describe:\n%s", d)
 		}

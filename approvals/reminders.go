@@ -26,8 +26,14 @@ func (e *Engine) RemindDue(ctx context.Context, now time.Time) error {
 	var errs []error
 	for _, s := range steps {
 		switch {
-		case s.EscalatedAt.IsZero() && !now.Before(s.StartedAt.Add(e.rules.EscalateAfter)) && e.nextLevel(s.Role) != "":
-			err = e.inTx(ctx, func(tx Tx) error { return e.escalate(ctx, tx, s, now) })
+		case s.EscalatedAt.IsZero() && !now.Before(s.StartedAt.Add(e.rules.EscalateAfter)):
+			err = e.inTx(ctx, func(tx Tx) error {
+				done, err := e.escalate(ctx, tx, s, now)
+				if err != nil || done || !s.RemindedAt.IsZero() || now.Before(s.AssignedAt.Add(e.rules.RemindAfter)) {
+					return err
+				}
+				return e.remind(ctx, tx, s, now) // no level above: reminded only
+			})
 		case s.RemindedAt.IsZero() && !now.Before(s.AssignedAt.Add(e.rules.RemindAfter)):
 			err = e.inTx(ctx, func(tx Tx) error { return e.remind(ctx, tx, s, now) })
 		default:
@@ -40,8 +46,10 @@ func (e *Engine) RemindDue(ctx context.Context, now time.Time) error {
 	return errors.Join(errs...)
 }
 
-func (e *Engine) nextLevel(role servicebot.Role) servicebot.Role {
-	return e.rules.EscalateTo[role]
+// nextLevel is the level above role for the request's kind (R-APV-5):
+// a parts compensation climbs service manager → sales VP → general manager.
+func (e *Engine) nextLevel(kind servicebot.RequestKind, role servicebot.Role) servicebot.Role {
+	return e.rules.NextLevel(kind, role)
 }
 
 func (e *Engine) remind(ctx context.Context, tx Tx, s servicebot.ApprovalStep, now time.Time) error {
@@ -56,7 +64,7 @@ func (e *Engine) remind(ctx context.Context, tx Tx, s servicebot.ApprovalStep, n
 	waited := now.Sub(s.AssignedAt).Truncate(time.Hour)
 	text := fmt.Sprintf("提醒：%s（%s）已等待您%s %s，请在卡片上处理。", title(a.Request), amountOrCustomer(a.Request),
 		s.Action.Name(), hours(waited))
-	if next := e.nextLevel(s.Role); next != "" && s.EscalatedAt.IsZero() {
+	if next := e.nextLevel(a.Request.Kind, s.Role); next != "" && s.EscalatedAt.IsZero() {
 		text += fmt.Sprintf("超过 %s 未处理将转交%s。", hours(e.rules.EscalateAfter), next.Name())
 	}
 	if err := e.tell(ctx, tx, fmt.Sprintf("apv-remind:%d:%s", s.ID, s.ApproverID), s.ApproverID, text, now); err != nil {
@@ -66,46 +74,55 @@ func (e *Engine) remind(ctx context.Context, tx Tx, s servicebot.ApprovalStep, n
 		fmt.Sprintf("待处理 %s，提醒 %s", hours(waited), s.ApproverID), now)
 }
 
-func (e *Engine) escalate(ctx context.Context, tx Tx, s servicebot.ApprovalStep, now time.Time) error {
-	role := e.nextLevel(s.Role)
-	to, delegatedFrom, err := e.approverFor(ctx, tx, role, now)
-	if errors.Is(err, ErrNoApprover) {
-		e.logger.Warn("approvals: nobody to escalate to", "step", s.ID, "role", role)
-		return nil
-	}
-	if err != nil || to == s.ApproverID {
-		return err // the next level is the same person: nothing to hand over
-	}
+// escalate hands s to the next level of its request's kind, reporting
+// whether it did; a step with no level above, or whose next level is the
+// same person, stays.
+func (e *Engine) escalate(ctx context.Context, tx Tx, s servicebot.ApprovalStep, now time.Time) (bool, error) {
 	a, err := tx.Approval(ctx, s.RequestID)
 	if err != nil {
-		return err
+		return false, err
 	}
-	ok, err := tx.EscalateApprovalStep(ctx, s.ID, s.ApproverID, to, delegatedFrom, taskID(a.Request, s.ID, 2), now)
+	role := e.nextLevel(a.Request.Kind, s.Role)
+	if role == "" {
+		return false, nil
+	}
+	// Nobody decides a case about themselves, and leave is honoured, at
+	// the next level too: Assign may raise it further.
+	as, err := e.approverFor(ctx, tx, a.Request, s.Action, role, now)
+	if errors.Is(err, ErrNoApprover) {
+		e.logger.Warn("approvals: nobody to escalate to", "step", s.ID, "role", role)
+		return false, nil
+	}
+	if err != nil || as.Approver == s.ApproverID {
+		return false, err // the next level is the same person: nothing to hand over
+	}
+	to, delegatedFrom, role := as.Approver, as.DelegatedFrom, as.Role
+	ok, err := tx.EscalateApprovalStep(ctx, s.ID, s.ApproverID, to, role, delegatedFrom, taskID(a.Request, s.ID, 2), now)
 	if err != nil || !ok {
-		return err
+		return false, err
 	}
 	if a, err = tx.Approval(ctx, s.RequestID); err != nil {
-		return err
+		return false, err
 	}
 	step, _ := a.Step(s.ID)
 	r := a.Request
 	note := fmt.Sprintf("%s超过 %s 未处理，由 %s（%s）转交 %s（%s）", step.Action.Name(), hours(now.Sub(s.StartedAt).Truncate(time.Hour)),
 		s.ApproverID, s.Role.Name(), to, role.Name())
 	if err := e.audit(ctx, tx, r.ID, s.ID, "", servicebot.EventEscalated, note, now); err != nil {
-		return err
+		return false, err
 	}
 	if err := e.sendCard(ctx, tx, a, step, now); err != nil {
-		return err
+		return false, err
 	}
 	toName, err := nameOf(ctx, tx, to)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := e.tell(ctx, tx, fmt.Sprintf("apv-escalated:%d:from", s.ID), s.ApproverID,
 		fmt.Sprintf("%s超过 %s 未处理，已转交%s %s 处理。", title(r), hours(e.rules.EscalateAfter), role.Name(), toName), now); err != nil {
-		return err
+		return false, err
 	}
-	return e.tell(ctx, tx, fmt.Sprintf("apv-escalated:%d:requester", s.ID), r.Requester,
+	return true, e.tell(ctx, tx, fmt.Sprintf("apv-escalated:%d:requester", s.ID), r.Requester,
 		fmt.Sprintf("您的%s等待超时，已转交%s %s 处理。", title(r), role.Name(), toName), now)
 }
 

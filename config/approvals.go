@@ -21,16 +21,26 @@ type Approvals struct {
 	RemindAfter   time.Duration                       `yaml:"remind_after"`
 	EscalateAfter time.Duration                       `yaml:"escalate_after"`
 	EscalateTo    map[servicebot.Role]servicebot.Role `yaml:"escalate_to"`
+	// EscalateByKind overrides EscalateTo per kind of request; by default
+	// a parts compensation climbs service manager → sales VP → general
+	// manager (零部件赔偿管理办法).
+	EscalateByKind map[servicebot.RequestKind]map[servicebot.Role]servicebot.Role `yaml:"escalate_by_kind"`
 	// Delegates: approver userid → who decides while they are on leave.
 	Delegates map[string]string                   `yaml:"delegates"`
 	Tools     map[servicebot.ToolClass]ToolCharge `yaml:"tools"`
+	// FilerMayDecide lets whoever files a request decide its steps; by
+	// default nobody approves their own request (one level up decides).
+	FilerMayDecide bool `yaml:"filer_may_decide"`
 }
 
 // ToolCharge is R-TOOL-2 for one tool class.
 type ToolCharge struct {
-	LifetimeMonths int `yaml:"lifetime_months"`
-	RatePercent    int `yaml:"rate_percent"`  // per full half-year in use
-	FloorPercent   int `yaml:"floor_percent"` // never less than this share of the price
+	// Stated: the class has no rate; the service manager states the
+	// amount on each request (consumables, R-TOOL-2 interpretation).
+	Stated         bool `yaml:"stated"`
+	LifetimeMonths int  `yaml:"lifetime_months"`
+	RatePercent    int  `yaml:"rate_percent"`  // per full half-year in use
+	FloorPercent   int  `yaml:"floor_percent"` // never less than this share of the price
 }
 
 // API is the HTTP interface other systems (a form, the ERP) file requests through.
@@ -53,7 +63,8 @@ func (a Approvals) rules() (servicebot.ApprovalRules, []string) {
 	var problems []string
 	r := servicebot.ApprovalRules{
 		Version: a.RulesVersion, RemindAfter: a.RemindAfter, EscalateAfter: a.EscalateAfter,
-		EscalateTo: a.EscalateTo, Delegates: a.Delegates,
+		EscalateTo: a.EscalateTo, EscalateByKind: a.EscalateByKind, Delegates: a.Delegates,
+		FilerMayDecide: a.FilerMayDecide,
 	}
 	for _, l := range []struct {
 		field, text string
@@ -74,7 +85,7 @@ func (a Approvals) rules() (servicebot.ApprovalRules, []string) {
 	if len(a.Tools) > 0 {
 		r.Tools = make(map[servicebot.ToolClass]servicebot.ToolRule, len(a.Tools))
 		for class, t := range a.Tools {
-			r.Tools[class] = servicebot.ToolRule{LifetimeMonths: t.LifetimeMonths, RatePercent: t.RatePercent, FloorPercent: t.FloorPercent}
+			r.Tools[class] = servicebot.ToolRule{LifetimeMonths: t.LifetimeMonths, RatePercent: t.RatePercent, FloorPercent: t.FloorPercent, Stated: t.Stated}
 		}
 	}
 	return r, problems

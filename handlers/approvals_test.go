@@ -33,6 +33,15 @@ func approvalOrg() servicebot.Org {
 // checks (R-APV-1) and a computed amount (R-LIA-2) on a real store.
 func TestRequestsAPI_RAPV1_RLIA2(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		// Item 8 of issue 11: filer and payer are checked against the address book.
+		var members []servicebot.Member
+		for _, u := range []string{"sunli", "wuhaitao", "zhengmin", "huangzhiqiang", "zhangwei", "yangfan"} {
+			members = append(members, servicebot.Member{UserID: u, Name: u, Departments: []int64{2}, Active: true})
+		}
+		if _, _, err := db.ReplaceDirectory(context.Background(), []servicebot.Department{{ID: 2, ParentID: 1, Name: "售后服务部"}},
+			members, time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
 		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{Org: approvalOrg(),
 			Clock: servicebot.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) })})
 		srv := httptest.NewServer(&handlers.RequestsAPI{Token: testAPIToken, Engine: engine,
@@ -79,7 +88,8 @@ func TestRequestsAPI_RAPV1_RLIA2(t *testing.T) {
 		var v approvals.View
 		b, _ := json.Marshal(approvals.ViewOf(list[0]))
 		_ = json.Unmarshal(b, &v)
-		if v.Steps[0].Approver != "huangzhiqiang" || !strings.Contains(v.AmountNote, "725.00") {
+		// R-LIA-0: the quality VP determines, the general manager reviews.
+		if v.Steps[0].Approver != "zhengmin" || v.Steps[1].Role != string(servicebot.RoleGeneralManager) || !strings.Contains(v.AmountNote, "725.00") {
 			t.Errorf("fine routed %+v", v)
 		}
 	})

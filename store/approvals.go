@@ -313,13 +313,14 @@ func (tx *Tx) MarkApprovalReminded(ctx context.Context, stepID int64, approver s
 
 // EscalateApprovalStep hands a pending step from one approver to another,
 // once: a step escalated before, decided, or no longer with from is left
-// alone and false returned. The new approver's card has taskID.
-func (tx *Tx) EscalateApprovalStep(ctx context.Context, stepID int64, from, to, delegatedFrom, taskID string, now time.Time) (bool, error) {
+// alone and false returned. The new approver's card has taskID; the step's
+// role becomes role, the level that now decides (cards and the audit name it).
+func (tx *Tx) EscalateApprovalStep(ctx context.Context, stepID int64, from, to string, role servicebot.Role, delegatedFrom, taskID string, now time.Time) (bool, error) {
 	ok, err := rowChanged(tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
-		UPDATE approval_steps SET approver_id = ?, delegated_from = ?, escalated_from = ?, escalated_at = ?,
+		UPDATE approval_steps SET approver_id = ?, role = ?, delegated_from = ?, escalated_from = ?, escalated_at = ?,
 			assigned_at = ?, reminded_at = NULL, task_id = ?
 		WHERE id = ? AND status = ? AND approver_id = ? AND escalated_at IS NULL`),
-		to, delegatedFrom, from, ts(now), ts(now), taskID, stepID, servicebot.StepPending, from))
+		to, string(role), delegatedFrom, from, ts(now), ts(now), taskID, stepID, servicebot.StepPending, from))
 	return ok, approvalErr("store: escalate approval step", stepID, err)
 }
 

@@ -95,7 +95,7 @@ func TestRequestFormsStartApprovals(t *testing.T) {
 			"customer": {"重庆某化工"}, "address": {"重庆市渝北区"}, "contact": {"王工"}, "phone": {"13800138000"},
 			"region": {"西南"}, "equipment.0.model": {"LX-200"}, "equipment.0.quantity": {"2"},
 			"expected_date": {"2026-12-01"}, "reason": {"按合同安装调试两台"}}, nil,
-			servicebot.RequestService, "vp", 0},
+			servicebot.RequestService, "mgr", 0}, // R-SVC-1: the service department reviews first
 		{"urgent parts compensation", "eng1", forms.PartsCompensation, url.Values{
 			"customer": {"成都某机械厂"}, "model": {"LX-200"}, "parts.0.name": {"密封圈"}, "parts.0.quantity": {"4"},
 			"amount": {"800"}, "urgent": {"是"}, "evidence_kind": {"设备损坏状况报告（照片）"}, "reason": {"密封圈老化漏油"}},

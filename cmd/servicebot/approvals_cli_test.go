@@ -13,6 +13,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/approvals"
+	"github.com/servicebot/servicebot/bot/wecomsim"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -67,6 +68,7 @@ func TestApprovalsJobEscalatesOnceAndAuditShowsIt_RAPV5(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
+			seedDemoDirectory(t, db)
 			filed := time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 			engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
 				Rules: servicebot.ApprovalRules{Version: "test-2026"}, Org: demoOrg(),
@@ -92,7 +94,9 @@ func TestApprovalsJobEscalatesOnceAndAuditShowsIt_RAPV5(t *testing.T) {
 				t.Errorf("request %+v", v)
 			}
 			first, second := v.Steps[0], v.Steps[1]
-			if first.Role != "service_manager" || first.Approver != "zhoujianguo" || first.EscalatedFrom != "sunli" ||
+			// R-APV-5 by kind: a parts compensation climbs to the sales VP,
+			// and the step names the role that now decides.
+			if first.Role != "vp_sales" || first.Approver != "wuhaitao" || first.EscalatedFrom != "sunli" ||
 				first.EscalatedAt == nil || !first.EscalatedAt.Equal(time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)) {
 				t.Errorf("escalated step %+v", first)
 			}
@@ -111,11 +115,29 @@ func TestApprovalsJobEscalatesOnceAndAuditShowsIt_RAPV5(t *testing.T) {
 
 			text := cli("approvals")
 			for _, want := range []string{"parts_compensation", "amount 800.00", "urgent", "status pending",
-				"zhoujianguo (escalated from sunli)", "vp_quality", "waiting", "escalated"} {
+				"wuhaitao (escalated from sunli)", "vp_quality", "waiting", "escalated"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("text audit lacks %q:\n%s", want, text)
 				}
 			}
 		})
+	}
+}
+
+// seedDemoDirectory stores the demo address book, as the sync would: requests
+// are checked against it (issue 11 item 8).
+func seedDemoDirectory(t *testing.T, db *store.DB) {
+	t.Helper()
+	deps, members := wecomsim.DemoDirectory()
+	var ds []servicebot.Department
+	for _, d := range deps {
+		ds = append(ds, servicebot.Department{ID: d.ID, ParentID: d.ParentID, Name: d.Name})
+	}
+	var ms []servicebot.Member
+	for _, m := range members {
+		ms = append(ms, servicebot.Member{UserID: m.UserID, Name: m.Name, Departments: m.Departments, Active: true})
+	}
+	if _, _, err := db.ReplaceDirectory(t.Context(), ds, ms, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
 	}
 }

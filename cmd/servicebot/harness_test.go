@@ -73,7 +73,24 @@ func launch(t *testing.T, db *store.DB, prev *demo, clock servicebot.Clock) *har
 	h := &harness{t: t, demo: d, db: db, sim: d.sim, clock: clock, baseURL: d.baseURL, stopped: make(chan error, 1), cancel: cancel}
 	go func() { h.stopped <- d.app.serve(ctx, ln) }()
 	t.Cleanup(h.stop)
+	h.waitDirectory()
 	return h
+}
+
+// waitDirectory waits for the directory sync at start: requests are checked
+// against the address book (issue 11 item 8), so a test files nothing before
+// the demo department is known.
+func (h *harness) waitDirectory() {
+	h.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		m, err := h.db.GetMember(context.Background(), "yangfan")
+		if err == nil && m.Active {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	h.t.Fatal("the demo directory was not synced within 30s")
 }
 
 // stop shuts the bot down gracefully and waits for it; safe to call twice.

@@ -38,6 +38,7 @@ func launchAt(t *testing.T, db *store.DB, clock servicebot.Clock) *harness {
 	h := &harness{t: t, demo: d, db: db, sim: d.sim, baseURL: d.baseURL, stopped: make(chan error, 1), cancel: cancel}
 	go func() { h.stopped <- d.app.serve(ctx, ln) }()
 	t.Cleanup(h.stop)
+	h.waitDirectory()
 	return h
 }
 
@@ -118,14 +119,19 @@ func TestE2E_ServiceJobsFollowUpsAndDigest_RVIS2_RVIS3(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		card := h.waitDelivered("zhoujianguo", 1)[0]
-		if _, err := h.sim.ClickButton(ctx, "zhoujianguo", card.TaskID,
+		card := h.waitDelivered("sunli", 1)[0] // R-SVC-1: the service department reviews first
+		if _, err := h.sim.ClickButton(ctx, "sunli", card.TaskID,
 			approvals.CardPrefix+strconv.FormatInt(v.Steps[0].ID, 10)+":approve", "", "button_interaction"); err != nil {
 			t.Fatal(err)
 		}
-		card = h.waitDelivered("sunli", 1)[0]
+		card = h.waitDelivered("zhoujianguo", 1)[0]
+		if _, err := h.sim.ClickButton(ctx, "zhoujianguo", card.TaskID,
+			approvals.CardPrefix+strconv.FormatInt(v.Steps[1].ID, 10)+":approve", "", "button_interaction"); err != nil {
+			t.Fatal(err)
+		}
+		card = h.waitDelivered("sunli", 2)[1]
 		if _, err := h.sim.ClickButton(ctx, "sunli", card.TaskID,
-			approvals.CardPrefix+strconv.FormatInt(v.Steps[1].ID, 10)+":zhangwei", "", "button_interaction"); err != nil {
+			approvals.CardPrefix+strconv.FormatInt(v.Steps[2].ID, 10)+":zhangwei", "", "button_interaction"); err != nil {
 			t.Fatal(err)
 		}
 		h.said("zhangwei", "已生成工单")
