@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/metrics"
@@ -46,7 +47,16 @@ type Callback struct {
 	Logger  *slog.Logger
 	// Stored, when set, is called after a new row is stored, to wake the worker.
 	Stored func()
+	// StoreTimeout bounds storing a delivery (waiting for a database
+	// connection included); past it the answer is 503 and WeCom retries.
+	// Default DefaultStoreTimeout.
+	StoreTimeout time.Duration
 }
+
+// DefaultStoreTimeout keeps the answer to WeCom well under its 5 s, and the
+// answer of a replica whose database hangs at 503 within 2 s, so that WeCom's
+// retry can reach a healthy one.
+const DefaultStoreTimeout = 1500 * time.Millisecond
 
 func (h *Callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
@@ -99,7 +109,13 @@ func (h *Callback) receive(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, err)
 		return
 	}
-	inserted, err := h.Inbox.InsertInbox(r.Context(), servicebot.InboxItem{
+	timeout := h.StoreTimeout
+	if timeout <= 0 {
+		timeout = DefaultStoreTimeout
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	inserted, err := h.Inbox.InsertInbox(ctx, servicebot.InboxItem{
 		DedupKey:   ev.DedupKey(),
 		Kind:       ev.Kind(),
 		FromUser:   ev.FromUserName,

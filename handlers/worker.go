@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/internal/grace"
 	"github.com/servicebot/servicebot/metrics"
 )
 
@@ -109,7 +110,12 @@ func (w *Worker) Kick() {
 // it returns: shutdown stops intake, not work half done.
 func (w *Worker) Run(ctx context.Context) error {
 	for {
-		n, err := w.ProcessDue(context.WithoutCancel(ctx))
+		// The pass runs on after ctx is cancelled, to finish the row in
+		// hand, but only for shutdownGrace: a database that stopped
+		// answering must not keep the process from exiting.
+		passCtx, cancel := grace.Context(ctx, w.opts.Lease, shutdownGrace)
+		n, err := w.ProcessDue(passCtx)
+		cancel()
 		if err != nil {
 			w.logger.Error("inbox pass failed", "err", err)
 		}
@@ -177,6 +183,10 @@ func (w *Worker) process(ctx context.Context, item servicebot.InboxItem) {
 		log.Error("cannot schedule inbox retry", "err", rerr)
 	}
 }
+
+// shutdownGrace is how long a pass (bounded by the lease) may go on after
+// shutdown began.
+const shutdownGrace = 2 * time.Second
 
 // backoff doubles from 2 s per attempt, capped at 5 minutes.
 func backoff(attempt int) time.Duration {

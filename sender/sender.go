@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/internal/grace"
 	"github.com/servicebot/servicebot/metrics"
 )
 
@@ -213,7 +214,7 @@ func (s *Sender) pass(ctx context.Context) (claimed, sent int, err error) {
 			errs = append(errs, s.release(ctx, rows[i:]))
 			break
 		}
-		ok, err := s.deliver(leaseCtx, m)
+		ok, err := s.deliver(ctx, leaseCtx, m)
 		if ok {
 			sent++
 		}
@@ -239,17 +240,23 @@ func (s *Sender) release(ctx context.Context, rows []servicebot.OutboxMessage) e
 
 // recordTimeout bounds writing a row's outcome. It runs on a context of its
 // own: the outcome of a send that used up the lease must still be recorded.
-const recordTimeout = 10 * time.Second
+// After shutdown began it has shutdownGrace left at most, so a database that
+// stopped answering cannot keep the process from exiting.
+const (
+	recordTimeout = 10 * time.Second
+	shutdownGrace = 2 * time.Second
+)
 
 func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	return grace.Context(ctx, recordTimeout, shutdownGrace)
 }
 
-// deliver sends one claimed row within sendCtx and records the outcome. It
-// reports whether the row was sent; the error is about recording only.
-func (s *Sender) deliver(sendCtx context.Context, m servicebot.OutboxMessage) (sent bool, err error) {
+// deliver sends one claimed row within sendCtx and records the outcome
+// (runCtx is Run's, for the shutdown grace of recording). It reports whether
+// the row was sent; the error is about recording only.
+func (s *Sender) deliver(runCtx, sendCtx context.Context, m servicebot.OutboxMessage) (sent bool, err error) {
 	log := s.logger.With("outbox_id", m.ID, "kind", m.Kind, "attempt", m.Attempts)
-	ctx, cancel := recordContext(sendCtx)
+	ctx, cancel := recordContext(runCtx)
 	defer cancel()
 	now := s.clock.Now()
 

@@ -18,6 +18,7 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,13 +74,24 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
 	}
-	x, err := sqlx.Open(dst.driver, dst.dsn)
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", dst.dialect, err)
-	}
+	var x *sqlx.DB
 	if dst.dialect == DialectSQLite {
+		x, err = sqlx.Open(dst.driver, dst.dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", dst.dialect, err)
+		}
 		x.SetMaxOpenConns(sqliteMaxConns)
 	} else {
+		dsn, err := withPostgresDefaults(dst.dsn)
+		if err != nil {
+			return nil, err
+		}
+		connector, err := newPostgresConnector(dsn)
+		if err != nil {
+			return nil, err
+		}
+		x = sqlx.NewDb(sql.OpenDB(connector), dst.driver)
+		x.SetMaxOpenConns(postgresMaxOpenConns)
 		// The callback, the inbox worker and the sender often hold more
 		// than database/sql's default of 2 idle connections at once; with
 		// that default every burst opened and closed Postgres sessions, a
@@ -209,6 +221,9 @@ func (db *DB) Dialect() string { return db.dialect }
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.sqlx.PingContext(ctx); err != nil {
+		if ne, ok := errors.AsType[net.Error](err); (ok && ne.Timeout()) || errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("store: ping %s: the server accepted the connection but did not answer in time: %w", db.dialect, err)
+		}
 		return fmt.Errorf("store: ping %s: %w", db.dialect, err)
 	}
 	return nil

@@ -31,6 +31,10 @@ import (
 	"github.com/servicebot/servicebot/store"
 )
 
+// shutdownGrace is how long requests in flight get to finish after SIGTERM
+// before their context is cancelled.
+const shutdownGrace = 2 * time.Second
+
 // perUserPerMinute is WeCom's limit of app messages to one member in a
 // minute; beyond it WeCom drops messages without an error (WECOM.md).
 const perUserPerMinute = 30
@@ -295,7 +299,12 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 // order: stop taking callbacks, let the workers finish the row in hand, stop
 // the scheduler, give up leadership, close the stores.
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	// Requests run on reqCtx, which shutdown cancels once they had their
+	// grace: a page waiting on a database that stopped answering then ends.
+	reqCtx, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRequests()
 	srv := &http.Server{
+		BaseContext:       func(net.Listener) context.Context { return reqCtx },
 		Handler:           a.mux,
 		ReadHeaderTimeout: 5 * time.Second,
 		// Generous: a form with a few phone photos over a slow mobile link.
@@ -338,10 +347,16 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	a.logger.Info("shutting down")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	// Intake stops and the workers finish the row in hand at the same time:
+	// a callback still being answered is stored for the next start, and
+	// neither waits for the other. Everything that waits on the database has
+	// shutdownGrace, so SIGTERM works even when the database hangs.
+	stopWork()
+	requestsEnded := time.AfterFunc(shutdownGrace, cancelRequests)
+	defer requestsEnded.Stop()
 	if serr := srv.Shutdown(shutCtx); serr != nil {
 		a.logger.Warn("http shutdown", "err", serr)
 	}
-	stopWork()
 	wg.Wait()
 	if serr := a.scheduler.Shutdown(); serr != nil {
 		a.logger.Warn("scheduler shutdown", "err", serr)

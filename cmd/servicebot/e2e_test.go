@@ -188,19 +188,10 @@ func TestE2E_URLVerification(t *testing.T) {
 // retries it; once the database is back the same delivery is stored and
 // answered once.
 func TestE2E_DatabaseDownAnswers503ThenRetryIsStoredOnce(t *testing.T) {
-	dsn := storetest.PostgresURL(t)
-	proxy := startTCPProxy(t, dsn)
-	db, err := store.Open(t.Context(), proxy.dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	db, proxy := storetest.PostgresBehindProxy(t)
 	h := startHarness(t, db)
 
-	proxy.down()
+	proxy.Down()
 	q, body, err := h.sim.BuildCallback(textXML(engineer, "数据库宕机时发的消息", 9001))
 	if err != nil {
 		t.Fatal(err)
@@ -209,7 +200,7 @@ func TestE2E_DatabaseDownAnswers503ThenRetryIsStoredOnce(t *testing.T) {
 		t.Fatalf("with the database down: status %d, want 503", got)
 	}
 
-	proxy.up()
+	proxy.Pass()
 	if got := h.post(q, body); got != http.StatusOK {
 		t.Fatalf("WeCom's retry after the database is back: status %d, want 200", got)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/servicebot/servicebot/internal/faultproxy"
 	"github.com/servicebot/servicebot/store"
 )
 
@@ -195,4 +196,17 @@ func schemaName(testName string) string {
 // testLogger writes to the test's output, which is shown when it fails or with -v.
 func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// PostgresBehindProxy is Postgres reached through a fault proxy, so a test
+// can make the database refuse, hang or cut its connections (issue 15).
+func PostgresBehindProxy(t testing.TB) (*store.DB, *faultproxy.Proxy) {
+	t.Helper()
+	proxy, proxied := faultproxy.StartURL(t, PostgresURL(t))
+	db, err := store.Open(t.Context(), proxied, testLogger(t))
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return migrated(t, db), proxy
 }

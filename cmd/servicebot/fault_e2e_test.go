@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/servicebot/servicebot/internal/faultproxy"
+	"github.com/servicebot/servicebot/store/storetest"
+)
+
+// timedGet fetches url and returns its status and how long the answer took;
+// status 0 when there was no answer within limit.
+func timedGet(t *testing.T, url string, limit time.Duration) (int, time.Duration) {
+	t.Helper()
+	c := &http.Client{Timeout: limit}
+	start := time.Now()
+	resp, err := c.Get(url)
+	took := time.Since(start)
+	if err != nil {
+		return 0, took
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode, took
+}
+
+// Issue 15, must show 1: a PostgreSQL that stops answering (connections
+// open, no byte back) must not hang the bot. Callbacks get 503 within 2 s
+// (so WeCom retries, maybe on a healthy replica) without opening a
+// connection each, /healthz answers, /readyz says not ready within 2 s, and
+// shutdown (what SIGTERM starts) ends within 5 s.
+func TestFault_PostgresHung_503Within2sHealthAnswersShutdownWithin5s(t *testing.T) {
+	db, proxy := storetest.PostgresBehindProxy(t)
+	h := startHarness(t, db)
+	q, body, err := h.sim.BuildCallback(textXML(engineer, "数据库正常时的消息", 15001))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.post(q, body); got != http.StatusOK {
+		t.Fatalf("with the database answering: status %d, want 200", got)
+	}
+	h.waitDelivered(engineer, 1)
+
+	proxy.Hang()
+	before := proxy.Accepted()
+	const callbacks = 40
+	type result struct {
+		status int
+		took   time.Duration
+	}
+	results := make([]result, callbacks)
+	var wg sync.WaitGroup
+	client := &http.Client{Timeout: 10 * time.Second}
+	for i := range callbacks {
+		q, body, err := h.sim.BuildCallback(textXML(engineer, fmt.Sprintf("数据库挂起时的消息 %d", i), 15100+i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			start := time.Now()
+			resp, err := client.Post(h.baseURL+"/wecom/callback?"+q.Encode(), "text/xml", bytes.NewReader(body))
+			results[i].took = time.Since(start)
+			if err != nil {
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			results[i].status = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	var slowest time.Duration
+	for i, r := range results {
+		if r.status != http.StatusServiceUnavailable {
+			t.Errorf("callback %d with the database hung: status %d after %v, want 503", i, r.status, r.took)
+		}
+		slowest = max(slowest, r.took)
+	}
+	if slowest > 2*time.Second {
+		t.Errorf("slowest 503 took %v, want within 2 s", slowest)
+	}
+	// The pool is capped: 40 hung requests do not open 40 connections.
+	if opened := proxy.Accepted() - before; opened > 20 {
+		t.Errorf("%d new database connections for %d callbacks, want at most the pool's 20", opened, callbacks)
+	}
+	t.Logf("40 callbacks on a hung database: all 503, slowest %v, %d new connections", slowest, proxy.Accepted()-before)
+
+	if status, took := timedGet(t, h.baseURL+"/healthz", 5*time.Second); status != http.StatusOK || took > time.Second {
+		t.Errorf("/healthz: %d after %v, want 200 at once", status, took)
+	}
+	if status, took := timedGet(t, h.baseURL+"/readyz", 5*time.Second); status != http.StatusServiceUnavailable || took > 2*time.Second {
+		t.Errorf("/readyz: %d after %v, want 503 within 2 s", status, took)
+	}
+	if status, took := timedGet(t, h.baseURL+"/metrics", 5*time.Second); status != http.StatusOK || took > 3*time.Second {
+		t.Errorf("/metrics: %d after %v, want an answer within its 2 s timeout", status, took)
+	}
+
+	start := time.Now()
+	h.cancel()
+	h.cancel = nil
+	select {
+	case <-h.stopped:
+		t.Logf("shutdown with the database hung took %v", time.Since(start))
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the bot did not shut down within 5 s with the database hung")
+	}
+}
+
+// Issue 15: `serve` against a database that accepts connections but never
+// answers fails within its connect timeout, saying so, and a SIGTERM during
+// that wait ends it at once.
+func TestFault_ServeWithHungPostgresFailsFastAndHonoursSIGTERM(t *testing.T) {
+	proxy, proxied := faultproxy.StartURL(t, storetest.PostgresURL(t))
+	proxy.Hang()
+	env := lookupFrom(map[string]string{
+		"SERVICEBOT_DATABASE_URL":       proxied,
+		"SERVICEBOT_HTTP_ADDR":          "127.0.0.1:0",
+		"SERVICEBOT_WECOM_CORP_ID":      demoCorpID,
+		"SERVICEBOT_WECOM_AGENT_ID":     fmt.Sprint(demoAgentID),
+		"SERVICEBOT_WECOM_SECRET":       demoSecret,
+		"SERVICEBOT_WECOM_TOKEN":        demoToken,
+		"SERVICEBOT_WECOM_AES_KEY":      strings.Repeat("k", 43),
+		"SERVICEBOT_WECOM_API_BASE":     "http://127.0.0.1:1",
+		"SERVICEBOT_LOG_FORMAT":         "text",
+		"SERVICEBOT_WECOM_HTTP_TIMEOUT": "1s",
+	})
+
+	var stderr bytes.Buffer
+	start := time.Now()
+	err := run(t.Context(), []string{"serve"}, io.Discard, &stderr, env)
+	took := time.Since(start)
+	if err == nil {
+		t.Fatal("serve started on a database that does not answer")
+	}
+	if took > 8*time.Second {
+		t.Errorf("serve gave up after %v, want within the 5 s connect timeout (and a little)", took)
+	}
+	if out := stderr.String(); !strings.Contains(out, "not reachable") || !strings.Contains(out, "did not answer") {
+		t.Errorf("stderr does not say the database did not answer:\n%s", out)
+	}
+	t.Logf("serve on a hung database failed after %v: %s", took, strings.TrimSpace(stderr.String()))
+
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(300*time.Millisecond, cancel) // what SIGTERM does through signal.NotifyContext
+	start = time.Now()
+	err = run(ctx, []string{"serve"}, io.Discard, io.Discard, env)
+	if took := time.Since(start); err == nil || took > 2*time.Second {
+		t.Errorf("serve with SIGTERM 300 ms into start-up: err %v after %v, want an error within 2 s", err, took)
+	}
+}
