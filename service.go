@@ -136,6 +136,9 @@ func (j Job) NeedsReturnVisit() bool {
 // Line is the job in one line of a chat list.
 func (j Job) Line(today Date) string {
 	s := fmt.Sprintf("工单%s %s %s【%s】", j.No(), j.Type.Name(), j.Customer, JobStatusName(j.Status))
+	if j.Remote {
+		s += " 远程支持"
+	}
 	if j.Serial != "" {
 		s += fmt.Sprintf(" 编号%s %s", j.Serial, WarrantyName(j.Equipment.WarrantyOn(today)))
 	}

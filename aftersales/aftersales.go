@@ -54,6 +54,7 @@ type Tx interface {
 	EngineerJobs(ctx context.Context, engineer string) ([]servicebot.Job, error)
 	MoveJob(ctx context.Context, id int64, from []string, to, engineer, assign string, now time.Time) (bool, error)
 	SetJobSerial(ctx context.Context, id int64, serial string) error
+	SetJobRemote(ctx context.Context, id int64, remote bool) error
 
 	AddTechQuestion(ctx context.Context, q servicebot.TechQuestion) (servicebot.TechQuestion, bool, error)
 	GetTechQuestion(ctx context.Context, id int64) (servicebot.TechQuestion, error)

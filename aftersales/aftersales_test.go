@@ -14,6 +14,7 @@ import (
 	"github.com/servicebot/servicebot/aftersales"
 	"github.com/servicebot/servicebot/approvals"
 	"github.com/servicebot/servicebot/forms"
+	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -551,4 +552,121 @@ func TestDispatchTellsEngineerOnceWithTheJob(t *testing.T) {
 			}
 		}
 	})
+}
+
+// fileAndDispatch files a service request of typ for customer through the
+// approval engine, taps the VP's choice (for an installation, approve) and
+// dispatches engineer; it returns the stored job.
+func (e *env) fileAndDispatch(engine *approvals.Engine, typ servicebot.ServiceType, customer, choice, engineer string) servicebot.Job {
+	t := e.t
+	t.Helper()
+	a, err := engine.FileRequest(t.Context(), servicebot.ApprovalRequest{Kind: servicebot.RequestService,
+		ServiceType: typ, Customer: customer, Region: servicebot.RegionSouthwest,
+		Reason: "液压站异响", Requester: "yangfan"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tap := range []struct{ user, choice string }{{"zhoujianguo", choice}, {manager, engineer}} {
+		ev := servicebot.Event{FromUserName: tap.user, CreateTime: e.clock.Now().Unix() + int64(i+1), MsgType: servicebot.MsgEvent,
+			Event: servicebot.EventTemplateCard, ResponseCode: fmt.Sprintf("rc-%s-%d", tap.user, a.Request.ID),
+			EventKey: fmt.Sprintf("%s%d:%s", approvals.CardPrefix, a.Steps[i].ID, tap.choice)}
+		e.tx(e.clock.Now().Add(time.Minute), func(tx *store.Tx) error { return engine.Click(t.Context(), tx, ev) })
+	}
+	var job servicebot.Job
+	e.tx(e.clock.Now(), func(tx *store.Tx) error {
+		job, err = tx.JobOfRequest(t.Context(), a.Request.ID)
+		return err
+	})
+	return job
+}
+
+// Must show 3 (R-SVC-2, R-VIS-1, R-KPI-7): the VP's 远程支持 reaches the job
+// before it exists: the job is remote, the engineer is not told to go on
+// site, the customer is a key customer at once (its monthly call and
+// on-site visit owed), and completing the job counts no on-site visit —
+// neither as a recorded contact nor in the KPI. The on-site choice, for
+// contrast, counts one.
+func TestRemoteSupport_RSVC2_KeyCustomerAndNoOnSiteVisit(t *testing.T) {
+	for _, choice := range []string{servicebot.ChoiceRemote, servicebot.ChoiceOnSite} {
+		t.Run(choice, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				e := newEnv(t, db)
+				c := e.addCustomer("重庆重工", servicebot.TierGeneral, at(t, "2026-10-08 09:00"))
+				e.clock.set(at(t, "2026-11-02 09:00"))
+				engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+					Org: e.org, Location: shanghai, Clock: e.clock, Jobs: e.svc})
+				job := e.fileAndDispatch(engine, servicebot.ServiceFault, c.Name, choice, "liqiang")
+				remote := choice == servicebot.ChoiceRemote
+				if job.Remote != remote || job.Engineer != "liqiang" {
+					t.Fatalf("job %+v: want remote=%v, dispatched to liqiang", job, remote)
+				}
+				var notice string
+				for _, m := range e.outbox() {
+					if m.to == "liqiang" && strings.Contains(m.text, "派工通知") {
+						notice = m.text
+					}
+				}
+				if remote && (strings.Contains(notice, "到现场后") || !strings.Contains(notice, "远程支持") ||
+					!strings.Contains(notice, "无需到现场")) {
+					t.Errorf("remote dispatch notice:\n%s", notice)
+				}
+				if !remote && !strings.Contains(notice, "到现场后发送「开始 "+job.No()+"」") {
+					t.Errorf("on-site dispatch notice:\n%s", notice)
+				}
+				var tier string
+				e.tx(at(t, "2026-11-02 10:00"), func(tx *store.Tx) error {
+					got, err := tx.CustomerByName(t.Context(), c.Name)
+					tier = got.Tier
+					return err
+				})
+				if want := map[bool]string{true: servicebot.TierKey, false: servicebot.TierGeneral}[remote]; tier != want {
+					t.Fatalf("customer tier after the dispatch %q, want %q", tier, want)
+				}
+				if remote {
+					// Key at once: its monthly call and half-year visit are owed now.
+					for _, kind := range []string{servicebot.ObligationCustomerCall, servicebot.ObligationSiteVisit} {
+						open, err := db.OpenObligationsOf(t.Context(), kind, servicebot.RegularVisitPrefix(kind, c.ID))
+						if err != nil {
+							t.Fatal(err)
+						}
+						if len(open) != 1 || !strings.Contains(open[0].Note, "重点客户") {
+							t.Errorf("open %s after the promotion: %+v", kind, open)
+						}
+					}
+				}
+
+				var reply string
+				e.tx(at(t, "2026-11-03 15:00"), func(tx *store.Tx) error {
+					var err error
+					reply, err = e.svc.CompleteJob(t.Context(), tx, "liqiang", job.ID)
+					return err
+				})
+				if remote != strings.Contains(reply, "远程支持，不计现场走访") {
+					t.Errorf("完成 replied %q", reply)
+				}
+				contacts, err := db.ContactsBetween(t.Context(), at(t, "2026-11-01 00:00"), at(t, "2026-12-01 00:00"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				facts, err := kpi.Visits{Store: db, Location: shanghai}.Facts(t.Context(), "",
+					servicebot.NewDate(2026, 11, 1), servicebot.NewDate(2026, 11, 30))
+				if err != nil {
+					t.Fatal(err)
+				}
+				onSite := 0
+				for _, f := range facts {
+					if f.Kind == servicebot.FactOnSiteVisit && f.UserID == "liqiang" {
+						onSite++
+					}
+				}
+				want := 1
+				if remote {
+					want = 0
+				}
+				if len(contacts) != want || onSite != want {
+					t.Errorf("on-site visits after 完成: %d contacts %+v, %d KPI facts; want %d", len(contacts), contacts, onSite, want)
+				}
+			})
+		})
+	}
 }

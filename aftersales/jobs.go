@@ -23,7 +23,8 @@ func asTx(tx approvals.Tx) (Tx, error) {
 }
 
 // AwaitingDispatch creates the job of a service request that reached its
-// dispatch step, waiting for an engineer (待派工). Part of approvals.DispatchHook.
+// dispatch step, waiting for an engineer (待派工), with the VP's decision
+// applied (R-SVC-2). Part of approvals.DispatchHook.
 func (s *Service) AwaitingDispatch(ctx context.Context, atx approvals.Tx, a servicebot.Approval, now time.Time) error {
 	tx, err := asTx(atx)
 	if err != nil {
@@ -36,9 +37,9 @@ func (s *Service) AwaitingDispatch(ctx context.Context, atx approvals.Tx, a serv
 // Dispatched assigns the job of a's request to engineer (已派工), creating it
 // first if the request reached dispatch before jobs existed, and returns the
 // job's line for the engineer's dispatch notice: the engine sends one
-// message, so the engineer is not told of one dispatch twice. A fault the
-// VP chose to support remotely makes its customer a key customer (R-SVC-2).
-// Part of approvals.DispatchHook.
+// message, so the engineer is not told of one dispatch twice. A job of
+// remote support (R-SVC-2) tells the engineer to support the customer
+// remotely, not to go on site. Part of approvals.DispatchHook.
 func (s *Service) Dispatched(ctx context.Context, atx approvals.Tx, a servicebot.Approval, engineer string, now time.Time) (string, error) {
 	tx, err := asTx(atx)
 	if err != nil {
@@ -51,26 +52,26 @@ func (s *Service) Dispatched(ctx context.Context, atx approvals.Tx, a servicebot
 	if _, err := tx.MoveJob(ctx, j.ID, []string{servicebot.JobPending}, servicebot.JobAssigned, "", engineer, now); err != nil {
 		return "", err
 	}
-	if j.Remote && j.CustomerID != 0 {
-		if _, err := tx.SetCustomerTier(ctx, j.CustomerID, servicebot.TierKey, now); err != nil {
-			return "", err
-		}
-		if err := s.settleRegularVisits(ctx, tx, j.CustomerID, nil, now); err != nil {
-			return "", err
-		}
+	if j.Remote {
+		return fmt.Sprintf("已生成工单%s（%s，%s，远程支持）。分管副总决定远程支持，无需到现场：请电话或远程指导客户处理，开始时发送「开始 %s」，处理完毕发送「完成 %s」；「我的工单」查看全部。",
+			j.No(), j.Type.Name(), j.Customer, j.No(), j.No()), nil
 	}
 	return fmt.Sprintf("已生成工单%s（%s，%s）。到现场后发送「开始 %s」，完成后发送「完成 %s」；「我的工单」查看全部。",
 		j.No(), j.Type.Name(), j.Customer, j.No(), j.No()), nil
 }
 
-// jobFor returns the job of a's request, creating it as 待派工.
+// jobFor returns the job of a's request, creating it as 待派工, with the
+// VP's decision applied (R-SVC-2): a job stored before the decision was
+// known is corrected, and remote support makes the customer a key
+// return-visit customer, with the calls and visits that owes, at once.
 func (s *Service) jobFor(ctx context.Context, tx Tx, a servicebot.Approval, now time.Time) (servicebot.Job, error) {
 	r := a.Request
 	if r.Kind != servicebot.RequestService {
 		return servicebot.Job{}, fmt.Errorf("aftersales: request %d is a %s, not a service request", r.ID, r.Kind)
 	}
+	remote := remoteSupport(a)
 	j := servicebot.Job{RequestID: r.ID, Type: r.ServiceType, Customer: r.Customer, Region: r.Region,
-		Reason: r.Reason, Status: servicebot.JobPending, CreatedAt: now, Remote: remoteSupport(a)}
+		Reason: r.Reason, Status: servicebot.JobPending, CreatedAt: now, Remote: remote}
 	c, err := tx.CustomerByName(ctx, r.Customer)
 	switch {
 	case err == nil:
@@ -79,7 +80,27 @@ func (s *Service) jobFor(ctx context.Context, tx Tx, a servicebot.Approval, now 
 		return servicebot.Job{}, err
 	}
 	j, _, err = tx.CreateJob(ctx, j)
-	return j, err
+	if err != nil {
+		return servicebot.Job{}, err
+	}
+	if j.Remote != remote {
+		if err := tx.SetJobRemote(ctx, j.ID, remote); err != nil {
+			return servicebot.Job{}, err
+		}
+		j.Remote = remote
+	}
+	if j.Remote && j.CustomerID != 0 {
+		promoted, err := tx.SetCustomerTier(ctx, j.CustomerID, servicebot.TierKey, now)
+		if err != nil {
+			return servicebot.Job{}, err
+		}
+		if promoted {
+			if err := s.settleRegularVisits(ctx, tx, j.CustomerID, nil, now); err != nil {
+				return servicebot.Job{}, err
+			}
+		}
+	}
+	return j, nil
 }
 
 // remoteSupport reports whether the VP chose remote support for a fault (R-SVC-2).
@@ -126,6 +147,9 @@ func (s *Service) StartJob(ctx context.Context, tx Tx, user string, id int64) (s
 		return fmt.Sprintf("工单%s当前状态为「%s」，不能开始。", j.No(), servicebot.JobStatusName(j.Status)), nil
 	}
 	text := fmt.Sprintf("工单%s已开始（%s，%s）。", j.No(), j.Type.Name(), j.Customer)
+	if j.Remote {
+		text = fmt.Sprintf("工单%s已开始（%s，%s，远程支持）。", j.No(), j.Type.Name(), j.Customer)
+	}
 	if j.Serial != "" {
 		text += fmt.Sprintf("\n设备编号 %s：%s。", j.Serial, servicebot.WarrantyName(j.Equipment.WarrantyOn(s.rules.Today(now))))
 	}
@@ -158,6 +182,10 @@ func (s *Service) CompleteJob(ctx context.Context, tx Tx, user string, id int64)
 // completed records what a completed job owes and says so.
 func (s *Service) completed(ctx context.Context, tx Tx, j servicebot.Job, now time.Time) (string, error) {
 	text := fmt.Sprintf("工单%s已完成（%s，%s）。", j.No(), j.Type.Name(), j.Customer)
+	if j.Remote {
+		// R-SVC-2: remote support is no on-site visit (R-VIS-1, R-KPI-7).
+		text = fmt.Sprintf("工单%s已完成（%s，%s，远程支持，不计现场走访）。", j.No(), j.Type.Name(), j.Customer)
+	}
 	if !j.Remote {
 		if err := s.contacted(ctx, tx, j.CustomerID, servicebot.ContactOnSite, j.Engineer, fmt.Sprintf("job:%d", j.ID), now); err != nil {
 			return "", err

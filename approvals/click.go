@@ -100,6 +100,13 @@ func (e *Engine) involved(a servicebot.Approval, user string) bool {
 
 // afterDecision does everything a recorded decision causes, in its transaction.
 func (e *Engine) afterDecision(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, now time.Time) error {
+	// a was read before this decision: whatever follows from it (the next
+	// step, the service job of R-SVC-2's remote support) reads the decided
+	// step, not the pending one.
+	if i := slices.IndexFunc(a.Steps, func(s servicebot.ApprovalStep) bool { return s.ID == step.ID }); i >= 0 {
+		a.Steps = slices.Clone(a.Steps)
+		a.Steps[i] = step
+	}
 	r := a.Request
 	names, err := namesOf(ctx, tx, append(participants(a), step.ApproverID, step.Choice)...)
 	if err != nil {

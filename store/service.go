@@ -537,6 +537,16 @@ func (tx *Tx) SetJobSerial(ctx context.Context, id int64, serial string) error {
 	return nil
 }
 
+// SetJobRemote records the VP's decision of remote support (R-SVC-2) on a
+// job stored before it was known.
+func (tx *Tx) SetJobRemote(ctx context.Context, id int64, remote bool) error {
+	_, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`UPDATE service_jobs SET remote = ? WHERE id = ?`), remote, id)
+	if err != nil {
+		return fmt.Errorf("store: set job %d remote: %w", id, err)
+	}
+	return nil
+}
+
 const techQuestionColumns = `id, COALESCE(customer_id, 0) AS customer_id, customer, question, asked_by, asked_at, due_at,
 	answered_by, answer, answered_at, source`
 
