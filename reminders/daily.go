@@ -35,7 +35,10 @@ type Daily struct {
 	// Managers get the morning card (the service manager's userids).
 	Managers []string
 	Group    Group
-	Logger   *slog.Logger
+	// DayURL is the page of a day's reports (/web/today?d=…) the morning
+	// card links to; nil when the pages are off.
+	DayURL func(servicebot.Date) string
+	Logger *slog.Logger
 }
 
 // Remind is the job daily-reminders. On a day's first look it records an
@@ -271,7 +274,7 @@ func (d *Daily) MorningSummary(ctx context.Context, now time.Time) error {
 			if err != nil {
 				return err
 			}
-			if _, _, err := tx.EnqueueOutbox(ctx, managerMessage(summary, d.Managers, duty, now)); err != nil {
+			if _, _, err := tx.EnqueueOutbox(ctx, managerMessage(summary, d.Managers, duty, d.DayURL, now)); err != nil {
 				return fmt.Errorf("manager card: %w", err)
 			}
 		}
@@ -331,14 +334,22 @@ func (d *Daily) summarize(ctx context.Context, day servicebot.Date) (servicebot.
 // managerMessage is the morning card: who missed, with 再次提醒 when anybody
 // did; a plain text when everybody reported. duty is the summary's claim,
 // whose row names the card.
-func managerMessage(s servicebot.MissedSummary, managers []string, duty servicebot.Obligation, now time.Time) servicebot.OutboxMessage {
+func managerMessage(s servicebot.MissedSummary, managers []string, duty servicebot.Obligation, dayURL func(servicebot.Date) string, now time.Time) servicebot.OutboxMessage {
 	m := servicebot.OutboxMessage{
 		DedupKey:  "summary:manager:" + s.Day.String(),
 		ToUsers:   strings.Join(managers, "|"),
 		CreatedAt: now,
 	}
+	link := ""
+	if dayURL != nil {
+		link = dayURL(s.Day)
+	}
 	if len(s.Missing) == 0 {
-		m.Kind, m.Body = servicebot.OutText, servicebot.TextBody(s.ManagerCardTitle()+"\n"+s.ManagerCardText())
+		text := s.ManagerCardTitle() + "\n" + s.ManagerCardText()
+		if link != "" {
+			text += "\n查看当天日报：" + link
+		}
+		m.Kind, m.Body = servicebot.OutText, servicebot.TextBody(text)
 		return m
 	}
 	card := map[string]any{
@@ -349,6 +360,11 @@ func managerMessage(s servicebot.MissedSummary, managers []string, duty serviceb
 		"button_list": []map[string]any{
 			{"text": "再次提醒", "style": 1, "key": servicebot.RemindButtonPrefix + s.Day.String()},
 		},
+	}
+	if link != "" {
+		// The whole day, every report readable, on the managers' page.
+		card["horizontal_content_list"] = []map[string]any{{"keyname": "日报", "value": "查看当天全部日报", "type": 1, "url": link}}
+		card["card_action"] = map[string]any{"type": 1, "url": link}
 	}
 	m.Kind = servicebot.OutTemplateCard
 	m.Body, _ = json.Marshal(card)

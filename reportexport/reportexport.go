@@ -79,9 +79,10 @@ type Attachment struct {
 	Label   string    `json:"label,omitempty"`
 }
 
-// Roster says who is expected to report on a day; *people.Directory is one.
+// Roster says who is expected to report on each day of a period (index 0
+// is the first day); *people.Directory is one.
 type Roster interface {
-	Roster(ctx context.Context, day servicebot.Date) ([]people.Entry, error)
+	Rosters(ctx context.Context, from, to servicebot.Date) ([][]people.Entry, error)
 }
 
 // Reports reads the stored reports; *store.DB is one.
@@ -144,13 +145,14 @@ func (e *Exporter) Records(ctx context.Context, from, to servicebot.Date, now ti
 			PicURL: a.PicURL, Lat: a.Lat, Lng: a.Lng, Label: a.Label})
 	}
 
+	rosters, err := e.roster.Rosters(ctx, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("reportexport: %w", err)
+	}
 	var out []Record
 	used := map[key]bool{}
-	for day := from; !day.After(to); day = day.AddDays(1) {
-		entries, err := e.roster.Roster(ctx, day)
-		if err != nil {
-			return nil, fmt.Errorf("reportexport: %w", err)
-		}
+	for i, entries := range rosters {
+		day := from.AddDays(i)
 		for _, en := range entries {
 			if en.Status == people.StatusExempt {
 				continue

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -46,6 +47,11 @@ type pageData struct {
 
 	// kpi.html
 	KPI kpiPage
+
+	// today.html, month.html, engineer.html, day.html
+	Today todayPage
+	Month monthPage
+	Day   reportView
 }
 
 func parsePages(loc *time.Location) (map[string]*template.Template, error) {
@@ -59,6 +65,7 @@ func parsePages(loc *time.Location) (map[string]*template.Template, error) {
 		"roleName": func(r servicebot.Role) string { return r.Name() },
 		"has":      slices.Contains[[]string],
 		"inc":      func(i int) int { return i + 1 },
+		"add":      func(a, b int) int { return a + b },
 		// shown is a stored value as people write it.
 		"shown": func(t servicebot.FieldType, v string) string {
 			if t == servicebot.FieldDateTime {
@@ -78,10 +85,10 @@ func parsePages(loc *time.Location) (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, n := range names {
 		base := path.Base(n)
-		if base == "layout.html" {
+		if base == "layout.html" || base == "parts.html" {
 			continue
 		}
-		t, err := template.New(base).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", n)
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/parts.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", base, err)
 		}
@@ -99,7 +106,37 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		http.Error(w, "服务器错误", http.StatusInternalServerError)
 		return
 	}
+	s.writeHTML(w, r, status, buf.Bytes())
+}
+
+// gzipAbove: smaller pages go out as they are.
+const gzipAbove = 1024
+
+// writeHTML sends an HTML page, gzipped when the browser takes it (every
+// browser does): the manager pages of a large department are repetitive
+// tables that shrink tenfold, and a phone on a mobile link is who waits.
+func (s *Server) writeHTML(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Add("Vary", "Accept-Encoding")
+	if len(body) > gzipAbove && acceptsGzip(r) {
+		var zb bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&zb, gzip.BestSpeed)
+		_, _ = zw.Write(body)
+		if zw.Close() == nil {
+			w.Header().Set("Content-Encoding", "gzip")
+			body = zb.Bytes()
+		}
+	}
 	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
+	_, _ = w.Write(body)
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for part := range strings.SplitSeq(r.Header.Get("Accept-Encoding"), ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(name) == "gzip" && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }

@@ -77,7 +77,10 @@ type Config struct {
 	Org           servicebot.Org
 	// KPI is the monthly KPI the manager's page works with (nil: the page
 	// says it is not available).
-	KPI      *KPI
+	KPI *KPI
+	// Calendar marks the month's days off and 调休 on the month's grid
+	// (nil: no marks).
+	Calendar *servicebot.Calendar
 	Location *time.Location
 	Clock    servicebot.Clock
 	Logger   *slog.Logger
@@ -158,6 +161,10 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /web/reports.xlsx", s.signedIn(s.reportsExcel))
 	s.mux.Handle("GET /web/approvals", s.signedIn(s.approvalList))
 	s.mux.Handle("GET /web/approvals/{id}", s.signedIn(s.approvalPage))
+	s.mux.Handle("GET /web/today", s.signedIn(s.today))
+	s.mux.Handle("GET /web/month", s.signedIn(s.month))
+	s.mux.Handle("GET /web/engineer", s.signedIn(s.engineer))
+	s.mux.Handle("GET /web/day", s.signedIn(s.dayReport))
 	s.mux.Handle("GET /web/kpi", s.signedIn(s.kpiHome))
 	s.mux.Handle("GET /web/kpi/{month}", s.signedIn(s.kpiMonthPage))
 	s.mux.Handle("POST /web/kpi/{month}/inputs", s.signedIn(s.kpiAdd))
@@ -180,6 +187,10 @@ func (s *Server) FormURL(id string, jobID int64) string {
 
 // HomeURL is the start page (the app menu's link).
 func (s *Server) HomeURL() string { return s.cfg.PublicURL + Prefix }
+
+// TodayURL is the managers' page of today's reports (/web/today), for the
+// 20:00 and 09:00 cards; "" when the pages are off.
+func (s *Server) TodayURL() string { return s.cfg.PublicURL + "/web/today" }
 
 // SubmissionURL is the page of a stored submission.
 func (s *Server) SubmissionURL(id int64) string {

@@ -267,7 +267,7 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	}
 	service := wireService(cfg, db, router, sched, directory, cal, clock, logger)
 	engine := wireApprovals(cfg, db, router, sched, mux, clock, logger, service)
-	formsService, err := wireWeb(cfg, db, client, engine, newExporter(cfg, db, directory), router, mux, clock, logger)
+	formsService, err := wireWeb(cfg, db, client, engine, newExporter(cfg, db, directory), cal, router, mux, clock, logger)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,9 @@ func registerReminders(sched *scheduler.Scheduler, router *handlers.Router, mux 
 		Group:  reminders.Group{ChatID: cfg.Group.ChatID, RobotKey: cfg.Group.RobotKey, ShowNames: cfg.Group.ShowNames},
 		Logger: logger.With("component", "reminders"),
 	}
+	if base := strings.TrimSuffix(cfg.PublicURL, "/"); base != "" && cfg.WebEnabled() {
+		daily.DayURL = func(d servicebot.Date) string { return base + "/web/today?d=" + d.String() }
+	}
 	var fileURL func(string) string
 	if base := strings.TrimSuffix(cfg.PublicURL, "/"); base != "" {
 		fileURL = func(token string) string { return base + handlers.FilePath + token }

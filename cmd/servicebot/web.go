@@ -22,7 +22,7 @@ import (
 // 申请器械赔偿 in chat with the links to their forms. It returns the forms
 // service, for other packages' submission hooks.
 func wireWeb(cfg config.Config, db *store.DB, client *bot.Client, engine *approvals.Engine, reports web.Reports,
-	router *handlers.Router, mux *http.ServeMux, clock servicebot.Clock, logger *slog.Logger) (*forms.Service, error) {
+	cal *servicebot.Calendar, router *handlers.Router, mux *http.ServeMux, clock servicebot.Clock, logger *slog.Logger) (*forms.Service, error) {
 	if !cfg.WebEnabled() {
 		logger.Warn("web pages off: set public_url and web.session_key to serve the forms")
 		router.First(servicebot.MsgText, handlers.FormsOff(clock))
@@ -38,7 +38,7 @@ func wireWeb(cfg config.Config, db *store.DB, client *bot.Client, engine *approv
 	pages, err = web.New(web.Config{
 		PublicURL: cfg.PublicURL, AuthorizeURL: cfg.Web.AuthorizeURL, CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID,
 		SessionKey: []byte(cfg.Web.SessionKey), MaxPhotoBytes: int64(cfg.Web.MaxPhotoMB) << 20,
-		Org: cfg.Org, Location: cfg.Location(), Clock: clock, Logger: logger.With("component", "web"),
+		Org: cfg.Org, Calendar: cal, Location: cfg.Location(), Clock: clock, Logger: logger.With("component", "web"),
 		KPI: &web.KPI{Store: db, Inputs: &kpi.Inputs{Rules: cfg.KPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}},
 	}, db, client, fs, reports)
 	if err != nil {
