@@ -56,6 +56,7 @@ type RedisElector struct {
 	instanceID string
 	ttl        time.Duration
 	logger     *slog.Logger
+	outage     *outage
 
 	leading atomic.Bool // last known state, to log changes only
 }
@@ -68,11 +69,15 @@ var (
 // NewRedisElector returns an elector competing for key as instanceID, which
 // must be unique per replica (hostname plus pid, say). It panics if ttl is
 // shorter than a millisecond.
-func NewRedisElector(rdb *redis.Client, key, instanceID string, ttl time.Duration, logger *slog.Logger) *RedisElector {
+//
+// While Redis fails every replica leads (see IsLeader); d says how that is
+// counted and warned about.
+func NewRedisElector(rdb *redis.Client, key, instanceID string, ttl time.Duration, d Degrade) *RedisElector {
 	if ttl < time.Millisecond {
 		panic(fmt.Sprintf("kv: elector ttl must be >= 1ms, got %v", ttl))
 	}
-	return &RedisElector{rdb: rdb, key: key, instanceID: instanceID, ttl: ttl, logger: logger}
+	o := newOutage("elector", d)
+	return &RedisElector{rdb: rdb, key: key, instanceID: instanceID, ttl: ttl, logger: o.d.Logger, outage: o}
 }
 
 // IsLeader returns nil when this instance holds (or has just taken) the lock,
@@ -83,16 +88,26 @@ func NewRedisElector(rdb *redis.Client, key, instanceID string, ttl time.Duratio
 // guarded by unique keys in the database, whereas failing closed would stop
 // all reminders for as long as Redis is down.
 func (e *RedisElector) IsLeader(ctx context.Context) error {
-	held, err := campaignScript.Run(ctx, e.rdb, []string{e.key}, e.instanceID, e.ttl.Milliseconds()).Int()
+	if err := ctx.Err(); err != nil {
+		// Shutting down: no job should start now.
+		return fmt.Errorf("kv: elector: %w", err)
+	}
+	if e.outage.skip() {
+		return nil // Redis failed a moment ago: lead, as below
+	}
+	rctx, cancel := context.WithTimeout(ctx, opTimeout)
+	held, err := campaignScript.Run(rctx, e.rdb, []string{e.key}, e.instanceID, e.ttl.Milliseconds()).Int()
+	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
 			// Shutting down, not an outage: no job should start now.
 			return fmt.Errorf("kv: elector: %w", ctx.Err())
 		}
-		e.logger.WarnContext(ctx, "scheduler election failed, running jobs anyway",
-			"key", e.key, "instance", e.instanceID, "err", err)
+		// The warning (once a minute) says every replica now runs the jobs.
+		e.outage.failed("campaign", err)
 		return nil
 	}
+	e.outage.succeeded()
 	if held == 1 {
 		if !e.leading.Swap(true) {
 			e.logger.InfoContext(ctx, "became scheduler leader", "key", e.key, "instance", e.instanceID)
@@ -126,6 +141,8 @@ func (e *RedisElector) Run(ctx context.Context) error {
 // takes over at its next campaign instead of after ttl. Call it on shutdown,
 // after the scheduler has stopped.
 func (e *RedisElector) Resign(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
 	if err := resignScript.Run(ctx, e.rdb, []string{e.key}, e.instanceID).Err(); err != nil {
 		return fmt.Errorf("kv: elector resign: %w", err)
 	}

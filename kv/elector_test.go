@@ -22,8 +22,8 @@ func isLeader(t *testing.T, e interface{ IsLeader(context.Context) error }) bool
 func TestElectorResign(t *testing.T) {
 	rdb := kvtest.Redis(t)
 	key := kvtest.KeyPrefix(t, rdb) + "scheduler-leader"
-	a := kv.NewRedisElector(rdb, key, "replica-a", time.Minute, testLogger(t))
-	b := kv.NewRedisElector(rdb, key, "replica-b", time.Minute, testLogger(t))
+	a := kv.NewRedisElector(rdb, key, "replica-a", time.Minute, degrade(t))
+	b := kv.NewRedisElector(rdb, key, "replica-b", time.Minute, degrade(t))
 
 	if !isLeader(t, a) {
 		t.Fatal("a: first to ask is not leader")
@@ -60,8 +60,8 @@ func TestElectorExpiresWithoutRenewal(t *testing.T) {
 	// Wide enough that a goroutine or a Redis call held up for a second
 	// (-race on two busy cores) does not let the lock lapse between looks.
 	const ttl = 3 * time.Second
-	a := kv.NewRedisElector(rdb, key, "replica-a", ttl, testLogger(t))
-	b := kv.NewRedisElector(rdb, key, "replica-b", ttl, testLogger(t))
+	a := kv.NewRedisElector(rdb, key, "replica-a", ttl, degrade(t))
+	b := kv.NewRedisElector(rdb, key, "replica-b", ttl, degrade(t))
 
 	if !isLeader(t, a) {
 		t.Fatal("a: not leader")
@@ -108,8 +108,8 @@ func TestElectorRunKeepsLead(t *testing.T) {
 	// Run renews every ttl/3: a renewal may come a whole second late
 	// before the lock lapses.
 	const ttl = 1500 * time.Millisecond
-	a := kv.NewRedisElector(rdb, key, "replica-a", ttl, testLogger(t))
-	b := kv.NewRedisElector(rdb, key, "replica-b", ttl, testLogger(t))
+	a := kv.NewRedisElector(rdb, key, "replica-a", ttl, degrade(t))
+	b := kv.NewRedisElector(rdb, key, "replica-b", ttl, degrade(t))
 
 	ctx, cancel := context.WithCancel(bg)
 	done := make(chan error, 1)
@@ -137,7 +137,7 @@ func TestElectorRunKeepsLead(t *testing.T) {
 // Jobs are guarded by unique keys, so with Redis down every replica runs them
 // rather than none.
 func TestElectorRedisDownRunsJobs(t *testing.T) {
-	e := kv.NewRedisElector(deadRedis(t), "scheduler-leader", "replica-a", time.Minute, testLogger(t))
+	e := kv.NewRedisElector(deadRedis(t), "scheduler-leader", "replica-a", time.Minute, degrade(t))
 	if err := e.IsLeader(bg); err != nil {
 		t.Fatalf("IsLeader with Redis down = %v, want nil (fail open)", err)
 	}

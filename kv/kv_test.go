@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/servicebot/servicebot/kv"
 )
 
 // deadRedis returns a client for an address nothing listens on, failing fast.
@@ -29,3 +31,8 @@ func testLogger(t *testing.T) *slog.Logger {
 }
 
 var bg = context.Background()
+
+// degrade is the fallback setting of the tests: wall clock, the test's log.
+func degrade(t *testing.T) kv.Degrade {
+	return kv.Degrade{Now: time.Now, Logger: testLogger(t)}
+}

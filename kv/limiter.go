@@ -108,6 +108,47 @@ func (l *RedisLimiter) AllowAll(ctx context.Context, keys []string, now time.Tim
 	return res[0] == 1, time.Duration(res[1]) * time.Millisecond, nil
 }
 
+// FallbackLimiter is a RedisLimiter that, while Redis fails, keeps the limit
+// in this process instead (Degrade): each replica then allows the full
+// budget on its own, so a member may get up to limit per replica for the
+// length of the outage. That is better than sending with no limit at all,
+// and far better than not sending.
+type FallbackLimiter struct {
+	redis  *RedisLimiter
+	local  *MemoryLimiter
+	outage *outage
+}
+
+// NewFallbackLimiter returns a limiter allowing limit calls per window for
+// each key across replicas through rdb, or per process while rdb fails.
+func NewFallbackLimiter(rdb *redis.Client, prefix string, limit int, window time.Duration, d Degrade) *FallbackLimiter {
+	return &FallbackLimiter{
+		redis:  NewRedisLimiter(rdb, prefix, limit, window),
+		local:  NewMemoryLimiter(limit, window),
+		outage: newOutage("limiter", d),
+	}
+}
+
+// AllowAll reserves one call for every key at now, or for none; see
+// RedisLimiter.AllowAll. It never returns an error: when Redis fails the
+// process's own limiter decides.
+func (l *FallbackLimiter) AllowAll(ctx context.Context, keys []string, now time.Time) (ok bool, retryAfter time.Duration, err error) {
+	if !l.outage.skip() {
+		rctx, cancel := context.WithTimeout(ctx, opTimeout)
+		ok, retryAfter, err = l.redis.AllowAll(rctx, keys, now)
+		cancel()
+		if err == nil {
+			l.outage.succeeded()
+			return ok, retryAfter, nil
+		}
+		if ctx.Err() != nil {
+			return false, 0, err
+		}
+		l.outage.failed("allow", err)
+	}
+	return l.local.AllowAll(ctx, keys, now)
+}
+
 // uniqueMember names one reservation. The time prefix keeps members readable
 // in redis-cli; the random suffix keeps two reservations made in the same
 // millisecond (by this or another replica) from collapsing into one entry.

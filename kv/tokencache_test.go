@@ -11,7 +11,7 @@ import (
 func TestTokenCache(t *testing.T) {
 	rdb := kvtest.Redis(t)
 	prefix := kvtest.KeyPrefix(t, rdb)
-	c := kv.NewTokenCache(rdb)
+	c := kv.NewTokenCache(rdb, degrade(t))
 	key := prefix + "gowechat_work__access_token_corp_1000002"
 
 	if got := c.Get(key); got != nil {
@@ -60,7 +60,7 @@ func TestTokenCache(t *testing.T) {
 
 func TestTokenCacheExpires(t *testing.T) {
 	rdb := kvtest.Redis(t)
-	c := kv.NewTokenCache(rdb)
+	c := kv.NewTokenCache(rdb, degrade(t))
 	key := kvtest.KeyPrefix(t, rdb) + "token"
 
 	const ttl = 200 * time.Millisecond
@@ -78,20 +78,28 @@ func TestTokenCacheExpires(t *testing.T) {
 	}
 }
 
-// An unreachable Redis must look like a miss (the SDK then asks WeCom for a
-// token) rather than hang or panic.
-func TestTokenCacheRedisDown(t *testing.T) {
-	c := kv.NewTokenCache(deadRedis(t))
+// Issue 15: with Redis unreachable the cache works in the process. A miss is
+// a miss (the SDK asks WeCom once), a failed write is not an error (the SDK
+// would otherwise throw the fetched token away and fetch again on every
+// send), and the token is then served from the process; nothing hangs.
+func TestTokenCacheRedisDownKeepsTheTokenInProcess(t *testing.T) {
+	c := kv.NewTokenCache(deadRedis(t), degrade(t))
 	if got := c.Get("k"); got != nil {
 		t.Fatalf("Get with Redis down = %#v, want nil", got)
 	}
 	if c.IsExist("k") {
 		t.Fatal("IsExist with Redis down = true")
 	}
-	if err := c.Set("k", "v", time.Minute); err == nil {
-		t.Fatal("Set with Redis down succeeded")
+	if err := c.Set("k", "v", time.Minute); err != nil {
+		t.Fatalf("Set with Redis down = %v, want nil: the token is kept in the process", err)
 	}
-	if err := c.Delete("k"); err == nil {
-		t.Fatal("Delete with Redis down succeeded")
+	if got, _ := c.Get("k").(string); got != "v" {
+		t.Fatalf("Get after Set with Redis down = %#v, want \"v\"", c.Get("k"))
+	}
+	if err := c.Delete("k"); err != nil {
+		t.Fatalf("Delete with Redis down: %v", err)
+	}
+	if got := c.Get("k"); got != nil {
+		t.Fatalf("Get after Delete with Redis down = %#v, want nil", got)
 	}
 }

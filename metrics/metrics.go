@@ -20,6 +20,7 @@ type Metrics struct {
 	outboxSends *prometheus.CounterVec
 	apiLatency  *prometheus.HistogramVec
 	apiErrors   *prometheus.CounterVec
+	redisFails  *prometheus.CounterVec
 }
 
 // New makes the collectors and registers them, with the Go and process
@@ -49,8 +50,12 @@ func New() *Metrics {
 			Name: "servicebot_wecom_api_errors_total",
 			Help: "WeCom API errors by API and errcode (\"http\" for transport failures).",
 		}, []string{"api", "code"}),
+		redisFails: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "servicebot_redis_failures_total",
+			Help: "Redis operations that failed, by component (token_cache, limiter, elector); each fell back to this process's own state.",
+		}, []string{"component"}),
 	}
-	reg.MustRegister(m.callbacks, m.inboxDone, m.outboxSends, m.apiLatency, m.apiErrors,
+	reg.MustRegister(m.callbacks, m.inboxDone, m.outboxSends, m.apiLatency, m.apiErrors, m.redisFails,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -90,6 +95,19 @@ func (m *Metrics) APICall(api string, took time.Duration, code int64) {
 	default:
 		m.apiErrors.WithLabelValues(api, strconv.FormatInt(code, 10)).Inc()
 	}
+}
+
+// RedisFailure counts one failed Redis operation of component, which then
+// worked on this process's own state.
+func (m *Metrics) RedisFailure(component string) {
+	if m != nil {
+		m.redisFails.WithLabelValues(component).Inc()
+	}
+}
+
+// RedisFailures is the counter of component's failed Redis operations.
+func (m *Metrics) RedisFailures(component string) prometheus.Counter {
+	return m.redisFails.WithLabelValues(component)
 }
 
 // TransportFailure is the code APICall takes for a call that got no errcode

@@ -110,6 +110,10 @@ func checkServices(ctx context.Context, cfg config.Config, logger *slog.Logger, 
 			problems = append(problems, &config.FieldError{Field: "redis_url",
 				Msg: fmt.Sprintf("redis_url (SERVICEBOT_REDIS_URL) is not valid: %v", err)})
 		} else {
+			// Every Redis call is bounded by its context (kv gives each
+			// 500 ms): a hung Redis must not hold up a send for go-redis's
+			// own seconds-long socket timeouts.
+			opts.ContextTimeoutEnabled = true
 			rdb = redis.NewClient(opts)
 			pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			if err := rdb.Ping(pingCtx).Err(); err != nil {
@@ -274,12 +278,16 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 		redisLeader *kv.RedisElector
 	)
 	if rdb != nil {
-		tokens = kv.NewTokenCache(rdb)
-		limiter = kv.NewRedisLimiter(rdb, redisPrefix(cfg)+"sendlimit:", perUserPerMinute, time.Minute)
+		// Redis failing degrades each of these to this process's own state
+		// (issue 15). Their clock is the wall clock, not the bot's: it times
+		// Redis's answers and its TTLs, which run on real time.
+		degrade := kv.Degrade{Now: time.Now, Logger: logger, Metrics: m} // the warnings name the component
+		tokens = kv.NewTokenCache(rdb, degrade)
+		limiter = kv.NewFallbackLimiter(rdb, redisPrefix(cfg)+"sendlimit:", perUserPerMinute, time.Minute, degrade)
 		host, _ := os.Hostname()
 		redisLeader = kv.NewRedisElector(rdb, redisPrefix(cfg)+"scheduler:leader",
 			// The random part tells apart two apps in one process (tests).
-			fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:8]), 15*time.Second, logger.With("component", "elector"))
+			fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:8]), 15*time.Second, degrade)
 		elector = redisLeader
 	} else {
 		tokens = cache.NewMemory()

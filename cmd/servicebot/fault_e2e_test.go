@@ -11,7 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/servicebot/servicebot/internal/faultproxy"
+	"github.com/servicebot/servicebot/kv/kvtest"
+	"github.com/servicebot/servicebot/reminders"
 	"github.com/servicebot/servicebot/store/storetest"
 )
 
@@ -154,4 +158,69 @@ func TestFault_ServeWithHungPostgresFailsFastAndHonoursSIGTERM(t *testing.T) {
 	if took := time.Since(start); err == nil || took > 2*time.Second {
 		t.Errorf("serve with SIGTERM 300 ms into start-up: err %v after %v, want an error within 2 s", err, took)
 	}
+}
+
+// Issue 15, must show 1: two replicas on one Postgres whose shared Redis is
+// cut. Replies keep going out and the 20:00 reminder reaches each engineer
+// once (the database's unique keys, not Redis, keep it once) without a
+// gettoken per send; when Redis returns they go on sharing it, still
+// without a storm of gettoken.
+func TestFault_RedisCutTwoReplicasKeepSendingOneReminderEach_R_DAY_2(t *testing.T) {
+	real := kvtest.Redis(t)
+	db := storetest.Postgres(t)
+	proxy := faultproxy.Start(t, real.Options().Addr)
+	newRedis := func() *redis.Client {
+		return redis.NewClient(&redis.Options{Addr: proxy.Addr(), DB: real.Options().DB,
+			ContextTimeoutEnabled: true, DialTimeout: 300 * time.Millisecond, MaxRetries: -1})
+	}
+	// A leader lock or token left by an earlier run would stand in the way.
+	real.Del(t.Context(), fmt.Sprintf("servicebot:%s:%d:scheduler:leader", demoCorpID, demoAgentID),
+		fmt.Sprintf("gowechat_work__access_token_%s_%d", demoCorpID, demoAgentID))
+
+	clock := &setClock{t: shanghaiTime(t, "2026-11-27 19:50:00")} // a Friday
+	a := launchScheduled(t, db, clock, nil, newRedis())
+	b := launchScheduled(t, db, clock, a.demo, newRedis())
+	sim := a.sim
+	chat := func(user, text string, want int) {
+		t.Helper()
+		if _, err := sim.SendText(t.Context(), user, text); err != nil {
+			t.Fatal(err)
+		}
+		a.waitDelivered(user, want)
+	}
+	chat("zhangwei", "帮助", 1)
+	tokensBefore := sim.Calls("gettoken")
+
+	proxy.Down()
+	chat("zhangwei", "帮助", 2)
+	chat("liqiang", "帮助", 1)
+	clock.Set(shanghaiTime(t, "2026-11-27 20:00:30"))
+	for _, h := range []*harness{a, b} {
+		if err := h.demo.app.scheduler.RunNow(t.Context(), reminders.JobDailyReminders, clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sentExactly(t, a, "【日报提醒】", onceEach(demoEngineers))
+	b.settle()
+	duringOutage := sim.Calls("gettoken") - tokensBefore
+	// Each replica may fetch a token of its own once; not one per send.
+	if duringOutage > 2 {
+		t.Errorf("%d gettoken calls while Redis was down, want at most one per replica", duringOutage)
+	}
+
+	proxy.Pass()
+	time.Sleep(6 * time.Second) // past the pause after a failure: Redis is asked again
+	chat("wangjun", "帮助", 2)    // the reminder, then the reply
+	chat("zhaolei", "帮助", 2)
+	for _, h := range []*harness{a, b} {
+		if err := h.demo.app.scheduler.RunNow(t.Context(), reminders.JobDailyReminders, clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sentExactly(t, a, "【日报提醒】", onceEach(demoEngineers))
+	if after := sim.Calls("gettoken") - tokensBefore - duringOutage; after > 1 {
+		t.Errorf("%d gettoken calls after Redis returned, want the replicas to converge on a held token", after)
+	}
+	t.Logf("gettoken calls: %d before the cut, %d during it, %d after", tokensBefore, duringOutage,
+		sim.Calls("gettoken")-tokensBefore-duringOutage)
 }
