@@ -151,6 +151,9 @@ type ApprovalRequest struct {
 	Requester  string     // who filed it (userid)
 	Subject    string     // the engineer who pays (tool, fine)
 	Tool       *ToolLoss  // tool requests
+	// Site is what a service request says of the customer's site and
+	// machine (R-SVC-1, R-SVC-2); nil for other kinds.
+	Site *ServiceSite
 	Fine       *FineBasis // fine requests
 	// RulesVersion is the version of ApprovalRules the request was routed by:
 	// its chain is fixed at filing, so a rule change applies to new requests only.
@@ -158,6 +161,63 @@ type ApprovalRequest struct {
 	Status       string
 	CreatedAt    time.Time
 	ClosedAt     time.Time
+}
+
+// ServiceSite is what a service request (售后服务申请表) says beyond its
+// customer and reason: whom to call, where, and for a fault the machine and
+// the fault (R-SVC-2: cause, time and extent, factory date, inspection
+// record, site conditions). The job takes the machine's serial number.
+type ServiceSite struct {
+	Address string `json:"address,omitempty"`
+	Contact string `json:"contact,omitempty"`
+	Phone   string `json:"phone,omitempty"`
+	Model   string `json:"model,omitempty"`
+	Serial  string `json:"serial,omitempty"` // 出厂编号
+	// FactoryDate, FaultTime: as filed ("2024-03-01", "2026-11-01 08:30").
+	FactoryDate      string `json:"factory_date,omitempty"`
+	FaultTime        string `json:"fault_time,omitempty"`
+	FaultCause       string `json:"fault_cause,omitempty"`
+	FaultExtent      string `json:"fault_extent,omitempty"`
+	InspectionRecord string `json:"inspection_record,omitempty"`
+	SiteConditions   string `json:"site_conditions,omitempty"`
+}
+
+// ContactText is whom to call: "王经理 13800001111", or "".
+func (s *ServiceSite) ContactText() string {
+	if s == nil {
+		return ""
+	}
+	return strings.TrimSpace(s.Contact + " " + s.Phone)
+}
+
+// MachineText is the machine: "XK-500 出厂编号 A123", or "".
+func (s *ServiceSite) MachineText() string {
+	if s == nil || (s.Model == "" && s.Serial == "") {
+		return ""
+	}
+	if s.Serial == "" {
+		return s.Model
+	}
+	return strings.TrimSpace(s.Model + " 出厂编号 " + s.Serial)
+}
+
+// FaultText is the fault as the VP decides on it (R-SVC-2): its cause,
+// extent and time, or "".
+func (s *ServiceSite) FaultText() string {
+	if s == nil {
+		return ""
+	}
+	var parts []string
+	if s.FaultCause != "" {
+		parts = append(parts, "原因："+s.FaultCause)
+	}
+	if s.FaultExtent != "" {
+		parts = append(parts, "损坏程度："+s.FaultExtent)
+	}
+	if s.FaultTime != "" {
+		parts = append(parts, "发生时间："+s.FaultTime)
+	}
+	return strings.Join(parts, "；")
 }
 
 // ApprovalStep is one step of a request's chain.

@@ -55,6 +55,8 @@ type Tx interface {
 	MoveJob(ctx context.Context, id int64, from []string, to, engineer, assign string, now time.Time) (bool, error)
 	SetJobSerial(ctx context.Context, id int64, serial string) error
 	SetJobRemote(ctx context.Context, id int64, remote bool) error
+	EquipmentBySerial(ctx context.Context, serial string) (servicebot.Equipment, error)
+	JobsOfSerial(ctx context.Context, serial string) ([]servicebot.Job, error)
 
 	AddTechQuestion(ctx context.Context, q servicebot.TechQuestion) (servicebot.TechQuestion, bool, error)
 	GetTechQuestion(ctx context.Context, id int64) (servicebot.TechQuestion, error)

@@ -555,8 +555,8 @@ func TestDispatchTellsEngineerOnceWithTheJob(t *testing.T) {
 }
 
 // fileAndDispatch files a service request of typ for customer through the
-// approval engine, taps the VP's choice (for an installation, approve) and
-// dispatches engineer; it returns the stored job.
+// approval engine, walks its chain (choice at the VP's fault step, approve
+// elsewhere, engineer at dispatch) and returns the stored job.
 func (e *env) fileAndDispatch(engine *approvals.Engine, typ servicebot.ServiceType, customer, choice, engineer string) servicebot.Job {
 	t := e.t
 	t.Helper()
@@ -566,18 +566,47 @@ func (e *env) fileAndDispatch(engine *approvals.Engine, typ servicebot.ServiceTy
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, tap := range []struct{ user, choice string }{{"zhoujianguo", choice}, {manager, engineer}} {
-		ev := servicebot.Event{FromUserName: tap.user, CreateTime: e.clock.Now().Unix() + int64(i+1), MsgType: servicebot.MsgEvent,
-			Event: servicebot.EventTemplateCard, ResponseCode: fmt.Sprintf("rc-%s-%d", tap.user, a.Request.ID),
-			EventKey: fmt.Sprintf("%s%d:%s", approvals.CardPrefix, a.Steps[i].ID, tap.choice)}
-		e.tx(e.clock.Now().Add(time.Minute), func(tx *store.Tx) error { return engine.Click(t.Context(), tx, ev) })
-	}
+	e.walkChain(engine, a.Request.ID, choice, engineer, nil)
 	var job servicebot.Job
 	e.tx(e.clock.Now(), func(tx *store.Tx) error {
 		job, err = tx.JobOfRequest(t.Context(), a.Request.ID)
 		return err
 	})
 	return job
+}
+
+// walkChain taps through request id's chain, whatever its steps: choice at
+// the VP's fault step, approve at an approval or review, engineer at the
+// dispatch. before, when set, runs before each tap with the step about to
+// be decided.
+func (e *env) walkChain(engine *approvals.Engine, id int64, choice, engineer string, before func(servicebot.ApprovalStep)) {
+	t := e.t
+	t.Helper()
+	for range 6 {
+		a, err := e.db.GetApproval(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		step, ok := a.Current()
+		if !ok {
+			return
+		}
+		key := servicebot.ChoiceApprove
+		switch step.Action {
+		case servicebot.ActionFaultPlan:
+			key = choice
+		case servicebot.ActionDispatch:
+			key = engineer
+		}
+		if before != nil {
+			before(step)
+		}
+		ev := servicebot.Event{FromUserName: step.ApproverID, CreateTime: e.clock.Now().Unix() + step.ID, MsgType: servicebot.MsgEvent,
+			Event: servicebot.EventTemplateCard, ResponseCode: fmt.Sprintf("rc-%d", step.ID),
+			EventKey: fmt.Sprintf("%s%d:%s", approvals.CardPrefix, step.ID, key)}
+		e.tx(e.clock.Now().Add(time.Minute), func(tx *store.Tx) error { return engine.Click(t.Context(), tx, ev) })
+	}
+	t.Fatalf("request %d: chain not done after 6 taps", id)
 }
 
 // Must show 3 (R-SVC-2, R-VIS-1, R-KPI-7): the VP's 远程支持 reaches the job
@@ -669,4 +698,108 @@ func TestRemoteSupport_RSVC2_KeyCustomerAndNoOnSiteVisit(t *testing.T) {
 			})
 		})
 	}
+}
+
+// Issue 16 item 3 (R-SVC-2): the fault request's machine reaches the job
+// and everyone who decides on it: the VP's card and the dispatch card show
+// the machine, the fault's cause and extent, the warranty and the earlier
+// fault; 详情 shows the rest; the engineer's notice names whom to call.
+func TestFaultMachine_RSVC2_SerialReachesJobCardsAndNotice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		c := e.addCustomer("重庆重工", servicebot.TierGeneral, at(t, "2026-10-08 09:00"))
+		e.tx(at(t, "2026-10-08 09:00"), func(tx *store.Tx) error {
+			if _, err := tx.UpsertEquipment(t.Context(), []servicebot.Equipment{{Customer: c.Name, Model: "XK-500",
+				Serial: "XK500-2407", WarrantyEnd: servicebot.NewDate(2027, 3, 1)}}, at(t, "2026-10-08 09:00")); err != nil {
+				return err
+			}
+			_, _, err := tx.CreateJob(t.Context(), servicebot.Job{Type: servicebot.ServiceFault, CustomerID: c.ID, Customer: c.Name,
+				Serial: "XK500-2407", Engineer: "zhangwei", Status: servicebot.JobCompleted, CreatedAt: at(t, "2026-10-08 09:00")})
+			return err
+		})
+		e.clock.set(at(t, "2026-11-02 09:00"))
+		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+			Org: e.org, Location: shanghai, Clock: e.clock, Jobs: e.svc, Machines: e.svc})
+		a, err := engine.FileRequest(t.Context(), servicebot.ApprovalRequest{Kind: servicebot.RequestService,
+			ServiceType: servicebot.ServiceFault, Customer: c.Name, Region: servicebot.RegionSouthwest,
+			Reason: "尽快恢复生产", Requester: "yangfan", Site: &servicebot.ServiceSite{Contact: "王经理", Phone: "13800001111",
+				Address: "重庆市渝北区", Model: "XK-500", Serial: "XK500-2407", FaultCause: "主轴轴承磨损", FaultExtent: "停机"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Walk the chain; the VP's card, its 详情 and the dispatch card are
+		// read as each comes up.
+		var vpCard, detail, dispatchCard string
+		e.walkChain(engine, a.Request.ID, servicebot.ChoiceOnSite, "liqiang", func(step servicebot.ApprovalStep) {
+			switch step.Action {
+			case servicebot.ActionFaultPlan:
+				vpCard = e.lastCard(step.ApproverID)
+				e.tx(e.clock.Now(), func(tx *store.Tx) error {
+					return engine.Click(t.Context(), tx, servicebot.Event{FromUserName: step.ApproverID, CreateTime: 1,
+						MsgType: servicebot.MsgEvent, Event: servicebot.EventTemplateCard,
+						EventKey: fmt.Sprintf("%s%d:detail", approvals.CardPrefix, step.ID)})
+				})
+				detail = e.lastText(step.ApproverID)
+			case servicebot.ActionDispatch:
+				dispatchCard = e.lastCard(step.ApproverID)
+			}
+		})
+		for _, want := range []string{"XK-500 出厂编号 XK500-2407", "保修期内（至2027-03-01）", "⚠重复故障：此前工单1",
+			"故障原因：主轴轴承磨损；损坏程度：停机"} {
+			if !strings.Contains(vpCard, want) {
+				t.Errorf("the VP's card lacks %q:\n%s", want, vpCard)
+			}
+		}
+		for _, want := range []string{"设备状态：保修期内（至2027-03-01）；⚠重复故障", "联系人：王经理 13800001111", "损坏程度：停机"} {
+			if !strings.Contains(detail, want) {
+				t.Errorf("详情 lacks %q:\n%s", want, detail)
+			}
+		}
+		if !strings.Contains(dispatchCard, "保修期内") || !strings.Contains(dispatchCard, "XK500-2407") {
+			t.Errorf("the dispatch card lacks the machine:\n%s", dispatchCard)
+		}
+		notice := e.lastText("liqiang")
+		for _, want := range []string{"联系人：王经理 13800001111", "地址：重庆市渝北区", "设备：XK-500 出厂编号 XK500-2407",
+			"设备状态：保修期内（至2027-03-01）；⚠重复故障"} {
+			if !strings.Contains(notice, want) {
+				t.Errorf("the dispatch notice lacks %q:\n%s", want, notice)
+			}
+		}
+		var job servicebot.Job
+		e.tx(at(t, "2026-11-02 10:00"), func(tx *store.Tx) error {
+			job, err = tx.JobOfRequest(t.Context(), a.Request.ID)
+			return err
+		})
+		if job.Serial != "XK500-2407" || !job.RepeatFault || job.Equipment.WarrantyOn(servicebot.NewDate(2026, 11, 2)) != servicebot.WarrantyIn {
+			t.Errorf("job %+v: want the request's machine, in warranty, a repeated fault", job)
+		}
+	})
+}
+
+// lastCard is the text of the last card sent to user, "" when none.
+func (e *env) lastCard(user string) string {
+	e.t.Helper()
+	msgs, err := e.db.ListOutbox(e.t.Context(), []string{servicebot.OutboxPending}, 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	last := ""
+	for _, m := range msgs {
+		if m.ToUsers == user && m.Kind == servicebot.OutTemplateCard {
+			last = string(m.Body)
+		}
+	}
+	return last
+}
+
+// lastText is the last text sent to user, "" when none.
+func (e *env) lastText(user string) string {
+	e.t.Helper()
+	last := ""
+	for _, m := range e.outbox() {
+		if m.to == user && m.kind == servicebot.OutText {
+			last = m.text
+		}
+	}
+	return last
 }

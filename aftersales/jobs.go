@@ -72,6 +72,9 @@ func (s *Service) jobFor(ctx context.Context, tx Tx, a servicebot.Approval, now 
 	remote := remoteSupport(a)
 	j := servicebot.Job{RequestID: r.ID, Type: r.ServiceType, Customer: r.Customer, Region: r.Region,
 		Reason: r.Reason, Status: servicebot.JobPending, CreatedAt: now, Remote: remote}
+	if r.Site != nil {
+		j.Serial = r.Site.Serial // the machine comes with the request (R-SVC-2)
+	}
 	c, err := tx.CustomerByName(ctx, r.Customer)
 	switch {
 	case err == nil:
@@ -101,6 +104,54 @@ func (s *Service) jobFor(ctx context.Context, tx Tx, a servicebot.Approval, now 
 		}
 	}
 	return j, nil
+}
+
+// MachineStatus is what the records know of r's machine, for the VP's
+// card, the dispatch card and notice and 详情 (R-SVC-2): its warranty today
+// from the imported equipment, and the earlier fault jobs on its serial
+// number (a repeated fault). Part of approvals.MachineHook.
+func (s *Service) MachineStatus(ctx context.Context, atx approvals.Tx, r servicebot.ApprovalRequest, now time.Time) (string, error) {
+	tx, err := asTx(atx)
+	if err != nil || r.Site == nil || r.Site.Serial == "" {
+		return "", err
+	}
+	today := s.rules.Today(now)
+	e, err := tx.EquipmentBySerial(ctx, r.Site.Serial)
+	var text string
+	switch {
+	case errors.Is(err, servicebot.ErrNotFound):
+		text = "设备档案中没有此出厂编号，保修状态未知"
+	case err != nil:
+		return "", err
+	default:
+		text = warrantyText(e, today)
+	}
+	jobs, err := tx.JobsOfSerial(ctx, r.Site.Serial)
+	if err != nil {
+		return "", err
+	}
+	var earlier []string
+	for _, j := range jobs {
+		if j.Type == servicebot.ServiceFault && j.RequestID != r.ID {
+			earlier = append(earlier, fmt.Sprintf("工单%s（%s）", j.No(), s.monthDay(j.CreatedAt)))
+		}
+	}
+	if len(earlier) > 0 {
+		text += "；⚠重复故障：此前" + strings.Join(earlier, "、")
+	}
+	return text, nil
+}
+
+// warrantyText is e's warranty on today with its end: "保修期内（至2027-03-01）".
+func warrantyText(e servicebot.Equipment, today servicebot.Date) string {
+	state := e.WarrantyOn(today)
+	switch state {
+	case servicebot.WarrantyIn:
+		return fmt.Sprintf("%s（至%s）", servicebot.WarrantyName(state), e.WarrantyEnd)
+	case servicebot.WarrantyOut:
+		return fmt.Sprintf("%s（%s止）", servicebot.WarrantyName(state), e.WarrantyEnd)
+	}
+	return servicebot.WarrantyName(state)
 }
 
 // remoteSupport reports whether the VP chose remote support for a fault (R-SVC-2).

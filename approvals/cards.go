@@ -75,13 +75,21 @@ func parseKey(key string) (stepID int64, choice string, ok bool) {
 
 // summary is the card's body: what the approver needs to decide. People
 // are shown by their names in names.
-func summary(r servicebot.ApprovalRequest, names map[string]string) []cardKV {
+func summary(r servicebot.ApprovalRequest, names map[string]string, machine string) []cardKV {
 	kv := []cardKV{{KeyName: "类型", Value: kindText(r)}}
 	if r.Amount > 0 || r.Kind != servicebot.RequestService {
 		kv = append(kv, cardKV{KeyName: "金额", Value: amountText(r)})
 	}
 	if r.Customer != "" {
 		kv = append(kv, cardKV{KeyName: "客户", Value: r.Customer})
+	}
+	// R-SVC-2: the VP decides knowing the machine, its warranty and
+	// whether it failed before. WeCom shows at most six rows of ~30 characters.
+	if m := r.Site.MachineText(); m != "" {
+		kv = append(kv, cardKV{KeyName: "设备", Value: clip(m, 30)})
+	}
+	if machine != "" {
+		kv = append(kv, cardKV{KeyName: "保修", Value: clip(machine, 30)})
 	}
 	if r.Subject != "" {
 		kv = append(kv, cardKV{KeyName: "责任人", Value: nameIn(names, r.Subject)})
@@ -142,6 +150,9 @@ func subText(r servicebot.ApprovalRequest) string {
 	if r.AmountNote != "" {
 		s += "\n" + r.AmountNote
 	}
+	if f := r.Site.FaultText(); f != "" {
+		s += "\n故障" + f
+	}
 	if r.Kind == servicebot.RequestService {
 		s += "\n客户所在区域：" + r.Region
 	}
@@ -185,12 +196,16 @@ func (e *Engine) cardFor(ctx context.Context, tx Tx, a servicebot.Approval, step
 			return templateCard{}, err
 		}
 	}
+	machine, err := e.machineStatus(ctx, tx, a.Request)
+	if err != nil {
+		return templateCard{}, err
+	}
 	c := templateCard{
 		CardType:   "button_interaction",
 		Source:     &cardSource{Desc: "售后服务部"},
 		MainTitle:  cardTitle{Title: title(a.Request), Desc: fmt.Sprintf("请您%s（%s）", step.Action.Name(), step.Role.Name())},
 		SubTitle:   clip(subText(a.Request), subTitleLimit),
-		Horizontal: summary(a.Request, names),
+		Horizontal: summary(a.Request, names, machine),
 		TaskID:     step.TaskID,
 		ButtonList: buttons(step, engineers),
 	}
@@ -247,11 +262,12 @@ func (e *Engine) updateCard(ctx context.Context, tx Tx, a servicebot.Approval, s
 
 // Describe is a request with its whole chain as text (详情, the audit),
 // naming people by names (userid to name); one names lacks is shown by userid.
-func Describe(a servicebot.Approval, names map[string]string) string {
+// machine is what the records know of its machine ("" when nothing).
+func Describe(a servicebot.Approval, names map[string]string, machine string) string {
 	r := a.Request
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s（%s）\n", title(r), statusText(r.Status))
-	for _, kv := range summary(r, names) {
+	for _, kv := range summary(r, names, "") {
 		v := kv.Value
 		if kv.URL != "" {
 			v += " " + kv.URL
@@ -259,6 +275,15 @@ func Describe(a servicebot.Approval, names map[string]string) string {
 		fmt.Fprintf(&b, "%s：%s\n", kv.KeyName, v)
 	}
 	b.WriteString(subText(r) + "\n")
+	if s := r.Site; s != nil {
+		// 详情 has room for all of the request (R-SVC-1, R-SVC-2).
+		for _, line := range [][2]string{{"出厂日期", s.FactoryDate}, {"设备状态", machine},
+			{"检验记录", s.InspectionRecord}, {"现场状况", s.SiteConditions}, {"联系人", s.ContactText()}, {"地址", s.Address}} {
+			if line[1] != "" {
+				fmt.Fprintf(&b, "%s：%s\n", line[0], line[1])
+			}
+		}
+	}
 	fmt.Fprintf(&b, "提交：%s，规则版本 %s\n", r.CreatedAt.Format("2006-01-02 15:04"), r.RulesVersion)
 	for _, s := range a.Steps {
 		fmt.Fprintf(&b, "%d. %s%s：%s\n", s.Seq, s.Role.Name(), s.Action.Name(), StepText(s, names))

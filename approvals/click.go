@@ -43,7 +43,11 @@ func (e *Engine) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
 		if err != nil {
 			return err
 		}
-		return e.reply(ctx, tx, ev, Describe(a, names), now)
+		machine, err := e.machineStatus(ctx, tx, a.Request)
+		if err != nil {
+			return err
+		}
+		return e.reply(ctx, tx, ev, Describe(a, names, machine), now)
 	}
 	if step.Status != servicebot.StepPending || step.ApproverID != user {
 		if step.ApproverID == user && step.Status == servicebot.StepDecided {
@@ -138,8 +142,30 @@ func (e *Engine) afterDecision(ctx context.Context, tx Tx, a servicebot.Approval
 		return err
 	}
 	if step.Action == servicebot.ActionDispatch {
-		msg := fmt.Sprintf("派工通知：%s\n客户：%s（%s）\n事由：%s\n申请人：%s。请尽快联系客户并安排服务。",
-			title(r)+" "+r.ServiceType.Name(), r.Customer, r.Region, r.Reason, nameIn(names, r.Requester))
+		msg := fmt.Sprintf("派工通知：%s\n客户：%s（%s）", title(r)+" "+r.ServiceType.Name(), r.Customer, r.Region)
+		if s := r.Site; s != nil {
+			// Whom to call and where, and the machine (R-SVC-1, R-SVC-2).
+			if c := s.ContactText(); c != "" {
+				msg += "\n联系人：" + c
+			}
+			if s.Address != "" {
+				msg += "\n地址：" + s.Address
+			}
+			if m := s.MachineText(); m != "" {
+				msg += "\n设备：" + m
+			}
+			if f := s.FaultText(); f != "" {
+				msg += "\n故障" + f
+			}
+		}
+		machine, err := e.machineStatus(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		if machine != "" {
+			msg += "\n设备状态：" + machine
+		}
+		msg += fmt.Sprintf("\n事由：%s\n申请人：%s。请尽快联系客户并安排服务。", r.Reason, nameIn(names, r.Requester))
 		if plan := faultPlan(a); plan != "" {
 			msg += "\n分管副总意见：" + plan
 		}

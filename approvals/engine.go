@@ -80,6 +80,17 @@ type Config struct {
 	// Jobs, when set, is told of service requests reaching and passing
 	// their dispatch step, so the service job (工单) follows the approval.
 	Jobs DispatchHook
+	// Machines, when set, says what the records know of a service
+	// request's machine: its warranty and earlier faults, shown on the
+	// cards, in 详情 and in the dispatch notice (R-SVC-2).
+	Machines MachineHook
+}
+
+// MachineHook says, in the transaction, what the records know of the
+// machine of a service request (its warranty today, earlier fault jobs on
+// its serial number) in one line, or "" when it names none.
+type MachineHook interface {
+	MachineStatus(ctx context.Context, tx Tx, r servicebot.ApprovalRequest, now time.Time) (string, error)
 }
 
 // DispatchHook is told, in the transaction of the change, when a service
@@ -103,12 +114,15 @@ type Engine struct {
 	clock  servicebot.Clock
 	logger *slog.Logger
 	jobs   DispatchHook
+	// machines is Config.Machines.
+	machines MachineHook
 }
 
 // New makes an engine over db.
 func New(db Store, inTx TxRunner, cfg Config) *Engine {
 	e := &Engine{db: db, inTx: inTx, rules: cfg.Rules.WithDefaults(), org: cfg.Org,
-		loc: cfg.Location, clock: cfg.Clock, logger: cfg.Logger, jobs: cfg.Jobs}
+		loc: cfg.Location, clock: cfg.Clock, logger: cfg.Logger, jobs: cfg.Jobs,
+		machines: cfg.Machines}
 	if e.loc == nil {
 		e.loc = time.UTC
 	}
@@ -355,4 +369,12 @@ func (e *Engine) tell(ctx context.Context, tx Tx, key, users, text string, now t
 func (e *Engine) audit(ctx context.Context, tx Tx, requestID, stepID int64, actor, action, note string, now time.Time) error {
 	return tx.AddApprovalEvent(ctx, servicebot.ApprovalEvent{RequestID: requestID, StepID: stepID,
 		At: now, Actor: actor, Action: action, Note: note})
+}
+
+// machineStatus is Machines' line for r, "" without a hook or a machine.
+func (e *Engine) machineStatus(ctx context.Context, tx Tx, r servicebot.ApprovalRequest) (string, error) {
+	if e.machines == nil || r.Site == nil || r.Site.Serial == "" {
+		return "", nil
+	}
+	return e.machines.MachineStatus(ctx, tx, r, e.clock.Now())
 }

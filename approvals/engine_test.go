@@ -464,7 +464,7 @@ func TestRemindAndEscalateByKind_RAPV5(t *testing.T) {
 		if st := f.approval(a.Request.ID).Steps[0]; st.Decision != servicebot.ApprovalApproved || st.ApproverID != "wuhaitao" {
 			t.Fatalf("after the new approver's tap %+v", st)
 		}
-		if d := approvals.Describe(f.approval(a.Request.ID), names); !strings.Contains(d, "1. 分管销售副总审批：吴海涛 同意") ||
+		if d := approvals.Describe(f.approval(a.Request.ID), names, ""); !strings.Contains(d, "1. 分管销售副总审批：吴海涛 同意") ||
 			!strings.Contains(d, "2. 质量副总责任认定：待 zhengmin 处理") {
 			t.Errorf("describe:\n%s", d)
 		}

@@ -9,25 +9,27 @@ import (
 // View is a request as the HTTP API and `servicebot approvals --format json`
 // show it: amounts in yuan, every step of the chain, the audit trail.
 type View struct {
-	ID           int64               `json:"id"`
-	Kind         string              `json:"kind"`
-	KindName     string              `json:"kind_name"`
-	ServiceType  string              `json:"service_type,omitempty"`
-	Urgent       bool                `json:"urgent"`
-	Amount       string              `json:"amount"` // yuan, "5000.01"
-	AmountNote   string              `json:"amount_note,omitempty"`
-	Customer     string              `json:"customer,omitempty"`
-	Region       string              `json:"region,omitempty"`
-	Reason       string              `json:"reason"`
-	Evidence     servicebot.Evidence `json:"evidence"`
-	Requester    string              `json:"requester"`
-	Subject      string              `json:"subject,omitempty"`
-	RulesVersion string              `json:"rules_version"`
-	Status       string              `json:"status"`
-	CreatedAt    time.Time           `json:"created_at"`
-	ClosedAt     *time.Time          `json:"closed_at,omitempty"`
-	Steps        []StepView          `json:"steps"`
-	Events       []EventView         `json:"events,omitempty"`
+	ID          int64               `json:"id"`
+	Kind        string              `json:"kind"`
+	KindName    string              `json:"kind_name"`
+	ServiceType string              `json:"service_type,omitempty"`
+	Urgent      bool                `json:"urgent"`
+	Amount      string              `json:"amount"` // yuan, "5000.01"
+	AmountNote  string              `json:"amount_note,omitempty"`
+	Customer    string              `json:"customer,omitempty"`
+	Region      string              `json:"region,omitempty"`
+	Reason      string              `json:"reason"`
+	Evidence    servicebot.Evidence `json:"evidence"`
+	Requester   string              `json:"requester"`
+	Subject     string              `json:"subject,omitempty"`
+	// Site: a service request's site, machine and fault (R-SVC-2).
+	Site         *servicebot.ServiceSite `json:"site,omitempty"`
+	RulesVersion string                  `json:"rules_version"`
+	Status       string                  `json:"status"`
+	CreatedAt    time.Time               `json:"created_at"`
+	ClosedAt     *time.Time              `json:"closed_at,omitempty"`
+	Steps        []StepView              `json:"steps"`
+	Events       []EventView             `json:"events,omitempty"`
 }
 
 // StepView is one step of the chain, decided, pending or still to come.
@@ -65,7 +67,7 @@ func ViewOf(a servicebot.Approval) View {
 	v := View{
 		ID: r.ID, Kind: string(r.Kind), KindName: r.Kind.Name(), ServiceType: string(r.ServiceType),
 		Urgent: r.Urgent, Amount: r.Amount.String(), AmountNote: r.AmountNote, Customer: r.Customer,
-		Region: r.Region, Reason: r.Reason, Evidence: r.Evidence, Requester: r.Requester, Subject: r.Subject,
+		Region: r.Region, Reason: r.Reason, Evidence: r.Evidence, Requester: r.Requester, Subject: r.Subject, Site: r.Site,
 		RulesVersion: r.RulesVersion, Status: r.Status, CreatedAt: r.CreatedAt, ClosedAt: timePtr(r.ClosedAt),
 		Steps: make([]StepView, 0, len(a.Steps)),
 	}

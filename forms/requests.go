@@ -38,6 +38,7 @@ func requestOf(def servicebot.FormDef, userID string, v servicebot.FormValues) (
 	case servicebot.RequestService:
 		req.ServiceType = def.ServiceType
 		req.Region = v.Text(fieldRegion)
+		req.Site = siteOf(v)
 	case servicebot.RequestParts:
 		req.Urgent = v.Text(fieldUrgent) == servicebot.CheckboxTicked
 		amount, err := servicebot.ParseFen(v.Text(fieldAmount))
@@ -64,6 +65,19 @@ func requestOf(def servicebot.FormDef, userID string, v servicebot.FormValues) (
 		return req, errs
 	}
 	return req, nil
+}
+
+// siteOf is what a service request form says of the site, the machine and
+// the fault (R-SVC-2), whichever of those fields its form has.
+func siteOf(v servicebot.FormValues) *servicebot.ServiceSite {
+	t := func(name string) string { return strings.TrimSpace(v.Text(name)) }
+	s := servicebot.ServiceSite{Address: t("address"), Contact: t("contact"), Phone: t("phone"), Model: t("model"),
+		Serial: t("serial_no"), FactoryDate: t("factory_date"), FaultTime: t("fault_time"), FaultCause: t("fault_cause"),
+		FaultExtent: t("fault_extent"), InspectionRecord: t("inspection_record"), SiteConditions: t("site_conditions")}
+	if s == (servicebot.ServiceSite{}) {
+		return nil
+	}
+	return &s
 }
 
 func toolOf(v servicebot.FormValues) (servicebot.ToolLoss, servicebot.FieldErrors) {

@@ -109,6 +109,9 @@ type requestBody struct {
 		Complaints int    `json:"complaints"`
 		Loss       yuan   `json:"loss"`
 	} `json:"fine"`
+	// A service request's site, machine and fault (R-SVC-2): serial is
+	// the 出厂编号 the service job takes.
+	servicebot.ServiceSite
 }
 
 // yuan reads an amount of yuan from a JSON string or number.
@@ -140,6 +143,10 @@ func (b requestBody) request() servicebot.ApprovalRequest {
 	}
 	if b.Fine != nil {
 		req.Fine = &servicebot.FineBasis{Month: b.Fine.Month, Complaints: b.Fine.Complaints, Loss: servicebot.Fen(b.Fine.Loss)}
+	}
+	if b.ServiceSite != (servicebot.ServiceSite{}) {
+		site := b.ServiceSite
+		req.Site = &site
 	}
 	return req
 }

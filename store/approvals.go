@@ -23,8 +23,9 @@ const approvalStepColumns = `id, request_id, seq, role, action, copies, status, 
 
 // approvalDetails is the details column: the fields only some kinds have.
 type approvalDetails struct {
-	Tool *servicebot.ToolLoss  `json:"tool,omitempty"`
-	Fine *servicebot.FineBasis `json:"fine,omitempty"`
+	Tool *servicebot.ToolLoss    `json:"tool,omitempty"`
+	Fine *servicebot.FineBasis   `json:"fine,omitempty"`
+	Site *servicebot.ServiceSite `json:"site,omitempty"`
 }
 
 type approvalRequestRow struct {
@@ -58,7 +59,7 @@ func (r approvalRequestRow) request() (servicebot.ApprovalRequest, error) {
 		Urgent: r.Urgent, Amount: servicebot.Fen(r.AmountFen), AmountNote: r.AmountNote,
 		Customer: r.Customer, Region: r.Region, Reason: r.Reason,
 		Evidence:  servicebot.Evidence{Kind: r.EvidenceKind, URL: r.EvidenceURL},
-		Requester: r.Requester, Subject: r.Subject, Tool: d.Tool, Fine: d.Fine,
+		Requester: r.Requester, Subject: r.Subject, Tool: d.Tool, Fine: d.Fine, Site: d.Site,
 		RulesVersion: r.RulesVersion, Status: r.Status, CreatedAt: r.CreatedAt.Time, ClosedAt: r.ClosedAt.Time,
 	}, nil
 }
@@ -119,7 +120,7 @@ type approvalEventRow struct {
 // CreateApproval stores a prepared request and its chain, every step
 // waiting, and returns them with their ids. The caller starts the first step.
 func (tx *Tx) CreateApproval(ctx context.Context, req servicebot.ApprovalRequest, chain []servicebot.PlannedStep) (servicebot.Approval, error) {
-	details, err := json.Marshal(approvalDetails{Tool: req.Tool, Fine: req.Fine})
+	details, err := json.Marshal(approvalDetails{Tool: req.Tool, Fine: req.Fine, Site: req.Site})
 	if err != nil {
 		return servicebot.Approval{}, fmt.Errorf("store: create approval: %w", err)
 	}

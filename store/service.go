@@ -324,6 +324,32 @@ func (tx *Tx) UpsertEquipment(ctx context.Context, es []servicebot.Equipment, no
 	return n, nil
 }
 
+// EquipmentBySerial returns the machine with serial number serial, or an
+// error wrapping servicebot.ErrNotFound.
+func (tx *Tx) EquipmentBySerial(ctx context.Context, serial string) (servicebot.Equipment, error) {
+	var r equipmentRow
+	err := tx.sqlx.GetContext(ctx, &r, tx.sqlx.Rebind(`
+		SELECT e.id, c.name AS customer, e.model, e.serial, e.factory_date, e.warranty_end
+		FROM equipment e JOIN customers c ON c.id = e.customer_id WHERE e.serial = ?`), serial)
+	if errors.Is(err, sql.ErrNoRows) {
+		return servicebot.Equipment{}, fmt.Errorf("store: equipment %q: %w", serial, servicebot.ErrNotFound)
+	}
+	if err != nil {
+		return servicebot.Equipment{}, fmt.Errorf("store: equipment %q: %w", serial, err)
+	}
+	return r.equipment(), nil
+}
+
+// JobsOfSerial returns the jobs on the machine with serial number serial,
+// oldest first.
+func (tx *Tx) JobsOfSerial(ctx context.Context, serial string) ([]servicebot.Job, error) {
+	jobs, err := selectJobs(ctx, tx.sqlx, tx.sqlx.Rebind(jobSelect+` WHERE j.serial = ? ORDER BY j.id`), serial)
+	if err != nil {
+		return nil, fmt.Errorf("store: jobs of serial %q: %w", serial, err)
+	}
+	return jobs, nil
+}
+
 // Equipment returns every machine with its customer's name, by serial.
 func (db *DB) Equipment(ctx context.Context) ([]servicebot.Equipment, error) {
 	var rows []equipmentRow

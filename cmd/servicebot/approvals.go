@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,12 +25,23 @@ import (
 // rejection reasons through the router, the reminder job into the
 // scheduler, and POST /api/requests when api.token is set. jobs (nil: none)
 // follows service requests through dispatch.
+// serviceHooks is what the service work gives the approvals: the job that
+// follows a dispatch, and what is known of a request's machine.
+type serviceHooks interface {
+	approvals.DispatchHook
+	approvals.MachineHook
+}
+
 func wireApprovals(cfg config.Config, db *store.DB, router *handlers.Router, sched *scheduler.Scheduler,
-	mux *http.ServeMux, clock servicebot.Clock, logger *slog.Logger, jobs approvals.DispatchHook) *approvals.Engine {
-	engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+	mux *http.ServeMux, clock servicebot.Clock, logger *slog.Logger, jobs serviceHooks) *approvals.Engine {
+	acfg := approvals.Config{
 		Rules: cfg.ApprovalRules(), Org: cfg.Org, Location: cfg.Location(), Clock: clock,
-		Logger: logger.With("component", "approvals"), Jobs: jobs,
-	})
+		Logger: logger.With("component", "approvals"),
+	}
+	if jobs != nil {
+		acfg.Jobs, acfg.Machines = jobs, jobs
+	}
+	engine := approvals.New(db, approvals.AdaptTx(db.InTx), acfg)
 	handlers.RegisterApprovals(router, engine)
 	sched.Add(scheduler.Job{
 		Name:        approvals.JobName,
@@ -49,14 +61,12 @@ func wireApprovals(cfg config.Config, db *store.DB, router *handlers.Router, sch
 // cmdApprovals lists requests with their whole chain and audit trail:
 // `servicebot approvals [--id N] [--limit 20] [--format text|json]`.
 func cmdApprovals(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
-	fs := newCommand("approvals", "servicebot approvals [--id N] [--limit 20] [--format text|json] [--config FILE]",
-		"Lists approval requests: kind, amount, status, every step of the chain and the audit trail.\n"+
-			"Needs only the database.",
-		"servicebot approvals --config data/demo.yaml --limit 5\nservicebot approvals --config data/demo.yaml --id 3 --format json", 0, stdout, stderr)
+	fs := flag.NewFlagSet("approvals", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	id := fs.Int64("id", 0, "show only this request")
 	limit := fs.Int("limit", 20, "at most this many requests, newest first")
 	format := fs.String("format", "text", "text or json")
-	cfg, verr := loadConfig(ctx, fs, args, lookup, databaseOnly()...)
+	cfg, verr := loadConfig(ctx, fs, args, lookup)
 	if errors.As(verr, new(usageError)) {
 		return verr
 	}
@@ -64,7 +74,7 @@ func cmdApprovals(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		fmt.Fprintf(stderr, "--format must be text or json, got %q\n", *format)
 		return usageError{fmt.Errorf("bad --format %q", *format)}
 	}
-	db, _, err := openStore(ctx, cfg, verr, stderr)
+	db, _, err := openStore(ctx, cfg, onlyDatabaseProblems(verr), stderr)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -17,12 +18,10 @@ import (
 	"github.com/servicebot/servicebot/config"
 )
 
-func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
-	fs := newCommand("serve", "servicebot serve [--config FILE]",
-		"Runs the bot: the WeCom callback, the inbox worker, the outbox sender, the scheduler and the pages.\n"+
-			"Every setting is checked first; all problems are printed at once.",
-		"servicebot serve --config /etc/servicebot.yaml", 0, stdout, stderr)
-	cfg, verr := loadConfig(ctx, fs, args, lookup, config.AllSections()...)
+func cmdServe(ctx context.Context, args []string, stderr io.Writer, lookup func(string) (string, bool)) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, verr := loadConfig(ctx, fs, args, lookup)
 	if errors.As(verr, new(usageError)) {
 		return verr
 	}
@@ -49,16 +48,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, look
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
-	fs := newCommand("migrate", "servicebot migrate [--config FILE]",
-		"Applies the database migrations and exits (serve also does at start). Needs only database_url.",
-		"servicebot migrate --config data/demo.yaml", 0, stdout, stderr)
-	cfg, verr := loadConfig(ctx, fs, args, lookup, databaseOnly()...)
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, verr := loadConfig(ctx, fs, args, lookup)
 	if errors.As(verr, new(usageError)) {
 		return verr
 	}
 	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	// Migrating needs only the database: WeCom settings may still be missing.
-	db, _, err := checkServices(ctx, cfg, logger, verr)
+	db, _, err := checkServices(ctx, cfg, logger, onlyDatabaseProblems(verr))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return usageError{err}
@@ -72,17 +70,16 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 }
 
 func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
-	fs := newCommand("outbox", "servicebot outbox [--status pending,failed] [--limit 50] [--format text|json] [--config FILE]",
-		"Lists outgoing messages that are waiting or failed, with their last error. Needs only the database.",
-		"servicebot outbox --config data/demo.yaml --status failed", 0, stdout, stderr)
+	fs := flag.NewFlagSet("outbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	status := fs.String("status", "pending,sending,failed", "comma-separated statuses to list")
 	limit := fs.Int("limit", 50, "at most this many rows, newest first")
 	format := fs.String("format", "text", "text or json")
-	cfg, verr := loadConfig(ctx, fs, args, lookup, databaseOnly()...)
+	cfg, verr := loadConfig(ctx, fs, args, lookup)
 	if errors.As(verr, new(usageError)) {
 		return verr
 	}
-	db, _, err := openStore(ctx, cfg, verr, stderr)
+	db, _, err := openStore(ctx, cfg, onlyDatabaseProblems(verr), stderr)
 	if err != nil {
 		return err
 	}
@@ -96,6 +93,30 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 		return err
 	}
 	return printOutbox(stdout, *format, rows, counts, cfg.Location())
+}
+
+// onlyDatabaseProblems keeps the problems that stop a command which needs the
+// database and nothing else (migrate, outbox): WeCom settings may be missing.
+func onlyDatabaseProblems(err error) error {
+	var ve *config.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	var kept []error
+	for _, p := range ve.Problems {
+		var fe *config.FieldError
+		if !errors.As(p, &fe) {
+			continue
+		}
+		switch fe.Field {
+		case "database_url", "log_format", "log_level":
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return &config.ValidationError{Problems: kept}
 }
 
 func printOutbox(w io.Writer, format string, rows []servicebot.OutboxMessage, counts map[string]int, loc *time.Location) error {

@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
-	"github.com/servicebot/servicebot/config"
 	"github.com/servicebot/servicebot/people"
 	"github.com/servicebot/servicebot/scheduler"
 )
@@ -18,15 +18,12 @@ import (
 // answer must not keep the bot from taking its inbox for long.
 const startSyncTimeout = 30 * time.Second
 
-// jobDirectorySync is the one job that calls WeCom itself.
-const jobDirectorySync = "directory-sync"
-
 // directorySyncJob pulls the address book every morning, before anyone is
 // reminded of anything: a new hire starts reporting the day after they
 // appear in WeCom, and someone who left is no longer chased.
 func directorySyncJob(dir *people.Directory) scheduler.Job {
 	return scheduler.Job{
-		Name:        jobDirectorySync,
+		Name:        "directory-sync",
 		Cron:        "0 6 * * *",
 		Description: "pull departments and members from the WeCom address book",
 		Run: func(ctx context.Context, _ time.Time) error {
@@ -51,11 +48,9 @@ func (a *app) syncDirectoryAtStart(ctx context.Context) {
 // cmdSync pulls the WeCom address book into the database now and prints
 // who joined and who left, and who owes today's report.
 func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
-	fs := newCommand("sync", "servicebot sync [--config FILE]",
-		"Pulls departments and members from the WeCom address book now (serve also does at 06:00),\n"+
-			"and prints who joined, who left and who owes today's report.",
-		"servicebot sync --config /etc/servicebot.yaml", 0, stdout, stderr)
-	cfg, verr := loadConfig(ctx, fs, args, lookup, allBut(config.SectionListen)...)
+	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, verr := loadConfig(ctx, fs, args, lookup)
 	if errors.As(verr, new(usageError)) {
 		return verr
 	}
@@ -65,7 +60,6 @@ func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer, looku
 	}
 	defer db.Close()
 	clock := servicebot.SystemClock{}
-	cfg.MetricsAddr = "" // nothing to serve
 	a, err := newApp(cfg, db, rdb, clock, logger, tuning{})
 	if err != nil {
 		return err
