@@ -148,13 +148,13 @@ type ApprovalRequest struct {
 	Region     string // the customer's region (R-ORG-2): who may be dispatched
 	Reason     string
 	Evidence   Evidence
-	Requester  string     // who filed it (userid)
-	Subject    string     // the engineer who pays (tool, fine)
-	Tool       *ToolLoss  // tool requests
+	Requester  string    // who filed it (userid)
+	Subject    string    // the engineer who pays (tool, fine)
+	Tool       *ToolLoss // tool requests
 	// Site is what a service request says of the customer's site and
 	// machine (R-SVC-1, R-SVC-2); nil for other kinds.
 	Site *ServiceSite
-	Fine       *FineBasis // fine requests
+	Fine *FineBasis // fine requests
 	// RulesVersion is the version of ApprovalRules the request was routed by:
 	// its chain is fixed at filing, so a rule change applies to new requests only.
 	RulesVersion string
