@@ -93,6 +93,16 @@ type Report struct {
 	Location   string   // 地点/位置/地址; several mentions joined with "；"
 	Issues     []string // 问题/需协调/困难/需支持
 	PartsSales *Fen     // 配件销售 (R-PRT-1); nil when the report does not mention it, 0 when it says 无
+	// PartsUnread: a sale is mentioned but its sum cannot be read (一万多,
+	// 金额待定); the reply says so.
+	PartsUnread bool
+	// CustomerID links Customer to the department's customer list; 0 when
+	// the customer is not on it (or none was named).
+	CustomerID int64
+	// PlanWhen is the day word the plan opened with when it is not simply
+	// the next day: 后天, 周五, 下周一, 下周…; PlanDate dates it by the work
+	// calendar. "" is the next working day.
+	PlanWhen   string
 	Unlabelled []string // lines that fit no section (kept so nothing is lost)
 	Missing    []string // essential sections not found: MissingDone, MissingPlan, in that order
 }
@@ -139,10 +149,10 @@ var reportLabels = []struct {
 	re    string
 }{
 	{"done", secDone, `今[天日]的?(?:工作|已?完成|进展)?(?:内容|情况|总结|汇报)?|(?:当[天日]|本日)的?工作(?:内容|情况)?|工作(?:内容|情况|进展)?|已?完成(?:情况|内容|工作)?|进展`},
-	{"plan", secPlan, `明[天日]的?(?:工作)?(?:计划|安排|打算)?|下一?步(?:工作)?(?:计划|安排|打算)?|后续(?:工作)?(?:计划|安排)?|次日(?:工作)?(?:计划|安排)?|(?:工作)?计划|工作安排`},
+	{"plan", secPlan, `(?:明[天日]|` + laterDay + `)的?(?:工作)?(?:计划|安排|打算)?|下一?步(?:工作)?(?:计划|安排|打算)?|后续(?:工作)?(?:计划|安排)?|次日(?:工作)?(?:计划|安排)?|(?:工作)?计划|工作安排`},
 	{"customer", secCustomer, `客户(?:名称|单位)?|(?:用户|服务)?单位(?:名称)?|用户|服务对象`},
 	{"location", secLocation, `(?:工作|服务|所在|当前|现场)?(?:地点|位置|地址)|所在地|所在城市`},
-	{"issues", secIssues, `(?:存在|遇到|发现|现场)?的?问题(?:描述|说明)?(?:及|和|与)?(?:需?协调|建议)?(?:事项)?|需要?(?:公司|领导|厂家|厂里)?(?:协调|支持|帮助|帮忙|解决)的?(?:事项|问题)?|协调事项|困难`},
+	{"issues", secIssues, `需要|(?:存在|遇到|发现|现场)?的?问题(?:描述|说明)?(?:及|和|与)?(?:需?协调|建议)?(?:事项)?|需要?(?:公司|领导|厂家|厂里)?(?:协调|支持|帮助|帮忙|解决)的?(?:事项|问题)?|协调事项|困难`},
 	{"parts", secParts, `(?:备品|零)?(?:配件|备件)(?:销售)?(?:金?额|收入|情况)?|销售(?:金?额|收入)`},
 }
 
@@ -150,7 +160,12 @@ var reportLabels = []struct {
 // section with no colon at all ("今天在成都安装调试", "今日完成xxx；明日计划yyy"): only today/tomorrow
 // forms, because a bare 问题/客户/完成 glued to text is ordinary prose.
 const strongDoneLabel = `今[天日]的?(?:工作|已?完成|进展)?(?:内容|情况)?`
-const strongPlanLabel = `明[天日]的?(?:工作)?(?:计划|安排|打算)?|下一?步(?:工作)?(?:计划|安排|打算)?`
+const strongPlanLabel = `(?:明[天日]|` + laterDay + `)的?(?:工作)?(?:计划|安排|打算)?|下一?步(?:工作)?(?:计划|安排|打算)?`
+
+// laterDay are the words for a day after tomorrow that open a plan (issue 9):
+// 后天, 大后天, 周五, 下周一, 星期一, 下礼拜一, 下周, 周末. They are dated by the
+// work calendar (PlanDate).
+const laterDay = `大?后天|(?:下个?|本|这个?)?(?:周|星期|礼拜)[一二三四五六日天末]|下个?(?:周|星期|礼拜)`
 
 func labelAlternatives() string {
 	parts := make([]string, len(reportLabels))
@@ -173,9 +188,13 @@ var (
 	labelSpaceRe = regexp.MustCompile(`^` + labelAlternatives() + `\s+(?P<rest>\S.*)$`)
 	// 今日完成xxx, 明天去重庆: day words glued to the text (see strongDoneLabel)
 	labelGluedRe = regexp.MustCompile(`^(?:(?P<done>` + strongDoneLabel + `)|(?P<plan>` + strongPlanLabel + `))[了的，,\s]*(?P<rest>.+)$`)
+	// 客户是晋钢集团, 地点伊川: the customer and the place said in a sentence
+	labelIsRe = regexp.MustCompile(`^(?:(?P<customer>客户(?:名称)?(?:是|为))|(?P<location>(?:工作|服务)?地点(?:是|为|在)?))\s*(?P<rest>\p{Han}.*)$`)
 
-	strongLabelRe = regexp.MustCompile(`^(?:今[天日]|明[天日]|下一?步)`)
-	bareDayRe     = regexp.MustCompile(`^(?:今[天日]|明[天日]|下一?步)的?$`)
+	strongLabelRe = regexp.MustCompile(`^(?:今[天日]|明[天日]|下一?步|` + laterDay + `)`)
+	bareDayRe     = regexp.MustCompile(`^(?:今[天日]|明[天日]|下一?步|` + laterDay + `)的?$`)
+	// a plan's day word, when it is not simply tomorrow
+	laterDayRe = regexp.MustCompile(`^(?:` + laterDay + `)`)
 )
 
 type labelForm int
@@ -186,6 +205,7 @@ const (
 	formAlone
 	formSpace
 	formGlued
+	formIs
 )
 
 // labelHit is a label found at the start of a piece of a line.
@@ -194,6 +214,7 @@ type labelHit struct {
 	form    labelForm
 	strong  bool // a day word (今天/明天…), trusted even in the middle of a line
 	bare    bool // glued and nothing but a day word: 今天xxx, 明天xxx
+	label   string
 	content string
 }
 
@@ -208,6 +229,7 @@ var labelForms = []struct {
 	{labelAloneRe, formAlone},
 	{labelSpaceRe, formSpace},
 	{labelGluedRe, formGlued},
+	{labelIsRe, formIs},
 }
 
 // matchLabel finds the label s starts with, if any.
@@ -228,6 +250,7 @@ func matchLabel(s string) (labelHit, bool) {
 		if i := f.re.SubexpIndex("rest"); i >= 0 {
 			hit.content = strings.TrimSpace(m[i])
 		}
+		hit.label = label
 		hit.strong = strongLabelRe.MatchString(label)
 		if f.form == formGlued {
 			hit.bare = bareDayRe.MatchString(label)
@@ -246,7 +269,7 @@ func matchLabel(s string) (labelHit, bool) {
 // trusted mid-line only when it is a day word ("…，明天回公司").
 func (h labelHit) allowedMidLine() bool {
 	switch h.form {
-	case formBracket, formColon:
+	case formBracket, formColon, formIs:
 		return true
 	case formSpace, formGlued:
 		return h.strong
@@ -255,7 +278,7 @@ func (h labelHit) allowedMidLine() bool {
 	}
 }
 
-// ParseReport reads a daily report typed in chat (R-DAY-1). It is
+// parseSections finds the sections of a daily report (R-DAY-1). It is
 // deterministic and works line by line:
 //
 //  1. Clean up: Windows newlines, full-width digits and letters, emoji and
@@ -275,10 +298,10 @@ func (h labelHit) allowedMidLine() bool {
 //     label was given; otherwise they are kept as Unlabelled. A text with no
 //     label at all is taken as today's work only when it has two or more
 //     lines and most of them look like work; otherwise it is chit-chat.
-func ParseReport(text string) Report {
+func parseSections(text string, names func(string) bool) (Report, []string) {
 	pieces := splitReportPieces(cleanReportLines(text))
 
-	var b reportBuilder
+	b := reportBuilder{names: names}
 	for _, p := range pieces {
 		if p.hit != nil {
 			b.label(*p.hit)
@@ -286,7 +309,7 @@ func ParseReport(text string) Report {
 			b.text(p.text)
 		}
 	}
-	return b.finish()
+	return b.finish(), b.parts
 }
 
 // cleanReportLines applies step 1 of ParseReport.
@@ -306,6 +329,7 @@ func cleanReportLines(text string) []string {
 		line = strings.TrimSpace(stripListMarker(line))
 		// "领导好，今天在…": the greeting is not content, what follows is.
 		line = strings.TrimSpace(salutationRe.ReplaceAllString(line, ""))
+		line = salutationGluedRe.ReplaceAllString(line, "$1")
 		if line == "" || isNoiseLine(line) {
 			continue
 		}
@@ -411,6 +435,8 @@ var (
 	titleRe = regexp.MustCompile(`^(?:\p{Han}{0,4}的?)?(?:工作)?(?:日报|汇报|日志|周报)(?:如下)?(?:\p{Han}{2,4})?$`)
 	// "各位领导好", "王总，您好", also in front of the first line's content
 	salutationRe = regexp.MustCompile(`^(?:各位)?(?:领导|经理|老板|大家|同事|\p{Han}{1,2}(?:总|经理|主任|部长))们?[,，\s]*(?:好|你好|您好|早|早上好|晚上好|辛苦了)(?:[!！。.,，~～\s]+|$)`)
+	// "领导好今天在…": dictation glues the greeting to the report
+	salutationGluedRe = regexp.MustCompile(`^(?:各位)?(?:领导|经理|老板|大家|\p{Han}{1,2}(?:总|经理))们?(?:好|你好|您好|晚上好|辛苦了)(今[天日])`)
 	// "以上，谢谢", "汇报完毕"
 	signOffRe    = regexp.MustCompile(`^(?:以上(?:是|为)?(?:今[天日])?的?(?:工作)?(?:汇报|日报)?(?:完毕)?|汇报完毕|谢谢|谢谢领导|辛苦了|请(?:领导)?(?:审阅|查阅|指示|指正))(?:[,，\s]*(?:谢谢|请审阅|请指示))?[!！。.,，~～]*$`)
 	titlePunctRe = regexp.MustCompile(`[\s#【】\[\]〔〕()（）<>《》「」:：,，.。\-—_~～!！]+`)
@@ -459,7 +485,7 @@ func splitReportPieces(lines []string) []reportPiece {
 				switch {
 				case !hit.bare:
 					anyFirm = true
-				case looksLikeWork(hit.content):
+				case soundsLikeWorkDay(hit.content):
 					anyWorkBare = true
 				}
 			}
@@ -469,8 +495,22 @@ func splitReportPieces(lines []string) []reportPiece {
 	}
 
 	// A bare day word glued to text ("明天去重庆") is a label when its text
-	// looks like work, or when the message has another label to vouch for it.
+	// sounds like a working day, or when the message has another label, or a
+	// line that looks like work, to vouch for it.
 	vouched := anyFirm || anyWorkBare
+	for _, spans := range cut {
+		if len(spans) > 0 && spans[0].hit == nil && looksLikeWork(spans[0].text) {
+			vouched = true
+		}
+	}
+	for _, spans := range cut {
+		for i := range spans {
+			// "明天再说吧" puts nothing off to a plan
+			if h := spans[i].hit; h != nil && h.bare && putOffRe.MatchString(h.content) {
+				spans[i].hit = nil
+			}
+		}
+	}
 	var pieces []reportPiece
 	for _, spans := range cut {
 		var line []reportPiece
@@ -507,18 +547,45 @@ func pieceText(raw string) string {
 // labelStarts returns the byte offsets in line where a labelled piece may
 // begin: 0, and after a separator or at an opening bracket, where a label
 // allowed mid-line starts.
+//
+// Dictation has no punctuation ("今天在淄博安装搅拌器明天调试后天培训"), so a
+// day word that opens a plan (明天, 后天, 周五, 下周一) starts a piece even
+// glued to the text before it — unless it ends a word (说明天车, 昆明天气,
+// 然后天车) or belongs to a date or a past day (上周五, 每周一, 一周一次).
 func labelStarts(line string) []int {
 	starts := []int{0}
-	prev := rune(0)
+	prev, prev2 := rune(0), rune(0)
 	for i, r := range line {
-		if i > 0 && (isPieceSeparator(prev) || r == '【' || r == '[' || r == '〔' || isCircledNumber(r)) {
-			if hit, ok := matchLabel(pieceText(line[i:])); ok && hit.allowedMidLine() {
-				starts = append(starts, i)
+		if i > 0 {
+			sep := isPieceSeparator(prev) || prev == ':' || prev == '：' || r == '【' || r == '[' || r == '〔' || isCircledNumber(r)
+			glued := !sep && isHan(prev) && planWordStartRe.MatchString(line[i:]) && !notPlanStart(line[i:], prev, prev2)
+			if sep || glued {
+				if hit, ok := matchLabel(pieceText(line[i:])); ok && hit.allowedMidLine() {
+					starts = append(starts, i)
+				}
 			}
 		}
-		prev = r
+		prev2, prev = prev, r
 	}
 	return starts
+}
+
+// planWordStartRe: a day word that may open a plan in mid-sentence.
+var planWordStartRe = regexp.MustCompile(`^(?:明[天日]|` + laterDay + `)`)
+
+// notPlanStart reports characters that, right before a day word, make it
+// part of another word or of a past or recurring day.
+func notPlanStart(s string, prev, prev2 rune) bool {
+	switch {
+	case strings.HasPrefix(s, "明"):
+		return strings.ContainsRune("说表证声查发注标阐透照光聪文清昆黎分简英指鲜", prev)
+	case strings.HasPrefix(s, "后"):
+		return strings.ContainsRune("然之以随最先落前背身", prev)
+	case strings.HasPrefix(s, "大后"):
+		return strings.ContainsRune("最", prev)
+	}
+	// 周五, 下周一, 星期一: not in 上周五, 每周一, 本周一, 一周一次, 11月3日周四
+	return strings.ContainsRune("上下个每本这日号一二两三四五六七八九十几", prev)
 }
 
 // isCircledNumber: ① ⑴ ⒈ ❶ … mark a new item even glued to the text before
@@ -533,6 +600,9 @@ func isPieceSeparator(r rune) bool {
 
 // reportBuilder applies step 3 and 4 of ParseReport.
 type reportBuilder struct {
+	// names reports whether a text names a customer or a place: a single
+	// unlabelled line that looks like work and names one is a report.
+	names     func(string) bool
 	r         Report
 	cur       reportSection // where plain text goes now
 	lastList  reportSection // the list section open before a single-valued one
@@ -543,6 +613,22 @@ type reportBuilder struct {
 }
 
 func (b *reportBuilder) label(h labelHit) {
+	// "今天客户是龙门水泥": the day word introduces another label.
+	if h.bare && h.content != "" {
+		if inner, ok := matchLabel(h.content); ok && !inner.strong && (inner.sec == secCustomer || inner.sec == secLocation) {
+			h = inner
+		}
+	}
+	if h.sec == secPlan {
+		when := laterDayRe.FindString(h.label)
+		if b.r.PlanWhen == "" {
+			b.r.PlanWhen = when
+		}
+		// "周五去攀枝花": the day stays in the plan's text, it says when.
+		if when != "" && (h.form == formGlued || h.form == formSpace) && h.content != "" {
+			h.content = h.label + h.content
+		}
+	}
 	b.anyLabel = true
 	if h.sec == secDone {
 		b.doneLabel = true
@@ -598,38 +684,13 @@ func (b *reportBuilder) finish() Report {
 				work++
 			}
 		}
+		single := len(b.orphans) == 1 && work == 1 && b.names != nil && b.names(b.orphans[0])
 		for _, o := range b.orphans {
-			if len(b.orphans) >= 2 && 2*work > len(b.orphans) {
+			if single || len(b.orphans) >= 2 && 2*work > len(b.orphans) {
 				r.Done = append(r.Done, splitItems(o)...)
 			} else {
 				r.Unlabelled = append(r.Unlabelled, cleanItem(o))
 			}
-		}
-	}
-
-	// Parts sales: the labelled figure, or else lines of today's work that
-	// say a part was sold and name one amount ("销售配件油封3000元").
-	if len(b.parts) > 0 {
-		all := strings.Join(b.parts, " ")
-		if f, ok := partsAmount(all); ok {
-			r.PartsSales = &f
-		} else {
-			r.Unlabelled = append(r.Unlabelled, "配件销售："+cleanItem(all))
-		}
-	} else {
-		var sum Fen
-		found := false
-		for _, d := range r.Done {
-			if !partsSaleRe.MatchString(d) {
-				continue
-			}
-			if amounts := markedAmounts(d); len(amounts) == 1 {
-				sum += amounts[0].fen
-				found = true
-			}
-		}
-		if found {
-			r.PartsSales = &sum
 		}
 	}
 
@@ -710,6 +771,35 @@ var workWords = []string{
 	"接线", "整改", "指导", "对接", "拆卸", "拆装", "焊接", "调整", "校准", "标定",
 	"故障", "现场", "售后", "设备", "报价", "发货", "配件", "备件", "出差", "到达",
 	"赶往", "返回", "返程", "签字", "签收", "开机",
+	// what engineers say of the same work in chat (issue 9)
+	"换", "修", "装", "拆", "调好", "搞", "标定", "对中", "平衡", "保养", "张紧", "润滑", "紧固", "盘点",
+	"整理", "资料", "报告", "路途", "路上", "考察", "验收", "试运行", "大修", "巡查", "换油", "配合",
+	"查", "测量", "试压", "硫化", "粘",
+}
+
+// dayWords are what a day of work sounds like besides the work itself:
+// going somewhere, coming back, going on (明天去成都, 明天继续, 后天回公司).
+var dayWords = []string{"去", "回", "到", "赶", "出发", "出差", "继续", "接着", "同上", "一样", "待命",
+	"在", "跟", "开会", "述职", "改", "办事处", "客户", "公司", "厂", "现场", "卖", "销售"}
+
+// putOffRe: words after a day word that plan nothing (明天再说吧, 看情况).
+var putOffRe = regexp.MustCompile(`^(?:再说|再看|看看|看情况|不一定|不确定|再定|说吧|聊)`)
+
+// soundsLikeWorkDay: text after 今天/明天 that is about a working day, not a
+// question or small talk (今天好冷啊, 明天放假吗).
+func soundsLikeWorkDay(s string) bool {
+	if isQuestion(s) {
+		return false
+	}
+	if looksLikeWork(s) {
+		return true
+	}
+	for _, w := range dayWords {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // looksLikeWork: a work word, and not a question to the bot.
@@ -740,7 +830,15 @@ func isQuestion(s string) bool {
 			return true
 		}
 	}
-	return questionStartRe.MatchString(s)
+	if questionStartRe.MatchString(s) {
+		return true
+	}
+	for _, w := range []string{"怎么样", "多少", "几点", "什么时候", "为什么", "吗？", "怎么办"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // partsSaleRe: a line about selling spare parts.

@@ -30,22 +30,22 @@ func TestParseReport_RDAY1(t *testing.T) {
 		{
 			name: "two labelled lines, full-width colon",
 			text: "今天：在成都川西机械厂安装调试2台设备\n明天：去重庆回访",
-			want: Report{Done: []string{"在成都川西机械厂安装调试2台设备"}, Plan: []string{"去重庆回访"}, Missing: missingNone},
+			want: Report{Customer: "川西机械厂", Location: "成都", Done: []string{"在成都川西机械厂安装调试2台设备"}, Plan: []string{"去重庆回访"}, Missing: missingNone},
 		},
 		{
 			name: "half-width colons with spaces around them and trailing spaces",
 			text: "今天 :   去绵阳XX厂调试   \n明天 :  回公司  ",
-			want: Report{Done: []string{"去绵阳XX厂调试"}, Plan: []string{"回公司"}, Missing: missingNone},
+			want: Report{Location: "绵阳", Done: []string{"去绵阳XX厂调试"}, Plan: []string{"回公司"}, Missing: missingNone},
 		},
 		{
 			name: "labels separated by a space only",
 			text: "今天 在成都安装调试\n明天 去德阳",
-			want: Report{Done: []string{"在成都安装调试"}, Plan: []string{"去德阳"}, Missing: missingNone},
+			want: Report{Location: "成都", Done: []string{"在成都安装调试"}, Plan: []string{"去德阳"}, Missing: missingNone},
 		},
 		{
 			name: "numbered lists under labels on their own lines",
 			text: "今日工作：\n1. 到达绵阳XX水泥厂，清点设备\n2. 安装主机底座\n3. 液压站接线\n明日计划：\n1. 继续安装调试\n2. 培训操作工",
-			want: Report{
+			want: Report{Location: "绵阳",
 				Done:    []string{"到达绵阳XX水泥厂，清点设备", "安装主机底座", "液压站接线"},
 				Plan:    []string{"继续安装调试", "培训操作工"},
 				Missing: missingNone,
@@ -54,12 +54,12 @@ func TestParseReport_RDAY1(t *testing.T) {
 		{
 			name: "labels without colon on their own lines",
 			text: "今日工作\n昆明安装调试\n明日计划\n返回公司",
-			want: Report{Done: []string{"昆明安装调试"}, Plan: []string{"返回公司"}, Missing: missingNone},
+			want: Report{Location: "昆明", Done: []string{"昆明安装调试"}, Plan: []string{"返回公司"}, Missing: missingNone},
 		},
 		{
 			name: "【】 headers with parts sales in yuan",
 			text: "【今日工作】宜宾天原集团，更换主轴轴承，试车正常\n【明日计划】返回公司\n【配件销售】3000元",
-			want: Report{
+			want: Report{Location: "宜宾",
 				Done:       []string{"宜宾天原集团，更换主轴轴承，试车正常"},
 				Plan:       []string{"返回公司"},
 				PartsSales: fen(300000),
@@ -69,7 +69,7 @@ func TestParseReport_RDAY1(t *testing.T) {
 		{
 			name: "[] headers and WeChat stickers",
 			text: "[今日工作] 天津XX厂故障排查[强]\n[明日计划] 继续排查\n[强][强]",
-			want: Report{Done: []string{"天津XX厂故障排查"}, Plan: []string{"继续排查"}, Missing: missingNone},
+			want: Report{Location: "天津", Done: []string{"天津XX厂故障排查"}, Plan: []string{"继续排查"}, Missing: missingNone},
 		},
 		{
 			name: "Windows newlines and blank lines",
@@ -79,7 +79,7 @@ func TestParseReport_RDAY1(t *testing.T) {
 		{
 			name: "other label words: 工作内容 / 工作计划 / 完成情况",
 			text: "工作内容：设备保养\n工作计划：下周去西昌\n完成情况：良好",
-			want: Report{Done: []string{"设备保养", "良好"}, Plan: []string{"下周去西昌"}, Missing: missingNone},
+			want: Report{PlanWhen: "下周", Done: []string{"设备保养", "良好"}, Plan: []string{"下周去西昌"}, Missing: missingNone},
 		},
 		{
 			name: "今日进展 / 下步计划",
@@ -111,17 +111,17 @@ func TestParseReport_RDAY1(t *testing.T) {
 		{
 			name: "one sentence with day words and commas",
 			text: "今天在泸州更换液压泵，试车正常，明天去宜宾",
-			want: Report{Done: []string{"在泸州更换液压泵，试车正常"}, Plan: []string{"去宜宾"}, Missing: missingNone},
+			want: Report{Location: "泸州", Done: []string{"在泸州更换液压泵，试车正常"}, Plan: []string{"去宜宾"}, Missing: missingNone},
 		},
 		{
 			name: "greeting in front of a one-liner",
 			text: "领导好，今天在德阳XX厂更换减速机，明天回成都",
-			want: Report{Done: []string{"在德阳XX厂更换减速机"}, Plan: []string{"回成都"}, Missing: missingNone},
+			want: Report{Location: "德阳", Done: []string{"在德阳XX厂更换减速机"}, Plan: []string{"回成都"}, Missing: missingNone},
 		},
 		{
 			name: "one sentence, today only",
 			text: "今天在西安XX厂指导客户更换刀片。",
-			want: Report{Done: []string{"在西安XX厂指导客户更换刀片"}, Missing: missingPlan},
+			want: Report{Location: "西安", Done: []string{"在西安XX厂指导客户更换刀片"}, Missing: missingPlan},
 		},
 		{
 			name: "an issue line that also says tomorrow's step",
@@ -133,12 +133,12 @@ func TestParseReport_RDAY1(t *testing.T) {
 		{
 			name: "circled numbers glued to the text",
 			text: "今天：哈尔滨XX厂检修①更换轴承②调整皮带③试车\n明天：沈阳回访",
-			want: Report{Done: []string{"哈尔滨XX厂检修", "更换轴承", "调整皮带", "试车"}, Plan: []string{"沈阳回访"}, Missing: missingNone},
+			want: Report{Location: "哈尔滨", Done: []string{"哈尔滨XX厂检修", "更换轴承", "调整皮带", "试车"}, Plan: []string{"沈阳回访"}, Missing: missingNone},
 		},
 		{
 			name: "parenthesised numbers inside a line",
 			text: "今天：石家庄XX厂培训 (1)操作培训 (2)保养培训\n明天：待定",
-			want: Report{Done: []string{"石家庄XX厂培训", "操作培训", "保养培训"}, Plan: []string{"待定"}, Missing: missingNone},
+			want: Report{Location: "石家庄", Done: []string{"石家庄XX厂培训", "操作培训", "保养培训"}, Plan: []string{"待定"}, Missing: missingNone},
 		},
 		{
 			name: "bullets of several kinds",
@@ -158,7 +158,7 @@ func TestParseReport_RDAY1(t *testing.T) {
 		{
 			name: "formal report: title, greeting, 一、 sections, 1、 items, sign-off",
 			text: "11月27日 日报\n各位领导好\n一、今日工作\n1、重庆XX公司设备巡检\n2、指导客户更换易损件\n二、明日计划\n1、去永川拜访客户\n三、需协调事项\n1、客户要求提供维修手册电子版\n以上，谢谢！",
-			want: Report{
+			want: Report{Location: "重庆",
 				Done:    []string{"重庆XX公司设备巡检", "指导客户更换易损件"},
 				Plan:    []string{"去永川拜访客户"},
 				Issues:  []string{"客户要求提供维修手册电子版"},
@@ -175,7 +175,7 @@ func TestParseReport_RDAY1(t *testing.T) {
 		{
 			name: "emoji before labels and after text",
 			text: "✅今日工作：贵阳某厂故障处理，更换电磁阀🔧\n📅明日计划：回访遵义客户👍",
-			want: Report{Done: []string{"贵阳某厂故障处理，更换电磁阀"}, Plan: []string{"回访遵义客户"}, Missing: missingNone},
+			want: Report{Location: "贵阳", Done: []string{"贵阳某厂故障处理，更换电磁阀"}, Plan: []string{"回访遵义客户"}, Missing: missingNone},
 		},
 		{
 			name: "emoji between a day word and its text, keycap numbers",
@@ -220,17 +220,17 @@ func TestParseReport_RDAY1(t *testing.T) {
 		{
 			name: "parts sales with a total and thousands separator",
 			text: "今日工作：昆明XX矿业回访，检查设备运行情况\n配件：油封2个，滤芯3个，合计3,000元\n明日计划：去曲靖",
-			want: Report{Done: []string{"昆明XX矿业回访，检查设备运行情况"}, Plan: []string{"去曲靖"}, PartsSales: fen(300000), Missing: missingNone},
+			want: Report{Location: "昆明", Done: []string{"昆明XX矿业回访，检查设备运行情况"}, Plan: []string{"去曲靖"}, PartsSales: fen(300000), Missing: missingNone},
 		},
 		{
 			name: "parts sales with ￥ and decimals, before the work",
 			text: "配件销售：￥3,000.50\n今天：回访攀枝花客户\n明天：去西昌",
-			want: Report{Done: []string{"回访攀枝花客户"}, Plan: []string{"去西昌"}, PartsSales: fen(300050), Missing: missingNone},
+			want: Report{Location: "攀枝花", Done: []string{"回访攀枝花客户"}, Plan: []string{"去西昌"}, PartsSales: fen(300050), Missing: missingNone},
 		},
 		{
 			name: "parts sales in 块, and two sales summed",
 			text: "今天：贵阳回访\n配件销售 5000块\n销售额：0.8万元\n明天：安顺",
-			want: Report{Done: []string{"贵阳回访"}, Plan: []string{"安顺"}, PartsSales: fen(1300000), Missing: missingNone},
+			want: Report{Location: "贵阳", Done: []string{"贵阳回访"}, Plan: []string{"安顺"}, PartsSales: fen(1300000), Missing: missingNone},
 		},
 		{
 			name: "parts sold, mentioned in today's work",
@@ -245,7 +245,7 @@ func TestParseReport_RDAY1(t *testing.T) {
 		{
 			name: "parts line without an amount is kept, not guessed",
 			text: "配件销售：客户要两个油封，报价中\n今天：回访\n明天：等回复",
-			want: Report{Done: []string{"回访"}, Plan: []string{"等回复"}, Unlabelled: []string{"配件销售：客户要两个油封，报价中"}, Missing: missingNone},
+			want: Report{PartsUnread: true, Done: []string{"回访"}, Plan: []string{"等回复"}, Unlabelled: []string{"配件销售：客户要两个油封，报价中"}, Missing: missingNone},
 		},
 		{
 			name: "issues under several labels",
@@ -289,7 +289,7 @@ func TestParseReport_RDAY1(t *testing.T) {
 		{
 			name: "several lines of work without labels",
 			text: "在成都XX厂安装调试\n培训操作工3人\n试车正常，客户签字验收",
-			want: Report{Done: []string{"在成都XX厂安装调试", "培训操作工3人", "试车正常，客户签字验收"}, Missing: missingPlan},
+			want: Report{Location: "成都", Done: []string{"在成都XX厂安装调试", "培训操作工3人", "试车正常，客户签字验收"}, Missing: missingPlan},
 		},
 		{
 			name: "numbered work without labels",

@@ -329,9 +329,10 @@ func asAnswer(cur, parsed servicebot.Report, text string) servicebot.Report {
 	return answer
 }
 
-// onlyDoneAndNotes: nothing but work items (and unlabelled lines).
+// onlyDoneAndNotes: nothing but work items (and unlabelled lines). A
+// customer or place named in them is the plan's, and goes with them.
 func onlyDoneAndNotes(r servicebot.Report) bool {
-	return len(r.Issues) == 0 && r.Customer == "" && r.Location == "" && r.PartsSales == nil
+	return len(r.Issues) == 0 && r.PartsSales == nil && !r.PartsUnread
 }
 
 // chitChat are the short things people say that are no part of a report.
