@@ -236,15 +236,15 @@ func (c *Calendar) IsWorkingDayFor(day time.Time, userID string, leaves []Leave)
 		return false
 	}
 	for _, l := range leaves {
-		if l.UserID == userID && c.leaveCovers(l, d) {
+		if l.UserID == userID && l.Covers(d) {
 			return false
 		}
 	}
 	return true
 }
 
-// leaveCovers reports whether l includes d, both ends inclusive.
-func (c *Calendar) leaveCovers(l Leave, d Date) bool {
+// Covers reports whether l includes d, both ends inclusive.
+func (l Leave) Covers(d Date) bool {
 	to := l.To
 	if to.IsZero() {
 		to = l.From

@@ -246,7 +246,9 @@ func (d *Directory) Rosters(ctx context.Context, from, to servicebot.Date) ([][]
 			case e.Status == StatusExempt:
 			case !working:
 				e.Status, e.Holiday = StatusHoliday, holiday
-			case !d.cal.IsWorkingDayFor(day.In(loc), e.Member.UserID, leavesOf[e.Member.UserID]):
+			case slices.ContainsFunc(leavesOf[e.Member.UserID], func(l servicebot.Leave) bool { return l.Covers(day) }):
+				// A working day for the department (R-DAY-4): only the
+				// leave is left to ask, not the calendar again per member.
 				e.Status = StatusLeave
 			default:
 				e.Status = StatusOwes

@@ -88,6 +88,8 @@ type Roster interface {
 // Reports reads the stored reports; *store.DB is one.
 type Reports interface {
 	ListReports(ctx context.Context, from, to servicebot.Date) ([]servicebot.DailyReport, error)
+	// ListReportStates is ListReports without the contents (States).
+	ListReportStates(ctx context.Context, from, to servicebot.Date) ([]servicebot.DailyReport, error)
 	ListReportAttachments(ctx context.Context, from, to servicebot.Date) ([]servicebot.ReportAttachment, error)
 	GetMember(ctx context.Context, userID string) (servicebot.Member, error)
 }
@@ -116,17 +118,34 @@ const maxDays = 366
 // it (they left, or stopped owing reports): by date, then userid. now
 // decides which days without a report are missing and which not yet due.
 func (e *Exporter) Records(ctx context.Context, from, to servicebot.Date, now time.Time) ([]Record, error) {
+	return e.records(ctx, from, to, now, true)
+}
+
+// States is Records with each record's status, time and revision only: no
+// sections, raw text or attachments (the month's grid of the manager pages).
+func (e *Exporter) States(ctx context.Context, from, to servicebot.Date, now time.Time) ([]Record, error) {
+	return e.records(ctx, from, to, now, false)
+}
+
+func (e *Exporter) records(ctx context.Context, from, to servicebot.Date, now time.Time, full bool) ([]Record, error) {
 	if to.Before(from) {
 		return nil, fmt.Errorf("reportexport: %s is before %s", to, from)
 	}
 	if from.AddDays(maxDays).Before(to) {
 		return nil, fmt.Errorf("reportexport: %s..%s is longer than %d days", from, to, maxDays)
 	}
-	reports, err := e.reports.ListReports(ctx, from, to)
+	list, attach := e.reports.ListReports, e.reports.ListReportAttachments
+	if !full {
+		list = e.reports.ListReportStates
+		attach = func(context.Context, servicebot.Date, servicebot.Date) ([]servicebot.ReportAttachment, error) {
+			return nil, nil
+		}
+	}
+	reports, err := list(ctx, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("reportexport: %w", err)
 	}
-	attachments, err := e.reports.ListReportAttachments(ctx, from, to)
+	attachments, err := attach(ctx, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("reportexport: %w", err)
 	}
@@ -185,8 +204,10 @@ func (e *Exporter) Records(ctx context.Context, from, to servicebot.Date, now ti
 		e.fill(&rec, r)
 		out = append(out, rec)
 	}
-	for i := range out {
-		out[i].emptyNotNull()
+	if full {
+		for i := range out {
+			out[i].emptyNotNull()
+		}
 	}
 	slices.SortStableFunc(out, func(a, b Record) int {
 		return cmp.Or(a.Date.Compare(b.Date), cmp.Compare(a.UserID, b.UserID))

@@ -212,6 +212,35 @@ func listReports(ctx context.Context, q sqlx.ExtContext, where string, args []an
 	return out, nil
 }
 
+// ListReportStates is ListReports without the reports' contents: who
+// reported which day, when, on time or late. A month's grid of a large
+// department reads it instead of every report's text.
+func (db *DB) ListReportStates(ctx context.Context, from, to servicebot.Date) ([]servicebot.DailyReport, error) {
+	var rows []struct {
+		UserID      string   `db:"user_id"`
+		Day         string   `db:"day"`
+		Revision    int      `db:"revision"`
+		Status      string   `db:"status"`
+		Source      string   `db:"source"`
+		SubmittedAt nullTime `db:"submitted_at"`
+	}
+	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`SELECT user_id, day, revision, status, source, submitted_at
+		FROM daily_reports WHERE is_current = TRUE AND day >= ? AND day <= ? ORDER BY day, user_id`), from.String(), to.String())
+	if err != nil {
+		return nil, fmt.Errorf("store: list report states %s..%s: %w", from, to, err)
+	}
+	out := make([]servicebot.DailyReport, len(rows))
+	for i, r := range rows {
+		day, err := servicebot.ParseDate(r.Day)
+		if err != nil {
+			return nil, fmt.Errorf("store: list report states: %w", err)
+		}
+		out[i] = servicebot.DailyReport{UserID: r.UserID, Day: day, Revision: r.Revision, Status: r.Status, Source: r.Source,
+			SubmittedAt: r.SubmittedAt.Time}
+	}
+	return out, nil
+}
+
 // ReportHistory returns every revision of userID's report for day, oldest
 // first; the last one is the current one.
 func (db *DB) ReportHistory(ctx context.Context, userID string, day servicebot.Date) ([]servicebot.DailyReport, error) {

@@ -53,6 +53,8 @@ type Identifier interface {
 // Reports gives the daily reports of a period (*reportexport.Exporter).
 type Reports interface {
 	Records(ctx context.Context, from, to servicebot.Date, now time.Time) ([]reportexport.Record, error)
+	// States is Records without the reports' contents (the month's grid).
+	States(ctx context.Context, from, to servicebot.Date, now time.Time) ([]reportexport.Record, error)
 }
 
 // Config is how the pages are set up.
