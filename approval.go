@@ -509,6 +509,9 @@ func (r ApprovalRules) Prepare(req ApprovalRequest) (ApprovalRequest, []PlannedS
 			add(err.Error())
 			break
 		}
+		for _, p := range req.Fine.recordProblems() {
+			add(p)
+		}
 		req.Amount, req.AmountNote = amount, note
 	default:
 		add(fmt.Sprintf("未知的申请类型 %q", req.Kind))

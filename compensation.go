@@ -92,6 +92,34 @@ type FineBasis struct {
 	Month      string `json:"month,omitempty"` // "2026-11"
 	Complaints int    `json:"complaints,omitempty"`
 	Loss       Fen    `json:"loss_fen,omitempty"`
+	// ComplaintEntries are the manager's complaint entries (KPI inputs)
+	// the fine is for: each is one of Complaints, and the KPI counts it
+	// once (R-LIA-0, R-KPI-6). The entry is linked back to the fine.
+	ComplaintEntries []int64 `json:"complaint_entries,omitempty"`
+	// ComplaintDates are the days the complaints not entered by the
+	// manager happened: the KPI dates them so, not by the approval.
+	ComplaintDates []Date `json:"complaint_dates,omitempty"`
+}
+
+// Problems of the complaint records of a fine, in Chinese.
+func (b FineBasis) recordProblems() []string {
+	var p []string
+	if len(b.ComplaintEntries)+len(b.ComplaintDates) > b.Complaints {
+		p = append(p, fmt.Sprintf("列出的投诉记录和日期共 %d 条，多于投诉次数 %d", len(b.ComplaintEntries)+len(b.ComplaintDates), b.Complaints))
+	}
+	seen := map[int64]bool{}
+	for _, id := range b.ComplaintEntries {
+		if seen[id] {
+			p = append(p, fmt.Sprintf("投诉记录 #%d 重复", id))
+		}
+		seen[id] = true
+	}
+	for _, d := range b.ComplaintDates {
+		if b.Month != "" && MonthOf(d) != b.Month {
+			p = append(p, fmt.Sprintf("投诉日期 %s 不在 %s 月内", d, b.Month))
+		}
+	}
+	return p
 }
 
 // Amount is the fine and why, in Chinese.

@@ -203,6 +203,26 @@ func ParseKPIIndicator(s string) (KPIIndicator, bool) {
 	if len(found) == 1 {
 		return found[0], true
 	}
+	// The words the deduction texts use: 配件销售, 服务不合格, 缺交日报 name
+	// the indicator they count in.
+	if k, ok := ParseKPIFactKind(s); ok && k.Indicator() != "" && k.Indicator() != KPIBonus {
+		return k.Indicator(), true
+	}
+	return "", false
+}
+
+// ParseKPIFactKind reads a fact kind as people write it: its key, its
+// Chinese label, or a short name from an indicator's 实际值 (迟到, 投诉).
+func ParseKPIFactKind(s string) (KPIFactKind, bool) {
+	s = strings.TrimSpace(s)
+	for _, k := range KPIFactKinds() {
+		if k == FactAppeal {
+			continue
+		}
+		if string(k) == s || k.Label() == s || (shortLabels[k] != "" && shortLabels[k] == s) {
+			return k, true
+		}
+	}
 	return "", false
 }
 
@@ -311,21 +331,44 @@ func (k KPIFactKind) Company() bool {
 // KPIFact is one thing the monthly KPI counts: a missing report, a parts
 // sale, a complaint the manager entered, the month's profit rate.
 type KPIFact struct {
-	UserID string // "" for a company figure
-	Kind   KPIFactKind
-	Date   Date  // the day it happened; zero when it is about the whole month
-	Count  int64 // how many (0 means 1): days, visits, fields missing in a form
+	UserID string      `json:"user_id,omitempty"` // "" for a company figure
+	Kind   KPIFactKind `json:"kind"`
+	Date   Date        `json:"date,omitzero"`   // the day it happened; zero when it is about the whole month
+	Count  int64       `json:"count,omitempty"` // how many (0 means 1): days, visits, fields missing in a form
 	// Value is the kind's amount: Fen for money, Percent for rates, Points
 	// for an incident's cost or the bonus.
-	Value  int64
-	Target int64 // company figures: the target, in Value's unit
-	// Indicator is what an accepted appeal (FactAppeal) waives.
-	Indicator KPIIndicator
+	Value  int64 `json:"value,omitempty"`
+	Target int64 `json:"target,omitempty"` // company figures: the target, in Value's unit
+	// Indicator is what an accepted appeal (FactAppeal) is about.
+	Indicator KPIIndicator `json:"indicator,omitempty"`
+	// Withdraws is, for an accepted appeal, the Ref of the one deduction it
+	// withdraws (R-KPI-13: an appeal names one fact); "" for an appeal of
+	// the old kind that waived the whole indicator.
+	Withdraws string `json:"withdraws,omitempty"`
 	// Source names the record, for people: "日报 2026-10-14",
 	// "经理录入 #17（wang 11-01 10:02）".
-	Source string
-	Note   string // what was missing or late, in the record's own words
+	Source string `json:"source,omitempty"`
+	Note   string `json:"note,omitempty"` // what was missing or late, in the record's own words
+	// Link ties facts that are one event recorded twice: a complaint in a
+	// manager's entry and in an approved fine (R-LIA-0, R-KPI-6) share it
+	// and count once.
+	Link string `json:"link,omitempty"`
 }
+
+// Ref names the fact among a month's: what an appeal points at. It is
+// made of the kind, the record and the day, which together are unique.
+func (f KPIFact) Ref() string {
+	ref := string(f.Kind) + "|" + f.Source
+	if !f.Date.IsZero() {
+		ref += "|" + f.Date.String()
+	}
+	return ref
+}
+
+// ruleRef names a deduction the rules make from the month as a whole
+// (field days short, too few visits, the parts-sales tier): an appeal may
+// withdraw it as one fact.
+func ruleRef(rule string) string { return "rule|" + rule }
 
 // count is how many the fact stands for. Totals (days, visits) are taken as
 // they are, so a recorded 0 is a known zero; any other fact is at least one.
@@ -347,7 +390,7 @@ const (
 	RuleFailedServiceMany    = "failed_service_many"    // R-KPI-5: − per failure from FailedServicesMany on
 	RulePhoneVisitsShort     = "phone_visits_short"     // R-KPI-7
 	RuleOnSiteVisitsShort    = "on_site_visits_short"   // R-KPI-7
-	RuleMissingFieldsMany    = "missing_fields_many"    // R-KPI-8: − instead, from MissingFieldsMany on
+	RuleMissingFieldsMany    = "missing_fields_many"    // R-KPI-8: − per field, from MissingFieldsMany on
 )
 
 // KPIPartsTier is one tier of R-KPI-10: sales of at least From score Score.
@@ -401,8 +444,9 @@ func DefaultKPIRules() KPIRules {
 			string(FactFailedService): 100, RuleFailedServiceMany: 200,
 			string(FactLateArrival): 100, string(FactComplaint): 100, string(FactDressCode): 100, string(FactSafetyAccident): 200,
 			string(FactJobWithoutTraining): 100, RulePhoneVisitsShort: 100, RuleOnSiteVisitsShort: 200,
-			// Interpretation: fewer than 5 missing fields cost 1 each, 5 or more
-			// cost 2 for the month instead; each whole form missing costs 2.
+			// Interpretation (RULES.md threshold note): below 5 missing fields
+			// each costs 1; once the month reaches 5, each costs 2 (never
+			// less for one more); each whole form missing costs 2.
 			string(FactMissingField): 100, RuleMissingFieldsMany: 200, string(FactMissingForm): 200,
 			string(FactTrainingMissed): 100, string(FactAssessmentFailed): 200,
 		},
@@ -507,6 +551,9 @@ type KPIReason struct {
 	Text   string `json:"text"`   // what happened, in Chinese
 	Date   Date   `json:"date,omitzero"`
 	Source string `json:"source"` // the record it comes from
+	// Fact is the Ref of the fact (or ruleRef of the month's rule) the
+	// reason comes from: what an appeal names.
+	Fact string `json:"fact,omitempty"`
 }
 
 // KPIIndicatorScore is one line of an engineer's breakdown: the manual's
@@ -522,6 +569,9 @@ type KPIIndicatorScore struct {
 	Reasons   []KPIReason  `json:"reasons"`
 	// Waived is set when an accepted appeal waived the deductions.
 	Waived bool `json:"waived,omitempty"`
+	// Withdrawn are the deductions accepted appeals withdrew, each as it
+	// was scored before; Reasons keep the rest (R-KPI-13).
+	Withdrawn []KPIReason `json:"withdrawn,omitempty"`
 }
 
 // KPIScorecard is one engineer's month.
@@ -530,6 +580,11 @@ type KPIScorecard struct {
 	Indicators []KPIIndicatorScore `json:"indicators"`
 	Total      Points              `json:"total"`
 	Rank       int                 `json:"rank"`
+	// Facts are what the card was scored from (the company figures
+	// included) and Known the kinds whose absence meant none: a stored
+	// revision can be scored again with one fact withdrawn (KPIRules.Withdraw).
+	Facts []KPIFact     `json:"facts,omitempty"`
+	Known []KPIFactKind `json:"known,omitempty"`
 }
 
 // Indicator returns the line of ind.
@@ -571,20 +626,69 @@ type KPIMonthInput struct {
 func (r KPIRules) Score(in KPIMonthInput) []KPIScorecard {
 	r = r.WithDefaults()
 	company := map[KPIFactKind]KPIFact{}
+	var companyFacts []KPIFact
 	byUser := map[string][]KPIFact{}
 	for _, f := range in.Facts {
 		if f.Kind.Company() {
 			company[f.Kind] = f // the last entry wins
+			companyFacts = append(companyFacts, f)
 			continue
 		}
 		byUser[f.UserID] = append(byUser[f.UserID], f)
 	}
+	var known []KPIFactKind
+	for k, ok := range in.Known {
+		if ok {
+			known = append(known, k)
+		}
+	}
+	slices.Sort(known)
 	cards := make([]KPIScorecard, len(in.Engineers))
 	for i, e := range in.Engineers {
 		cards[i] = r.scoreOne(e, company, byUser[e.UserID], in.Known)
+		cards[i].Facts = append(slices.Clone(companyFacts), byUser[e.UserID]...)
+		cards[i].Known = known
 	}
 	RankKPI(cards)
 	return cards
+}
+
+// Withdraw scores card again from the facts it was scored from, with the
+// accepted appeal added: the one fact the appeal names is withdrawn and
+// every other deduction stays, thresholds counted again (R-KPI-5, R-KPI-8:
+// with one failure fewer the rest may cost less). A card stored before
+// cards kept their facts is corrected on its reasons instead. The caller
+// ranks the month again (RankKPI).
+func (r KPIRules) Withdraw(card KPIScorecard, appeal KPIFact) KPIScorecard {
+	r = r.WithDefaults()
+	if len(card.Facts) == 0 {
+		for i := range card.Indicators {
+			if card.Indicators[i].Indicator == appeal.Indicator {
+				WaiveKPI(&card.Indicators[i], appeal)
+			}
+		}
+		card.Rescore()
+		return card
+	}
+	company := map[KPIFactKind]KPIFact{}
+	var own []KPIFact
+	for _, f := range card.Facts {
+		if f.Kind.Company() {
+			company[f.Kind] = f
+			continue
+		}
+		own = append(own, f)
+	}
+	facts := append(own, appeal)
+	known := map[KPIFactKind]bool{}
+	for _, k := range card.Known {
+		known[k] = true
+	}
+	out := r.scoreOne(card.KPIEngineer, company, facts, known)
+	out.Facts = append(slices.Clone(card.Facts), appeal)
+	out.Known = card.Known
+	out.Rank = card.Rank
+	return out
 }
 
 // RankKPI orders cards by total, highest first, and numbers them; equal
@@ -611,14 +715,25 @@ func (d *kpiDraft) add(p Points, text string, date Date, source string) {
 	d.Reasons = append(d.Reasons, KPIReason{Points: p, Text: text, Date: date, Source: source})
 }
 
+// addFact adds a reason that comes from fact (or, with ref, from a rule of
+// the month): the reason carries its ref, which an appeal names.
+func (d *kpiDraft) addFact(p Points, text string, date Date, source, ref string) {
+	d.Reasons = append(d.Reasons, KPIReason{Points: p, Text: text, Date: date, Source: source, Fact: ref})
+}
+
 func (r KPIRules) scoreOne(e KPIEngineer, company map[KPIFactKind]KPIFact, facts []KPIFact, known map[KPIFactKind]bool) KPIScorecard {
 	of := map[KPIIndicator][]KPIFact{}
 	waived := map[KPIIndicator][]KPIFact{}
+	withdrawn := map[string]KPIFact{} // fact ref → the appeal withdrawing it
 	seen := map[KPIFactKind]bool{}
-	for _, f := range facts {
+	for _, f := range dedupLinked(facts) {
 		seen[f.Kind] = true
 		if f.Kind == FactAppeal {
-			waived[f.Indicator] = append(waived[f.Indicator], f)
+			if f.Withdraws != "" {
+				withdrawn[f.Withdraws] = f
+			} else {
+				waived[f.Indicator] = append(waived[f.Indicator], f)
+			}
 			continue
 		}
 		of[f.Kind.Indicator()] = append(of[f.Kind.Indicator()], f)
@@ -626,35 +741,39 @@ func (r KPIRules) scoreOne(e KPIEngineer, company map[KPIFactKind]KPIFact, facts
 	isKnown := func(k KPIFactKind) bool { return known[k] || seen[k] }
 	card := KPIScorecard{KPIEngineer: e}
 	for _, info := range KPIIndicators {
-		d := &kpiDraft{KPIIndicatorScore{Indicator: info.Key, Rule: info.Rule, Name: info.Name, Weight: r.Weights[info.Key]}}
-		switch info.Key {
-		case KPIProfit:
-			r.rate(d, company[FactProfit], RuleProfitPerPoint, 0, true)
-		case KPIProductivity:
-			r.rate(d, company[FactProductivity], RuleProductivityPerPoint, 0, true)
-		case KPIQuality:
-			r.quality(d, company[FactQualityCost])
-		case KPIRetention:
-			r.rate(d, company[FactRetention], RuleRetentionPerPoint, int64(r.RetentionTarget), false)
-		case KPIServiceMgmt:
-			r.serviceMgmt(d, of[info.Key])
-		case KPIField:
-			r.field(d, of[info.Key], isKnown(FactFieldDay))
-		case KPIServiceQuality:
-			r.perFact(d, of[info.Key], "无迟到、投诉、着装违规、安全事故",
-				FactLateArrival, FactComplaint, FactDressCode, FactSafetyAccident)
-		case KPIVisits:
-			r.visits(d, of[info.Key], isKnown(FactPhoneVisit), isKnown(FactOnSiteVisit))
-		case KPIRecords:
-			r.records(d, of[info.Key])
-		case KPITechTraining:
-			r.perFact(d, of[info.Key], "参加公司组织的全部培训，考核合格", FactTrainingMissed, FactAssessmentFailed)
-		case KPIPartsSales:
-			r.parts(d, of[info.Key])
-		case KPIResponsibility, KPITeamwork, KPIInitiative, KPIDiscipline:
-			r.incidents(d, of[info.Key])
-		case KPIBonus:
-			r.bonus(d, of[info.Key])
+		score := func(facts []KPIFact) *kpiDraft {
+			return r.scoreIndicator(info, company, facts, isKnown)
+		}
+		d := score(of[info.Key])
+		if len(withdrawn) > 0 {
+			// R-KPI-13: an accepted appeal withdraws the one fact it names;
+			// the indicator is scored again without it, the rest kept.
+			var kept []KPIFact
+			for _, f := range of[info.Key] {
+				if _, ok := withdrawn[f.Ref()]; !ok {
+					kept = append(kept, f)
+				}
+			}
+			if len(kept) != len(of[info.Key]) {
+				before := d
+				d = score(kept)
+				for _, rs := range before.Reasons {
+					if a, ok := withdrawn[rs.Fact]; ok && rs.Points < 0 {
+						d.withdraw(rs, a)
+					}
+				}
+			}
+			// A deduction of the month's rules (too few field days or
+			// visits, the parts tier) is withdrawn as one fact.
+			for k := 0; k < len(d.Reasons); k++ {
+				rs := d.Reasons[k]
+				if a, ok := withdrawn[rs.Fact]; ok && rs.Points < 0 && strings.HasPrefix(rs.Fact, "rule|") {
+					d.Reasons = slices.Delete(d.Reasons, k, k+1)
+					k--
+					d.Score -= rs.Points
+					d.withdraw(rs, a)
+				}
+			}
 		}
 		if info.Key != KPIBonus && info.Key != KPIProfit && info.Key != KPIProductivity {
 			d.Score = min(d.Score, d.Weight) // only R-KPI-1/2 add above the weight
@@ -670,6 +789,76 @@ func (r KPIRules) scoreOne(e KPIEngineer, company map[KPIFactKind]KPIFact, facts
 		card.Total += d.Score
 	}
 	return card
+}
+
+// withdraw records a deduction an appeal withdrew: listed apart from the
+// reasons, and a 0-point line saying which appeal did it.
+func (d *kpiDraft) withdraw(rs KPIReason, appeal KPIFact) {
+	d.Withdrawn = append(d.Withdrawn, rs)
+	d.add(0, fmt.Sprintf("申诉采纳，撤销「%s」（%s）：%s", rs.Text, rs.Points.Signed(), appeal.Note), appeal.Date, appeal.Source)
+}
+
+// dedupLinked drops a fact that another with the same Link already
+// stands for: one complaint recorded as a manager's entry and in an
+// approved fine counts once (R-LIA-0, R-KPI-6). The first keeps both
+// records in its source.
+func dedupLinked(facts []KPIFact) []KPIFact {
+	first := map[string]int{}
+	var out []KPIFact
+	for _, f := range facts {
+		if f.Link == "" {
+			out = append(out, f)
+			continue
+		}
+		key := string(f.Kind) + "|" + f.UserID + "|" + f.Link
+		if i, ok := first[key]; ok {
+			if !strings.Contains(out[i].Source, f.Source) {
+				out[i].Source += "；" + f.Source
+			}
+			if out[i].Date.IsZero() {
+				out[i].Date = f.Date
+			}
+			continue
+		}
+		first[key] = len(out)
+		out = append(out, f)
+	}
+	return out
+}
+
+// scoreIndicator scores one indicator from its facts.
+func (r KPIRules) scoreIndicator(info KPIIndicatorInfo, company map[KPIFactKind]KPIFact, facts []KPIFact, isKnown func(KPIFactKind) bool) *kpiDraft {
+	d := &kpiDraft{KPIIndicatorScore{Indicator: info.Key, Rule: info.Rule, Name: info.Name, Weight: r.Weights[info.Key]}}
+	switch info.Key {
+	case KPIProfit:
+		r.rate(d, company[FactProfit], RuleProfitPerPoint, 0, true)
+	case KPIProductivity:
+		r.rate(d, company[FactProductivity], RuleProductivityPerPoint, 0, true)
+	case KPIQuality:
+		r.quality(d, company[FactQualityCost])
+	case KPIRetention:
+		r.rate(d, company[FactRetention], RuleRetentionPerPoint, int64(r.RetentionTarget), false)
+	case KPIServiceMgmt:
+		r.serviceMgmt(d, facts)
+	case KPIField:
+		r.field(d, facts, isKnown(FactFieldDay))
+	case KPIServiceQuality:
+		r.perFact(d, facts, "无迟到、投诉、着装违规、安全事故",
+			FactLateArrival, FactComplaint, FactDressCode, FactSafetyAccident)
+	case KPIVisits:
+		r.visits(d, facts, isKnown(FactPhoneVisit), isKnown(FactOnSiteVisit))
+	case KPIRecords:
+		r.records(d, facts)
+	case KPITechTraining:
+		r.perFact(d, facts, "参加公司组织的全部培训，考核合格", FactTrainingMissed, FactAssessmentFailed)
+	case KPIPartsSales:
+		r.parts(d, facts)
+	case KPIResponsibility, KPITeamwork, KPIInitiative, KPIDiscipline:
+		r.incidents(d, facts)
+	case KPIBonus:
+		r.bonus(d, facts)
+	}
+	return d
 }
 
 // WaiveKPI applies an accepted appeal to an indicator: its deductions are
@@ -723,8 +912,8 @@ func (r KPIRules) rate(d *kpiDraft, f KPIFact, rule string, defTarget int64, bot
 	if diff < 0 {
 		word = "低于"
 	}
-	d.add(p, fmt.Sprintf("%s %s，%s目标 %s %s 个百分点", f.Kind.Label(), Percent(f.Value), word, Percent(target),
-		Points(max(diff, -diff))), f.Date, f.Source)
+	d.addFact(p, fmt.Sprintf("%s %s，%s目标 %s %s 个百分点", f.Kind.Label(), Percent(f.Value), word, Percent(target),
+		Points(max(diff, -diff))), f.Date, f.Source, ruleRef(string(f.Kind)))
 	d.Score += p
 }
 
@@ -749,7 +938,7 @@ func (r KPIRules) quality(d *kpiDraft, f KPIFact) {
 	}
 	pct := divRound(over*10000, target) // hundredths of a percent, for the text
 	p := -Points(divRound(over*100*int64(r.Points[RuleQualityPerPercent]), target))
-	d.add(p, fmt.Sprintf("售后成本 %s 元/百万产值，超出目标 %s", Fen(f.Value), Percent(pct)), f.Date, f.Source)
+	d.addFact(p, fmt.Sprintf("售后成本 %s 元/百万产值，超出目标 %s", Fen(f.Value), Percent(pct)), f.Date, f.Source, ruleRef(string(f.Kind)))
 	d.Score += p
 }
 
@@ -761,7 +950,7 @@ func (r KPIRules) deduct(d *kpiDraft, facts []KPIFact, kind KPIFactKind) (n int6
 		}
 		n += f.count()
 		if p := r.Points[string(kind)] * Points(f.count()); p != 0 {
-			d.add(-p, factText(f), f.Date, f.Source)
+			d.addFact(-p, factText(f), f.Date, f.Source, f.Ref())
 			d.Score -= p
 		}
 	}
@@ -840,26 +1029,10 @@ func (r KPIRules) field(d *kpiDraft, facts []KPIFact, daysKnown bool) {
 		d.add(0, "外勤天数尚无记录，本项不扣外勤分", Date{}, "待录入")
 	case days < int64(r.FieldDaysPerMonth):
 		p := r.Points[RuleFieldDaysShort]
-		d.add(-p, fmt.Sprintf("外勤 %d 天，少于 %d 天", days, r.FieldDaysPerMonth), Date{}, cmp.Or(src, "无外勤记录"))
+		d.addFact(-p, fmt.Sprintf("外勤 %d 天，少于 %d 天", days, r.FieldDaysPerMonth), Date{}, cmp.Or(src, "无外勤记录"), ruleRef(RuleFieldDaysShort))
 		d.Score -= p
 	}
-	var failed int64
-	for _, f := range facts {
-		if f.Kind == FactFailedService {
-			failed += f.count()
-		}
-	}
-	each := r.Points[string(FactFailedService)]
-	if failed >= int64(r.FailedServicesMany) {
-		each = r.Points[RuleFailedServiceMany]
-	}
-	for _, f := range facts {
-		if f.Kind == FactFailedService {
-			p := each * Points(f.count())
-			d.add(-p, factText(f), f.Date, f.Source)
-			d.Score -= p
-		}
-	}
+	failed := r.threshold(d, facts, FactFailedService, r.FailedServicesMany, RuleFailedServiceMany)
 	if daysKnown {
 		d.Actual = fmt.Sprintf("外勤 %d 天，服务不合格 %d 次", days, failed)
 	} else {
@@ -888,37 +1061,47 @@ func (r KPIRules) visits(d *kpiDraft, facts []KPIFact, phoneKnown, onSiteKnown b
 		actual = append(actual, fmt.Sprintf("%s %d 次", v.kind.Label(), n))
 		if n < int64(v.min) {
 			p := r.Points[v.rule]
-			d.add(-p, fmt.Sprintf("%s %d 次，少于 %d 次", v.kind.Label(), n, v.min), Date{}, cmp.Or(src, "无记录"))
+			d.addFact(-p, fmt.Sprintf("%s %d 次，少于 %d 次", v.kind.Label(), n, v.min), Date{}, cmp.Or(src, "无记录"), ruleRef(v.rule))
 			d.Score -= p
 		}
 	}
 	d.Actual = strings.Join(actual, "，")
 }
 
-// records scores R-KPI-8: fewer than MissingFieldsMany missing fields cost
-// one each; from MissingFieldsMany on, the month costs missing_fields_many
-// instead; each whole form missing costs missing_form.
+// threshold deducts the facts of kind the way RULES.md's threshold note
+// reads R-KPI-5 and R-KPI-8 alike: below many occurrences in the month each
+// costs the kind's price; once the month reaches many, each costs the
+// manyRule price — a deduction never grows smaller when one more thing goes
+// wrong. It returns how many there were.
+func (r KPIRules) threshold(d *kpiDraft, facts []KPIFact, kind KPIFactKind, many int, manyRule string) int64 {
+	var n int64
+	for _, f := range facts {
+		if f.Kind == kind {
+			n += f.count()
+		}
+	}
+	each := r.Points[string(kind)]
+	if n >= int64(many) {
+		each = r.Points[manyRule]
+	}
+	for _, f := range facts {
+		if f.Kind == kind {
+			p := each * Points(f.count())
+			d.addFact(-p, factText(f), f.Date, f.Source, f.Ref())
+			d.Score -= p
+		}
+	}
+	return n
+}
+
+// records scores R-KPI-8, read like R-KPI-5 (RULES.md's threshold note):
+// below MissingFieldsMany missing fields each costs missing_field (1); once
+// the month reaches it, each costs missing_fields_many (2), so one more
+// missing field never makes the deduction smaller. Each whole form missing
+// costs missing_form.
 func (r KPIRules) records(d *kpiDraft, facts []KPIFact) {
 	d.Score, d.Target = d.Weight, "每月服务资料表格填写清晰、完整"
-	var fields int64
-	for _, f := range facts {
-		if f.Kind == FactMissingField {
-			fields += f.count()
-		}
-	}
-	if fields >= int64(r.MissingFieldsMany) {
-		p := r.Points[RuleMissingFieldsMany]
-		var refs []string
-		for _, f := range facts {
-			if f.Kind == FactMissingField {
-				refs = append(refs, f.Source)
-			}
-		}
-		d.add(-p, fmt.Sprintf("表格漏填 %d 处（%d 处以上）", fields, r.MissingFieldsMany), Date{}, strings.Join(refs, "；"))
-		d.Score -= p
-	} else {
-		r.deduct(d, facts, FactMissingField)
-	}
+	fields := r.threshold(d, facts, FactMissingField, r.MissingFieldsMany, RuleMissingFieldsMany)
 	forms := r.deduct(d, facts, FactMissingForm)
 	d.Actual = fmt.Sprintf("漏填 %d 处，漏填整页表格 %d 份", fields, forms)
 }
@@ -947,7 +1130,7 @@ func (r KPIRules) parts(d *kpiDraft, facts []KPIFact) {
 		src = "无配件销售记录"
 	}
 	if d.Score < d.Weight {
-		d.add(d.Score-d.Weight, fmt.Sprintf("本月配件销售 %s 元（%d 笔），得 %s 分", sum, records, d.Score), Date{}, src)
+		d.addFact(d.Score-d.Weight, fmt.Sprintf("本月配件销售 %s 元（%d 笔），得 %s 分", sum, records, d.Score), Date{}, src, ruleRef("parts"))
 	}
 }
 
@@ -960,7 +1143,7 @@ func (r KPIRules) incidents(d *kpiDraft, facts []KPIFact) {
 		if p == 0 {
 			p = 100
 		}
-		d.add(-p, factText(f), f.Date, f.Source)
+		d.addFact(-p, factText(f), f.Date, f.Source, f.Ref())
 		d.Score -= p
 	}
 	d.Actual = fmt.Sprintf("记录 %d 次", len(facts))

@@ -110,10 +110,11 @@ func TestKPIScoreHandComputedMonth_R_KPI_1_to_12(t *testing.T) {
 		// -8 9−4; -9 5; -10 10000.00 → 10; -11 4×4; -12 +7 → +5.
 		"zhang": {1, 9524, []servicebot.Points{700, 800, 800, 800, 500, 500, 1000, 400, 400, 400, 400, 500}},
 		// R-KPI-4 8−1−9 → 0 (clamped); -5 8−1 (15 days) −3×2 = 1;
-		// -6 8−1−2−1−2 = 2; -7 8−1−1−2 = 4; -8 9−2 (5 fields) −2 (form) = 5;
+		// -6 8−1−2−1−2 = 2; -7 8−1−1−2 = 4; -8 9 − 5 fields × 2 (5 or more:
+		// each costs 2, RULES.md threshold note) − 2 (form) → 0 (clamped);
 		// -9 5−1−2 = 2; -10 4999.99 → 4; -11 4−6 → 0, 4−1 = 3, 4, 4−2 = 2;
 		// -12 −7 → −5.
-		"li": {3, 4524, []servicebot.Points{0, 100, 200, 400, 500, 200, 400, 0, 300, 400, 200, -500}},
+		"li": {3, 4024, []servicebot.Points{0, 100, 200, 400, 0, 200, 400, 0, 300, 400, 200, -500}},
 		// R-KPI-4 8−2, appeal accepted → 8; -5 days unknown, 8−1−1 = 6;
 		// -6 8; -7 8−1, calls and visits unknown = 7; -8 9; -9 5;
 		// -10 9999.99 → 8; -11 16; -12 +2.50.
@@ -169,9 +170,9 @@ func TestKPIReasonsPointAtTheirRecords_R_KPI_13(t *testing.T) {
 	}
 	got := zhang.Deductions()
 	want := []servicebot.KPIReason{
-		{Points: -100, Text: "缺交日报", Date: d(14), Source: "日报 2026-10-14"},
-		{Points: -300, Text: "表格漏填 3 处", Date: d(3), Source: "表单 #11"},
-		{Points: -100, Text: "表格漏填", Date: d(9), Source: "表单 #12"},
+		{Points: -100, Text: "缺交日报", Date: d(14), Source: "日报 2026-10-14", Fact: "missing_daily|日报 2026-10-14|2026-10-14"},
+		{Points: -300, Text: "表格漏填 3 处", Date: d(3), Source: "表单 #11", Fact: "missing_field|表单 #11|2026-10-03"},
+		{Points: -100, Text: "表格漏填", Date: d(9), Source: "表单 #12", Fact: "missing_field|表单 #12|2026-10-09"},
 	}
 	// Company figures come first; take the engineer's own.
 	var own []servicebot.KPIReason
@@ -303,11 +304,125 @@ func TestParseKPIIndicator(t *testing.T) {
 		"服务管理": servicebot.KPIServiceMgmt, "R-KPI-4": servicebot.KPIServiceMgmt, "kpi-4": servicebot.KPIServiceMgmt,
 		"4": servicebot.KPIServiceMgmt, "3b": servicebot.KPIRetention, "外勤率": servicebot.KPIField,
 		"市场维护与开发": servicebot.KPIPartsSales, "纪律性": servicebot.KPIDiscipline, "records": servicebot.KPIRecords,
-		"培训": "", "R-KPI-11": "", "附加分值": "", "": "",
+		// Issue 11 item 11: the words the deduction texts use.
+		"配件销售": servicebot.KPIPartsSales, "服务不合格": servicebot.KPIField, "迟到": servicebot.KPIServiceQuality,
+		"缺交日报": servicebot.KPIServiceMgmt,
+		"培训":   "", "R-KPI-11": "", "附加分值": "", "附加分": "", "": "",
 	} {
 		got, ok := servicebot.ParseKPIIndicator(in)
 		if got != want || ok != (want != "") {
 			t.Errorf("ParseKPIIndicator(%q) = %q %v, want %q", in, got, ok, want)
 		}
+	}
+}
+
+// R-KPI-13 (RULES.md note under the KPI table): an accepted appeal
+// withdraws the one fact it names. Of three failed services (2 each, the
+// threshold reached) one is withdrawn: the other two stay and cost 1 each.
+func TestWithdrawOneFact_R_KPI_13_R_KPI_5(t *testing.T) {
+	in := servicebot.KPIMonthInput{Month: "2026-10", Engineers: []servicebot.KPIEngineer{{UserID: "li", Name: "李娜"}},
+		Known: map[servicebot.KPIFactKind]bool{servicebot.FactFieldDay: true}}
+	for i, day := range []int{3, 8, 21} {
+		in.Facts = append(in.Facts, servicebot.KPIFact{UserID: "li", Kind: servicebot.FactFailedService, Date: d(day),
+			Source: fmt.Sprintf("经理录入 #%d", 20+i)})
+	}
+	in.Facts = append(in.Facts, servicebot.KPIFact{UserID: "li", Kind: servicebot.FactFieldDay, Count: 20, Source: "签到 20天"},
+		servicebot.KPIFact{UserID: "li", Kind: servicebot.FactComplaint, Date: d(9), Source: "经理录入 #30"})
+	rules := servicebot.DefaultKPIRules()
+	card := rules.Score(in)[0]
+	field, _ := card.Indicator(servicebot.KPIField)
+	if field.Score != 200 { // 8 − 3 × 2
+		t.Fatalf("before: %s %+v", field.Score, field.Reasons)
+	}
+	target := field.Reasons[1] // the failure of the 8th
+	appeal := servicebot.KPIFact{UserID: "li", Kind: servicebot.FactAppeal, Indicator: servicebot.KPIField,
+		Withdraws: target.Fact, Source: "申诉 #7（sunli 采纳）", Note: "客户原因，已补签验收单", Date: d(31)}
+	after := rules.Withdraw(card, appeal)
+	f2, _ := after.Indicator(servicebot.KPIField)
+	if f2.Score != 600 { // 8 − 2 × 1
+		t.Errorf("after: %s, want 6.00: %+v", f2.Score, f2.Reasons)
+	}
+	var kept []string
+	for _, r := range f2.Reasons {
+		if r.Points < 0 {
+			kept = append(kept, r.Source)
+		}
+	}
+	if !slices.Equal(kept, []string{"经理录入 #20", "经理录入 #22"}) {
+		t.Errorf("kept deductions %v", kept)
+	}
+	if len(f2.Withdrawn) != 1 || f2.Withdrawn[0].Source != "经理录入 #21" || f2.Withdrawn[0].Points != -200 {
+		t.Errorf("withdrawn %+v", f2.Withdrawn)
+	}
+	// The other indicators are untouched.
+	sq, _ := after.Indicator(servicebot.KPIServiceQuality)
+	if sq.Score != 700 || after.Total != card.Total+400 {
+		t.Errorf("service quality %s, total %s → %s", sq.Score, card.Total, after.Total)
+	}
+	// Scored from the records again (a re-draft), the accepted appeal gives the same.
+	again := rules.Score(servicebot.KPIMonthInput{Month: in.Month, Engineers: in.Engineers, Known: in.Known,
+		Facts: append(slices.Clone(in.Facts), appeal)})[0]
+	if again.Total != after.Total {
+		t.Errorf("re-draft total %s, withdraw %s", again.Total, after.Total)
+	}
+}
+
+// R-KPI-13: a rule's deduction over the month (parts sales below the top
+// tier) is one fact an appeal may withdraw.
+func TestWithdrawRuleDeduction_R_KPI_10(t *testing.T) {
+	in := servicebot.KPIMonthInput{Month: "2026-10", Engineers: []servicebot.KPIEngineer{{UserID: "li"}},
+		Facts: []servicebot.KPIFact{{UserID: "li", Kind: servicebot.FactPartsSale, Value: 4000_00, Date: d(14), Source: "日报 2026-10-14"}}}
+	rules := servicebot.DefaultKPIRules()
+	card := rules.Score(in)[0]
+	parts, _ := card.Indicator(servicebot.KPIPartsSales)
+	if parts.Score != 400 || len(parts.Reasons) != 1 {
+		t.Fatalf("%+v", parts)
+	}
+	after := rules.Withdraw(card, servicebot.KPIFact{UserID: "li", Kind: servicebot.FactAppeal, Indicator: servicebot.KPIPartsSales,
+		Withdraws: parts.Reasons[0].Fact, Source: "申诉 #8"})
+	if p, _ := after.Indicator(servicebot.KPIPartsSales); p.Score != 1000 || len(p.Withdrawn) != 1 {
+		t.Errorf("%+v", p)
+	}
+}
+
+// R-KPI-8 as RULES.md reads it: monotonic like R-KPI-5. Below 5 missing
+// fields each costs 1; from 5 on each costs 2; 4 never costs more than 5.
+func TestRecordsMonotonic_R_KPI_8(t *testing.T) {
+	rules := servicebot.DefaultKPIRules()
+	prev := servicebot.Points(0)
+	for n := 1; n <= 7; n++ {
+		in := servicebot.KPIMonthInput{Month: "2026-10", Engineers: []servicebot.KPIEngineer{{UserID: "li"}},
+			Facts: []servicebot.KPIFact{{UserID: "li", Kind: servicebot.FactMissingField, Count: int64(n), Date: d(5), Source: "表单 #1"}}}
+		s, _ := rules.Score(in)[0].Indicator(servicebot.KPIRecords)
+		lost := 900 - s.Score
+		want := servicebot.Points(n * 100)
+		if n >= 5 {
+			want = min(servicebot.Points(n*200), 900)
+		}
+		if lost != want {
+			t.Errorf("%d missing fields cost %s, want %s", n, lost, want)
+		}
+		if lost < prev {
+			t.Errorf("%d missing fields cost %s, less than %d cost (%s)", n, lost, n-1, prev)
+		}
+		prev = lost
+	}
+}
+
+// R-LIA-0, R-KPI-6: one complaint recorded as a manager's entry and in an
+// approved fine is one record and deducts once.
+func TestComplaintCountedOnce_R_LIA_0_R_KPI_6(t *testing.T) {
+	in := servicebot.KPIMonthInput{Month: "2026-10", Engineers: []servicebot.KPIEngineer{{UserID: "li"}},
+		Facts: []servicebot.KPIFact{
+			{UserID: "li", Kind: servicebot.FactComplaint, Date: d(9), Source: "经理录入 #30", Link: "complaint:30"},
+			{UserID: "li", Kind: servicebot.FactComplaint, Date: d(9), Source: "责任处罚审批 #5", Link: "complaint:30"},
+			{UserID: "li", Kind: servicebot.FactComplaint, Date: d(12), Source: "经理录入 #31", Link: "complaint:31"},
+		}}
+	s, _ := servicebot.DefaultKPIRules().Score(in)[0].Indicator(servicebot.KPIServiceQuality)
+	if s.Score != 600 || len(s.Reasons) != 2 {
+		t.Fatalf("two complaints, three records: %s %+v", s.Score, s.Reasons)
+	}
+	if s.Reasons[0].Source != "经理录入 #30；责任处罚审批 #5" {
+		t.Errorf("the complaint's record names both: %q", s.Reasons[0].Source)
 	}
 }

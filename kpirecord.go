@@ -19,6 +19,9 @@ type KPIInput struct {
 	EnteredAt time.Time
 	VoidedBy  string
 	VoidedAt  time.Time
+	// ApprovalID is the liability fine a complaint entry was linked to
+	// (R-LIA-0): the entry and the fine are one complaint.
+	ApprovalID int64
 }
 
 // Live reports whether the entry counts (it has not been voided).
@@ -28,8 +31,15 @@ func (in KPIInput) Live() bool { return in.VoidedAt.IsZero() }
 func (in KPIInput) Fact() KPIFact {
 	f := in.KPIFact
 	f.Source = fmt.Sprintf("经理录入 #%d（%s）", in.ID, in.EnteredBy)
+	if f.Kind == FactComplaint {
+		f.Link = ComplaintLink(in.ID)
+	}
 	return f
 }
+
+// ComplaintLink is the Link of the complaint a manager entered as entry
+// id: a liability fine naming the entry carries the same (R-LIA-0).
+func ComplaintLink(id int64) string { return fmt.Sprintf("complaint:%d", id) }
 
 // SingleValued kinds hold one value a month (per engineer, or for the
 // department): a new entry replaces the live one instead of adding to it.
@@ -101,7 +111,8 @@ const (
 	KPIAppealRejected = "rejected"
 )
 
-// KPIAppeal is an engineer's 申诉 against one indicator of a month.
+// KPIAppeal is an engineer's 申诉 against one deduction (one fact) of an
+// indicator of a month.
 type KPIAppeal struct {
 	ID        int64
 	Month     string
@@ -115,11 +126,14 @@ type KPIAppeal struct {
 	DecidedAt time.Time
 	// ResultRevision is the revision an accepted appeal made.
 	ResultRevision int
+	// FactRef is the Ref of the one deduction appealed (KPIReason.Fact)
+	// and FactText its words; "" for an appeal of the whole indicator (older).
+	FactRef, FactText string
 }
 
 // Fact is an accepted appeal as the scoring counts it: the indicator's
 // deductions waived. loc is the department's zone, in which its date is read.
 func (a KPIAppeal) Fact(loc *time.Location) KPIFact {
-	return KPIFact{UserID: a.UserID, Kind: FactAppeal, Indicator: a.Indicator, Date: DateOf(a.FiledAt.In(loc)),
+	return KPIFact{UserID: a.UserID, Kind: FactAppeal, Indicator: a.Indicator, Withdraws: a.FactRef, Date: DateOf(a.FiledAt.In(loc)),
 		Source: fmt.Sprintf("申诉 #%d（%s 采纳）", a.ID, a.DecidedBy), Note: a.Reason}
 }

@@ -116,6 +116,13 @@ func (o Org) RolesOf(userID string) []Role {
 // Has reports whether userID holds role.
 func (o Org) Has(userID string, role Role) bool { return slices.Contains(o.Roles[role], userID) }
 
+// MayEnterKPI reports whether userID may record the manager's KPI inputs
+// and drafts (R-KPI-1…13 "manager input"): the service manager, the VP in
+// charge or the general manager — the same for the API and the CLI.
+func (o Org) MayEnterKPI(userID string) bool {
+	return o.Has(userID, RoleServiceManager) || o.Has(userID, RoleVPAfterSales) || o.Has(userID, RoleGeneralManager)
+}
+
 // Holders returns the userids holding role.
 func (o Org) Holders(role Role) []string { return o.Roles[role] }
 

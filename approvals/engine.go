@@ -52,6 +52,7 @@ type Tx interface {
 	OnLeave(ctx context.Context, userID string, day servicebot.Date) (bool, error)
 	GetMember(ctx context.Context, userID string) (servicebot.Member, error)
 	Engineers(ctx context.Context, org servicebot.Org) ([]servicebot.Member, error)
+	LinkComplaintToFine(ctx context.Context, inputID, approvalID int64, subject, month string) (bool, error)
 }
 
 // Store is what the engine reads outside a transaction (*store.DB).
@@ -183,7 +184,28 @@ func (e *Engine) File(ctx context.Context, tx Tx, req servicebot.ApprovalRequest
 	if err != nil {
 		return servicebot.Approval{}, err
 	}
+	if f := a.Request.Fine; f != nil {
+		// R-LIA-0: one complaint is one record; the manager's entry and
+		// the fine are linked both ways, or the fine is refused.
+		for _, id := range f.ComplaintEntries {
+			ok, err := tx.LinkComplaintToFine(ctx, id, a.Request.ID, a.Request.Subject, f.Month)
+			if err != nil {
+				return servicebot.Approval{}, err
+			}
+			if !ok {
+				return servicebot.Approval{}, &servicebot.InvalidRequestError{Problems: []string{fmt.Sprintf(
+					"投诉记录 #%d 不是 %s %s 月的有效投诉记录，或已关联其他处罚", id, a.Request.Subject, f.Month)}}
+			}
+		}
+	}
 	note := fmt.Sprintf("%s，%s，规则版本 %s", a.Request.Kind.Name(), amountText(a.Request), a.Request.RulesVersion)
+	if f := a.Request.Fine; f != nil && len(f.ComplaintEntries) > 0 {
+		var ids []string
+		for _, id := range f.ComplaintEntries {
+			ids = append(ids, fmt.Sprintf("#%d", id))
+		}
+		note += "，投诉记录 " + strings.Join(ids, "、")
+	}
 	if err := e.audit(ctx, tx, a.Request.ID, 0, a.Request.Requester, servicebot.EventFiled, note, now); err != nil {
 		return servicebot.Approval{}, err
 	}

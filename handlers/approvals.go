@@ -103,11 +103,18 @@ type requestBody struct {
 		Name   string `json:"name"`
 		Price  yuan   `json:"price"`
 		Months int    `json:"months"`
+		// Amount is what the service manager states for a consumable
+		// (R-TOOL-2 interpretation: no rate).
+		Amount *yuan `json:"amount"`
 	} `json:"tool"`
 	Fine *struct {
 		Month      string `json:"month"`
 		Complaints int    `json:"complaints"`
 		Loss       yuan   `json:"loss"`
+		// The manager's complaint entries this fine is for, and the days
+		// of the other complaints (R-LIA-0: one complaint, one record).
+		ComplaintEntries []int64           `json:"complaint_entries"`
+		ComplaintDates   []servicebot.Date `json:"complaint_dates"`
 	} `json:"fine"`
 	// A service request's site, machine and fault (R-SVC-2): serial is
 	// the 出厂编号 the service job takes.
@@ -140,9 +147,14 @@ func (b requestBody) request() servicebot.ApprovalRequest {
 	if b.Tool != nil {
 		req.Tool = &servicebot.ToolLoss{Class: servicebot.ToolClass(b.Tool.Class), Name: b.Tool.Name,
 			Price: servicebot.Fen(b.Tool.Price), Months: b.Tool.Months}
+		if b.Tool.Amount != nil {
+			stated := servicebot.Fen(*b.Tool.Amount)
+			req.Tool.Stated = &stated
+		}
 	}
 	if b.Fine != nil {
-		req.Fine = &servicebot.FineBasis{Month: b.Fine.Month, Complaints: b.Fine.Complaints, Loss: servicebot.Fen(b.Fine.Loss)}
+		req.Fine = &servicebot.FineBasis{Month: b.Fine.Month, Complaints: b.Fine.Complaints, Loss: servicebot.Fen(b.Fine.Loss),
+			ComplaintEntries: b.Fine.ComplaintEntries, ComplaintDates: b.Fine.ComplaintDates}
 	}
 	if b.ServiceSite != (servicebot.ServiceSite{}) {
 		site := b.ServiceSite

@@ -132,8 +132,7 @@ func (h *KPIAPI) by(w http.ResponseWriter, r *http.Request) (string, bool) {
 		writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": "by (the userid making the change) is required"})
 		return "", false
 	}
-	if !h.Org.Has(by, servicebot.RoleServiceManager) && !h.Org.Has(by, servicebot.RoleVPAfterSales) &&
-		!h.Org.Has(by, servicebot.RoleGeneralManager) {
+	if !h.Org.MayEnterKPI(by) {
 		writeAPIJSON(w, http.StatusForbidden, map[string]string{
 			"error": "by must be the service manager, the VP in charge or the general manager"})
 		return "", false

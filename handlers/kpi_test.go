@@ -153,6 +153,11 @@ func TestKPIRouting_R_KPI_13(t *testing.T) {
 			Engineers: fixedEngineers{{UserID: "li", Name: "李娜"}}, Store: db, InTx: kpi.AdaptTx(db.InTx),
 			Location: time.UTC, DraftAt: 9 * time.Hour, AppealWindow: 48 * time.Hour, Managers: []string{"boss"},
 			Clock: clock, Logger: slog.New(slog.DiscardHandler)}
+		inputs := &kpi.Inputs{Rules: servicebot.DefaultKPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}
+		if _, err := inputs.Add(ctx, []servicebot.KPIInput{{Month: "2026-10", KPIFact: servicebot.KPIFact{UserID: "li",
+			Kind: servicebot.FactTrainingMissed, Date: servicebot.NewDate(2026, 10, 20), Note: "液压培训"}}}, "boss", "test", nil); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := course.Redraft(ctx, "2026-10", "boss", ""); err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +183,11 @@ func TestKPIRouting_R_KPI_13(t *testing.T) {
 			slices.SortFunc(fresh, func(a, b servicebot.OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
 			return fresh
 		}
-		got := route(servicebot.Event{FromUserName: "li", MsgType: servicebot.MsgText, MsgID: "1", Content: "申诉 技术培训 那次培训我请了假"})
+		got := route(servicebot.Event{FromUserName: "li", MsgType: servicebot.MsgText, MsgID: "1", Content: "申诉 服务管理 日报都交了"})
+		if len(got) != 1 || !strings.Contains(string(got[0].Body), "没有扣分") {
+			t.Errorf("申诉 of an indicator without deductions answered %+v", got)
+		}
+		got = route(servicebot.Event{FromUserName: "li", MsgType: servicebot.MsgText, MsgID: "1b", Content: "申诉 技术培训 那次培训我请了假"})
 		if len(got) != 2 || got[0].ToUsers != "boss" || !strings.Contains(string(got[1].Body), "申诉 #1") {
 			t.Errorf("申诉 sent %+v", got)
 		}
@@ -191,7 +200,7 @@ func TestKPIRouting_R_KPI_13(t *testing.T) {
 			t.Errorf("another text sent %+v, want the help reply only", got)
 		}
 		got = route(servicebot.Event{FromUserName: "boss", MsgType: servicebot.MsgEvent, Event: servicebot.EventTemplateCard,
-			EventKey: "kpi:view:2026-10", CreateTime: now.Unix()})
+			EventKey: "kpi:view:2026-10:1", CreateTime: now.Unix()})
 		if len(got) != 1 || !strings.Contains(string(got[0].Body), "申诉 #1 李娜「技术培训」") {
 			t.Errorf("查看 sent %+v", got)
 		}

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -193,7 +194,28 @@ func (c *Course) Redraft(ctx context.Context, month, by, reason string) (service
 	return c.draft(ctx, month, by, reason, c.Clock.Now(), false)
 }
 
+// Preview computes month as of now and records nothing: no revision, no
+// message, no claim on the month's draft. It is what a manager may look at
+// before the month is over (R-KPI-13).
+func (c *Course) Preview(ctx context.Context, month string) ([]servicebot.KPIScorecard, error) {
+	return c.Compute(ctx, month)
+}
+
+// state is month's course state in the department's zone.
+func (c *Course) state(month string, latest servicebot.KPIRevision) (servicebot.KPIMonthState, error) {
+	return servicebot.NewKPIMonthState(month, c.Location, latest, false)
+}
+
 func (c *Course) draft(ctx context.Context, month, by, reason string, now time.Time, onlyFirst bool) (servicebot.KPIRevision, error) {
+	// Issue 11 item 1: a month not over is never drafted; it would claim
+	// the month's draft and fix its appeal window.
+	st, err := c.state(month, servicebot.KPIRevision{})
+	if err != nil {
+		return servicebot.KPIRevision{}, fmt.Errorf("kpi: %w", err)
+	}
+	if err := st.CanDraft(now); err != nil {
+		return servicebot.KPIRevision{}, err
+	}
 	cards, err := c.Compute(ctx, month)
 	if err != nil {
 		return servicebot.KPIRevision{}, err
@@ -235,7 +257,7 @@ func (c *Course) draft(ctx context.Context, month, by, reason string, now time.T
 			}
 		}
 		if saved.Published() {
-			return nil
+			return c.corrected(ctx, tx, saved, prevCards, cards, changed, now)
 		}
 		return c.sendManagerCard(ctx, tx, saved, cards, now)
 	})
@@ -276,6 +298,35 @@ func changedCards(before, now []servicebot.KPIScorecard) []servicebot.KPIScoreca
 		}
 	}
 	return out
+}
+
+// corrected follows a correction after publishing (issue 11 item 7): the
+// group gets the ranking again, and everyone whose rank moved is told,
+// besides those whose own result changed (told by their breakdown).
+func (c *Course) corrected(ctx context.Context, tx Tx, rev servicebot.KPIRevision, before, after, changed []servicebot.KPIScorecard, now time.Time) error {
+	if err := c.postGroup(ctx, tx, rev, after, now); err != nil {
+		return err
+	}
+	was := make(map[string]int, len(before))
+	for _, sc := range before {
+		was[sc.UserID] = sc.Rank
+	}
+	told := map[string]bool{}
+	for _, sc := range changed {
+		told[sc.UserID] = true
+	}
+	for _, sc := range after {
+		old, ok := was[sc.UserID]
+		if !ok || old == sc.Rank || told[sc.UserID] {
+			continue
+		}
+		text := fmt.Sprintf("%s考核已更正（第 %d 版：%s）：您的得分不变（%s 分），排名由第 %d 名变为第 %d 名（共 %d 人）。",
+			monthTitle(rev.Month), rev.Revision, rev.Reason, sc.Total, old, sc.Rank, len(after))
+		if err := c.sendText(ctx, tx, fmt.Sprintf("kpi:rank:%s:%d:%s", rev.Month, rev.Revision, sc.UserID), sc.UserID, text, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sameIndicators compares as stored: a card read back from JSON has nil
@@ -371,11 +422,14 @@ func (c *Course) sendManagerCard(ctx context.Context, tx Tx, rev servicebot.KPIR
 		// WeCom refuses a task_id it has seen: the time keeps it unique
 		// across a database reset or a demo on the same app.
 		TaskID: fmt.Sprintf("kpi-%s-%d-%d", rev.Month, rev.Revision, rev.CreatedAt.Unix()),
+		// Each button names the revision the card shows: 发布 on an older
+		// card is refused, never publishing what it did not show. No
+		// replace_text: WeCom would grey every button after 查看 too; the
+		// 发布 tap updates the card itself (issue 11 item 11).
 		ButtonList: []cardBtn{
-			{Text: "发布", Style: 1, Key: CardPrefix + "publish:" + rev.Month},
-			{Text: "查看", Style: 2, Key: CardPrefix + "view:" + rev.Month},
+			{Text: "发布", Style: 1, Key: fmt.Sprintf("%spublish:%s:%d", CardPrefix, rev.Month, rev.Revision)},
+			{Text: "查看", Style: 2, Key: fmt.Sprintf("%sview:%s:%d", CardPrefix, rev.Month, rev.Revision)},
 		},
-		ReplaceText: "已发布",
 	})
 	_, _, err = tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: fmt.Sprintf("kpi:card:%s:%d", rev.Month, rev.Revision),
 		Kind: servicebot.OutTemplateCard, ToUsers: strings.Join(c.Managers, "|"), Body: body, CreatedAt: now})
@@ -393,9 +447,15 @@ func (c *Course) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
 	now := c.Clock.Now()
 	switch action {
 	case "publish":
-		return c.publish(ctx, tx, ev, arg, now)
+		month, revText, _ := strings.Cut(arg, ":")
+		var revision int
+		if _, err := fmt.Sscan(revText, &revision); err != nil {
+			revision = 0 // a card from before buttons named their revision: stale
+		}
+		return c.publish(ctx, tx, ev, month, revision, now)
 	case "view":
-		return c.view(ctx, tx, ev, arg, now)
+		month, _, _ := strings.Cut(arg, ":")
+		return c.view(ctx, tx, ev, month, now)
 	case "appeal":
 		idText, decision, _ := strings.Cut(arg, ":")
 		var id int64
@@ -407,12 +467,26 @@ func (c *Course) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
 	return nil
 }
 
-// publish publishes the month's newest revision: the ranking to the group,
-// each engineer their own breakdown (R-KPI-13). Publishing twice does nothing.
-func (c *Course) publish(ctx context.Context, tx Tx, ev servicebot.Event, month string, now time.Time) error {
+// publish publishes revision, the one the tapped card showed, if it is
+// still the month's newest: the ranking to the group, each engineer their
+// own breakdown (R-KPI-13). Publishing twice does nothing; a tap on an
+// older card is refused and says which revision is current.
+func (c *Course) publish(ctx context.Context, tx Tx, ev servicebot.Event, month string, revision int, now time.Time) error {
 	rev, cards, err := latest(ctx, tx, month)
 	if err != nil || rev.ID == 0 {
 		return err
+	}
+	st, err := c.state(month, rev)
+	if err != nil {
+		return nil // a key this version never made
+	}
+	if err := st.CanPublish(revision, now); errors.Is(err, servicebot.ErrKPIStaleRevision) {
+		var ce *servicebot.KPICourseError
+		errors.As(err, &ce)
+		if err := c.sendText(ctx, tx, "reply:"+ev.DedupKey(), ev.FromUserName, ce.Text+"。", now); err != nil {
+			return err
+		}
+		return updateCard(ctx, tx, ev, fmt.Sprintf("已有第 %d 版", rev.Revision), now)
 	}
 	ok, err := tx.PublishKPIRevision(ctx, rev.ID, ev.FromUserName, now)
 	if err != nil {
@@ -511,7 +585,7 @@ func (c *Course) TakeAppeal(ctx context.Context, tx Tx, ev servicebot.Event) (bo
 	if !ok {
 		return reply(fmt.Sprintf("没有找到指标「%s」。可申诉的指标：%s", fields[0], indicatorNames()))
 	}
-	reason := strings.Join(fields[1:], " ")
+	kind, _ := servicebot.ParseKPIFactKind(fields[0])
 	month := servicebot.PreviousMonth(now, c.Location)
 	rev, cards, err := latest(ctx, tx, month)
 	if err != nil {
@@ -527,16 +601,154 @@ func (c *Course) TakeAppeal(ctx context.Context, tx Tx, ev servicebot.Event) (bo
 	if i < 0 {
 		return reply(fmt.Sprintf("%s的考核名单中没有您，如有问题请联系经理。", monthTitle(month)))
 	}
+	score, _ := cards[i].Indicator(ind)
+	// R-KPI-13: an appeal names one deduction (one fact).
+	target, words, problem := pickDeduction(score, kind, fields[1:])
+	if problem != "" {
+		return reply(problem)
+	}
+	reason := strings.Join(words, " ")
+	if reason == "" {
+		return reply(fmt.Sprintf("请写明申诉理由，例如：申诉 %s %s", fields[0], strings.Join(fields[1:], " ")+" 当天在客户现场，有签到记录"))
+	}
 	a, err := tx.FileKPIAppeal(ctx, servicebot.KPIAppeal{Month: month, UserID: ev.FromUserName, Indicator: ind,
-		Reason: reason, Revision: rev.Revision, FiledAt: now})
+		Reason: reason, Revision: rev.Revision, FiledAt: now, FactRef: target.Fact, FactText: deductionText(target)})
 	if err != nil {
 		return true, err
 	}
-	score, _ := cards[i].Indicator(ind)
 	if err := c.sendAppealCard(ctx, tx, a, cards[i], score, now); err != nil {
 		return true, err
 	}
-	return reply(fmt.Sprintf("已收到您对「%s」（当前 %s 分）的申诉 #%d，经理处理后会通知您。", score.Name, score.Score, a.ID))
+	return reply(fmt.Sprintf("已收到您对「%s」中「%s」的申诉 #%d，经理处理后会通知您。", score.Name, deductionText(target), a.ID))
+}
+
+// deductions are the indicator's reasons an appeal can name: those that
+// cost points and come from a fact or a rule of the month.
+func deductions(s servicebot.KPIIndicatorScore) []servicebot.KPIReason {
+	var out []servicebot.KPIReason
+	for _, r := range s.Reasons {
+		if r.Points < 0 && r.Fact != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// deductionText is a deduction as an engineer reads it: "11月3日 服务不合格（-2.00）".
+func deductionText(r servicebot.KPIReason) string {
+	t := r.Text
+	if !r.Date.IsZero() {
+		t = r.Date.MonthDay() + " " + t
+	}
+	return fmt.Sprintf("%s（%s）", t, r.Points.Signed())
+}
+
+// pickDeduction finds the one deduction an appeal names among the
+// indicator's: by its number in the list (2, 第2项, #2), by its day
+// (11月3日, 11-03, 2026-11-03), by the kind the engineer wrote (迟到 among
+// 服务质量's), or the only one. It returns the words left for the reason,
+// or, when it cannot tell, what to write instead.
+func pickDeduction(s servicebot.KPIIndicatorScore, kind servicebot.KPIFactKind, args []string) (servicebot.KPIReason, []string, string) {
+	all := deductions(s)
+	if len(all) == 0 {
+		return servicebot.KPIReason{}, nil, fmt.Sprintf("「%s」本月没有扣分（%s 分），无需申诉。", s.Name, s.Score)
+	}
+	cands := all
+	if kind != "" {
+		var of []servicebot.KPIReason
+		for _, r := range all {
+			if strings.HasPrefix(r.Fact, string(kind)+"|") {
+				of = append(of, r)
+			}
+		}
+		if len(of) > 0 {
+			cands = of
+		}
+	}
+	if len(args) > 0 {
+		if n, ok := itemNumber(args[0]); ok {
+			if n >= 1 && n <= len(cands) {
+				return cands[n-1], args[1:], ""
+			}
+			return servicebot.KPIReason{}, nil, listDeductions(s, cands, fmt.Sprintf("没有第 %d 项。", n))
+		}
+		if day, ok := appealDay(args[0], s); ok {
+			var on []servicebot.KPIReason
+			for _, r := range cands {
+				if r.Date == day {
+					on = append(on, r)
+				}
+			}
+			if len(on) == 1 {
+				return on[0], args[1:], ""
+			}
+			if len(on) == 0 {
+				return servicebot.KPIReason{}, nil, listDeductions(s, cands, fmt.Sprintf("%s 没有这一项扣分。", day.MonthDay()))
+			}
+			cands = on
+			args = args[1:]
+			if len(args) > 0 {
+				if n, ok := itemNumber(args[0]); ok && n >= 1 && n <= len(cands) {
+					return cands[n-1], args[1:], ""
+				}
+			}
+		}
+	}
+	if len(cands) == 1 {
+		return cands[0], args, ""
+	}
+	return servicebot.KPIReason{}, nil, listDeductions(s, cands, "")
+}
+
+// listDeductions asks which deduction is meant, numbered as pickDeduction reads them.
+func listDeductions(s servicebot.KPIIndicatorScore, cands []servicebot.KPIReason, head string) string {
+	var b strings.Builder
+	b.WriteString(head)
+	fmt.Fprintf(&b, "「%s」有 %d 项扣分，一次申诉一项，请写明第几项：", s.Name, len(cands))
+	for i, r := range cands {
+		fmt.Fprintf(&b, "\n%d. %s", i+1, deductionText(r))
+	}
+	fmt.Fprintf(&b, "\n例如：申诉 %s 1 理由", s.Name)
+	return b.String()
+}
+
+// itemNumber reads "2", "第2项", "第2条", "#2".
+func itemNumber(s string) (int, bool) {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "#"), "第")
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "项"), "条")
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n < 100
+}
+
+// appealDay reads a day as engineers write it, in the year of the
+// indicator's deductions: 11月3日, 11月3号, 11-03, 2026-11-03.
+func appealDay(s string, ind servicebot.KPIIndicatorScore) (servicebot.Date, bool) {
+	if d, err := servicebot.ParseDate(s); err == nil {
+		return d, true
+	}
+	year := 0
+	for _, r := range ind.Reasons {
+		if !r.Date.IsZero() {
+			year = r.Date.Year
+			break
+		}
+	}
+	if year == 0 {
+		return servicebot.Date{}, false
+	}
+	var m, d int
+	s = strings.TrimRight(s, "日号")
+	for _, sep := range []string{"月", "-", "/", "."} {
+		if a, b, ok := strings.Cut(s, sep); ok {
+			var err1, err2 error
+			m, err1 = strconv.Atoi(a)
+			d, err2 = strconv.Atoi(b)
+			if err1 == nil && err2 == nil && m >= 1 && m <= 12 && d >= 1 && d <= 31 {
+				return servicebot.NewDate(year, time.Month(m), d), true
+			}
+		}
+	}
+	return servicebot.Date{}, false
 }
 
 func (c *Course) sendAppealCard(ctx context.Context, tx Tx, a servicebot.KPIAppeal, sc servicebot.KPIScorecard, s servicebot.KPIIndicatorScore, now time.Time) error {
@@ -552,12 +764,16 @@ func (c *Course) sendAppealCard(ctx context.Context, tx Tx, a servicebot.KPIAppe
 	rows := []cardKV{{KeyName: "申诉人", Value: nameOf(sc)}, {KeyName: "指标", Value: s.Name},
 		{KeyName: "得分", Value: fmt.Sprintf("%s / %s", s.Score, weightText(s.Weight))}}
 	sub := "理由：" + a.Reason
-	if len(lines) > 0 {
+	switch {
+	case a.FactText != "":
+		// R-KPI-13: the appeal names one deduction; accepting withdraws it only.
+		sub += "\n申诉扣分项：" + a.FactText
+	case len(lines) > 0:
 		sub += "\n扣分：" + strings.Join(lines, "；")
 	}
 	body, _ := json.Marshal(card{
 		CardType:  "button_interaction",
-		MainTitle: cardTitle{Title: fmt.Sprintf("%s KPI 申诉 #%d", monthTitle(a.Month), a.ID), Desc: "采纳则撤销该项扣分，生成新版本"},
+		MainTitle: cardTitle{Title: fmt.Sprintf("%s KPI 申诉 #%d", monthTitle(a.Month), a.ID), Desc: "采纳则只撤销这一项扣分，生成新版本"},
 		SubTitle:  sub, Horizontal: rows, TaskID: fmt.Sprintf("kpi-appeal-%d-%d", a.ID, a.FiledAt.Unix()),
 		ButtonList: []cardBtn{
 			{Text: "采纳", Style: 1, Key: fmt.Sprintf("%sappeal:%d:accept", CardPrefix, a.ID)},
@@ -607,15 +823,11 @@ func (c *Course) decide(ctx context.Context, tx Tx, ev servicebot.Event, id int6
 		before[sc.UserID] = deepCopy(sc)
 	}
 	for i := range cards {
-		if cards[i].UserID != a.UserID {
-			continue
+		if cards[i].UserID == a.UserID {
+			// R-KPI-13: the one fact the appeal names is withdrawn, the
+			// rest of the indicator's deductions stay.
+			cards[i] = c.Rules.Withdraw(cards[i], a.Fact(c.Location))
 		}
-		for j := range cards[i].Indicators {
-			if cards[i].Indicators[j].Indicator == a.Indicator {
-				servicebot.WaiveKPI(&cards[i].Indicators[j], a.Fact(c.Location))
-			}
-		}
-		cards[i].Rescore()
 	}
 	servicebot.RankKPI(cards)
 	rev := servicebot.KPIRevision{Month: a.Month, RulesVersion: prev.RulesVersion, Reason: fmt.Sprintf("申诉 #%d 采纳", id),
@@ -650,6 +862,20 @@ func (c *Course) decide(ctx context.Context, tx Tx, ev servicebot.Event, id int6
 				return err
 			}
 		}
+	}
+	var prevCards []servicebot.KPIScorecard
+	for _, sc := range before {
+		prevCards = append(prevCards, sc)
+	}
+	if saved.Published() {
+		// A correction after publishing: the ranking again, and whoever's
+		// rank moved is told (issue 11 item 7).
+		if err := c.corrected(ctx, tx, saved, prevCards, cards, changedCards(prevCards, cards), now); err != nil {
+			return err
+		}
+	} else if err := c.sendManagerCard(ctx, tx, saved, cards, now); err != nil {
+		// A new revision brings a new card: the manager publishes it from chat.
+		return err
 	}
 	return updateCard(ctx, tx, ev, fmt.Sprintf("已采纳，生成第 %d 版", saved.Revision), now)
 }

@@ -244,18 +244,32 @@ func TestMonthCourse_R_KPI_13(t *testing.T) {
 			if m.ToUsers == "zhang" {
 				preview = content(t, m)
 			}
-			if m.ToUsers == manager && (m.Kind != servicebot.OutTemplateCard || !strings.Contains(string(m.Body), `"kpi:publish:2026-10"`) ||
-				!strings.Contains(string(m.Body), `"kpi:view:2026-10"`)) {
+			// Issue 11 item 11: the buttons name the revision, and no
+			// replace_text greys 发布 when 查看 is tapped.
+			if m.ToUsers == manager && (m.Kind != servicebot.OutTemplateCard || !strings.Contains(string(m.Body), `"kpi:publish:2026-10:1"`) ||
+				!strings.Contains(string(m.Body), `"kpi:view:2026-10:1"`) || strings.Contains(string(m.Body), "replace_text")) {
 				t.Errorf("manager's card: %s", m.Body)
 			}
 		}
 		golden(t, "preview-zhang.txt", preview)
 
-		// wang appeals his two missing reports (R-KPI-4: 6.00).
+		// wang has two missing reports (R-KPI-4: 6.00). An appeal names one
+		// deduction: without saying which, he is asked (R-KPI-13).
 		mark := lastID(outbox(t, db))
 		clk.now = at(11, 2, 10, 0)
 		inTx(func(tx kpi.Tx) error {
-			took, err := c.TakeAppeal(ctx, tx, text("wang", "申诉 服务管理 8、9日在矿区没有信号，当晚已电话汇报", clk.now))
+			_, err := c.TakeAppeal(ctx, tx, text("wang", "申诉 服务管理 8、9日在矿区没有信号，当晚已电话汇报", clk.now))
+			return err
+		})
+		if asked := since(outbox(t, db), mark); len(asked) != 1 || !strings.Contains(content(t, asked[0]), "有 2 项扣分") {
+			t.Fatalf("an appeal naming no deduction answered %+v", asked)
+		}
+		if appeals, _ := db.KPIAppeals(ctx, "2026-10"); len(appeals) != 0 {
+			t.Fatalf("recorded %+v", appeals)
+		}
+		mark = lastID(outbox(t, db))
+		inTx(func(tx kpi.Tx) error {
+			took, err := c.TakeAppeal(ctx, tx, text("wang", "申诉 服务管理 10月8日 在矿区没有信号，当晚已电话汇报", clk.now))
 			if !took {
 				t.Error("appeal not taken")
 			}
@@ -298,21 +312,41 @@ func TestMonthCourse_R_KPI_13(t *testing.T) {
 			t.Fatalf("%s not in revision %d", user, mm.Revision)
 			return 0, 0
 		}
+		// Only the 8th is withdrawn; the 9th stays (R-KPI-13).
 		s1, t1 := score(first, "wang", servicebot.KPIServiceMgmt)
 		s2, t2 := score(m, "wang", servicebot.KPIServiceMgmt)
-		if s1 != 600 || s2 != 800 || t2-t1 != 200 {
-			t.Errorf("wang's R-KPI-4: revision 1 %s (total %s), revision 2 %s (total %s); want 6.00 → 8.00", s1, t1, s2, t2)
+		if s1 != 600 || s2 != 700 || t2-t1 != 100 {
+			t.Errorf("wang's R-KPI-4: revision 1 %s (total %s), revision 2 %s (total %s); want 6.00 → 7.00", s1, t1, s2, t2)
 		}
 		told := since(outbox(t, db), mark)
-		if len(told) != 2 || told[0].ToUsers != "wang" || !strings.Contains(content(t, told[0]), "6.00 → 8.00") {
+		var newCard bool
+		for _, msg := range told {
+			if msg.ToUsers == manager && msg.Kind == servicebot.OutTemplateCard && strings.Contains(string(msg.Body), `"kpi:publish:2026-10:2"`) {
+				newCard = true // issue 11 item 11: the new revision brings its card
+			}
+		}
+		if len(told) < 2 || told[0].ToUsers != "wang" || !strings.Contains(content(t, told[0]), "6.00 → 7.00") || !newCard {
 			t.Fatalf("after accepting, sent %+v", told)
+		}
+
+		// 查看 answers with the ranking and publishes nothing; 发布 on the
+		// card of revision 1 is refused: it never showed revision 2.
+		mark = lastID(outbox(t, db))
+		inTx(func(tx kpi.Tx) error { return c.Click(ctx, tx, click(manager, "kpi:view:2026-10:1", clk.now)) })
+		inTx(func(tx kpi.Tx) error { return c.Click(ctx, tx, click(manager, "kpi:publish:2026-10:1", clk.now)) })
+		if latest, _ := db.LatestKPIRevision(ctx, "2026-10"); latest.Published() {
+			t.Fatal("查看 or a stale 发布 published")
+		}
+		stale := since(outbox(t, db), mark)
+		if len(stale) < 2 || !strings.Contains(content(t, stale[len(stale)-2]), "已有第 2 版") {
+			t.Fatalf("stale 发布 answered %+v", stale)
 		}
 
 		// 发布: the ranking to the group, each engineer their breakdown.
 		mark = lastID(outbox(t, db))
 		clk.now = at(11, 3, 10, 0)
 		for range 2 {
-			inTx(func(tx kpi.Tx) error { return c.Click(ctx, tx, click(manager, "kpi:publish:2026-10", clk.now)) })
+			inTx(func(tx kpi.Tx) error { return c.Click(ctx, tx, click(manager, "kpi:publish:2026-10:2", clk.now)) })
 		}
 		published := since(outbox(t, db), mark)
 		var group []string
@@ -367,18 +401,31 @@ func TestMonthCourse_R_KPI_13(t *testing.T) {
 		if rev3.Revision != 3 || !rev3.Published() {
 			t.Fatalf("correction = %+v, want revision 3, published", rev3)
 		}
+		// Issue 11 item 7: the group gets the ranking again; li gets the
+		// corrected breakdown; whoever's rank moved without their own
+		// result changing is told; nobody else.
 		corr := since(outbox(t, db), mark)
-		if len(corr) == 0 || !strings.Contains(content(t, corr[0]), "考核结果（更正）") ||
-			slices.ContainsFunc(corr, func(m servicebot.OutboxMessage) bool { return m.ToUsers != "li" }) {
-			t.Fatalf("correction sent %+v, want li's corrected breakdown only", corr)
+		var regrouped bool
+		for _, m := range corr {
+			switch {
+			case m.Kind == servicebot.OutAppChat && m.ToChat == "aftersales":
+				regrouped = true
+			case m.ToUsers == "li":
+			case m.Kind == servicebot.OutText && strings.Contains(content(t, m), "排名由第"):
+			default:
+				t.Errorf("correction also sent %+v", m)
+			}
+		}
+		if len(corr) == 0 || !strings.Contains(content(t, corr[0]), "考核结果（更正）") || !regrouped {
+			t.Fatalf("correction sent %+v, want li's corrected breakdown and the ranking again", corr)
 		}
 		// wang's accepted appeal survives the re-draft.
 		m3, err := kpi.Load(ctx, db, "2026-10", 3)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s, _ := score(m3, "wang", servicebot.KPIServiceMgmt); s != 800 {
-			t.Errorf("after the re-draft wang's R-KPI-4 = %s, want the appeal kept (8.00)", s)
+		if s, _ := score(m3, "wang", servicebot.KPIServiceMgmt); s != 700 {
+			t.Errorf("after the re-draft wang's R-KPI-4 = %s, want the appeal kept (7.00)", s)
 		}
 	})
 }

@@ -98,13 +98,36 @@ func (b BotRecords) Facts(ctx context.Context, month string, first, last service
 		return nil, fmt.Errorf("kpi: bot records: %w", err)
 	}
 	for _, r := range fines {
-		if r.Fine.Complaints == 0 || r.Subject == "" {
-			continue
-		}
-		out = append(out, servicebot.KPIFact{UserID: r.Subject, Kind: servicebot.FactComplaint, Count: int64(r.Fine.Complaints),
-			Date: servicebot.DateOf(r.CreatedAt.In(b.Location)), Source: fmt.Sprintf("责任处罚审批 #%d", r.ID), Note: r.Reason})
+		out = append(out, fineComplaints(r)...)
 	}
 	return out, nil
+}
+
+// fineComplaints are the complaints of an approved fine, one fact each
+// (R-LIA-0: one complaint is one record). A complaint the manager entered
+// carries that entry's link, so the two count once, dated by the entry; a
+// complaint with a stated day is dated by it; the rest are about the month
+// (never the day the fine was approved).
+func fineComplaints(r servicebot.ApprovalRequest) []servicebot.KPIFact {
+	if r.Fine == nil || r.Fine.Complaints == 0 || r.Subject == "" {
+		return nil
+	}
+	src := fmt.Sprintf("责任处罚审批 #%d", r.ID)
+	var out []servicebot.KPIFact
+	for i := range r.Fine.Complaints {
+		f := servicebot.KPIFact{UserID: r.Subject, Kind: servicebot.FactComplaint, Source: src, Note: r.Reason}
+		switch j := i - len(r.Fine.ComplaintEntries); {
+		case j < 0:
+			f.Link = servicebot.ComplaintLink(r.Fine.ComplaintEntries[i])
+		case j < len(r.Fine.ComplaintDates):
+			f.Date = r.Fine.ComplaintDates[j]
+		}
+		if r.Fine.Complaints > 1 {
+			f.Source = fmt.Sprintf("%s 第 %d 次投诉", src, i+1)
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // monthlyTitle names a monthly obligation key "monthly_diary:2026-10:li".

@@ -13,7 +13,7 @@ import (
 	"github.com/servicebot/servicebot"
 )
 
-const kpiInputColumns = `id, month, user_id, kind, day, count, value, target, note, origin, entered_by, entered_at, voided_by, voided_at`
+const kpiInputColumns = `id, month, user_id, kind, day, count, value, target, note, origin, entered_by, entered_at, voided_by, voided_at, approval_id`
 
 type kpiInputRow struct {
 	ID        int64    `db:"id"`
@@ -30,12 +30,15 @@ type kpiInputRow struct {
 	EnteredAt nullTime `db:"entered_at"`
 	VoidedBy  string   `db:"voided_by"`
 	VoidedAt  nullTime `db:"voided_at"`
+	// ApprovalID is the liability fine a complaint entry is linked to.
+	ApprovalID int64 `db:"approval_id"`
 }
 
 func (r kpiInputRow) input() (servicebot.KPIInput, error) {
 	in := servicebot.KPIInput{
 		ID: r.ID, Month: r.Month, Origin: r.Origin,
 		EnteredBy: r.EnteredBy, EnteredAt: r.EnteredAt.Time, VoidedBy: r.VoidedBy, VoidedAt: r.VoidedAt.Time,
+		ApprovalID: r.ApprovalID,
 		KPIFact: servicebot.KPIFact{UserID: r.UserID, Kind: servicebot.KPIFactKind(r.Kind), Count: r.Count,
 			Value: r.Value, Target: r.Target, Note: r.Note},
 	}
@@ -172,16 +175,24 @@ func (tx *Tx) SaveKPIRevision(ctx context.Context, rev servicebot.KPIRevision, c
 		return rev, fmt.Errorf("store: save kpi revision %s #%d: %w", rev.Month, rev.Revision, err)
 	}
 	err = chunks(len(cards), func(lo, hi int) error {
-		args := make([]any, 0, (hi-lo)*6)
+		args := make([]any, 0, (hi-lo)*7)
 		for _, c := range cards[lo:hi] {
 			breakdown, err := json.Marshal(c.Indicators)
 			if err != nil {
 				return err
 			}
-			args = append(args, rev.ID, c.UserID, c.Name, int64(c.Total), c.Rank, string(breakdown))
+			basis := ""
+			if len(c.Facts) > 0 || len(c.Known) > 0 {
+				b, err := json.Marshal(scoreBasis{Facts: c.Facts, Known: c.Known})
+				if err != nil {
+					return err
+				}
+				basis = string(b)
+			}
+			args = append(args, rev.ID, c.UserID, c.Name, int64(c.Total), c.Rank, string(breakdown), basis)
 		}
 		_, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
-			INSERT INTO kpi_scores (revision_id, user_id, name, total, rank, breakdown) VALUES `+placeholders(hi-lo, 6)), args...)
+			INSERT INTO kpi_scores (revision_id, user_id, name, total, rank, breakdown, basis) VALUES `+placeholders(hi-lo, 7)), args...)
 		return err
 	})
 	if err != nil {
@@ -260,8 +271,9 @@ func kpiScores(ctx context.Context, q sqlx.ExtContext, revisionID int64) ([]serv
 		Total     int64  `db:"total"`
 		Rank      int    `db:"rank"`
 		Breakdown []byte `db:"breakdown"`
+		Basis     string `db:"basis"`
 	}
-	err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`SELECT user_id, name, total, rank, breakdown FROM kpi_scores
+	err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`SELECT user_id, name, total, rank, breakdown, basis FROM kpi_scores
 		WHERE revision_id = ? ORDER BY rank, user_id`), revisionID)
 	if err != nil {
 		return nil, fmt.Errorf("store: kpi scores of revision %d: %w", revisionID, err)
@@ -273,11 +285,24 @@ func kpiScores(ctx context.Context, q sqlx.ExtContext, revisionID int64) ([]serv
 		if err := json.Unmarshal(r.Breakdown, &out[i].Indicators); err != nil {
 			return nil, fmt.Errorf("store: kpi scores of %s in revision %d: %w", r.UserID, revisionID, err)
 		}
+		if r.Basis != "" {
+			var b scoreBasis
+			if err := json.Unmarshal([]byte(r.Basis), &b); err != nil {
+				return nil, fmt.Errorf("store: kpi basis of %s in revision %d: %w", r.UserID, revisionID, err)
+			}
+			out[i].Facts, out[i].Known = b.Facts, b.Known
+		}
 	}
 	return out, nil
 }
 
-const kpiAppealColumns = `id, month, user_id, indicator, reason, revision, status, filed_at, decided_by, decided_at, result_revision`
+// scoreBasis is what a stored card was scored from (kpi_scores.basis).
+type scoreBasis struct {
+	Facts []servicebot.KPIFact     `json:"facts,omitempty"`
+	Known []servicebot.KPIFactKind `json:"known,omitempty"`
+}
+
+const kpiAppealColumns = `id, month, user_id, indicator, reason, revision, status, filed_at, decided_by, decided_at, result_revision, fact, fact_text`
 
 type kpiAppealRow struct {
 	ID             int64    `db:"id"`
@@ -291,12 +316,14 @@ type kpiAppealRow struct {
 	DecidedBy      string   `db:"decided_by"`
 	DecidedAt      nullTime `db:"decided_at"`
 	ResultRevision int      `db:"result_revision"`
+	Fact           string   `db:"fact"`
+	FactText       string   `db:"fact_text"`
 }
 
 func (r kpiAppealRow) appeal() servicebot.KPIAppeal {
 	return servicebot.KPIAppeal{ID: r.ID, Month: r.Month, UserID: r.UserID, Indicator: servicebot.KPIIndicator(r.Indicator),
 		Reason: r.Reason, Revision: r.Revision, Status: r.Status, FiledAt: r.FiledAt.Time, DecidedBy: r.DecidedBy,
-		DecidedAt: r.DecidedAt.Time, ResultRevision: r.ResultRevision}
+		DecidedAt: r.DecidedAt.Time, ResultRevision: r.ResultRevision, FactRef: r.Fact, FactText: r.FactText}
 }
 
 // FileKPIAppeal records an open appeal and returns it with its id.
@@ -306,9 +333,9 @@ func (tx *Tx) FileKPIAppeal(ctx context.Context, a servicebot.KPIAppeal) (servic
 	}
 	a.Status = servicebot.KPIAppealOpen
 	err := tx.sqlx.GetContext(ctx, &a.ID, tx.sqlx.Rebind(`
-		INSERT INTO kpi_appeals (month, user_id, indicator, reason, revision, status, filed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		a.Month, a.UserID, a.Indicator, a.Reason, a.Revision, a.Status, ts(a.FiledAt))
+		INSERT INTO kpi_appeals (month, user_id, indicator, reason, revision, status, filed_at, fact, fact_text)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		a.Month, a.UserID, a.Indicator, a.Reason, a.Revision, a.Status, ts(a.FiledAt), a.FactRef, a.FactText)
 	if err != nil {
 		return a, fmt.Errorf("store: file kpi appeal: %w", err)
 	}
@@ -439,4 +466,18 @@ func (db *DB) ApprovedFines(ctx context.Context, month string) ([]servicebot.App
 		}
 	}
 	return out, nil
+}
+
+// LinkComplaintToFine links the manager's complaint entry inputID to the
+// liability fine approvalID, once (R-LIA-0: one complaint, one record):
+// the entry must be a live complaint of subject in month, not linked to
+// another fine. It reports false otherwise.
+func (tx *Tx) LinkComplaintToFine(ctx context.Context, inputID, approvalID int64, subject, month string) (bool, error) {
+	ok, err := rowChanged(tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`UPDATE kpi_inputs SET approval_id = ?
+		WHERE id = ? AND kind = ? AND user_id = ? AND month = ? AND voided_at IS NULL AND approval_id = 0`),
+		approvalID, inputID, string(servicebot.FactComplaint), subject, month))
+	if err != nil {
+		return false, fmt.Errorf("store: link complaint %d to fine %d: %w", inputID, approvalID, err)
+	}
+	return ok, nil
 }

@@ -82,6 +82,7 @@ func wireKPI(cfg config.Config, db *store.DB, router *handlers.Router, sched *sc
 const kpiUsage = `usage: servicebot kpi input  --month 2026-10 --by USERID FILE.xlsx|FILE.csv [--config FILE]
        servicebot kpi export --month 2026-10 [--format json|xlsx] [--revision N] [--out FILE] [--config FILE]
        servicebot kpi draft  --month 2026-10 --by USERID [--reason TEXT] [--config FILE]
+       servicebot kpi draft  --month 2026-10 --preview [--config FILE]
 `
 
 // cmdKPI is `servicebot kpi input|export|draft`.
@@ -99,6 +100,7 @@ func cmdKPI(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 	revision := fs.Int("revision", 0, "export: this revision (default the newest)")
 	out := fs.String("out", "", "export: write to this file (default stdout)")
 	reason := fs.String("reason", "", "draft: why it is computed again")
+	preview := fs.Bool("preview", false, "draft: compute and print, record nothing and tell nobody (any month, also one not over)")
 	switch sub {
 	case "input", "export", "draft":
 	default:
@@ -125,9 +127,13 @@ func cmdKPI(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 	case sub == "input" && (file == "" || *by == ""):
 		fmt.Fprint(stderr, kpiUsage)
 		return usageError{errors.New("kpi input: FILE and --by are required")}
-	case sub == "draft" && *by == "":
+	case sub == "draft" && *by == "" && !*preview:
 		fmt.Fprint(stderr, kpiUsage)
 		return usageError{errors.New("kpi draft: --by is required")}
+	case (sub == "input" || sub == "draft") && *by != "" && !cfg.Org.MayEnterKPI(*by):
+		// Issue 11 item 8: as the API requires.
+		fmt.Fprintf(stderr, "--by %s: only the service manager, the VP in charge or the general manager may change the KPI\n", *by)
+		return usageError{fmt.Errorf("kpi %s: %s may not change the KPI", sub, *by)}
 	case sub == "export" && *format != kpi.FormatJSON && *format != kpi.FormatXLSX:
 		fmt.Fprintf(stderr, "--format must be json or xlsx, got %q\n%s", *format, kpiUsage)
 		return usageError{fmt.Errorf("bad --format %q", *format)}
@@ -157,7 +163,24 @@ func cmdKPI(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 	if err != nil {
 		return err
 	}
+	if *preview {
+		cards, err := course.Preview(ctx, *month)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "预览 %s（未记录，不占用本月起草，不通知任何人）\n", *month)
+		for _, sc := range cards {
+			fmt.Fprintf(stdout, "%d. %s %s %s\n", sc.Rank, sc.UserID, sc.Name, sc.Total)
+		}
+		return nil
+	}
 	rev, err := course.Redraft(ctx, *month, *by, *reason)
+	var refused *servicebot.KPICourseError
+	if errors.As(err, &refused) {
+		// R-KPI-13, issue 11 item 1: nothing is recorded for a month not over.
+		fmt.Fprintf(stderr, "kpi draft refused: %s (use --preview to look without recording)\n", refused.Text)
+		return usageError{err}
+	}
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,8 @@ func TestKPICommands_R_KPI_13(t *testing.T) {
 	dir := t.TempDir()
 	dbURL := "sqlite:" + filepath.Join(dir, "sb.db")
 	cfgPath := filepath.Join(dir, "servicebot.yaml")
-	if err := os.WriteFile(cfgPath, []byte("database_url: \""+dbURL+"\"\nlog_format: text\nlog_level: warn\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte("database_url: \""+dbURL+"\"\nlog_format: text\nlog_level: warn\n"+
+		"org:\n  roles:\n    service_manager: [boss]\n    engineer: [li]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := lookupFrom(nil)
@@ -51,6 +52,12 @@ func TestKPICommands_R_KPI_13(t *testing.T) {
 	if err := run(t.Context(), []string{"kpi", "input", bad, "--month", "2026-10", "--by", "boss", "--config", cfgPath}, &stdout, &stderr, env); err == nil ||
 		!strings.Contains(stdout.String(), "line 2: 附加分应在 −5.00 到 +5.00 之间") {
 		t.Fatalf("bad file: %v\n%s", err, stdout.String())
+	}
+	// Issue 11 item 8: --by must be a manager, as the API requires.
+	stderr.Reset()
+	if err := run(t.Context(), []string{"kpi", "input", bad, "--month", "2026-10", "--by", "li", "--config", cfgPath}, &stdout, &stderr, env); err == nil ||
+		!strings.Contains(stderr.String(), "only the service manager") {
+		t.Fatalf("an engineer's input: %v\n%s", err, stderr.String())
 	}
 	good := write("good.csv", "账号,项目,日期,数值,说明\nli,附加分,,+2,巡检\nli,客户投诉,2026-10-07,,响应慢\n")
 	for i, want := range []string{"2 entries recorded for 2026-10 by boss, 0 already recorded", "0 entries recorded for 2026-10 by boss, 2 already recorded"} {
