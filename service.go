@@ -450,3 +450,61 @@ type CustomerContacts struct {
 	Customer
 	LastPhone, LastOnSite time.Time
 }
+
+// FieldChange is one field an import changes of a stored row, for the dry
+// run's list: 保修截止 2027-03-01 → 2028-03-01.
+type FieldChange struct {
+	Field    string // the column's Chinese name
+	Old, New string
+}
+
+// MergeCustomer is old updated by an import row: a field the row leaves
+// empty, or whose column the file lacks, keeps its stored value, so an
+// import never erases what is stored. It returns the changed fields.
+func MergeCustomer(old, row Customer) (Customer, []FieldChange) {
+	merged := old
+	var changes []FieldChange
+	set := func(field string, dst *string, v string, show func(string) string) {
+		if v == "" || v == *dst {
+			return
+		}
+		changes = append(changes, FieldChange{Field: field, Old: show(*dst), New: show(v)})
+		*dst = v
+	}
+	same := func(s string) string { return s }
+	set("客户类别", &merged.Tier, row.Tier, TierName)
+	set("区域", &merged.Region, row.Region, same)
+	set("地址", &merged.Address, row.Address, same)
+	set("联系人", &merged.Contact, row.Contact, same)
+	set("联系电话", &merged.Phone, row.Phone, same)
+	set("负责工程师", &merged.Engineer, row.Engineer, same)
+	return merged, changes
+}
+
+// MergeEquipment is old updated by an import row, as MergeCustomer: an
+// empty cell or a missing column keeps the stored value.
+func MergeEquipment(old, row Equipment) (Equipment, []FieldChange) {
+	merged := old
+	var changes []FieldChange
+	text := func(field string, dst *string, v string) {
+		if v != "" && v != *dst {
+			changes = append(changes, FieldChange{Field: field, Old: *dst, New: v})
+			*dst = v
+		}
+	}
+	date := func(field string, dst *Date, v Date) {
+		if !v.IsZero() && v != *dst {
+			old := ""
+			if !dst.IsZero() {
+				old = dst.String()
+			}
+			changes = append(changes, FieldChange{Field: field, Old: old, New: v.String()})
+			*dst = v
+		}
+	}
+	text("客户名称", &merged.Customer, row.Customer)
+	text("设备型号", &merged.Model, row.Model)
+	date("出厂日期", &merged.FactoryDate, row.FactoryDate)
+	date("保修截止", &merged.WarrantyEnd, row.WarrantyEnd)
+	return merged, changes
+}

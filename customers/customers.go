@@ -5,10 +5,18 @@
 // name and machines by serial number, so running it twice changes nothing
 // the second time. A file with any bad row imports nothing: fix the rows
 // and run it again.
+//
+// An import never erases (issue 16): an empty cell, or a column the file
+// lacks, leaves the stored value as it is; a formula cell whose file holds
+// no computed value (a generated sheet never opened in Excel) is a bad row,
+// not a blank. The dry run names every row it would create and every field
+// it would change, old and new. A CSV may be UTF-8 or GBK/GB18030, the
+// encoding Excel writes on Chinese Windows.
 package customers
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -23,6 +31,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/servicebot/servicebot"
 )
@@ -38,6 +47,7 @@ type Tx interface {
 	UpsertCustomers(ctx context.Context, cs []servicebot.Customer, now time.Time) (servicebot.ImportCounts, error)
 	UpsertEquipment(ctx context.Context, es []servicebot.Equipment, now time.Time) (servicebot.ImportCounts, error)
 	CustomerByName(ctx context.Context, name string) (servicebot.Customer, error)
+	EquipmentBySerial(ctx context.Context, serial string) (servicebot.Equipment, error)
 }
 
 // TxRunner runs fn in one transaction, committed when fn returns nil.
@@ -61,11 +71,38 @@ func (p Problem) String() string { return fmt.Sprintf("第%d行：%s", p.Row, p.
 
 // Report is what an import found and did.
 type Report struct {
-	Kind      string
-	Rows      int       // data rows read
-	Problems  []Problem // every bad row, in file order
-	Counts    servicebot.ImportCounts
+	Kind     string
+	Rows     int       // data rows read
+	Encoding string    // "GB18030" when a CSV was read as GBK/GB18030
+	Problems []Problem // every bad row, in file order
+	Counts   servicebot.ImportCounts
+	// Changes are the rows the import creates or changes, in file order,
+	// each with the fields it changes.
+	Changes   []RowChange
 	Committed bool // false for a dry run, or when a bad row stopped the import
+}
+
+// RowChange is one row an import creates or changes.
+type RowChange struct {
+	Row     int
+	Key     string // the customer's name, the machine's serial number
+	Created bool
+	Fields  []servicebot.FieldChange // of a changed row
+}
+
+func (c RowChange) String() string {
+	if c.Created {
+		return fmt.Sprintf("第%d行：新增「%s」", c.Row, c.Key)
+	}
+	parts := make([]string, len(c.Fields))
+	for i, f := range c.Fields {
+		old := f.Old
+		if old == "" {
+			old = "（空）"
+		}
+		parts[i] = fmt.Sprintf("%s %s → %s", f.Field, old, f.New)
+	}
+	return fmt.Sprintf("第%d行：更新「%s」：%s", c.Row, c.Key, strings.Join(parts, "；"))
 }
 
 // Importer imports files into the store.
@@ -73,8 +110,12 @@ type Importer struct {
 	InTx  TxRunner
 	Clock servicebot.Clock
 	// Regions are the regions a customer may be in (R-ORG-2); an empty
-	// cell is 其他.
+	// cell is 其他 for a new customer.
 	Regions []string
+	// Engineers, when set, lists who may be a customer's 负责工程师: the
+	// column takes their userid or name, and anyone else is a bad row. An
+	// empty list (no address book synced yet) checks nothing.
+	Engineers func(ctx context.Context) ([]servicebot.Member, error)
 }
 
 // errDryRun rolls back the transaction of a dry run.
@@ -85,23 +126,37 @@ var errDryRun = errors.New("customers: dry run")
 // what a real import would do. With commit the rows are stored only when
 // none is bad.
 func (im *Importer) Import(ctx context.Context, kind, filename string, data []byte, commit bool) (Report, error) {
-	rows, err := ReadTable(filename, data)
+	tab, err := readTable(filename, data)
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{Kind: kind}
+	rows := tab.rows
+	var engineers []servicebot.Member
+	if im.Engineers != nil && kind == KindCustomers {
+		if engineers, err = im.Engineers(ctx); err != nil {
+			return Report{}, err
+		}
+		if len(engineers) == 0 {
+			engineers = nil // no address book synced yet: nobody to check against
+		}
+	}
+	rep := Report{Kind: kind, Encoding: tab.encoding}
 	now := im.Clock.Now()
 	err = im.InTx(ctx, func(tx Tx) error {
 		var err error
 		switch kind {
 		case KindCustomers:
-			cs, problems := im.parseCustomers(rows)
+			cs, problems := im.parseCustomers(tab, engineers)
 			rep.Rows, rep.Problems = len(rows)-1, problems
 			if len(problems) == 0 {
-				rep.Counts, err = tx.UpsertCustomers(ctx, cs, now)
+				var merged []servicebot.Customer
+				if merged, rep.Changes, err = mergeCustomers(ctx, tx, cs); err != nil {
+					return err
+				}
+				rep.Counts, err = tx.UpsertCustomers(ctx, merged, now)
 			}
 		case KindEquipment:
-			es, problems := parseEquipment(rows)
+			es, problems := parseEquipment(tab)
 			var unknown []Problem
 			if unknown, err = unknownCustomers(ctx, tx, es); err != nil {
 				return err
@@ -110,7 +165,11 @@ func (im *Importer) Import(ctx context.Context, kind, filename string, data []by
 			slices.SortStableFunc(problems, func(a, b Problem) int { return a.Row - b.Row })
 			rep.Rows, rep.Problems = len(rows)-1, problems
 			if len(problems) == 0 {
-				rep.Counts, err = tx.UpsertEquipment(ctx, equipmentOnly(es), now)
+				var merged []servicebot.Equipment
+				if merged, rep.Changes, err = mergeEquipment(ctx, tx, es); err != nil {
+					return err
+				}
+				rep.Counts, err = tx.UpsertEquipment(ctx, merged, now)
 			}
 		default:
 			return fmt.Errorf("customers: unknown import kind %q (want %s or %s)", kind, KindCustomers, KindEquipment)
@@ -125,7 +184,7 @@ func (im *Importer) Import(ctx context.Context, kind, filename string, data []by
 	})
 	if errors.Is(err, errDryRun) {
 		if len(rep.Problems) > 0 {
-			rep.Counts = servicebot.ImportCounts{}
+			rep.Counts, rep.Changes = servicebot.ImportCounts{}, nil
 		}
 		return rep, nil
 	}
@@ -136,43 +195,118 @@ func (im *Importer) Import(ctx context.Context, kind, filename string, data []by
 	return rep, nil
 }
 
-// ReadTable reads the first sheet of an .xlsx, or a CSV (UTF-8, with or
-// without a BOM), as rows of trimmed cells; the first row is the header.
+// table is a file's rows of trimmed cells (the first is the header) and
+// its formula cells that hold no computed value, by row and column index.
+type table struct {
+	rows     [][]string
+	formulas map[[2]int]string
+	encoding string // "GB18030" when a CSV was read as such
+}
+
+// formulaWithoutValue is the formula of the empty cell at row i, column j
+// when it is one that the file holds no computed value for.
+func (t table) formulaWithoutValue(i, j int) (string, bool) {
+	f, ok := t.formulas[[2]int{i, j}]
+	return f, ok
+}
+
+// ReadTable reads the first sheet of an .xlsx, or a CSV (UTF-8 with or
+// without a BOM, or GBK/GB18030), as rows of trimmed cells; the first row is
+// the header.
 func ReadTable(filename string, data []byte) ([][]string, error) {
-	var rows [][]string
+	t, err := readTable(filename, data)
+	return t.rows, err
+}
+
+func readTable(filename string, data []byte) (table, error) {
+	t := table{formulas: map[[2]int]string{}}
 	switch strings.ToLower(filepath.Ext(filename)) {
 	case ".xlsx":
 		f, err := excelize.OpenReader(bytes.NewReader(data))
 		if err != nil {
-			return nil, fmt.Errorf("customers: read %s: %w", filename, err)
+			return t, fmt.Errorf("customers: read %s: %w", filename, err)
 		}
 		defer f.Close()
 		sheets := f.GetSheetList()
 		if len(sheets) == 0 {
-			return nil, fmt.Errorf("customers: %s has no sheet", filename)
+			return t, fmt.Errorf("customers: %s has no sheet", filename)
 		}
-		if rows, err = f.GetRows(sheets[0]); err != nil {
-			return nil, fmt.Errorf("customers: read %s: %w", filename, err)
+		if t.rows, err = f.GetRows(sheets[0]); err != nil {
+			return t, fmt.Errorf("customers: read %s: %w", filename, err)
+		}
+		// A formula's value is what the file cached when Excel last saved
+		// it; a generated file may hold the formula alone, which reads as
+		// an empty cell. Those cells are found, so they are not taken for
+		// blanks.
+		width := 0
+		if len(t.rows) > 0 {
+			width = len(t.rows[0])
+		}
+		for i := 1; i < len(t.rows); i++ {
+			for j := range width {
+				if j < len(t.rows[i]) && strings.TrimSpace(t.rows[i][j]) != "" {
+					continue
+				}
+				cell, err := excelize.CoordinatesToCellName(j+1, i+1)
+				if err != nil {
+					return t, fmt.Errorf("customers: read %s: %w", filename, err)
+				}
+				formula, err := f.GetCellFormula(sheets[0], cell)
+				if err != nil {
+					return t, fmt.Errorf("customers: read %s: %w", filename, err)
+				}
+				if formula != "" {
+					t.formulas[[2]int{i, j}] = "=" + strings.TrimPrefix(formula, "=")
+				}
+			}
 		}
 	case ".csv":
-		r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
+		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+		if !utf8.Valid(data) {
+			// Excel on Chinese Windows saves CSV as GBK; GB18030 reads it
+			// and its extensions.
+			decoded, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+			if err != nil {
+				return t, fmt.Errorf("customers: read %s: neither UTF-8 nor GBK: %w", filename, err)
+			}
+			data, t.encoding = decoded, "GB18030"
+		}
+		r := csv.NewReader(bytes.NewReader(data))
 		r.FieldsPerRecord = -1
 		var err error
-		if rows, err = r.ReadAll(); err != nil {
-			return nil, fmt.Errorf("customers: read %s: %w", filename, err)
+		if t.rows, err = r.ReadAll(); err != nil {
+			return t, fmt.Errorf("customers: read %s: %w", filename, err)
 		}
 	default:
-		return nil, fmt.Errorf("customers: %s: want an .xlsx or .csv file", filename)
+		return t, fmt.Errorf("customers: %s: want an .xlsx or .csv file", filename)
 	}
-	for _, row := range rows {
+	for _, row := range t.rows {
 		for i := range row {
 			row[i] = strings.TrimSpace(row[i])
 		}
 	}
-	if len(rows) == 0 {
-		return nil, fmt.Errorf("customers: %s is empty (want a header row)", filename)
+	if len(t.rows) == 0 {
+		return t, fmt.Errorf("customers: %s is empty (want a header row)", filename)
 	}
-	return rows, nil
+	return t, nil
+}
+
+// formulaProblems names the wanted columns of row i (its index in the
+// table) that hold a formula without a computed value.
+func formulaProblems(t table, cols columns, names map[string][]string, i int) []string {
+	var reasons []string
+	keys := make([]string, 0, len(cols))
+	for k := range cols {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int { return cols[a] - cols[b] })
+	for _, key := range keys {
+		if f, ok := t.formulaWithoutValue(i, cols[key]); ok {
+			reasons = append(reasons, fmt.Sprintf("「%s」是公式 %s，文件中没有计算结果（请在 Excel 中打开并保存后再导入，或改填数值）",
+				names[key][0], f))
+		}
+	}
+	return reasons
 }
 
 // columns finds each wanted column in the header by any of its names.
@@ -219,7 +353,16 @@ var phonePattern = regexp.MustCompile(`^(1[3-9]\d{9}|(0\d{2,3}-?)?\d{7,8}(-\d{1,
 
 const maxName = 100 // runes
 
-func (im *Importer) parseCustomers(rows [][]string) ([]servicebot.Customer, []Problem) {
+// rowCustomer is a customer with the row it came from.
+type rowCustomer struct {
+	row int
+	servicebot.Customer
+}
+
+// parseCustomers reads the customer rows. An empty cell stays empty (the
+// merge keeps the stored value, or gives a new customer the default).
+func (im *Importer) parseCustomers(tab table, engineers []servicebot.Member) ([]rowCustomer, []Problem) {
+	rows := tab.rows
 	cols, missing := header(rows[0], customerHeader)
 	if len(missing) > 0 {
 		return nil, []Problem{{Row: 1, Reason: "缺少列：" + strings.Join(missing, "、")}}
@@ -228,19 +371,21 @@ func (im *Importer) parseCustomers(rows [][]string) ([]servicebot.Customer, []Pr
 	if len(regions) == 0 {
 		regions = []string{servicebot.RegionSouthwest, servicebot.RegionNorth, servicebot.RegionOther}
 	}
-	var out []servicebot.Customer
+	var out []rowCustomer
 	var problems []Problem
 	seen := map[string]int{}
 	for i, row := range rows[1:] {
 		n := i + 2
-		if blank(row) {
+		formulas := formulaProblems(tab, cols, customerHeader, i+1)
+		if blank(row) && len(formulas) == 0 {
 			continue
 		}
 		c := servicebot.Customer{Name: cols.get(row, "*name"), Region: cols.get(row, "region"),
 			Address: cols.get(row, "address"), Contact: cols.get(row, "contact"),
 			Phone: cols.get(row, "phone"), Engineer: cols.get(row, "engineer")}
-		var reasons []string
+		reasons := formulas
 		switch {
+		case c.Name == "" && len(formulas) > 0:
 		case c.Name == "":
 			reasons = append(reasons, "客户名称为空")
 		case utf8.RuneCountInString(c.Name) > maxName:
@@ -255,9 +400,7 @@ func (im *Importer) parseCustomers(rows [][]string) ([]servicebot.Customer, []Pr
 			reasons = append(reasons, fmt.Sprintf("客户类别「%s」无法识别（应为 重点客户 或 一般客户）", cols.get(row, "tier")))
 		}
 		c.Tier = tier
-		if c.Region == "" {
-			c.Region = servicebot.RegionOther
-		} else if !slices.Contains(regions, c.Region) {
+		if c.Region != "" && !slices.Contains(regions, c.Region) {
 			reasons = append(reasons, fmt.Sprintf("区域「%s」不存在（可选：%s）", c.Region, strings.Join(regions, "、")))
 		}
 		if phone := strings.ReplaceAll(c.Phone, " ", ""); phone != "" && !phonePattern.MatchString(phone) {
@@ -265,21 +408,100 @@ func (im *Importer) parseCustomers(rows [][]string) ([]servicebot.Customer, []Pr
 		} else {
 			c.Phone = phone
 		}
+		if c.Engineer != "" && engineers != nil {
+			// Unknown ids or names are refused (issue 16 item 6): a
+			// customer of nobody would be reminded to nobody.
+			if id, ok := engineerID(engineers, c.Engineer); ok {
+				c.Engineer = id
+			} else {
+				reasons = append(reasons, fmt.Sprintf("负责工程师「%s」不是售后服务部的工程师（填企业微信账号或姓名）", c.Engineer))
+			}
+		}
 		if len(reasons) > 0 {
 			problems = append(problems, Problem{Row: n, Reason: strings.Join(reasons, "；")})
 			continue
 		}
-		out = append(out, c)
+		out = append(out, rowCustomer{row: n, Customer: c})
 	}
 	return out, problems
+}
+
+// engineerID is the userid of the engineer s names, by userid or by name
+// (a name two engineers share names neither).
+func engineerID(engineers []servicebot.Member, s string) (string, bool) {
+	byName := ""
+	for _, m := range engineers {
+		if m.UserID == s {
+			return m.UserID, true
+		}
+		if m.Name == s {
+			if byName != "" {
+				return "", false
+			}
+			byName = m.UserID
+		}
+	}
+	return byName, byName != ""
+}
+
+// mergeCustomers is each row merged into the stored customer of its name
+// (an empty cell keeps the stored value), or a new customer with the
+// defaults (一般客户, 其他), and the rows it creates or changes.
+func mergeCustomers(ctx context.Context, tx Tx, cs []rowCustomer) ([]servicebot.Customer, []RowChange, error) {
+	out := make([]servicebot.Customer, len(cs))
+	var changes []RowChange
+	for i, c := range cs {
+		old, err := tx.CustomerByName(ctx, c.Name)
+		switch {
+		case errors.Is(err, servicebot.ErrNotFound):
+			out[i] = c.Customer
+			out[i].Tier = cmp.Or(out[i].Tier, servicebot.TierGeneral)
+			out[i].Region = cmp.Or(out[i].Region, servicebot.RegionOther)
+			changes = append(changes, RowChange{Row: c.row, Key: c.Name, Created: true})
+		case err != nil:
+			return nil, nil, err
+		default:
+			var fields []servicebot.FieldChange
+			out[i], fields = servicebot.MergeCustomer(old, c.Customer)
+			if len(fields) > 0 {
+				changes = append(changes, RowChange{Row: c.row, Key: c.Name, Fields: fields})
+			}
+		}
+	}
+	return out, changes, nil
+}
+
+// mergeEquipment is mergeCustomers for machines, by serial number.
+func mergeEquipment(ctx context.Context, tx Tx, es []rowEquipment) ([]servicebot.Equipment, []RowChange, error) {
+	out := make([]servicebot.Equipment, len(es))
+	var changes []RowChange
+	for i, e := range es {
+		old, err := tx.EquipmentBySerial(ctx, e.Serial)
+		switch {
+		case errors.Is(err, servicebot.ErrNotFound):
+			out[i] = e.Equipment
+			changes = append(changes, RowChange{Row: e.row, Key: e.Serial, Created: true})
+		case err != nil:
+			return nil, nil, err
+		default:
+			var fields []servicebot.FieldChange
+			out[i], fields = servicebot.MergeEquipment(old, e.Equipment)
+			if len(fields) > 0 {
+				changes = append(changes, RowChange{Row: e.row, Key: e.Serial, Fields: fields})
+			}
+		}
+	}
+	return out, changes, nil
 }
 
 func parseTier(s string) (string, bool) {
 	switch strings.ToLower(s) {
 	case "重点客户", "重点", "大客户", "key":
 		return servicebot.TierKey, true
-	case "", "一般客户", "一般", "普通", "general":
+	case "一般客户", "一般", "普通", "general":
 		return servicebot.TierGeneral, true
+	case "":
+		return "", true // kept as stored; a new customer is 一般客户
 	}
 	return "", false
 }
@@ -303,7 +525,8 @@ type rowEquipment struct {
 	servicebot.Equipment
 }
 
-func parseEquipment(rows [][]string) ([]rowEquipment, []Problem) {
+func parseEquipment(tab table) ([]rowEquipment, []Problem) {
+	rows := tab.rows
 	cols, missing := header(rows[0], equipmentHeader)
 	if len(missing) > 0 {
 		return nil, []Problem{{Row: 1, Reason: "缺少列：" + strings.Join(missing, "、")}}
@@ -313,11 +536,12 @@ func parseEquipment(rows [][]string) ([]rowEquipment, []Problem) {
 	seen := map[string]int{}
 	for i, row := range rows[1:] {
 		n := i + 2
-		if blank(row) {
+		formulas := formulaProblems(tab, cols, equipmentHeader, i+1)
+		if blank(row) && len(formulas) == 0 {
 			continue
 		}
 		e := servicebot.Equipment{Customer: cols.get(row, "*customer"), Model: cols.get(row, "*model"), Serial: cols.get(row, "*serial")}
-		var reasons []string
+		reasons := formulas
 		if e.Customer == "" {
 			reasons = append(reasons, "客户名称为空")
 		}
@@ -366,14 +590,6 @@ func unknownCustomers(ctx context.Context, tx Tx, es []rowEquipment) ([]Problem,
 	return problems, nil
 }
 
-func equipmentOnly(es []rowEquipment) []servicebot.Equipment {
-	out := make([]servicebot.Equipment, len(es))
-	for i, e := range es {
-		out[i] = e.Equipment
-	}
-	return out
-}
-
 // dateLayouts are how people write dates in a spreadsheet.
 var dateLayouts = []string{"2006-01-02", "2006-1-2", "2006/1/2", "2006.1.2", "2006年1月2日", "1/2/06", "01-02-06"}
 
@@ -402,6 +618,9 @@ func WriteReport(w io.Writer, rep Report) error {
 	what := map[string]string{KindCustomers: "客户", KindEquipment: "设备"}[rep.Kind]
 	var b strings.Builder
 	fmt.Fprintf(&b, "读取%s %d 行。\n", what, rep.Rows)
+	if rep.Encoding != "" {
+		fmt.Fprintf(&b, "文件按 GBK/GB18030 编码读取。\n")
+	}
 	if len(rep.Problems) > 0 {
 		fmt.Fprintf(&b, "有 %d 行有问题，未导入任何数据；请修改后重新导入：\n", len(rep.Problems))
 		for _, p := range rep.Problems {
@@ -416,6 +635,12 @@ func WriteReport(w io.Writer, rep Report) error {
 	} else {
 		fmt.Fprintf(&b, "试运行（未保存）：将新增 %d，更新 %d，未变 %d。确认无误后加 --commit 正式导入。\n",
 			c.Created, c.Updated, c.Unchanged)
+	}
+	for _, ch := range rep.Changes {
+		fmt.Fprintf(&b, "  %s\n", ch)
+	}
+	if c.Updated > 0 || c.Created > 0 {
+		b.WriteString("空白单元格和文件中没有的列不会覆盖已保存的内容。\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/customers"
@@ -176,6 +177,161 @@ func TestImport_EquipmentFromExcel(t *testing.T) {
 		if es[0].Serial != "SN001" || es[0].WarrantyOn(today) != servicebot.WarrantyIn ||
 			es[1].WarrantyOn(today) != servicebot.WarrantyOut || es[1].FactoryDate != servicebot.NewDate(2020, 1, 2) {
 			t.Errorf("equipment %+v", es)
+		}
+	})
+}
+
+// Must show 2 (issue 16 item 4): imports never erase. After a full import,
+// (a) an Excel file whose 保修截止 is a formula without a computed value is
+// refused row by row and changes nothing; (b) a file without the 保修截止
+// or 客户类别 columns, or with empty cells there, keeps the stored values
+// (a key customer stays key); (c) a GBK CSV (Excel's default on Chinese
+// Windows) is read, not refused as 缺少列; (d) the dry run names every row
+// and field it would change, old and new.
+func TestImport_NeverErases_FormulasMissingColumnsGBK(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		im := importer(db)
+		if _, err := im.Import(ctx, customers.KindCustomers, "c.csv", []byte(goodCustomersCSV()), true); err != nil {
+			t.Fatal(err)
+		}
+		full := equipmentXLSX(t, [][]any{{"客户名称", "设备型号", "出厂编号", "出厂日期", "保修截止"},
+			{"成都精工机械", "XK-500", "SN001", "2025-03-01", "2027-02-28"},
+			{"重庆重工", "XK-300", "SN004", "2024-01-02", "2026-01-01"},
+		})
+		if rep, err := im.Import(ctx, customers.KindEquipment, "设备.xlsx", full, true); err != nil || !rep.Committed {
+			t.Fatalf("first import %+v %v", rep, err)
+		}
+		equipmentBefore, err := db.Equipment(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		customersBefore := stored(t, db)
+
+		// (a) A generated sheet: =EDATE(…) for 保修截止 with no cached value.
+		f := excelize.NewFile()
+		for i, row := range [][]any{{"客户名称", "设备型号", "出厂编号", "出厂日期", "保修截止"},
+			{"成都精工机械", "XK-500", "SN001", "2025-03-01"}, {"重庆重工", "XK-300", "SN004", "2024-01-02"}} {
+			cell, _ := excelize.CoordinatesToCellName(1, i+1)
+			if err := f.SetSheetRow("Sheet1", cell, &row); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, cell := range []string{"E2", "E3"} {
+			if err := f.SetCellFormula("Sheet1", cell, "EDATE(D"+cell[1:]+",24)"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var buf bytes.Buffer
+		if err := f.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		for _, commit := range []bool{false, true} {
+			rep, err := im.Import(ctx, customers.KindEquipment, "generated.xlsx", buf.Bytes(), commit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Problems) != 2 || rep.Committed || !strings.Contains(rep.Problems[0].String(), "第2行：「保修截止」是公式 =EDATE(D2,24)") {
+				t.Fatalf("formula cells without values (commit=%v): %+v", commit, rep)
+			}
+		}
+
+		// (b) Missing columns and empty cells leave stored values alone.
+		noWarranty := "客户名称,设备型号,出厂编号\n成都精工机械,XK-500,SN001\n重庆重工,XK-300S,SN004\n"
+		rep, err := im.Import(ctx, customers.KindEquipment, "no-warranty.csv", []byte(noWarranty), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var report strings.Builder
+		if err := customers.WriteReport(&report, rep); err != nil {
+			t.Fatal(err)
+		}
+		// (d) The dry run names the one row and field it would change.
+		if rep.Counts != (servicebot.ImportCounts{Updated: 1, Unchanged: 1}) ||
+			!strings.Contains(report.String(), "第3行：更新「SN004」：设备型号 XK-300 → XK-300S") ||
+			strings.Contains(report.String(), "第2行") || strings.Contains(report.String(), "保修截止") {
+			t.Fatalf("dry run without the 保修截止 column:\n%s", report.String())
+		}
+		if _, err := im.Import(ctx, customers.KindEquipment, "no-warranty.csv", []byte(noWarranty), true); err != nil {
+			t.Fatal(err)
+		}
+		emptyCells := "客户名称,设备型号,出厂编号,出厂日期,保修截止\n成都精工机械,XK-500,SN001,,\n"
+		if _, err := im.Import(ctx, customers.KindEquipment, "empty.csv", []byte(emptyCells), true); err != nil {
+			t.Fatal(err)
+		}
+		equipmentAfter, err := db.Equipment(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range equipmentBefore {
+			want := equipmentBefore[i]
+			if want.Serial == "SN004" {
+				want.Model = "XK-300S"
+			}
+			if equipmentAfter[i] != want {
+				t.Errorf("machine after re-imports %+v, want %+v", equipmentAfter[i], want)
+			}
+		}
+		noTier := "客户名称,联系人\n成都精工机械,\n重庆重工,张工\n"
+		if _, err := im.Import(ctx, customers.KindCustomers, "no-tier.csv", []byte(noTier), true); err != nil {
+			t.Fatal(err)
+		}
+		customersAfter := stored(t, db)
+		for i, want := range customersBefore {
+			if want.Name == "重庆重工" {
+				want.Contact = "张工"
+			}
+			if customersAfter[i] != want {
+				t.Errorf("customer after an import without 客户类别: %+v, want %+v", customersAfter[i], want)
+			}
+		}
+
+		// (c) A GBK CSV, as Excel on Chinese Windows saves it.
+		gbk, err := simplifiedchinese.GBK.NewEncoder().String("客户名称,客户类别,区域,联系人\n昆明机床,重点客户,西南,段经理\n成都精工机械,,,\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err = im.Import(ctx, customers.KindCustomers, "客户-gbk.csv", []byte(gbk), true)
+		if err != nil || len(rep.Problems) != 0 || rep.Encoding != "GB18030" ||
+			rep.Counts != (servicebot.ImportCounts{Created: 1, Unchanged: 1}) {
+			t.Fatalf("GBK import: %+v %v", rep, err)
+		}
+		var km servicebot.Customer
+		for _, c := range stored(t, db) {
+			if c.Name == "昆明机床" {
+				km = c
+			}
+		}
+		if km.Tier != servicebot.TierKey || km.Region != "西南" || km.Contact != "段经理" {
+			t.Errorf("GBK row stored as %+v", km)
+		}
+	})
+}
+
+// Issue 16 item 6: 负责工程师 takes an engineer's userid or name; anyone
+// else is a bad row, not a customer reminded to nobody.
+func TestImport_UnknownEngineerRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		im := importer(db)
+		im.Engineers = func(context.Context) ([]servicebot.Member, error) {
+			return []servicebot.Member{{UserID: "zhangwei", Name: "张伟"}, {UserID: "liqiang", Name: "李强"}}, nil
+		}
+		file := "客户名称,负责工程师\n甲厂,zhangwei\n乙厂,李强\n丙厂,zhangwie\n丁厂,王五\n"
+		rep, err := im.Import(t.Context(), customers.KindCustomers, "c.csv", []byte(file), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Problems) != 2 || rep.Problems[0].Row != 4 || rep.Problems[1].Row != 5 || rep.Committed {
+			t.Fatalf("problems %v", rep.Problems)
+		}
+		file = "客户名称,负责工程师\n甲厂,zhangwei\n乙厂,李强\n"
+		if rep, err = im.Import(t.Context(), customers.KindCustomers, "c.csv", []byte(file), true); err != nil || !rep.Committed {
+			t.Fatalf("%+v %v", rep, err)
+		}
+		for _, c := range stored(t, db) {
+			if want := map[string]string{"甲厂": "zhangwei", "乙厂": "liqiang"}[c.Name]; c.Engineer != want {
+				t.Errorf("%s's engineer %q, want %q (the name stored as the userid)", c.Name, c.Engineer, want)
+			}
 		}
 	})
 }
