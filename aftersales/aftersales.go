@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // Job names, as `servicebot job list` shows them.
@@ -177,17 +178,18 @@ func tell(ctx context.Context, tx Tx, key string, users []string, text string, n
 	if len(users) == 0 {
 		return nil
 	}
-	to := ""
-	for i, u := range users {
-		if i > 0 {
-			to += "|"
-		}
-		to += u
-	}
-	_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: key, Kind: servicebot.OutText,
-		ToUsers: to, Body: servicebot.TextBody(text), CreatedAt: now})
+	to, err := wecommsg.Recipients(users)
 	if err != nil {
-		return fmt.Errorf("aftersales: enqueue %s: %w", key, err)
+		return fmt.Errorf("aftersales: %s: %w", key, err)
+	}
+	rows, err := wecommsg.Texts(servicebot.OutboxMessage{DedupKey: key, ToUsers: to, CreatedAt: now}, text)
+	if err != nil {
+		return fmt.Errorf("aftersales: %s: %w", key, err)
+	}
+	for _, m := range rows {
+		if _, _, err := tx.EnqueueOutbox(ctx, m); err != nil {
+			return fmt.Errorf("aftersales: enqueue %s: %w", key, err)
+		}
 	}
 	return nil
 }

@@ -2,13 +2,13 @@ package aftersales
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // TodoButtonPrefix is the key of the digest card's button: a tap answers
@@ -272,14 +272,16 @@ func (s *Service) sendDigest(ctx context.Context, tx Tx, user string, day servic
 	if _, err := tx.MarkStage(ctx, servicebot.StageRemind, reminded, now); err != nil {
 		return false, err
 	}
-	card := map[string]any{
-		"card_type":      "button_interaction",
-		"task_id":        digestTaskID(day, duty),
-		"main_title":     map[string]string{"title": fmt.Sprintf("今日待办 %d 项", len(items)), "desc": "售后服务部 · 回访与咨询"},
-		"sub_title_text": servicebot.DigestText(day, items, s.rules.Location),
-		"button_list":    []map[string]any{{"text": "查看最新待办", "style": 1, "key": TodoButtonPrefix + day.String()}},
+	body, err := wecommsg.ButtonCard{
+		Title:    fmt.Sprintf("今日待办 %d 项", len(items)),
+		Desc:     "售后服务部 · 回访与咨询",
+		SubTitle: servicebot.DigestText(day, items, s.rules.Location),
+		TaskID:   digestTaskID(day, duty),
+		Buttons:  []wecommsg.Button{{Text: "查看最新待办", Style: wecommsg.StylePrimary, Key: TodoButtonPrefix + day.String()}},
+	}.JSON()
+	if err != nil {
+		return false, fmt.Errorf("digest card: %w", err)
 	}
-	body, _ := json.Marshal(card)
 	_, _, err = tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: key, Kind: servicebot.OutTemplateCard,
 		ToUsers: user, Body: body, CreatedAt: now})
 	if err != nil {

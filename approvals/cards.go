@@ -2,12 +2,13 @@ package approvals
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // Choice keys of the card that are not decisions.
@@ -17,41 +18,10 @@ const (
 )
 
 // maxButtons is WeCom's limit for a button_interaction card.
-const maxButtons = 6
+const maxButtons = wecommsg.MaxButtons
 
-// templateCard is the part of WeCom's template_card we use.
-type templateCard struct {
-	CardType    string       `json:"card_type"`
-	Source      *cardSource  `json:"source,omitempty"`
-	MainTitle   cardTitle    `json:"main_title"`
-	SubTitle    string       `json:"sub_title_text,omitempty"`
-	Horizontal  []cardKV     `json:"horizontal_content_list,omitempty"`
-	TaskID      string       `json:"task_id"`
-	ButtonList  []cardButton `json:"button_list"`
-	ReplaceText string       `json:"replace_text,omitempty"`
-}
-
-type cardSource struct {
-	Desc string `json:"desc"`
-}
-
-type cardTitle struct {
-	Title string `json:"title"`
-	Desc  string `json:"desc,omitempty"`
-}
-
-type cardKV struct {
-	KeyName string `json:"keyname"`
-	Value   string `json:"value"`
-	Type    int    `json:"type,omitempty"` // 1: a link
-	URL     string `json:"url,omitempty"`
-}
-
-type cardButton struct {
-	Text  string `json:"text"`
-	Style int    `json:"style,omitempty"` // 1 blue, 2 red, 3 grey, 4 …
-	Key   string `json:"key"`
-}
+// cardKV is a row of the card's summary (a link when URL is set).
+type cardKV = wecommsg.Row
 
 func buttonKey(stepID int64, choice string) string {
 	return fmt.Sprintf("%s%d:%s", CardPrefix, stepID, choice)
@@ -76,27 +46,27 @@ func parseKey(key string) (stepID int64, choice string, ok bool) {
 // summary is the card's body: what the approver needs to decide. People
 // are shown by their names in names.
 func summary(r servicebot.ApprovalRequest, names map[string]string, machine string) []cardKV {
-	kv := []cardKV{{KeyName: "类型", Value: kindText(r)}}
+	kv := []cardKV{{Key: "类型", Value: kindText(r)}}
 	if r.Amount > 0 || r.Kind != servicebot.RequestService {
-		kv = append(kv, cardKV{KeyName: "金额", Value: amountText(r)})
+		kv = append(kv, cardKV{Key: "金额", Value: amountText(r)})
 	}
 	if r.Customer != "" {
-		kv = append(kv, cardKV{KeyName: "客户", Value: r.Customer})
+		kv = append(kv, cardKV{Key: "客户", Value: r.Customer})
 	}
 	// R-SVC-2: the VP decides knowing the machine, its warranty and
 	// whether it failed before. WeCom shows at most six rows of ~30 characters.
 	if m := r.Site.MachineText(); m != "" {
-		kv = append(kv, cardKV{KeyName: "设备", Value: clip(m, 30)})
+		kv = append(kv, cardKV{Key: "设备", Value: m})
 	}
 	if machine != "" {
-		kv = append(kv, cardKV{KeyName: "保修", Value: clip(machine, 30)})
+		kv = append(kv, cardKV{Key: "保修", Value: machine})
 	}
 	if r.Subject != "" {
-		kv = append(kv, cardKV{KeyName: "责任人", Value: nameIn(names, r.Subject)})
+		kv = append(kv, cardKV{Key: "责任人", Value: nameIn(names, r.Subject)})
 	}
-	kv = append(kv, cardKV{KeyName: "申请人", Value: nameIn(names, r.Requester)})
+	kv = append(kv, cardKV{Key: "申请人", Value: nameIn(names, r.Requester)})
 	if r.Evidence.URL != "" {
-		kv = append(kv, cardKV{KeyName: "证据", Value: evidenceText(r.Evidence.Kind), Type: 1, URL: r.Evidence.URL})
+		kv = append(kv, cardKV{Key: "证据", Value: evidenceText(r.Evidence.Kind), URL: r.Evidence.URL})
 	}
 	return kv
 }
@@ -132,18 +102,6 @@ func title(r servicebot.ApprovalRequest) string {
 	return fmt.Sprintf("%s #%d", r.Kind.Name(), r.ID)
 }
 
-// subTitleLimit is what WeCom shows of a card's sub_title_text; 详情 has the rest.
-const subTitleLimit = 112
-
-// clip shortens s to n characters, marking the cut.
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
 // subText is the reason, and how a computed amount came about.
 func subText(r servicebot.ApprovalRequest) string {
 	s := "事由：" + r.Reason
@@ -161,8 +119,8 @@ func subText(r servicebot.ApprovalRequest) string {
 
 // buttons are a pending step's choices and 详情; a dispatch step offers
 // engineers first, by name, keyed by userid.
-func buttons(step servicebot.ApprovalStep, engineers []servicebot.Member) []cardButton {
-	var out []cardButton
+func buttons(step servicebot.ApprovalStep, engineers []servicebot.Member) []wecommsg.Button {
+	var out []wecommsg.Button
 	for _, m := range engineers {
 		if len(out) == maxButtons-1 {
 			break
@@ -171,51 +129,50 @@ func buttons(step servicebot.ApprovalStep, engineers []servicebot.Member) []card
 		if name == "" {
 			name = m.UserID
 		}
-		out = append(out, cardButton{Text: "派 " + name, Style: 1, Key: buttonKey(step.ID, m.UserID)})
+		out = append(out, wecommsg.Button{Text: "派 " + name, Style: wecommsg.StylePrimary, Key: buttonKey(step.ID, m.UserID)})
 	}
 	for _, c := range step.Action.Choices() {
-		style := 1
+		style := wecommsg.StylePrimary
 		if c.Key == servicebot.ChoiceReject {
-			style = 2
+			style = wecommsg.StyleNegative
 		}
-		out = append(out, cardButton{Text: c.Label, Style: style, Key: buttonKey(step.ID, c.Key)})
+		out = append(out, wecommsg.Button{Text: c.Label, Style: style, Key: buttonKey(step.ID, c.Key)})
 	}
-	return append(out, cardButton{Text: "详情", Style: 3, Key: buttonKey(step.ID, choiceDetail)})
+	return append(out, wecommsg.Button{Text: "详情", Style: wecommsg.StylePlain, Key: buttonKey(step.ID, choiceDetail)})
 }
 
 // cardFor is the card of a pending step, or, with result set, of a decided
 // one, naming people from the address book through tx.
-func (e *Engine) cardFor(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, result string) (templateCard, error) {
+func (e *Engine) cardFor(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, result string) (wecommsg.ButtonCard, error) {
 	names, err := namesOf(ctx, tx, append(participants(a), step.EscalatedFrom)...)
 	if err != nil {
-		return templateCard{}, err
+		return wecommsg.ButtonCard{}, err
 	}
 	var engineers []servicebot.Member
 	if step.Action == servicebot.ActionDispatch && result == "" {
 		if engineers, err = e.engineersFor(ctx, tx, a.Request.Region); err != nil {
-			return templateCard{}, err
+			return wecommsg.ButtonCard{}, err
 		}
 	}
 	machine, err := e.machineStatus(ctx, tx, a.Request)
 	if err != nil {
-		return templateCard{}, err
+		return wecommsg.ButtonCard{}, err
 	}
-	c := templateCard{
-		CardType:   "button_interaction",
-		Source:     &cardSource{Desc: "售后服务部"},
-		MainTitle:  cardTitle{Title: title(a.Request), Desc: fmt.Sprintf("请您%s（%s）", step.Action.Name(), step.Role.Name())},
-		SubTitle:   clip(subText(a.Request), subTitleLimit),
-		Horizontal: summary(a.Request, names, machine),
-		TaskID:     step.TaskID,
-		ButtonList: buttons(step, engineers),
+	c := wecommsg.ButtonCard{
+		Source:   "售后服务部",
+		Title:    title(a.Request),
+		Desc:     fmt.Sprintf("请您%s（%s）", step.Action.Name(), step.Role.Name()),
+		SubTitle: subText(a.Request), // clipped to what WeCom shows; 详情 has the rest
+		Rows:     cardRows(summary(a.Request, names, machine)),
+		TaskID:   step.TaskID,
+		Buttons:  buttons(step, engineers),
 	}
 	if step.EscalatedFrom != "" {
-		c.MainTitle.Desc += fmt.Sprintf("，%s 超时未处理转来", nameIn(names, step.EscalatedFrom))
+		c.Desc += fmt.Sprintf("，%s 超时未处理转来", nameIn(names, step.EscalatedFrom))
 	}
 	if result != "" {
-		c.MainTitle.Desc = result
-		c.ButtonList = []cardButton{{Text: result, Style: 3, Key: buttonKey(step.ID, choiceDone)}}
-		c.ReplaceText = result
+		c.Desc = result
+		c.Buttons = []wecommsg.Button{{Text: result, Style: wecommsg.StylePlain, Key: buttonKey(step.ID, choiceDone)}}
 	}
 	return c, nil
 }
@@ -226,7 +183,7 @@ func (e *Engine) sendCard(ctx context.Context, tx Tx, a servicebot.Approval, ste
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(card)
+	body, err := card.JSON()
 	if err != nil {
 		return fmt.Errorf("approvals: card: %w", err)
 	}
@@ -237,7 +194,8 @@ func (e *Engine) sendCard(ctx context.Context, tx Tx, a servicebot.Approval, ste
 }
 
 // updateCard shows the decision on the card the approver tapped, spending
-// the click's response_code (one use, 72 h).
+// the click's response_code (one use, 72 h); its one button greys out with
+// the result (replace_text, which only an update may carry).
 func (e *Engine) updateCard(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, result, responseCode string, now time.Time) error {
 	if responseCode == "" {
 		return nil
@@ -246,11 +204,7 @@ func (e *Engine) updateCard(ctx context.Context, tx Tx, a servicebot.Approval, s
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(struct {
-		UserIDs      []string     `json:"userids"`
-		ResponseCode string       `json:"response_code"`
-		TemplateCard templateCard `json:"template_card"`
-	}{[]string{step.ApproverID}, responseCode, card})
+	body, err := wecommsg.UpdateCard([]string{step.ApproverID}, responseCode, card, result)
 	if err != nil {
 		return fmt.Errorf("approvals: card update: %w", err)
 	}
@@ -258,6 +212,30 @@ func (e *Engine) updateCard(ctx context.Context, tx Tx, a servicebot.Approval, s
 		DedupKey: fmt.Sprintf("apv-update:%d", step.ID), Kind: servicebot.OutUpdateCard,
 		ToUsers: step.ApproverID, Body: body, CreatedAt: now,
 	})
+}
+
+// cardRows fits the summary into the card's six rows (WeCom shows no more):
+// the evidence link, when there is one, stays; 详情 has every row.
+func cardRows(rows []cardKV) []cardKV {
+	if len(rows) <= wecommsg.MaxRows {
+		return rows
+	}
+	last := rows[len(rows)-1]
+	if last.URL == "" {
+		return rows[:wecommsg.MaxRows]
+	}
+	return append(slices.Clone(rows[:wecommsg.MaxRows-1]), last)
+}
+
+// inZone is a with its times in loc, the department's zone: what a person
+// reads is never in UTC.
+func inZone(a servicebot.Approval, loc *time.Location) servicebot.Approval {
+	a.Request.CreatedAt = a.Request.CreatedAt.In(loc)
+	a.Steps = slices.Clone(a.Steps)
+	for i := range a.Steps {
+		a.Steps[i].DecidedAt = a.Steps[i].DecidedAt.In(loc)
+	}
+	return a
 }
 
 // Describe is a request with its whole chain as text (详情, the audit),
@@ -272,7 +250,7 @@ func Describe(a servicebot.Approval, names map[string]string, machine string) st
 		if kv.URL != "" {
 			v += " " + kv.URL
 		}
-		fmt.Fprintf(&b, "%s：%s\n", kv.KeyName, v)
+		fmt.Fprintf(&b, "%s：%s\n", kv.Key, v)
 	}
 	b.WriteString(subText(r) + "\n")
 	if s := r.Site; s != nil {

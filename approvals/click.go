@@ -47,7 +47,7 @@ func (e *Engine) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
 		if err != nil {
 			return err
 		}
-		return e.reply(ctx, tx, ev, Describe(a, names, machine), now)
+		return e.reply(ctx, tx, ev, Describe(inZone(a, e.loc), names, machine), now)
 	}
 	if step.Status != servicebot.StepPending || step.ApproverID != user {
 		if step.ApproverID == user && step.Status == servicebot.StepDecided {

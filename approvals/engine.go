@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // CardPrefix starts the key of every button of an approval card:
@@ -384,8 +385,18 @@ func (e *Engine) tell(ctx context.Context, tx Tx, key, users, text string, now t
 	if users == "" {
 		return nil
 	}
-	return e.enqueue(ctx, tx, servicebot.OutboxMessage{DedupKey: key, Kind: servicebot.OutText,
-		ToUsers: users, Body: servicebot.TextBody(text), CreatedAt: now})
+	// A long text (详情 of a long reason) goes as several messages: WeCom
+	// would cut one at 2048 bytes, and the chain at its end with it.
+	rows, err := wecommsg.Texts(servicebot.OutboxMessage{DedupKey: key, ToUsers: users, CreatedAt: now}, text)
+	if err != nil {
+		return fmt.Errorf("approvals: %s: %w", key, err)
+	}
+	for _, m := range rows {
+		if err := e.enqueue(ctx, tx, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (e *Engine) audit(ctx context.Context, tx Tx, requestID, stepID int64, actor, action, note string, now time.Time) error {

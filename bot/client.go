@@ -18,6 +18,7 @@ import (
 	"github.com/silenceper/wechat/v2/work/message"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/metrics"
 )
 
@@ -258,37 +259,11 @@ func (c *Client) sendMessage(ctx context.Context, m servicebot.OutboxMessage) (s
 	}, nil
 }
 
-// rowMarks are the invisible runes markRow writes a row id with, base 4.
-var rowMarks = [4]rune{'\u200b', '\u200c', '\u200d', '\u2060'}
-
-// markRow appends the outbox row's id to a text or markdown body's content,
-// written in zero-width characters. WeCom's duplicate check compares message
-// content: it must suppress a retry of the same row (identical, marker
-// included) but never a second row that happens to say the same thing —
-// "您目前没有工单" asked for twice within four hours. Rows are unique by design
-// (their dedup keys); the marker makes their content unique too.
+// markRow writes the outbox row's id into a text or markdown body in
+// invisible runes (wecommsg.Mark): WeCom's duplicate check must suppress a
+// retry of a row but never a second row that says the same thing.
 func markRow(body json.RawMessage, id int64) (json.RawMessage, error) {
-	if id <= 0 {
-		return body, nil
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(body, &obj); err != nil {
-		return nil, fmt.Errorf("body: %v: %w", err, servicebot.ErrMalformed)
-	}
-	var content string
-	if err := json.Unmarshal(obj["content"], &content); err != nil {
-		return nil, fmt.Errorf("body has no text content: %w", servicebot.ErrMalformed)
-	}
-	var mark []rune
-	for n := id; n > 0; n /= 4 {
-		mark = append(mark, rowMarks[n%4])
-	}
-	marked, err := json.Marshal(content + string(mark))
-	if err != nil {
-		return nil, fmt.Errorf("body: %w", err)
-	}
-	obj["content"] = marked
-	return json.Marshal(obj)
+	return wecommsg.Mark(body, id)
 }
 
 type updateCardResponse struct {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // Two rows saying the same thing must not look identical to WeCom's duplicate
@@ -27,10 +29,8 @@ func TestMarkRowMakesRowsDistinctAndRetriesIdentical(t *testing.T) {
 		t.Fatal(err)
 	}
 	visible := strings.Map(func(r rune) rune {
-		for _, m := range rowMarks {
-			if r == m {
-				return -1
-			}
+		if wecommsg.IsMark(r) {
+			return -1
 		}
 		return r
 	}, got.Content)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -55,19 +54,7 @@ func ConfirmMonthly(clock servicebot.Clock, prefix string, archivists []string, 
 				return err
 			}
 		}
-		body, _ := json.Marshal(map[string]any{
-			"userids":       []string{ev.FromUserName},
-			"response_code": ev.ResponseCode,
-			"button":        map[string]string{"replace_name": label},
-		})
-		if ev.ResponseCode == "" {
-			return nil
-		}
-		_, _, err = tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
-			DedupKey: "card-update:" + ev.DedupKey(), Kind: servicebot.OutUpdateCard,
-			ToUsers: ev.FromUserName, Body: body, CreatedAt: now,
-		})
-		if err != nil {
+		if err := relabel(ctx, tx, ev, label, now); err != nil {
 			return fmt.Errorf("handlers: confirm monthly: %w", err)
 		}
 		return nil
@@ -96,10 +83,10 @@ func handToArchivist(ctx context.Context, tx Tx, duty servicebot.MonthlyDuty, ev
 		}
 		text += "\n下载：" + fileURL(token)
 	}
-	_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
-		DedupKey: "archive:" + duty.Key(ev.FromUserName), Kind: servicebot.OutText,
-		ToUsers: strings.Join(archivists, "|"), Body: servicebot.TextBody(text), CreatedAt: now,
-	})
+	err := enqueueTexts(ctx, tx, servicebot.OutboxMessage{
+		DedupKey: "archive:" + duty.Key(ev.FromUserName),
+		ToUsers:  strings.Join(archivists, "|"), CreatedAt: now,
+	}, text)
 	if err != nil {
 		return fmt.Errorf("handlers: hand to archivist: %w", err)
 	}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // RemindTx is what the manager's 再次提醒 button needs of the transaction:
@@ -64,13 +64,11 @@ func RemindAgain(clock servicebot.Clock, managers []string) HandlerFunc {
 			// stage rows), so a key of its recipients is new for every click
 			// that reaches anybody, and the same for a retry of this one.
 			sum := sha256.Sum256([]byte(to))
-			_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
+			err := enqueueTexts(ctx, tx, servicebot.OutboxMessage{
 				DedupKey:  fmt.Sprintf("remind-again:%s:%s", day, hex.EncodeToString(sum[:8])),
-				Kind:      servicebot.OutText,
 				ToUsers:   to,
-				Body:      servicebot.TextBody(servicebot.RemindAgainText(day)),
 				CreatedAt: now,
-			})
+			}, servicebot.RemindAgainText(day))
 			if err != nil {
 				return fmt.Errorf("handlers: remind again: %w", err)
 			}
@@ -89,20 +87,34 @@ func updateRemindCard(ctx context.Context, tx Tx, ev servicebot.Event, reminded 
 	if reminded == 0 {
 		label = "无需提醒：都已提交或已提醒过"
 	}
-	body, _ := json.Marshal(map[string]any{
-		"userids":       []string{ev.FromUserName},
-		"response_code": ev.ResponseCode,
-		"button":        map[string]string{"replace_name": label},
-	})
-	_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
-		DedupKey:  "card-update:" + ev.DedupKey(),
-		Kind:      servicebot.OutUpdateCard,
-		ToUsers:   ev.FromUserName,
-		Body:      body,
-		CreatedAt: now,
-	})
-	if err != nil {
+	if err := relabel(ctx, tx, ev, label, now); err != nil {
 		return fmt.Errorf("handlers: update remind card: %w", err)
+	}
+	return nil
+}
+
+// relabel greys the buttons of the card ev tapped and relabels them
+// (update_template_card with the tap's one-use response_code), once per tap.
+func relabel(ctx context.Context, tx Tx, ev servicebot.Event, label string, now time.Time) error {
+	m, ok, err := wecommsg.Relabel(ev, label, now)
+	if err != nil || !ok {
+		return err
+	}
+	_, _, err = tx.EnqueueOutbox(ctx, m)
+	return err
+}
+
+// enqueueTexts writes m holding text, split into as many rows as WeCom's
+// limit needs.
+func enqueueTexts(ctx context.Context, tx Tx, m servicebot.OutboxMessage, text string) error {
+	rows, err := wecommsg.Texts(m, text)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if _, _, err := tx.EnqueueOutbox(ctx, r); err != nil {
+			return err
+		}
 	}
 	return nil
 }

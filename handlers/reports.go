@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/servicebot/servicebot"
 )
@@ -425,26 +424,10 @@ func (h *Reports) HandleAttachment(ctx context.Context, tx Tx, ev servicebot.Eve
 	return h.reply(ctx, tx, m, text)
 }
 
-// maxTextBytes is WeCom's limit on a text message's content.
-const maxTextBytes = 2048
-
-// reply answers the message m; see replyTo.
+// reply answers the message m; see replyTo. A long reply is split into
+// several messages (wecommsg.Texts), never cut.
 func (h *Reports) reply(ctx context.Context, tx Tx, m message, text string) error {
-	return replyTo(ctx, tx, m.ev, truncateBytes(text, maxTextBytes), m.now)
-}
-
-// truncateBytes shortens s to at most n bytes on a character boundary,
-// marking the cut with an ellipsis.
-func truncateBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const more = "…"
-	cut := n - len(more)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + more
+	return replyTo(ctx, tx, m.ev, text, m.now)
 }
 
 // dayWords is 今天 for today, else the date.

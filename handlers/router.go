@@ -143,13 +143,11 @@ func (r *Router) reply(ctx context.Context, tx Tx, ev servicebot.Event, text str
 // replyTo enqueues a text to the sender of ev. Its dedup key ties it to the
 // delivery it answers, so handling the same delivery twice replies once.
 func replyTo(ctx context.Context, tx Tx, ev servicebot.Event, text string, now time.Time) error {
-	_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
+	err := enqueueTexts(ctx, tx, servicebot.OutboxMessage{
 		DedupKey:  "reply:" + ev.DedupKey(),
-		Kind:      servicebot.OutText,
 		ToUsers:   ev.FromUserName,
-		Body:      servicebot.TextBody(text),
 		CreatedAt: now,
-	})
+	}, text)
 	if err != nil {
 		return fmt.Errorf("handlers: enqueue reply: %w", err)
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // JobDraft is the scheduled job that drafts last month on the 1st.
@@ -338,9 +339,13 @@ func sameIndicators(a, b []servicebot.KPIIndicatorScore) bool {
 }
 
 func (c *Course) sendText(ctx context.Context, tx Tx, key, to, text string, now time.Time) error {
-	for i, part := range splitMessage(text) {
-		_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: fmt.Sprintf("%s:%d", key, i),
-			Kind: servicebot.OutText, ToUsers: to, Body: servicebot.TextBody(part), CreatedAt: now})
+	for i, part := range wecommsg.Split(text, wecommsg.TextLimit) {
+		body, err := wecommsg.Text(part)
+		if err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		_, _, err = tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: fmt.Sprintf("%s:%d", key, i),
+			Kind: servicebot.OutText, ToUsers: to, Body: body, CreatedAt: now})
 		if err != nil {
 			return fmt.Errorf("enqueue %s: %w", key, err)
 		}
@@ -353,35 +358,11 @@ func (c *Course) sendBreakdown(ctx context.Context, tx Tx, rev servicebot.KPIRev
 		BreakdownText(rev.Month, rev, card, of, correction), now)
 }
 
-// card is the part of WeCom's template_card the KPI cards use.
-type card struct {
-	CardType    string    `json:"card_type"`
-	MainTitle   cardTitle `json:"main_title"`
-	SubTitle    string    `json:"sub_title_text,omitempty"`
-	Horizontal  []cardKV  `json:"horizontal_content_list,omitempty"`
-	TaskID      string    `json:"task_id"`
-	ButtonList  []cardBtn `json:"button_list"`
-	ReplaceText string    `json:"replace_text,omitempty"`
-}
-
-type cardTitle struct {
-	Title string `json:"title"`
-	Desc  string `json:"desc,omitempty"`
-}
-
-type cardKV struct {
-	KeyName string `json:"keyname"`
-	Value   string `json:"value"`
-}
-
-type cardBtn struct {
-	Text  string `json:"text"`
-	Style int    `json:"style,omitempty"`
-	Key   string `json:"key"`
-}
+// cardKV is a row of a KPI card.
+type cardKV = wecommsg.Row
 
 // maxCardRows is WeCom's limit of horizontal_content_list rows.
-const maxCardRows = 6
+const maxCardRows = wecommsg.MaxRows
 
 // sendManagerCard sends the managers the revision's card: the top of the
 // ranking, the open appeals, and 发布 / 查看 (R-KPI-13).
@@ -404,9 +385,9 @@ func (c *Course) sendManagerCard(ctx context.Context, tx Tx, rev servicebot.KPIR
 		if len(rows) == maxCardRows-1 {
 			break
 		}
-		rows = append(rows, cardKV{KeyName: fmt.Sprintf("%d. %s", sc.Rank, nameOf(sc)), Value: sc.Total.String()})
+		rows = append(rows, cardKV{Key: fmt.Sprintf("%d. %s", sc.Rank, nameOf(sc)), Value: sc.Total.String()})
 	}
-	rows = append(rows, cardKV{KeyName: "待处理申诉", Value: fmt.Sprintf("%d 件", open)})
+	rows = append(rows, cardKV{Key: "待处理申诉", Value: fmt.Sprintf("%d 件", open)})
 	sub := fmt.Sprintf("共 %d 人。申诉截止 %s。", len(cards), timeTitle(rev.AppealUntil, c.Location))
 	if p := c.Pending(); len(p) > 0 {
 		names := make([]string, len(p))
@@ -415,22 +396,24 @@ func (c *Course) sendManagerCard(ctx context.Context, tx Tx, rev servicebot.KPIR
 		}
 		sub += "以下数据尚无系统记录，按经理录入计：" + strings.Join(names, "、") + "。"
 	}
-	body, _ := json.Marshal(card{
-		CardType:  "button_interaction",
-		MainTitle: cardTitle{Title: fmt.Sprintf("%s KPI 考核（第 %d 版）", monthTitle(rev.Month), rev.Revision), Desc: "售后服务部 · " + rev.Reason},
-		SubTitle:  sub, Horizontal: rows,
+	body, err := wecommsg.ButtonCard{
+		Title: fmt.Sprintf("%s KPI 考核（第 %d 版）", monthTitle(rev.Month), rev.Revision), Desc: "售后服务部 · " + rev.Reason,
+		SubTitle: sub, Rows: rows,
 		// WeCom refuses a task_id it has seen: the time keeps it unique
 		// across a database reset or a demo on the same app.
 		TaskID: fmt.Sprintf("kpi-%s-%d-%d", rev.Month, rev.Revision, rev.CreatedAt.Unix()),
 		// Each button names the revision the card shows: 发布 on an older
 		// card is refused, never publishing what it did not show. No
-		// replace_text: WeCom would grey every button after 查看 too; the
-		// 发布 tap updates the card itself (issue 11 item 11).
-		ButtonList: []cardBtn{
-			{Text: "发布", Style: 1, Key: fmt.Sprintf("%spublish:%s:%d", CardPrefix, rev.Month, rev.Revision)},
-			{Text: "查看", Style: 2, Key: fmt.Sprintf("%sview:%s:%d", CardPrefix, rev.Month, rev.Revision)},
+		// replace_text: it is an update-only field; the 发布 tap updates
+		// the card itself (issue 11 item 11).
+		Buttons: []wecommsg.Button{
+			{Text: "发布", Style: wecommsg.StylePrimary, Key: fmt.Sprintf("%spublish:%s:%d", CardPrefix, rev.Month, rev.Revision)},
+			{Text: "查看", Style: wecommsg.StyleSecondary, Key: fmt.Sprintf("%sview:%s:%d", CardPrefix, rev.Month, rev.Revision)},
 		},
-	})
+	}.JSON()
+	if err != nil {
+		return fmt.Errorf("kpi card: %w", err)
+	}
 	_, _, err = tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: fmt.Sprintf("kpi:card:%s:%d", rev.Month, rev.Revision),
 		Kind: servicebot.OutTemplateCard, ToUsers: strings.Join(c.Managers, "|"), Body: body, CreatedAt: now})
 	return err
@@ -508,18 +491,14 @@ func (c *Course) publish(ctx context.Context, tx Tx, ev servicebot.Event, month 
 }
 
 func (c *Course) postGroup(ctx context.Context, tx Tx, rev servicebot.KPIRevision, cards []servicebot.KPIScorecard, now time.Time) error {
-	kind, to := servicebot.OutAppChat, c.Group.ChatID
-	if to == "" {
-		kind, to = servicebot.OutWebhook, c.Group.RobotKey
+	posts, err := wecommsg.Group{ChatID: c.Group.ChatID, RobotKey: c.Group.RobotKey}.Posts(
+		servicebot.OutboxMessage{DedupKey: fmt.Sprintf("kpi:group:%s:%d:0", rev.Month, rev.Revision), CreatedAt: now},
+		RankingMarkdown(rev.Month, rev, cards, c.Location))
+	if err != nil {
+		return fmt.Errorf("kpi ranking: %w", err)
 	}
-	if to == "" {
-		return nil
-	}
-	for i, part := range splitMessage(RankingMarkdown(rev.Month, rev, cards, c.Location)) {
-		body, _ := json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": part}})
-		_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: fmt.Sprintf("kpi:group:%s:%d:%d", rev.Month, rev.Revision, i),
-			Kind: kind, ToChat: to, Body: body, CreatedAt: now})
-		if err != nil {
+	for _, m := range posts {
+		if _, _, err := tx.EnqueueOutbox(ctx, m); err != nil {
 			return fmt.Errorf("enqueue kpi ranking: %w", err)
 		}
 	}
@@ -542,15 +521,11 @@ func (c *Course) view(ctx context.Context, tx Tx, ev servicebot.Event, month str
 // updateCard relabels the tapped card's button (update_template_card with
 // the tap's one-use response_code).
 func updateCard(ctx context.Context, tx Tx, ev servicebot.Event, label string, now time.Time) error {
-	if ev.ResponseCode == "" {
-		return nil
+	m, ok, err := wecommsg.Relabel(ev, label, now)
+	if err != nil || !ok {
+		return err
 	}
-	body, _ := json.Marshal(map[string]any{
-		"userids": []string{ev.FromUserName}, "response_code": ev.ResponseCode,
-		"button": map[string]string{"replace_name": label},
-	})
-	_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: "card-update:" + ev.DedupKey(),
-		Kind: servicebot.OutUpdateCard, ToUsers: ev.FromUserName, Body: body, CreatedAt: now})
+	_, _, err = tx.EnqueueOutbox(ctx, m)
 	return err
 }
 
@@ -761,8 +736,8 @@ func (c *Course) sendAppealCard(ctx context.Context, tx Tx, a servicebot.KPIAppe
 			lines = append(lines, r.Points.Signed()+" "+r.Text)
 		}
 	}
-	rows := []cardKV{{KeyName: "申诉人", Value: nameOf(sc)}, {KeyName: "指标", Value: s.Name},
-		{KeyName: "得分", Value: fmt.Sprintf("%s / %s", s.Score, weightText(s.Weight))}}
+	rows := []cardKV{{Key: "申诉人", Value: nameOf(sc)}, {Key: "指标", Value: s.Name},
+		{Key: "得分", Value: fmt.Sprintf("%s / %s", s.Score, weightText(s.Weight))}}
 	sub := "理由：" + a.Reason
 	switch {
 	case a.FactText != "":
@@ -771,17 +746,18 @@ func (c *Course) sendAppealCard(ctx context.Context, tx Tx, a servicebot.KPIAppe
 	case len(lines) > 0:
 		sub += "\n扣分：" + strings.Join(lines, "；")
 	}
-	body, _ := json.Marshal(card{
-		CardType:  "button_interaction",
-		MainTitle: cardTitle{Title: fmt.Sprintf("%s KPI 申诉 #%d", monthTitle(a.Month), a.ID), Desc: "采纳则只撤销这一项扣分，生成新版本"},
-		SubTitle:  sub, Horizontal: rows, TaskID: fmt.Sprintf("kpi-appeal-%d-%d", a.ID, a.FiledAt.Unix()),
-		ButtonList: []cardBtn{
-			{Text: "采纳", Style: 1, Key: fmt.Sprintf("%sappeal:%d:accept", CardPrefix, a.ID)},
-			{Text: "驳回", Style: 2, Key: fmt.Sprintf("%sappeal:%d:reject", CardPrefix, a.ID)},
+	body, err := wecommsg.ButtonCard{
+		Title: fmt.Sprintf("%s KPI 申诉 #%d", monthTitle(a.Month), a.ID), Desc: "采纳则只撤销这一项扣分，生成新版本",
+		SubTitle: sub, Rows: rows, TaskID: fmt.Sprintf("kpi-appeal-%d-%d", a.ID, a.FiledAt.Unix()),
+		Buttons: []wecommsg.Button{
+			{Text: "采纳", Style: wecommsg.StylePrimary, Key: fmt.Sprintf("%sappeal:%d:accept", CardPrefix, a.ID)},
+			{Text: "驳回", Style: wecommsg.StyleNegative, Key: fmt.Sprintf("%sappeal:%d:reject", CardPrefix, a.ID)},
 		},
-		ReplaceText: "已处理",
-	})
-	_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: fmt.Sprintf("kpi:appeal:%d", a.ID),
+	}.JSON()
+	if err != nil {
+		return fmt.Errorf("kpi appeal card: %w", err)
+	}
+	_, _, err = tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: fmt.Sprintf("kpi:appeal:%d", a.ID),
 		Kind: servicebot.OutTemplateCard, ToUsers: strings.Join(c.Managers, "|"), Body: body, CreatedAt: now})
 	return err
 }

@@ -9,9 +9,6 @@ import (
 	"github.com/servicebot/servicebot"
 )
 
-// maxMessageBytes keeps a text or markdown message under WeCom's 2048 bytes.
-const maxMessageBytes = 2000
-
 // monthTitle is "2026年10月".
 func monthTitle(month string) string {
 	first, _, err := servicebot.KPIMonthRange(month)
@@ -177,30 +174,3 @@ func RankingText(month string, rev servicebot.KPIRevision, cards []servicebot.KP
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
-
-// splitMessage cuts text at line ends into parts of at most maxMessageBytes.
-func splitMessage(text string) []string {
-	var parts []string
-	var cur strings.Builder
-	for _, line := range strings.SplitAfter(text, "\n") {
-		for len(line) > maxMessageBytes { // one line longer than a message: cut at a rune
-			cut := maxMessageBytes
-			for cut > 0 && !isRuneStart(line[cut]) {
-				cut--
-			}
-			parts = append(parts, line[:cut])
-			line = line[cut:]
-		}
-		if cur.Len()+len(line) > maxMessageBytes {
-			parts = append(parts, strings.TrimSuffix(cur.String(), "\n"))
-			cur.Reset()
-		}
-		cur.WriteString(line)
-	}
-	if cur.Len() > 0 {
-		parts = append(parts, strings.TrimSuffix(cur.String(), "\n"))
-	}
-	return parts
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

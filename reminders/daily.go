@@ -2,14 +2,13 @@ package reminders
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // Job names, as `servicebot job list` shows them and `job run` takes them.
@@ -274,14 +273,20 @@ func (d *Daily) MorningSummary(ctx context.Context, now time.Time) error {
 			if err != nil {
 				return err
 			}
-			if _, _, err := tx.EnqueueOutbox(ctx, managerMessage(summary, d.Managers, duty, d.DayURL, now)); err != nil {
+			rows, err := managerMessage(summary, d.Managers, duty, d.DayURL, now)
+			if err != nil {
+				return fmt.Errorf("manager card: %w", err)
+			}
+			if err := enqueue(ctx, tx, rows...); err != nil {
 				return fmt.Errorf("manager card: %w", err)
 			}
 		}
-		if post, ok := d.Group.post("summary:group:"+day.String(), summary.GroupText(d.Group.ShowNames), now); ok {
-			if _, _, err := tx.EnqueueOutbox(ctx, post); err != nil {
-				return fmt.Errorf("group post: %w", err)
-			}
+		posts, err := d.Group.posts("summary:group:"+day.String(), summary.GroupText(d.Group.ShowNames), now)
+		if err != nil {
+			return fmt.Errorf("group post: %w", err)
+		}
+		if err := enqueue(ctx, tx, posts...); err != nil {
+			return fmt.Errorf("group post: %w", err)
 		}
 		return nil
 	})
@@ -334,12 +339,12 @@ func (d *Daily) summarize(ctx context.Context, day servicebot.Date) (servicebot.
 // managerMessage is the morning card: who missed, with 再次提醒 when anybody
 // did; a plain text when everybody reported. duty is the summary's claim,
 // whose row names the card.
-func managerMessage(s servicebot.MissedSummary, managers []string, duty servicebot.Obligation, dayURL func(servicebot.Date) string, now time.Time) servicebot.OutboxMessage {
-	m := servicebot.OutboxMessage{
-		DedupKey:  "summary:manager:" + s.Day.String(),
-		ToUsers:   strings.Join(managers, "|"),
-		CreatedAt: now,
+func managerMessage(s servicebot.MissedSummary, managers []string, duty servicebot.Obligation, dayURL func(servicebot.Date) string, now time.Time) ([]servicebot.OutboxMessage, error) {
+	to, err := wecommsg.Recipients(managers)
+	if err != nil {
+		return nil, err
 	}
+	m := servicebot.OutboxMessage{DedupKey: "summary:manager:" + s.Day.String(), ToUsers: to, CreatedAt: now}
 	link := ""
 	if dayURL != nil {
 		link = dayURL(s.Day)
@@ -349,26 +354,25 @@ func managerMessage(s servicebot.MissedSummary, managers []string, duty serviceb
 		if link != "" {
 			text += "\n查看当天日报：" + link
 		}
-		m.Kind, m.Body = servicebot.OutText, servicebot.TextBody(text)
-		return m
+		return wecommsg.Texts(m, text)
 	}
-	card := map[string]any{
-		"card_type":      "button_interaction",
-		"task_id":        taskID("daily-summary-"+s.Day.String(), duty.ID, duty.CreatedAt),
-		"main_title":     map[string]string{"title": s.ManagerCardTitle(), "desc": "售后服务部 · 工作日报"},
-		"sub_title_text": s.ManagerCardText(),
-		"button_list": []map[string]any{
-			{"text": "再次提醒", "style": 1, "key": servicebot.RemindButtonPrefix + s.Day.String()},
-		},
+	card := wecommsg.ButtonCard{
+		Title:    s.ManagerCardTitle(),
+		Desc:     "售后服务部 · 工作日报",
+		SubTitle: s.ManagerCardText(),
+		TaskID:   taskID("daily-summary-"+s.Day.String(), duty.ID, duty.CreatedAt),
+		Buttons:  []wecommsg.Button{{Text: "再次提醒", Style: wecommsg.StylePrimary, Key: servicebot.RemindButtonPrefix + s.Day.String()}},
 	}
 	if link != "" {
 		// The whole day, every report readable, on the managers' page.
-		card["horizontal_content_list"] = []map[string]any{{"keyname": "日报", "value": "查看当天全部日报", "type": 1, "url": link}}
-		card["card_action"] = map[string]any{"type": 1, "url": link}
+		card.Rows = []wecommsg.Row{{Key: "日报", Value: "查看当天全部日报", URL: link}}
+		card.LinkURL = link
+	}
+	if m.Body, err = card.JSON(); err != nil {
+		return nil, err
 	}
 	m.Kind = servicebot.OutTemplateCard
-	m.Body, _ = json.Marshal(card)
-	return m
+	return []servicebot.OutboxMessage{m}, nil
 }
 
 // dailyObligations are the report obligations of users for day.

@@ -3,13 +3,13 @@ package reminders
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // JobMonthly is the job of the monthly submissions (R-DAY-5).
@@ -172,23 +172,27 @@ func enqueueCards(ctx context.Context, tx Tx, duty servicebot.MonthlyDuty, stage
 	if duty.Kind == servicebot.ObligationMonthlyDiary {
 		button = "确认无误"
 	}
-	for lo := 0; lo < len(users); lo += MaxRecipients {
-		batch := users[lo:min(lo+MaxRecipients, len(users))]
+	for _, batch := range wecommsg.Batches(users) {
 		to := strings.Join(batch, "|")
 		name := fmt.Sprintf("%s-%s-%s-%s", strings.ReplaceAll(duty.Kind, "_", "-"), duty.Period, stage, digest(to))
-		card := map[string]any{
-			"card_type":      "button_interaction",
-			"task_id":        taskID(name, ids[batch[0]], now),
-			"main_title":     map[string]string{"title": duty.Title(), "desc": "售后服务部 · 月度资料"},
-			"sub_title_text": servicebot.MonthlyReminderText(duty, stage),
-			"button_list":    []map[string]any{{"text": button, "style": 1, "key": MonthlyButtonPrefix + duty.Kind + ":" + duty.Period}},
-			"replace_text":   "已确认",
+		card := wecommsg.ButtonCard{
+			Title:    duty.Title(),
+			Desc:     "售后服务部 · 月度资料",
+			SubTitle: servicebot.MonthlyReminderText(duty, stage),
+			TaskID:   taskID(name, ids[batch[0]], now),
+			Buttons:  []wecommsg.Button{{Text: button, Style: wecommsg.StylePrimary, Key: MonthlyButtonPrefix + duty.Kind + ":" + duty.Period}},
 		}
 		if link != "" {
-			card["jump_list"] = []map[string]any{{"type": 1, "title": "查看 " + duty.Title() + "（Excel）", "url": link}}
+			// R-DAY-5: the diary to check, where button_interaction shows a
+			// link: a row of type 1, and the whole card opens it.
+			card.Rows = []wecommsg.Row{{Key: "日志", Value: "查看 " + duty.Title() + "（Excel）", URL: link}}
+			card.LinkURL = link
 		}
-		body, _ := json.Marshal(card)
-		_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
+		body, err := card.JSON()
+		if err != nil {
+			return fmt.Errorf("%s card: %w", duty.Kind, err)
+		}
+		_, _, err = tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
 			DedupKey:  fmt.Sprintf("monthly:%s:%s:%s:%s", duty.Kind, duty.Period, stage, digest(to)),
 			Kind:      servicebot.OutTemplateCard,
 			ToUsers:   to,

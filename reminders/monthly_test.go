@@ -47,17 +47,21 @@ func cards(t *testing.T, db *store.DB, kind string) map[string][]string {
 		}
 		var c struct {
 			SubTitle string `json:"sub_title_text"`
-			Jump     []struct {
-				URL string `json:"url"`
-			} `json:"jump_list"`
+			// Where a button_interaction card shows a link: a row of type 1.
+			Rows []struct {
+				Type int    `json:"type"`
+				URL  string `json:"url"`
+			} `json:"horizontal_content_list"`
 		}
 		if err := json.Unmarshal(r.Body, &c); err != nil {
 			t.Fatal(err)
 		}
 		for _, u := range strings.Split(r.ToUsers, "|") {
 			text := c.SubTitle
-			for _, j := range c.Jump {
-				text += " " + j.URL
+			for _, row := range c.Rows {
+				if row.Type == 1 {
+					text += " " + row.URL
+				}
 			}
 			out[u] = append(out[u], text)
 		}

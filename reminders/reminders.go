@@ -15,16 +15,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // MaxRecipients is how many userids one message/send takes (touser ≤ 1000).
-const MaxRecipients = 1000
+const MaxRecipients = wecommsg.MaxRecipients
 
 // Reporters says who owes a daily report on a day: the engineers for whom it
 // is a working day and who are not on leave (people.Directory).
@@ -82,20 +82,11 @@ type Group struct {
 	ShowNames bool // names of those who missed in the group post (default: the count only)
 }
 
-// post returns the outbox row of a markdown post to the group, and false
-// when no group is configured.
-func (g Group) post(dedupKey, markdown string, now time.Time) (servicebot.OutboxMessage, bool) {
-	body, _ := json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": markdown}})
-	m := servicebot.OutboxMessage{DedupKey: dedupKey, Body: body, CreatedAt: now}
-	switch {
-	case g.ChatID != "":
-		m.Kind, m.ToChat = servicebot.OutAppChat, g.ChatID
-	case g.RobotKey != "":
-		m.Kind, m.ToChat = servicebot.OutWebhook, g.RobotKey
-	default:
-		return m, false
-	}
-	return m, true
+// posts are the outbox rows of a markdown post to the group (split to fit
+// the API's limit), none when no group is configured.
+func (g Group) posts(dedupKey, markdown string, now time.Time) ([]servicebot.OutboxMessage, error) {
+	return wecommsg.Group{ChatID: g.ChatID, RobotKey: g.RobotKey}.Posts(
+		servicebot.OutboxMessage{DedupKey: dedupKey, CreatedAt: now}, markdown)
 }
 
 // enqueueText sends the same text to users in messages of at most
@@ -103,18 +94,25 @@ func (g Group) post(dedupKey, markdown string, now time.Time) (servicebot.Outbox
 // its recipients, so a re-run that (wrongly) reached the same people would
 // still enqueue nothing new.
 func enqueueText(ctx context.Context, tx Tx, keyPrefix string, users []string, text string, now time.Time) error {
-	for lo := 0; lo < len(users); lo += MaxRecipients {
-		batch := users[lo:min(lo+MaxRecipients, len(users))]
+	for _, batch := range wecommsg.Batches(users) {
 		to := strings.Join(batch, "|")
-		_, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
-			DedupKey:  keyPrefix + ":" + digest(to),
-			Kind:      servicebot.OutText,
-			ToUsers:   to,
-			Body:      servicebot.TextBody(text),
-			CreatedAt: now,
-		})
+		rows, err := wecommsg.Texts(servicebot.OutboxMessage{DedupKey: keyPrefix + ":" + digest(to),
+			ToUsers: to, CreatedAt: now}, text)
 		if err != nil {
+			return fmt.Errorf("reminders: %s: %w", keyPrefix, err)
+		}
+		if err := enqueue(ctx, tx, rows...); err != nil {
 			return fmt.Errorf("reminders: enqueue %s: %w", keyPrefix, err)
+		}
+	}
+	return nil
+}
+
+// enqueue writes rows to the outbox.
+func enqueue(ctx context.Context, tx Tx, rows ...servicebot.OutboxMessage) error {
+	for _, m := range rows {
+		if _, _, err := tx.EnqueueOutbox(ctx, m); err != nil {
+			return err
 		}
 	}
 	return nil

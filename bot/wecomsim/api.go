@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,11 +120,24 @@ func (s *Sim) endpoint(api string, auth bool, h func(*http.Request, []byte) any)
 		answer := h(r, body)
 		if st, isErr := answer.(status); isErr && st.ErrCode != codeOK {
 			s.log.Info("wecomsim: api error", "api", api, "errcode", st.ErrCode, "errmsg", st.ErrMsg)
+			if invalidAnswer(st) {
+				s.mu.Lock()
+				s.rejections = append(s.rejections, Rejection{API: api, ErrCode: st.ErrCode, ErrMsg: st.ErrMsg, Body: string(body)})
+				s.mu.Unlock()
+			}
 		} else {
 			s.log.Debug("wecomsim: api call", "api", api)
 		}
 		writeJSON(w, http.StatusOK, answer)
 	})
+}
+
+// Rejections are the requests refused as malformed by the documentation
+// (schema, byte limits, card rules), oldest first.
+func (s *Sim) Rejections() []Rejection {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.rejections)
 }
 
 // beginCall counts a call and takes the next pending fault for the API, if any.

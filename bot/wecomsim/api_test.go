@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -120,7 +121,26 @@ func TestMessageSendValidation(t *testing.T) {
 		{"button card without buttons", card(func(c map[string]any) { delete(c, "button_list") }), 40058, ""},
 		{"text_notice card without task_id", map[string]any{"touser": "zhangwei", "msgtype": "template_card",
 			"agentid": testAgentID, "template_card": map[string]any{"card_type": "text_notice",
-				"main_title": map[string]any{"title": "通知"}}}, 0, ""},
+				"main_title":  map[string]any{"title": "通知"},
+				"card_action": map[string]any{"type": 1, "url": "https://work.weixin.qq.com"}}}, 0, ""},
+		{"text_notice card without card_action", map[string]any{"touser": "zhangwei", "msgtype": "template_card",
+			"agentid": testAgentID, "template_card": map[string]any{"card_type": "text_notice",
+				"main_title": map[string]any{"title": "通知"}}}, 40058, ""},
+		{"jump_list on a button card", card(func(c map[string]any) {
+			c["jump_list"] = []map[string]any{{"type": 1, "title": "查看", "url": "https://example.com"}}
+		}), 40058, ""},
+		{"replace_text on a sent card", card(func(c map[string]any) { c["replace_text"] = "已处理" }), 40058, ""},
+		{"seven buttons", card(func(c map[string]any) {
+			var bs []map[string]any
+			for i := range 7 {
+				bs = append(bs, map[string]any{"text": "b", "key": strconv.Itoa(i)})
+			}
+			c["button_list"] = bs
+		}), 40058, ""},
+		{"unknown top-level field", map[string]any{"touser": "zhangwei", "msgtype": "text", "agentid": testAgentID,
+			"text": map[string]any{"content": "x"}, "priority": 1}, 40058, ""},
+		{"markdown over 2048 bytes", map[string]any{"touser": "zhangwei", "msgtype": "markdown", "agentid": testAgentID,
+			"markdown": map[string]any{"content": strings.Repeat("a", 2049)}}, 45002, ""},
 		{"interval over 4 hours", map[string]any{"touser": "zhangwei", "msgtype": "text", "agentid": testAgentID,
 			"text": map[string]any{"content": "x"}, "enable_duplicate_check": 1, "duplicate_check_interval": 14401}, 40058, ""},
 	}
@@ -299,7 +319,8 @@ func TestUpdateTemplateCard(t *testing.T) {
 	f.clock.Advance(72*time.Hour - time.Second)
 	token = f.token(t) // the old one expired long ago
 	newCard := map[string]any{"agentid": testAgentID, "response_code": fresh, "template_card": map[string]any{
-		"card_type": "text_notice", "main_title": map[string]any{"title": "审批已通过"}}}
+		"card_type": "text_notice", "main_title": map[string]any{"title": "审批已通过"},
+		"card_action": map[string]any{"type": 1, "url": "https://work.weixin.qq.com"}}}
 	if a := f.post(t, "message/update_template_card", token, newCard); a.ErrCode != 0 {
 		t.Fatalf("just under 72 h: %+v", a)
 	}

@@ -138,25 +138,9 @@ func (s *Sim) ClickButton(ctx context.Context, fromUser, taskID, eventKey, respo
 		cdata("CardType", cardType).
 		cdata("ResponseCode", responseCode).
 		number("AgentID", s.agentIDString())
-	d, err := s.deliver(ctx, x.bytes(), fromUser, "event", "[点击] "+label)
-	if err == nil && d.Status == http.StatusOK {
-		s.markClicked(taskID, fromUser)
-	}
-	return d, err
-}
-
-// markClicked greys out the card's buttons for the member when the card says
-// so (replace_text), as the WeCom client does after a click.
-func (s *Sim) markClicked(taskID, user string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	state := s.tasks[taskID]
-	if state == nil {
-		return
-	}
-	if c, st := parseCard(state.card); st.ErrCode == codeOK && c.ReplaceText != "" {
-		state.replaced[user] = c.ReplaceText
-	}
+	// A click changes nothing on the card by itself: only the app's
+	// update_template_card (or a passive update_button reply) does.
+	return s.deliver(ctx, x.bytes(), fromUser, "event", "[点击] "+label)
 }
 
 // EnterAgent delivers the enter_agent event (the member opened the app).

@@ -181,8 +181,7 @@ func buttonCard(to, taskID string) map[string]any {
 			},
 			"button_list": []map[string]any{
 				{"text": "同意", "style": 1, "key": "approve"},
-				{"text": "驳回", "style": 2, "key": "reject"},
+				{"text": "驳回", "style": 3, "key": "reject"},
 			},
-			"replace_text": "已处理",
 		}}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -79,6 +80,40 @@ func parseCard(raw json.RawMessage) (card, status) {
 	return c, success
 }
 
+// invalidRequest is the answer to a request the documentation does not
+// allow (an unknown field, a wrong type, a broken rule of a card type).
+func invalidRequest(err error) status {
+	if errors.Is(err, errNotJSON) {
+		return fail(codeBadJSON, "invalid json: "+err.Error())
+	}
+	return fail(codeInvalidParam, invalidPrefix+err.Error())
+}
+
+const invalidPrefix = "invalid request: "
+
+// Rejection is a request the simulator refused as the documentation would:
+// its schema, byte limits or rules. Tests assert there are none.
+type Rejection struct {
+	API     string
+	ErrCode int64
+	ErrMsg  string
+	Body    string
+}
+
+// invalidCodes are the errcodes of requests malformed by the documentation,
+// as opposed to ones refused for the state of things (a used response_code,
+// an unknown chat).
+func invalidAnswer(st status) bool {
+	switch st.ErrCode {
+	case codeEmptyContent, codeContentTooLong, codeBadJSON, codeInvalidMsgType, codeTooManyUsers:
+		return true
+	case codeInvalidParam:
+		return strings.HasPrefix(st.ErrMsg, invalidPrefix) || strings.Contains(st.ErrMsg, "template_card") ||
+			strings.Contains(st.ErrMsg, "task_id") || strings.Contains(st.ErrMsg, "duplicate_check_interval")
+	}
+	return false
+}
+
 type sendRequest struct {
 	ToUser                 string          `json:"touser"`
 	ToParty                string          `json:"toparty"`
@@ -113,8 +148,10 @@ func displayed(content string) string {
 	}, content)
 }
 
-// validateContent checks the text or markdown of a request against WeCom's limits.
-func validateContent(msgType string, text, markdown *contentField) (message, status) {
+// validateContent checks the text or markdown of a request against WeCom's
+// limits: 2048 bytes of text; markdownMax bytes of markdown (2048 for an
+// app, 4096 for a group robot).
+func validateContent(msgType string, text, markdown *contentField, markdownMax int) (message, status) {
 	switch msgType {
 	case "text":
 		if text == nil || text.Content == "" {
@@ -128,8 +165,8 @@ func validateContent(msgType string, text, markdown *contentField) (message, sta
 		if markdown == nil || markdown.Content == "" {
 			return message{}, fail(codeEmptyContent, "markdown.content empty")
 		}
-		if len(markdown.Content) > markdownLimit {
-			return message{}, fail(codeContentTooLong, "markdown.content exceeds 4096 bytes")
+		if len(markdown.Content) > markdownMax {
+			return message{}, fail(codeContentTooLong, fmt.Sprintf("markdown.content exceeds %d bytes", markdownMax))
 		}
 		return message{msgType: msgType, content: displayed(markdown.Content)}, success
 	}
@@ -137,6 +174,9 @@ func validateContent(msgType string, text, markdown *contentField) (message, sta
 }
 
 func (s *Sim) messageSend(_ *http.Request, body []byte) any {
+	if err := checkSchema(body, sendSchema); err != nil {
+		return invalidRequest(err)
+	}
 	var req sendRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return fail(codeBadJSON, "invalid json: "+err.Error())
@@ -150,7 +190,7 @@ func (s *Sim) messageSend(_ *http.Request, body []byte) any {
 		msg.parsed, st = parseCard(req.TemplateCard)
 		msg.msgType, msg.card, msg.content = req.MsgType, req.TemplateCard, msg.parsed.MainTitle.Title
 	} else {
-		msg, st = validateContent(req.MsgType, req.Text, req.Markdown)
+		msg, st = validateContent(req.MsgType, req.Text, req.Markdown, appMarkdownLimit)
 	}
 	if st.ErrCode != codeOK {
 		return st
@@ -340,6 +380,9 @@ type updateRequest struct {
 // updateTemplateCard consumes a response_code (one use, within 72 hours) to
 // replace a card or relabel its buttons for its recipients.
 func (s *Sim) updateTemplateCard(_ *http.Request, body []byte) any {
+	if err := checkSchema(body, updateSchema); err != nil {
+		return invalidRequest(err)
+	}
 	var req updateRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return fail(codeBadJSON, "invalid json: "+err.Error())
@@ -463,13 +506,16 @@ func (s *Sim) appchatSend(_ *http.Request, body []byte) any {
 		Text     *contentField `json:"text"`
 		Markdown *contentField `json:"markdown"`
 	}
+	if err := checkSchema(body, appchatSchema); err != nil {
+		return invalidRequest(err)
+	}
 	if err := json.Unmarshal(body, &req); err != nil {
 		return fail(codeBadJSON, "invalid json: "+err.Error())
 	}
 	if req.ChatID == "" {
 		return fail(codeChatIDMissing, "chatid missing")
 	}
-	msg, st := validateContent(req.MsgType, req.Text, req.Markdown)
+	msg, st := validateContent(req.MsgType, req.Text, req.Markdown, appMarkdownLimit)
 	if st.ErrCode != codeOK {
 		return st
 	}
@@ -499,10 +545,13 @@ func (s *Sim) webhookSend(r *http.Request, body []byte) any {
 	if !known {
 		return fail(codeInvalidWebhook, "invalid webhook url")
 	}
+	if err := checkSchema(body, webhookSchema); err != nil {
+		return invalidRequest(err)
+	}
 	if err := json.Unmarshal(body, &req); err != nil {
 		return fail(codeBadJSON, "invalid json: "+err.Error())
 	}
-	msg, st := validateContent(req.MsgType, req.Text, req.Markdown)
+	msg, st := validateContent(req.MsgType, req.Text, req.Markdown, robotMarkdownLimit)
 	if st.ErrCode != codeOK {
 		return st
 	}

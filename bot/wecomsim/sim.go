@@ -40,7 +40,8 @@ const (
 	responseCodeTTL          = 72 * time.Hour
 	oauthCodeTTL             = 5 * time.Minute
 	textLimit                = 2048
-	markdownLimit            = 4096
+	appMarkdownLimit         = 2048 // message/send and appchat/send
+	robotMarkdownLimit       = 4096 // webhook/send
 	maxRecipients            = 1000
 	callbackTimeout          = 5 * time.Second // WeCom gives up on a callback after 5 s
 )
@@ -169,6 +170,7 @@ type Sim struct {
 	oauthCodes  map[string]*oauthCode
 	lastMsgID   int64
 	inbound     []*inboundEntry
+	rejections  []Rejection
 }
 
 type issuedToken struct {

@@ -69,6 +69,11 @@ func launch(t *testing.T, db *store.DB, prev *demo, clock servicebot.Clock) *har
 		_ = ln.Close()
 		t.Fatal(err)
 	}
+	if prev == nil {
+		// Issue 10: whatever a test makes the bot send, the strict
+		// simulator must have found nothing the documentation refuses.
+		t.Cleanup(func() { assertNoRejections(t, d.sim) })
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, demo: d, db: db, sim: d.sim, clock: clock, baseURL: d.baseURL, stopped: make(chan error, 1), cancel: cancel}
 	go func() { h.stopped <- d.app.serve(ctx, ln) }()
@@ -91,6 +96,15 @@ func (h *harness) waitDirectory() {
 		time.Sleep(20 * time.Millisecond)
 	}
 	h.t.Fatal("the demo directory was not synced within 30s")
+}
+
+// assertNoRejections fails t for every request the strict simulator refused
+// as malformed (unknown field, byte limit, card rule).
+func assertNoRejections(t *testing.T, sim *wecomsim.Sim) {
+	t.Helper()
+	for _, r := range sim.Rejections() {
+		t.Errorf("the simulator refused a %s request: %d %s\n%s", r.API, r.ErrCode, r.ErrMsg, r.Body)
+	}
 }
 
 // stop shuts the bot down gracefully and waits for it; safe to call twice.
