@@ -1019,6 +1019,38 @@ func sources(facts []KPIFact, kind KPIFactKind) (n int64, src string) {
 	return n, strings.Join(parts, "、")
 }
 
+// datedSources names the records of kind by their day: "日报 11月14日、
+// 11月20日；经理录入 #17（wang）". Records without a day keep their source.
+func datedSources(facts []KPIFact, kind KPIFactKind) string {
+	var names []string
+	days := map[string][]string{}
+	for _, f := range facts {
+		if f.Kind != kind {
+			continue
+		}
+		name, label := f.Source, ""
+		if !f.Date.IsZero() {
+			name, _, _ = strings.Cut(f.Source, " ")
+			label = f.Date.MonthDay()
+		}
+		if _, ok := days[name]; !ok {
+			names = append(names, name)
+			days[name] = nil
+		}
+		if label != "" && !slices.Contains(days[name], label) {
+			days[name] = append(days[name], label)
+		}
+	}
+	parts := make([]string, len(names))
+	for i, name := range names {
+		parts[i] = name
+		if len(days[name]) > 0 {
+			parts[i] += " " + strings.Join(days[name], "、")
+		}
+	}
+	return strings.Join(parts, "；")
+}
+
 // field scores R-KPI-5.
 func (r KPIRules) field(d *kpiDraft, facts []KPIFact, daysKnown bool) {
 	d.Score = d.Weight
@@ -1125,7 +1157,9 @@ func (r KPIRules) parts(d *kpiDraft, facts []KPIFact) {
 			break
 		}
 	}
-	_, src := sources(facts, FactPartsSale)
+	// Issue 11 item 10: the reason cites the dated records (日报 11月14日、
+	// 11月20日), which an engineer can check, not a count.
+	src := datedSources(facts, FactPartsSale)
 	if src == "" {
 		src = "无配件销售记录"
 	}

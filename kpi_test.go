@@ -426,3 +426,39 @@ func TestComplaintCountedOnce_R_LIA_0_R_KPI_6(t *testing.T) {
 		t.Errorf("the complaint's record names both: %q", s.Reasons[0].Source)
 	}
 }
+
+// Issue 11 item 10: the parts-sales reason cites the dated reports, not a count.
+func TestPartsReasonCitesDatedReports_R_KPI_10(t *testing.T) {
+	in := servicebot.KPIMonthInput{Month: "2026-11", Engineers: []servicebot.KPIEngineer{{UserID: "li"}},
+		Facts: []servicebot.KPIFact{
+			{UserID: "li", Kind: servicebot.FactPartsSale, Value: 1000_00, Date: servicebot.NewDate(2026, 11, 14), Source: "日报 2026-11-14"},
+			{UserID: "li", Kind: servicebot.FactPartsSale, Value: 500_00, Date: servicebot.NewDate(2026, 11, 20), Source: "日报 2026-11-20"},
+			{UserID: "li", Kind: servicebot.FactPartsSale, Value: 200_00, Source: "经理录入 #9（boss）"},
+		}}
+	s, _ := servicebot.DefaultKPIRules().Score(in)[0].Indicator(servicebot.KPIPartsSales)
+	if len(s.Reasons) != 1 || s.Reasons[0].Source != "日报 11月14日、11月20日；经理录入 #9（boss）" {
+		t.Errorf("reasons %+v", s.Reasons)
+	}
+}
+
+// R-KPI-9: −1 per training missed, −2 per failed assessment, never below 0.
+func TestTechTraining_R_KPI_9(t *testing.T) {
+	for _, tt := range []struct {
+		missed, failed int
+		want           servicebot.Points
+	}{{0, 0, 500}, {1, 0, 400}, {0, 1, 300}, {1, 1, 200}, {2, 1, 100}, {1, 2, 0}, {3, 2, 0}} {
+		in := servicebot.KPIMonthInput{Month: "2026-10", Engineers: []servicebot.KPIEngineer{{UserID: "li"}}}
+		for i := range tt.missed {
+			in.Facts = append(in.Facts, servicebot.KPIFact{UserID: "li", Kind: servicebot.FactTrainingMissed, Date: d(i + 1),
+				Source: fmt.Sprintf("经理录入 #%d", i+1)})
+		}
+		for i := range tt.failed {
+			in.Facts = append(in.Facts, servicebot.KPIFact{UserID: "li", Kind: servicebot.FactAssessmentFailed, Date: d(i + 10),
+				Source: fmt.Sprintf("经理录入 #%d", i+10)})
+		}
+		s, _ := servicebot.DefaultKPIRules().Score(in)[0].Indicator(servicebot.KPITechTraining)
+		if s.Score != tt.want {
+			t.Errorf("%d missed, %d failed: %s, want %s", tt.missed, tt.failed, s.Score, tt.want)
+		}
+	}
+}

@@ -119,7 +119,12 @@ func (o Org) Has(userID string, role Role) bool { return slices.Contains(o.Roles
 // MayEnterKPI reports whether userID may record the manager's KPI inputs
 // and drafts (R-KPI-1…13 "manager input"): the service manager, the VP in
 // charge or the general manager — the same for the API and the CLI.
-func (o Org) MayEnterKPI(userID string) bool {
+func (o Org) MayEnterKPI(userID string) bool { return o.IsManager(userID) }
+
+// IsManager reports whether userID manages the department: the service
+// manager, the VP in charge or the general manager. Managers record the
+// KPI inputs and may record leave for others.
+func (o Org) IsManager(userID string) bool {
 	return o.Has(userID, RoleServiceManager) || o.Has(userID, RoleVPAfterSales) || o.Has(userID, RoleGeneralManager)
 }
 

@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/servicebot/servicebot"
@@ -144,8 +147,17 @@ func (h *Reports) backfill(ctx context.Context, tx Tx, m message, args string) e
 	return h.reply(ctx, tx, m, h.confirmation(saved, how, m.today))
 }
 
-// leave records a leave (请假), during which no reminder is sent (R-DAY-4).
+// leave records a leave (请假), during which no reminder is sent (R-DAY-4)
+// and approvals go to the delegate (R-APV-5). A manager may name whom it is
+// for first: "请假 张伟 12月1日-3日" (issue 11 item 2).
 func (h *Reports) leave(ctx context.Context, tx Tx, m message, args string) error {
+	who, args, err := h.leaveFor(ctx, tx, m, args)
+	if err != nil {
+		return err
+	}
+	if who.UserID == "" {
+		return h.reply(ctx, tx, m, "只有售后服务部经理、分管副总或总经理可以为他人登记请假。"+exampleLeave)
+	}
 	from, to, rest, ok := parseDayRange(args, m.today)
 	switch {
 	case !ok:
@@ -156,7 +168,7 @@ func (h *Reports) leave(ctx context.Context, tx Tx, m message, args string) erro
 		return h.reply(ctx, tx, m, fmt.Sprintf("一次最多登记%d天的请假，更长的假期请先和经理确认，再分段登记。", maxLeaveDays)+exampleLeave)
 	}
 	reason := strings.TrimSpace(commandSepRe.ReplaceAllString(rest, ""))
-	if _, err := tx.AddLeave(ctx, m.ev.FromUserName, from, to, reason, m.now); err != nil {
+	if _, err := tx.AddLeave(ctx, who.UserID, from, to, reason, m.now); err != nil {
 		return fmt.Errorf("handlers: reports: %w", err)
 	}
 	days := daysBetween(from, to) + 1
@@ -164,8 +176,53 @@ func (h *Reports) leave(ctx context.Context, tx Tx, m message, args string) erro
 	if to != from {
 		span += "至" + to.MonthDay()
 	}
+	if who.UserID != m.ev.FromUserName {
+		by := m.ev.FromUserName
+		if me, err := tx.GetMember(ctx, by); err == nil && me.Name != "" {
+			by = me.Name
+		}
+		told := fmt.Sprintf("%s 已为您登记请假：%s，共%d天。请假期间不会提醒您交日报，您的审批由代理人处理。", by, span, days)
+		if _, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: "leave-told:" + m.ev.DedupKey(),
+			Kind: servicebot.OutText, ToUsers: who.UserID, Body: servicebot.TextBody(told), CreatedAt: m.now}); err != nil {
+			return fmt.Errorf("handlers: reports: %w", err)
+		}
+		return h.reply(ctx, tx, m, fmt.Sprintf("已为 %s 登记请假：%s，共%d天，已通知本人。", cmp.Or(who.Name, who.UserID), span, days))
+	}
 	text := fmt.Sprintf("已登记请假：%s，共%d天。请假期间不会提醒您交日报。\n提前回来了可以发「取消请假」。", span, days)
+	if !h.org.Has(who.UserID, servicebot.RoleEngineer) && len(h.org.RolesOf(who.UserID)) > 0 {
+		text = fmt.Sprintf("已登记请假：%s，共%d天。请假期间您的审批由代理人处理（R-APV-5）。\n提前回来了可以发「取消请假」。", span, days)
+	}
 	return h.reply(ctx, tx, m, text)
+}
+
+// leaveFor reads whom a 请假 is for: the sender, or — when the sender is a
+// manager and args start with a member's name or userid — that member,
+// with the rest of args. A name from anyone else yields a zero member.
+func (h *Reports) leaveFor(ctx context.Context, tx Tx, m message, args string) (servicebot.Member, string, error) {
+	self, err := tx.GetMember(ctx, m.ev.FromUserName)
+	if err != nil && !errors.Is(err, servicebot.ErrNotFound) {
+		return servicebot.Member{}, args, fmt.Errorf("handlers: reports: %w", err)
+	}
+	self.UserID = m.ev.FromUserName
+	first, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
+	if first == "" || startsWithDate(first) {
+		return self, args, nil
+	}
+	members, err := tx.ListMembers(ctx, true)
+	if err != nil {
+		return servicebot.Member{}, args, fmt.Errorf("handlers: reports: %w", err)
+	}
+	i := slices.IndexFunc(members, func(mb servicebot.Member) bool { return mb.UserID == first || mb.Name == first })
+	if i < 0 {
+		return self, args, nil // not a name: a reason or an unreadable date, as before
+	}
+	if members[i].UserID == self.UserID {
+		return self, rest, nil
+	}
+	if !h.org.IsManager(self.UserID) {
+		return servicebot.Member{}, rest, nil
+	}
+	return members[i], rest, nil
 }
 
 // cancelLeave cancels leave from today, or from the day given, on.

@@ -27,6 +27,7 @@ type ReportTx interface {
 	CancelLeave(ctx context.Context, userID string, on servicebot.Date, now time.Time) (int, error)
 	ListLeaves(ctx context.Context, from, to servicebot.Date) ([]servicebot.Leave, error)
 	GetMember(ctx context.Context, userID string) (servicebot.Member, error)
+	ListMembers(ctx context.Context, activeOnly bool) ([]servicebot.Member, error)
 	DepartmentsUnder(ctx context.Context, roots []int64) ([]int64, error)
 }
 
@@ -62,18 +63,34 @@ func NewReports(s ReportSettings, clock servicebot.Clock) *Reports {
 // configured role, not exempt (servicebot.Org.OwesDailyReport), whatever
 // the day. Someone the address book does not know is not.
 func (h *Reports) isEngineer(ctx context.Context, tx Tx, userID string) (bool, error) {
-	m, err := tx.GetMember(ctx, userID)
-	switch {
-	case errors.Is(err, servicebot.ErrNotFound):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("handlers: reports: %w", err)
+	m, known, err := h.member(ctx, tx, userID)
+	if err != nil || !known {
+		return false, err
 	}
 	org := h.org
 	if org.AfterSalesDepartments, err = tx.DepartmentsUnder(ctx, h.org.AfterSalesDepartments); err != nil {
 		return false, fmt.Errorf("handlers: reports: %w", err)
 	}
 	return org.OwesDailyReport(m), nil
+}
+
+// isMember reports whether userID is an active member of the address book.
+func (h *Reports) isMember(ctx context.Context, tx Tx, userID string) (bool, error) {
+	m, known, err := h.member(ctx, tx, userID)
+	return known && m.Active, err
+}
+
+// member reads userID from the address book; known is false for a userid
+// it does not have.
+func (h *Reports) member(ctx context.Context, tx Tx, userID string) (m servicebot.Member, known bool, err error) {
+	m, err = tx.GetMember(ctx, userID)
+	switch {
+	case errors.Is(err, servicebot.ErrNotFound):
+		return m, false, nil
+	case err != nil:
+		return m, false, fmt.Errorf("handlers: reports: %w", err)
+	}
+	return m, true, nil
 }
 
 // Register routes text, recognised voice, images and locations to h.
@@ -132,6 +149,22 @@ func (h *Reports) handleText(ctx context.Context, tx Tx, ev servicebot.Event, te
 	case cmdTemplate:
 		return h.reply(ctx, tx, m, ReportTemplate)
 	}
+	if cmd == cmdLeave || cmd == cmdCancelLeave {
+		// Issue 11 item 2: leave is for every member — a manager's or the
+		// general manager's leave is what hands their approvals to their
+		// delegate (R-APV-5) — and a manager records it for others.
+		member, err := h.isMember(ctx, tx, ev.FromUserName)
+		if err != nil {
+			return err
+		}
+		if !member {
+			return h.reply(ctx, tx, m, HelpReply(m.text))
+		}
+		if cmd == cmdLeave {
+			return h.leave(ctx, tx, m, args)
+		}
+		return h.cancelLeave(ctx, tx, m, args)
+	}
 	engineer, err := h.isEngineer(ctx, tx, ev.FromUserName)
 	if err != nil {
 		return err
@@ -142,10 +175,6 @@ func (h *Reports) handleText(ctx context.Context, tx Tx, ev servicebot.Event, te
 	switch cmd {
 	case cmdMyReports:
 		return h.myReports(ctx, tx, m)
-	case cmdLeave:
-		return h.leave(ctx, tx, m, args)
-	case cmdCancelLeave:
-		return h.cancelLeave(ctx, tx, m, args)
 	case cmdBackfill:
 		return h.backfill(ctx, tx, m, args)
 	}

@@ -301,6 +301,55 @@ func TestReports_Leave(t *testing.T) {
 	})
 }
 
+// Issue 11 item 2, R-APV-5: leave is for every member — the service
+// manager's own 请假 is recorded (so her approvals go to her delegate) —
+// and a manager records leave for others, who are told; an engineer may
+// not record it for someone else.
+func TestReports_LeaveForEveryMemberAndByManager_RAPV5(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		r := newReportRig(t, db)
+		ctx := t.Context()
+		reply := r.say("sunli", "请假 明天 出差", friday(9, 0))
+		wantContains(t, "manager's own leave", reply, "已登记请假：11月28日，共1天", "审批由代理人处理")
+		reply = r.say("sunli", "请假 张伟 12月1日-12月2日 培训", friday(9, 1))
+		wantContains(t, "leave for another", reply, "已为 张伟 登记请假：12月1日至12月2日，共2天")
+		reply = r.say("zhangwei", "请假 李强 12月1日", friday(9, 2))
+		wantContains(t, "an engineer's leave for another", reply, "只有售后服务部经理")
+		reply = r.say("yangfan", "请假 明天", friday(9, 3)) // sales: a member, not an engineer
+		wantContains(t, "a salesman's leave", reply, "已登记请假：11月28日")
+
+		leaves, err := db.ListLeaves(ctx, servicebot.NewDate(2026, 11, 27), servicebot.NewDate(2026, 12, 31))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, l := range leaves {
+			got[l.UserID] = l.From.String() + ".." + l.To.String()
+		}
+		want := map[string]string{"sunli": "2026-11-28..2026-11-28", "zhangwei": "2026-12-01..2026-12-02", "yangfan": "2026-11-28..2026-11-28"}
+		if len(got) != len(want) || got["sunli"] != want["sunli"] || got["zhangwei"] != want["zhangwei"] || got["yangfan"] != want["yangfan"] {
+			t.Errorf("leaves = %v, want %v", got, want)
+		}
+		out, err := db.ListOutbox(ctx, nil, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var told bool
+		for _, m := range out {
+			if m.ToUsers == "zhangwei" && strings.Contains(string(m.Body), "孙丽 已为您登记请假") {
+				told = true
+			}
+		}
+		if !told {
+			t.Error("the engineer was not told of the leave recorded for him")
+		}
+		// Somebody the address book does not know gets help, nothing recorded.
+		if reply := r.say("stranger", "请假 明天", friday(9, 4)); strings.Contains(reply, "已登记") {
+			t.Errorf("a stranger's leave: %q", reply)
+		}
+	})
+}
+
 // Text that is no report gets the help reply and is not stored; so does
 // anything from someone who sends no reports.
 func TestReports_HelpAndCommands(t *testing.T) {

@@ -224,6 +224,11 @@ func (db *DB) ListMembers(ctx context.Context, activeOnly bool) ([]servicebot.Me
 	return listMembers(ctx, db.sqlx, activeOnly)
 }
 
+// ListMembers is (*DB).ListMembers inside a transaction.
+func (tx *Tx) ListMembers(ctx context.Context, activeOnly bool) ([]servicebot.Member, error) {
+	return listMembers(ctx, tx.sqlx, activeOnly)
+}
+
 func listMembers(ctx context.Context, q sqlx.ExtContext, activeOnly bool) ([]servicebot.Member, error) {
 	membersQuery := `SELECT ` + memberColumns + ` FROM members ORDER BY user_id`
 	linksQuery := `SELECT user_id, department_id FROM member_departments ORDER BY user_id, ord`
