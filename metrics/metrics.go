@@ -21,6 +21,7 @@ type Metrics struct {
 	apiLatency  *prometheus.HistogramVec
 	apiErrors   *prometheus.CounterVec
 	redisFails  *prometheus.CounterVec
+	configErrs  *prometheus.CounterVec
 }
 
 // New makes the collectors and registers them, with the Go and process
@@ -39,7 +40,7 @@ func New() *Metrics {
 		}, []string{"result"}),
 		outboxSends: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "servicebot_outbox_deliveries_total",
-			Help: "Outbox delivery attempts by result (sent, retry, failed, deferred).",
+			Help: "Outbox delivery attempts by result (sent, retry, failed, deferred, config_error).",
 		}, []string{"result"}),
 		apiLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "servicebot_wecom_api_seconds",
@@ -54,8 +55,12 @@ func New() *Metrics {
 			Name: "servicebot_redis_failures_total",
 			Help: "Redis operations that failed, by component (token_cache, limiter, elector); each fell back to this process's own state.",
 		}, []string{"component"}),
+		configErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "servicebot_wecom_config_errors_total",
+			Help: "Messages WeCom refused for the department's configuration (60020 trusted IP, 48002 permission, 60011 visibility, 40056 agentid...), by errcode; they wait for the fix.",
+		}, []string{"code"}),
 	}
-	reg.MustRegister(m.callbacks, m.inboxDone, m.outboxSends, m.apiLatency, m.apiErrors, m.redisFails,
+	reg.MustRegister(m.callbacks, m.inboxDone, m.outboxSends, m.apiLatency, m.apiErrors, m.redisFails, m.configErrs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -113,6 +118,14 @@ func (m *Metrics) RedisFailures(component string) prometheus.Counter {
 // TransportFailure is the code APICall takes for a call that got no errcode
 // (connection refused, timeout, non-200 status).
 const TransportFailure = -999
+
+// WeComConfigError counts a message WeCom refused for the department's
+// configuration: an alert on it tells the admin to fix the console.
+func (m *Metrics) WeComConfigError(code int64) {
+	if m != nil {
+		m.configErrs.WithLabelValues(strconv.FormatInt(code, 10)).Inc()
+	}
+}
 
 // MustRegister adds collectors computed at scrape time (inbox lag, outbox
 // counts) that the wiring in cmd/servicebot builds over the store.

@@ -79,6 +79,12 @@ type Options struct {
 	// BaseBackoff is the wait after the first failed attempt; it doubles with
 	// each attempt up to MaxBackoff. Defaults 10s and 15m.
 	BaseBackoff, MaxBackoff time.Duration
+	// ConfigBackoff is the wait after WeCom refused a row for the
+	// department's configuration (60020 untrusted IP, 48002, 60011, 40056…):
+	// the row stays pending, spending no attempt, until the admin fixes it
+	// (or `servicebot outbox retry --status pending` makes it due at once).
+	// Default 10m.
+	ConfigBackoff time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -101,6 +107,9 @@ func (o Options) withDefaults() Options {
 		o.MaxBackoff = 15 * time.Minute
 	}
 	o.MaxBackoff = max(o.MaxBackoff, o.BaseBackoff)
+	if o.ConfigBackoff <= 0 {
+		o.ConfigBackoff = 10 * time.Minute
+	}
 	return o
 }
 
@@ -290,6 +299,21 @@ func (s *Sender) deliver(runCtx, sendCtx context.Context, m servicebot.OutboxMes
 	}
 
 	errText := sendErr.Error()
+	if apiErr, ok := errors.AsType[*servicebot.APIError](sendErr); ok {
+		if fix, config := apiErr.ConfigProblem(); config {
+			// Not the message's fault and not WeCom's: nothing is given up
+			// while the department fixes its configuration.
+			next := now.Add(s.opts.ConfigBackoff)
+			s.metrics.OutboxDelivery("config_error")
+			s.metrics.WeComConfigError(apiErr.Code)
+			log.ErrorContext(ctx, "WeCom refused the message for the department's configuration; it waits", "errcode", apiErr.Code,
+				"fix", fix, "err", errText, "next_attempt_at", next)
+			if err := s.outbox.DeferOutbox(ctx, m.ID, errText+" — fix: "+fix, next); err != nil {
+				return false, fmt.Errorf("sender: defer outbox %d: %w", m.ID, err)
+			}
+			return false, nil
+		}
+	}
 	isPermanent := permanent(sendErr)
 	if isPermanent || m.Attempts >= s.opts.MaxAttempts {
 		if !isPermanent {

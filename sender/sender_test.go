@@ -514,3 +514,105 @@ func deadRedis(t *testing.T) *redis.Client {
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
 }
+
+// Issue 10 must show 4: a first deployment whose server IP is not yet among
+// the app's 可信IP (WeCom answers 60020 for ten minutes) loses nothing: no
+// row fails for good, none spends its attempts, and once the admin has fixed
+// it every message is delivered exactly once.
+func TestConfigErrorKeepsRowsUntilFixed_60020(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		s := w.sender(memoryLimiter(), sender.Options{MaxAttempts: 3, BaseBackoff: time.Second, ConfigBackoff: time.Minute})
+		users := []string{"zhangsan", "lisi", "zhangsan", "lisi", "zhangsan"}
+		var ids []int64
+		for i, u := range users {
+			ids = append(ids, w.enqueue(t, u, fmt.Sprintf("第 %d 条提醒", i+1)))
+		}
+		fixedAt := t0.Add(10 * time.Minute)
+		w.sim.InjectFault("message/send", wecomsim.Fault{ErrCode: servicebot.CodeUntrustedIP,
+			ErrMsg: "not allow to access from your ip", Until: fixedAt})
+
+		// Ten minutes of 60020, the sender looking every 20 seconds.
+		for w.clock.Now().Before(fixedAt) {
+			w.sendDue(t, s, 0)
+			counts, err := db.OutboxCounts(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if counts[servicebot.OutboxFailed] != 0 {
+				t.Fatalf("at %s a row failed for good during the 60020", w.clock.Now().Sub(t0))
+			}
+			w.clock.Advance(20 * time.Second)
+		}
+		for _, id := range ids {
+			m := w.row(t, id)
+			if m.Status != servicebot.OutboxPending || m.Attempts != 0 || !strings.Contains(m.LastError, "可信IP") {
+				t.Fatalf("row %d after the 60020: status %s, attempts %d, last_error %q; want pending, no attempt spent, the fix named",
+					id, m.Status, m.Attempts, m.LastError)
+			}
+		}
+		if got := w.deliveries(t, "config_error"); got < float64(len(ids)) {
+			t.Errorf("config_error deliveries %v, want at least %d", got, len(ids))
+		}
+
+		// Fixed: within one ConfigBackoff everything goes, once.
+		w.clock.Advance(time.Minute)
+		w.sendDue(t, s, len(ids))
+		w.clock.Advance(time.Hour)
+		w.sendDue(t, s, 0)
+		for _, u := range []string{"zhangsan", "lisi"} {
+			got := w.sim.Delivered(u)
+			want := 0
+			for _, v := range users {
+				if v == u {
+					want++
+				}
+			}
+			if len(got) != want {
+				t.Errorf("%s received %d messages, want %d exactly once each", u, len(got), want)
+			}
+		}
+		for _, id := range ids {
+			if m := w.row(t, id); m.Status != servicebot.OutboxSent {
+				t.Errorf("row %d: %s, want sent", id, m.Status)
+			}
+		}
+	})
+}
+
+// `servicebot outbox retry`: a failed row goes out once more, once; a sent
+// row is never sent again by it.
+func TestRequeueFailedSendsOnceMore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		s := w.sender(memoryLimiter(), sender.Options{})
+		failed := w.enqueue(t, "zhangsan", "工具借用单待确认")
+		w.sim.InjectFault("message/send", wecomsim.Fault{ErrCode: 40003, ErrMsg: "invalid UserID"})
+		w.sendDue(t, s, 0)
+		if m := w.row(t, failed); m.Status != servicebot.OutboxFailed {
+			t.Fatalf("status %s, want failed", m.Status)
+		}
+		sent := w.enqueue(t, "lisi", "月报已收到")
+		w.sendDue(t, s, 1)
+
+		n, err := db.RequeueOutbox(t.Context(), servicebot.OutboxFailed, failed, w.clock.Now())
+		if err != nil || n != 1 {
+			t.Fatalf("requeue row %d: %d, %v", failed, n, err)
+		}
+		if m := w.row(t, failed); m.Status != servicebot.OutboxPending || m.Attempts != 0 {
+			t.Fatalf("after requeue: %s, %d attempts", m.Status, m.Attempts)
+		}
+		if n, err := db.RequeueOutbox(t.Context(), servicebot.OutboxFailed, sent, w.clock.Now()); err != nil || n != 0 {
+			t.Fatalf("a sent row was requeued: %d, %v", n, err)
+		}
+		w.sendDue(t, s, 1)
+		w.clock.Advance(time.Hour)
+		w.sendDue(t, s, 0)
+		if got := len(w.sim.Delivered("zhangsan")); got != 1 {
+			t.Errorf("zhangsan received %d, want 1", got)
+		}
+		if got := len(w.sim.Delivered("lisi")); got != 1 {
+			t.Errorf("lisi received %d, want 1", got)
+		}
+	})
+}

@@ -299,3 +299,37 @@ func (db *DB) countByStatus(ctx context.Context, table string, statuses ...strin
 	}
 	return counts, nil
 }
+
+// RequeueOutbox makes rows due again at now: failed rows (status failed)
+// go back to pending with their attempts reset, or pending rows (status
+// pending, e.g. waiting out a configuration error that has since been fixed)
+// are made due at once. id, when non-zero, picks one row. It returns how many
+// rows it changed. Each goes out once more, still under WeCom's duplicate
+// check, so a row WeCom did deliver within four hours is not shown twice.
+func (db *DB) RequeueOutbox(ctx context.Context, status string, id int64, now time.Time) (int64, error) {
+	var query string
+	switch status {
+	case servicebot.OutboxFailed:
+		query = `UPDATE outbox SET status = ?, attempts = 0, next_attempt_at = ?, failed_at = NULL, locked_until = NULL,
+			last_error = 'sent again by hand after: ' || last_error
+			WHERE status = ?`
+	case servicebot.OutboxPending:
+		query = `UPDATE outbox SET status = ?, next_attempt_at = ? WHERE status = ?`
+	default:
+		return 0, fmt.Errorf("store: requeue outbox: status %q: only failed or pending rows can be sent again", status)
+	}
+	args := []any{servicebot.OutboxPending, ts(now), status}
+	if id != 0 {
+		query += ` AND id = ?`
+		args = append(args, id)
+	}
+	res, err := db.sqlx.ExecContext(ctx, db.sqlx.Rebind(query), args...)
+	if err != nil {
+		return 0, fmt.Errorf("store: requeue outbox: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: requeue outbox: %w", err)
+	}
+	return n, nil
+}

@@ -146,10 +146,17 @@ func (s *Sim) beginCall(api string) *Fault {
 	defer s.mu.Unlock()
 	s.calls[api]++
 	queue := s.faults[api]
+	for len(queue) > 0 && !queue[0].Until.IsZero() && !s.now().Before(queue[0].Until) {
+		queue = queue[1:] // a fault for a while, and the while is over
+	}
+	s.faults[api] = queue
 	if len(queue) == 0 {
 		return nil
 	}
 	f := *queue[0]
+	if !f.Until.IsZero() {
+		return &f
+	}
 	queue[0].Times--
 	if queue[0].Times == 0 {
 		s.faults[api] = queue[1:]

@@ -130,6 +130,10 @@ type Fault struct {
 	HTTPStatus int
 	Latency    time.Duration
 	Times      int
+	// Until, when set, makes the fault answer every call until the
+	// simulator's clock reaches it (Times is then ignored): "60020 for ten
+	// minutes".
+	Until time.Time
 }
 
 // Sim is a simulated WeCom: API server, callback client and chat page.

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
+	"github.com/servicebot/servicebot/store"
 )
 
 func lookupFrom(m map[string]string) func(string) (string, bool) {
@@ -93,5 +96,60 @@ func TestOutboxListingHidesRobotKeys(t *testing.T) {
 		if format == "text" && !strings.Contains(out.String(), "11-27 20:00:00") {
 			t.Errorf("text listing not in the department's zone: %s", out.String())
 		}
+	}
+}
+
+func TestOutboxRetryCommand(t *testing.T) {
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "sb.db")
+	env := lookupFrom(map[string]string{"SERVICEBOT_DATABASE_URL": dbURL, "SERVICEBOT_LOG_FORMAT": "text"})
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"migrate"}, &stdout, &stderr, env); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, stderr.String())
+	}
+	db, err := store.Open(t.Context(), dbURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now()
+	body, _ := wecommsg.Text("提醒")
+	for range 2 {
+		if _, _, err := db.EnqueueOutbox(t.Context(), servicebot.OutboxMessage{Kind: servicebot.OutText, ToUsers: "u",
+			Body: body, CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := db.ClaimOutbox(t.Context(), now, time.Minute, 10)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("claim: %d, %v", len(rows), err)
+	}
+	for _, r := range rows {
+		if err := db.FailOutbox(t.Context(), r.ID, "wecom message/send: errcode 60020", now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stdout.Reset()
+	if err := run(t.Context(), []string{"outbox", "retry", "--id", strconv.FormatInt(rows[0].ID, 10)}, &stdout, &stderr, env); err != nil {
+		t.Fatalf("outbox retry --id: %v\n%s", err, stderr.String())
+	}
+	if !strings.HasPrefix(stdout.String(), "1 message(s)") {
+		t.Errorf("retry --id said %q", stdout.String())
+	}
+	stdout.Reset()
+	if err := run(t.Context(), []string{"outbox", "retry", "--status", "failed"}, &stdout, &stderr, env); err != nil {
+		t.Fatalf("outbox retry: %v\n%s", err, stderr.String())
+	}
+	if !strings.HasPrefix(stdout.String(), "1 message(s)") {
+		t.Errorf("retry said %q, want the one row still failed", stdout.String())
+	}
+	counts, err := db.OutboxCounts(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[servicebot.OutboxPending] != 2 || counts[servicebot.OutboxFailed] != 0 {
+		t.Errorf("after retry: %v, want both pending", counts)
+	}
+	if err := run(t.Context(), []string{"outbox", "retry", "--status", "sent"}, &stdout, &stderr, env); err == nil {
+		t.Error("retry --status sent was accepted")
 	}
 }

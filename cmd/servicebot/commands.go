@@ -70,6 +70,9 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 }
 
 func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
+	if len(args) > 0 && args[0] == "retry" {
+		return cmdOutboxRetry(ctx, args[1:], stdout, stderr, lookup)
+	}
 	fs := flag.NewFlagSet("outbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	status := fs.String("status", "pending,sending,failed", "comma-separated statuses to list")
@@ -93,6 +96,39 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 		return err
 	}
 	return printOutbox(stdout, *format, rows, counts, cfg.Location())
+}
+
+// cmdOutboxRetry sends failed rows again (--status failed, the default), or
+// makes pending rows due now (--status pending: after fixing the
+// configuration error they wait on); --id N picks one row.
+func cmdOutboxRetry(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
+	fs := flag.NewFlagSet("outbox retry", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	status := fs.String("status", servicebot.OutboxFailed, "failed (send again) or pending (due now)")
+	id := fs.Int64("id", 0, "only this row")
+	cfg, verr := loadConfig(ctx, fs, args, lookup)
+	if errors.As(verr, new(usageError)) {
+		return verr
+	}
+	if *status != servicebot.OutboxFailed && *status != servicebot.OutboxPending {
+		err := fmt.Errorf("outbox retry: --status must be failed or pending, not %q", *status)
+		fmt.Fprintln(stderr, err)
+		return usageError{err}
+	}
+	db, _, err := openStore(ctx, cfg, onlyDatabaseProblems(verr), stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := db.RequeueOutbox(ctx, *status, *id, servicebot.SystemClock{}.Now())
+	if err != nil {
+		return err
+	}
+	if *id != 0 && n == 0 {
+		return fmt.Errorf("outbox retry: no %s row %d", *status, *id)
+	}
+	fmt.Fprintf(stdout, "%d message(s) due now; a running bot sends them within its next pass\n", n)
+	return nil
 }
 
 // onlyDatabaseProblems keeps the problems that stop a command which needs the

@@ -59,6 +59,8 @@ Usage:
                                           list approval requests with every step and the audit trail
   servicebot outbox  [--config FILE] [--status pending,failed] [--limit N] [--format text|json]
                                           list outgoing messages that are waiting or failed
+  servicebot outbox retry [--status failed|pending] [--id N] [--config FILE]
+                                          send failed messages again (or make waiting ones due now)
   servicebot import customers|equipment FILE.xlsx|FILE.csv [--commit] [--config FILE]
                                           import customers or equipment; without --commit a dry run
                                           that lists every bad row and stores nothing
