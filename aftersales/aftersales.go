@@ -29,9 +29,6 @@ const (
 	JobDigest    = "service-digest"
 )
 
-// EveryMinute is the trigger of both jobs: the scheduler only says "look now".
-const EveryMinute = "* * * * *"
-
 // FollowUpKinds are the obligation kinds of this package.
 var FollowUpKinds = []string{servicebot.ObligationReturnVisit, servicebot.ObligationTechQuestion,
 	servicebot.ObligationCustomerCall, servicebot.ObligationSiteVisit}

@@ -7,96 +7,198 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/feature"
 )
 
-// HelpText is the reply to 帮助 and to any text the bot does not
-// understand: what the bot is, how to send the daily report, and every chat
-// command, grouped by what it is for. It must stay under WeCom's 2048 bytes
-// with HelpReply's quote (TestHelpReply_FitsOneMessage).
-const HelpText = "您好，我是售后服务部的工作助手。\n" +
+// helpIntro heads the help text: what the bot is and how to send the daily
+// report. The commands follow, as the features declare them.
+const helpIntro = "您好，我是售后服务部的工作助手。\n" +
 	"每天把日报直接发给我就行，例如：\n" +
 	"今天：在XX公司安装调试\n" +
 	"明天：去XX公司回访\n" +
-	"现场照片和位置（签到）直接发给我，会附到当天的日报。\n\n" +
-	"【日报与请假】\n" +
-	"· 日报模板：看看日报怎么写\n" +
-	"· 我的日报：查看本周每天的日报情况\n" +
-	"· 补报 11月25日 今天：…：补交以前某天的日报\n" +
-	"· 请假 12月1日-12月3日：登记请假，请假期间不提醒\n" +
-	"· 取消请假：提前回来时取消请假\n" +
-	"【服务工单】\n" +
-	"· 我的工单：查看派给我的工单\n" +
-	"· 开始 7 / 完成 7：开始或完成工单7\n" +
-	"· 客户咨询 客户 问题：登记客户的技术咨询，8小时内答复\n" +
-	"· 已答复 编号：咨询答复后销号\n" +
-	"· 我的待办（或：待办）：今天要做的和已逾期的事\n" +
-	"【表单与申请】\n" +
-	"· 表单：在手机上填写售后服务表单\n" +
-	"· 服务申请：安装调试、故障处理、现场走访的申请表\n" +
-	"· 申请配件赔偿：填写售后赔偿申请单，提交后自动送审\n" +
-	"· 申请器械赔偿：填写服务器械赔偿单，提交后自动送审\n" +
-	"【考核】\n" +
-	"· 申诉 指标 理由：对上月考核预览提出申诉，例如：申诉 服务管理 10月14日的日报已提交\n" +
-	"· 帮助：再看一遍本说明"
+	"现场照片和位置（签到）直接发给我，会附到当天的日报。\n"
 
-// Router sends each event to the handler for its kind (servicebot.Event.Kind).
-// Kinds without a handler are completed without a reply: they are stored in
-// the inbox, so a later version can still act on them.
-type Router struct {
-	routes map[string]HandlerFunc
-	// cards maps a button key prefix ("remind:", "approve:") to the handler
-	// of clicks on buttons whose EventKey starts with it.
-	cards map[string]HandlerFunc
-	// firsts are asked, in order, before the handler of their kind; one that
-	// takes the event ends its handling (a rejection's reason, say).
-	firsts map[string][]FirstFunc
-	clock  servicebot.Clock
+// helpLine is the router's own command, last in the help.
+const helpLine = "帮助：再看一遍本说明"
+
+// Router sends each event to the feature that declared it. It is built from
+// the features' declarations (Install): the order they are installed in is
+// the precedence when two could take the same text, the help text lists
+// their commands, and IsCommand knows every command's words. Kinds nobody
+// handles are completed without a reply: they are stored in the inbox, so a
+// later version can still act on them.
+type Router[T Tx] struct {
+	listen   []func(ctx context.Context, tx T, ev servicebot.Event, isCommand bool) (bool, error)
+	commands []feature.Command[T]
+	text     func(ctx context.Context, tx T, ev servicebot.Event) (bool, error)
+	events   map[string]feature.Handler[T]
+	// cards maps a button key prefix ("remind:", "apv:") to the handler of
+	// clicks on buttons whose EventKey starts with it.
+	cards    map[string]feature.Handler[T]
+	help     string
+	clock    servicebot.Clock
+	features []string
 }
 
-// FirstFunc looks at an event before its kind's handler and reports whether
-// it took it.
-type FirstFunc func(ctx context.Context, tx Tx, ev servicebot.Event) (took bool, err error)
-
-// NewRouter makes the router with servicebot's handlers.
-func NewRouter(clock servicebot.Clock) *Router {
-	r := &Router{routes: map[string]HandlerFunc{}, cards: map[string]HandlerFunc{},
-		firsts: map[string][]FirstFunc{}, clock: clock}
-	r.Handle(servicebot.MsgText, r.replyHelp)
-	r.Handle(servicebot.MsgVoice, r.replyHelpToRecognisedVoice)
-	r.Handle(servicebot.MsgEvent+":"+servicebot.EventTemplateCard, r.routeCard)
+// NewRouter makes a router that answers every text with the help until
+// features are installed.
+func NewRouter[T Tx](clock servicebot.Clock) *Router[T] {
+	r := &Router[T]{events: map[string]feature.Handler[T]{}, cards: map[string]feature.Handler[T]{}, clock: clock}
+	r.help = r.buildHelp()
 	return r
 }
 
-// Handle sets the handler for kind (servicebot.Event.Kind).
-func (r *Router) Handle(kind string, h HandlerFunc) { r.routes[kind] = h }
+// Install adds the features' declarations, in precedence order. It refuses
+// a surface two features claim: a card prefix, an event kind, or the text
+// that is no command.
+func (r *Router[T]) Install(fs ...feature.Feature[T]) error {
+	for _, f := range fs {
+		r.listen = append(r.listen, f.Listen...)
+		r.commands = append(r.commands, f.Commands...)
+		if f.Text != nil {
+			if r.text != nil {
+				return fmt.Errorf("handlers: %s and another feature both take the texts that are no command", f.Name)
+			}
+			r.text = f.Text
+		}
+		for kind, h := range f.Events {
+			if _, dup := r.events[kind]; dup {
+				return fmt.Errorf("handlers: %s: events %q handled twice", f.Name, kind)
+			}
+			r.events[kind] = h
+		}
+		for _, c := range f.Cards {
+			if _, dup := r.cards[c.Prefix]; dup {
+				return fmt.Errorf("handlers: %s: card prefix %q taken twice", f.Name, c.Prefix)
+			}
+			r.cards[c.Prefix] = c.Run
+		}
+		r.features = append(r.features, f.Name)
+	}
+	r.help = r.buildHelp()
+	return nil
+}
 
-// HandleCard sets the handler for clicks on card buttons whose key starts
-// with prefix. Button keys are "<prefix><id>[:<choice>]", so a click names
-// what it acts on and the handler needs no lookup by task id.
-func (r *Router) HandleCard(prefix string, h HandlerFunc) { r.cards[prefix] = h }
+// buildHelp is the help text: the intro, then every command's line under its
+// section, in the order the features were installed and declared them. It
+// must stay under WeCom's 2048 bytes with HelpReply's quote
+// (TestHelpReply_FitsOneMessage).
+func (r *Router[T]) buildHelp() string {
+	var b strings.Builder
+	b.WriteString(helpIntro)
+	section := ""
+	for _, c := range r.commands {
+		if c.Help == "" {
+			continue
+		}
+		if c.Section != section {
+			if section == "" {
+				b.WriteString("\n")
+			}
+			section = c.Section
+			b.WriteString("【" + section + "】\n")
+		}
+		b.WriteString("· " + c.Help + "\n")
+	}
+	b.WriteString("· " + helpLine)
+	return b.String()
+}
 
-// First asks f about events of kind before their handler: a conversation
-// waiting for its answer (the reason of a rejection) takes the next text,
-// whoever else handles texts.
-func (r *Router) First(kind string, f FirstFunc) { r.firsts[kind] = append(r.firsts[kind], f) }
+// HelpText is the reply to 帮助 and to any text the bot does not
+// understand: what the bot is, how to send the daily report, and every chat
+// command, grouped by what it is for.
+func (r *Router[T]) HelpText() string { return r.help }
 
-// Route is a HandlerFunc for the worker.
-func (r *Router) Route(ctx context.Context, tx Tx, ev servicebot.Event) error {
-	for _, f := range r.firsts[ev.Kind()] {
-		if took, err := f(ctx, tx, ev); err != nil || took {
-			return err
+// HelpReply is the help text headed by a short quote of what the member
+// wrote. The quote tells them what arrived, and it makes the answers to two
+// different messages different: WeCom's duplicate check (which every send
+// uses, so a retried send never shows twice) would otherwise swallow the
+// second identical reply within four hours.
+func (r *Router[T]) HelpReply(received string) string {
+	const maxQuote = 30 // runes
+	q := []rune(strings.Join(strings.Fields(received), " "))
+	if len(q) > maxQuote {
+		q = append(q[:maxQuote], []rune("…")...)
+	}
+	return "收到：「" + string(q) + "」\n\n" + r.help
+}
+
+// IsCommand reports whether text is one of the installed commands (or a
+// request for help).
+func (r *Router[T]) IsCommand(text string) bool {
+	if feature.IsHelp(text) {
+		return true
+	}
+	for _, c := range r.commands {
+		if c.Matches(text) {
+			return true
 		}
 	}
-	if h, ok := r.routes[ev.Kind()]; ok {
-		return h(ctx, tx, ev)
+	return false
+}
+
+// Commands lists the first word of every installed command, in help order.
+func (r *Router[T]) Commands() []string {
+	out := make([]string, 0, len(r.commands))
+	for _, c := range r.commands {
+		if len(c.Words) > 0 {
+			out = append(out, c.Words[0])
+		}
 	}
-	return nil
+	return out
+}
+
+// Route is the handler of every event, for the worker.
+func (r *Router[T]) Route(ctx context.Context, tx T, ev servicebot.Event) error {
+	switch kind := ev.Kind(); kind {
+	case servicebot.MsgText:
+		return r.routeText(ctx, tx, ev)
+	case servicebot.MsgEvent + ":" + servicebot.EventTemplateCard:
+		return r.routeCard(ctx, tx, ev)
+	default:
+		if h, ok := r.events[kind]; ok {
+			return h(ctx, tx, ev)
+		}
+		if kind == servicebot.MsgVoice {
+			return r.replyHelpToRecognisedVoice(ctx, tx, ev)
+		}
+		return nil
+	}
+}
+
+// routeText asks the listeners, then the commands, then the feature that
+// takes the other texts; what nobody takes gets the help.
+func (r *Router[T]) routeText(ctx context.Context, tx T, ev servicebot.Event) error {
+	if len(r.listen) > 0 {
+		isCommand := r.IsCommand(ev.Content)
+		for _, l := range r.listen {
+			if took, err := l(ctx, tx, ev, isCommand); err != nil || took {
+				return err
+			}
+		}
+	}
+	if !feature.IsHelp(ev.Content) {
+		for _, c := range r.commands {
+			if !c.Matches(ev.Content) {
+				continue
+			}
+			if took, err := c.Run(ctx, tx, ev); err != nil || took {
+				return err
+			}
+		}
+		if r.text != nil {
+			if took, err := r.text(ctx, tx, ev); err != nil || took {
+				return err
+			}
+		}
+	}
+	return r.reply(ctx, tx, ev, r.HelpReply(ev.Content))
 }
 
 // routeCard hands a card click to the handler of the longest matching
 // prefix. A click on a button nobody handles is stored and completed: the
 // card may come from an older version.
-func (r *Router) routeCard(ctx context.Context, tx Tx, ev servicebot.Event) error {
+func (r *Router[T]) routeCard(ctx context.Context, tx T, ev servicebot.Event) error {
 	best := ""
 	for p := range r.cards {
 		if strings.HasPrefix(ev.EventKey, p) && len(p) > len(best) {
@@ -109,47 +211,23 @@ func (r *Router) routeCard(ctx context.Context, tx Tx, ev servicebot.Event) erro
 	return r.cards[best](ctx, tx, ev)
 }
 
-func (r *Router) replyHelp(ctx context.Context, tx Tx, ev servicebot.Event) error {
-	return r.reply(ctx, tx, ev, HelpReply(ev.Content))
-}
-
-// HelpReply is the help text headed by a short quote of what the member
-// wrote. The quote tells them what arrived, and it makes the answers to two
-// different messages different: WeCom's duplicate check (which every send
-// uses, so a retried send never shows twice) would otherwise swallow the
-// second identical reply within four hours.
-func HelpReply(received string) string {
-	const maxQuote = 30 // runes
-	q := []rune(strings.Join(strings.Fields(received), " "))
-	if len(q) > maxQuote {
-		q = append(q[:maxQuote], []rune("…")...)
-	}
-	return "收到：「" + string(q) + "」\n\n" + HelpText
-}
-
 // A voice message with WeCom's speech recognition switched on reads like text;
 // without it there is nothing to answer.
-func (r *Router) replyHelpToRecognisedVoice(ctx context.Context, tx Tx, ev servicebot.Event) error {
+func (r *Router[T]) replyHelpToRecognisedVoice(ctx context.Context, tx T, ev servicebot.Event) error {
 	if strings.TrimSpace(ev.Recognition) == "" {
 		return nil
 	}
-	return r.reply(ctx, tx, ev, HelpReply(ev.Recognition))
+	return r.reply(ctx, tx, ev, r.HelpReply(ev.Recognition))
 }
 
-func (r *Router) reply(ctx context.Context, tx Tx, ev servicebot.Event, text string) error {
+func (r *Router[T]) reply(ctx context.Context, tx T, ev servicebot.Event, text string) error {
 	return replyTo(ctx, tx, ev, text, r.clock.Now())
 }
 
-// replyTo enqueues a text to the sender of ev. Its dedup key ties it to the
-// delivery it answers, so handling the same delivery twice replies once.
-func replyTo(ctx context.Context, tx Tx, ev servicebot.Event, text string, now time.Time) error {
-	err := enqueueTexts(ctx, tx, servicebot.OutboxMessage{
-		DedupKey:  "reply:" + ev.DedupKey(),
-		ToUsers:   ev.FromUserName,
-		CreatedAt: now,
-	}, text)
-	if err != nil {
-		return fmt.Errorf("handlers: enqueue reply: %w", err)
+// replyTo enqueues a text to the sender of ev (feature.Reply).
+func replyTo(ctx context.Context, tx feature.Outbox, ev servicebot.Event, text string, now time.Time) error {
+	if err := feature.Reply(ctx, tx, ev, text, now); err != nil {
+		return fmt.Errorf("handlers: %w", err)
 	}
 	return nil
 }

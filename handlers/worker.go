@@ -12,29 +12,15 @@ import (
 	"github.com/servicebot/servicebot/metrics"
 )
 
-// Tx is the part of a store transaction a handler writes through: the outbox
-// rows its handling produces and the inbox row's completion commit together,
-// so a crash between the two never doubles nor drops a reply.
+// Tx is the part of a store transaction the plumbing writes through: the
+// outbox rows a handling produces and the inbox row's completion commit
+// together, so a crash between the two never doubles nor drops a reply. The
+// features' handlers ask more of it, each through its own interface: the
+// router and the worker are instantiated with the store's transaction type,
+// and the compiler checks it has what every installed feature needs.
 type Tx interface {
 	EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error)
 	CompleteInbox(ctx context.Context, id int64, now time.Time) error
-	RemindTx
-	MonthlyTx
-	ReportTx
-	ApprovalTx
-	KPITx
-	ServiceTx
-}
-
-// TxRunner runs fn in one transaction: committed when fn returns nil.
-type TxRunner func(ctx context.Context, fn func(Tx) error) error
-
-// AdaptTx turns a store's InTx, whose callback takes the store's own
-// transaction type, into a TxRunner, so this package needs no store import.
-func AdaptTx[T Tx](inTx func(context.Context, func(T) error) error) TxRunner {
-	return func(ctx context.Context, fn func(Tx) error) error {
-		return inTx(ctx, func(t T) error { return fn(t) })
-	}
 }
 
 // InboxQueue is where the worker takes stored deliveries from.
@@ -43,9 +29,6 @@ type InboxQueue interface {
 	RetryInbox(ctx context.Context, id int64, errText string, retryAt time.Time) error
 	FailInbox(ctx context.Context, id int64, errText string, now time.Time) error
 }
-
-// HandlerFunc handles one event inside the transaction that completes it.
-type HandlerFunc func(ctx context.Context, tx Tx, ev servicebot.Event) error
 
 // WorkerOptions tunes the inbox worker; zero values take the defaults.
 type WorkerOptions struct {
@@ -74,11 +57,11 @@ func (o WorkerOptions) withDefaults() WorkerOptions {
 // Worker handles inbox rows in order of arrival. Rows left "processing" by a
 // crashed process become claimable again when their lease runs out, so a
 // restart picks them up.
-type Worker struct {
+type Worker[T Tx] struct {
 	queue   InboxQueue
-	inTx    TxRunner
+	inTx    func(ctx context.Context, fn func(T) error) error
 	parse   EventParser
-	route   HandlerFunc
+	route   func(ctx context.Context, tx T, ev servicebot.Event) error
 	clock   servicebot.Clock
 	metrics *metrics.Metrics
 	logger  *slog.Logger
@@ -88,10 +71,12 @@ type Worker struct {
 	Handled func()
 }
 
-// NewWorker makes a worker that hands each event to route.
-func NewWorker(queue InboxQueue, inTx TxRunner, parse EventParser, route HandlerFunc,
-	clock servicebot.Clock, m *metrics.Metrics, logger *slog.Logger, opts WorkerOptions) *Worker {
-	return &Worker{
+// NewWorker makes a worker that hands each event to route, in a transaction
+// of inTx (the store's InTx).
+func NewWorker[T Tx](queue InboxQueue, inTx func(ctx context.Context, fn func(T) error) error, parse EventParser,
+	route func(ctx context.Context, tx T, ev servicebot.Event) error,
+	clock servicebot.Clock, m *metrics.Metrics, logger *slog.Logger, opts WorkerOptions) *Worker[T] {
+	return &Worker[T]{
 		queue: queue, inTx: inTx, parse: parse, route: route,
 		clock: clock, metrics: m, logger: logger, opts: opts.withDefaults(),
 		wake: make(chan struct{}, 1),
@@ -99,7 +84,7 @@ func NewWorker(queue InboxQueue, inTx TxRunner, parse EventParser, route Handler
 }
 
 // Kick wakes the worker now (a callback was just stored). It never blocks.
-func (w *Worker) Kick() {
+func (w *Worker[T]) Kick() {
 	select {
 	case w.wake <- struct{}{}:
 	default:
@@ -108,7 +93,7 @@ func (w *Worker) Kick() {
 
 // Run handles rows until ctx is cancelled. The row in hand is finished before
 // it returns: shutdown stops intake, not work half done.
-func (w *Worker) Run(ctx context.Context) error {
+func (w *Worker[T]) Run(ctx context.Context) error {
 	for {
 		// The pass runs on after ctx is cancelled, to finish the row in
 		// hand, but only for shutdownGrace: a database that stopped
@@ -138,7 +123,7 @@ func (w *Worker) Run(ctx context.Context) error {
 
 // ProcessDue claims one batch and handles it; it returns how many rows it
 // claimed. Exported so tests and `servicebot job` can drive it directly.
-func (w *Worker) ProcessDue(ctx context.Context) (int, error) {
+func (w *Worker[T]) ProcessDue(ctx context.Context) (int, error) {
 	items, err := w.queue.ClaimInbox(ctx, w.clock.Now(), w.opts.Lease, w.opts.Batch)
 	if err != nil {
 		return 0, fmt.Errorf("handlers: claim inbox: %w", err)
@@ -149,10 +134,10 @@ func (w *Worker) ProcessDue(ctx context.Context) (int, error) {
 	return len(items), nil
 }
 
-func (w *Worker) process(ctx context.Context, item servicebot.InboxItem) {
+func (w *Worker[T]) process(ctx context.Context, item servicebot.InboxItem) {
 	ev, err := w.parse(item.Payload)
 	if err == nil {
-		err = w.inTx(ctx, func(tx Tx) error {
+		err = w.inTx(ctx, func(tx T) error {
 			if err := w.route(ctx, tx, ev); err != nil {
 				return err
 			}

@@ -4,26 +4,16 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot"
 	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
-
-// fakeClock is a settable clock for the tests.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 func textPayload(from, content, msgID string) []byte {
 	return []byte(`<xml><ToUserName><![CDATA[ww1]]></ToUserName><FromUserName><![CDATA[` + from +
@@ -31,7 +21,7 @@ func textPayload(from, content, msgID string) []byte {
 		content + `]]></Content><MsgId>` + msgID + `</MsgId><AgentID>1</AgentID></xml>`)
 }
 
-func storeText(t *testing.T, db *store.DB, clock *fakeClock, from, content, msgID string) {
+func storeText(t *testing.T, db *store.DB, clock *testclock.Clock, from, content, msgID string) {
 	t.Helper()
 	ev, err := bot.ParseEvent(textPayload(from, content, msgID))
 	if err != nil {
@@ -46,8 +36,9 @@ func storeText(t *testing.T, db *store.DB, clock *fakeClock, from, content, msgI
 	}
 }
 
-func newWorker(db *store.DB, clock *fakeClock, route handlers.HandlerFunc, opts handlers.WorkerOptions) *handlers.Worker {
-	return handlers.NewWorker(db, handlers.AdaptTx(db.InTx), bot.ParseEvent, route, clock, nil, slog.New(slog.DiscardHandler), opts)
+func newWorker(db *store.DB, clock *testclock.Clock, route func(context.Context, *store.Tx, servicebot.Event) error,
+	opts handlers.WorkerOptions) *handlers.Worker[*store.Tx] {
+	return handlers.NewWorker(db, db.InTx, bot.ParseEvent, route, clock, nil, slog.New(slog.DiscardHandler), opts)
 }
 
 // A worker that crashed after claiming rows leaves them "processing"; once
@@ -55,7 +46,7 @@ func newWorker(db *store.DB, clock *fakeClock, route handlers.HandlerFunc, opts 
 // member gets one reply each.
 func TestWorker_RowsLeftByACrashAreHandledAfterRestart(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+		clock := testclock.At(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 		storeText(t, db, clock, "liqiang", "一", "1")
 		storeText(t, db, clock, "liqiang", "二", "2")
 
@@ -67,7 +58,7 @@ func TestWorker_RowsLeftByACrashAreHandledAfterRestart(t *testing.T) {
 			t.Fatalf("claim: %d rows, %v", len(claimed), err)
 		}
 
-		router := handlers.NewRouter(clock)
+		router := handlers.NewRouter[*store.Tx](clock)
 		w := newWorker(db, clock, router.Route, handlers.WorkerOptions{Lease: time.Minute})
 		if n, err := w.ProcessDue(t.Context()); err != nil || n != 0 {
 			t.Fatalf("within the lease nothing is ours: claimed %d, %v", n, err)
@@ -101,10 +92,10 @@ func TestWorker_RowsLeftByACrashAreHandledAfterRestart(t *testing.T) {
 // is retried with backoff, and after MaxAttempts the row is kept as failed.
 func TestWorker_FailingHandlerRollsBackRetriesThenFails(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+		clock := testclock.At(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 		storeText(t, db, clock, "liqiang", "会失败", "9")
 		boom := errors.New("boom")
-		route := func(ctx context.Context, tx handlers.Tx, ev servicebot.Event) error {
+		route := func(ctx context.Context, tx *store.Tx, ev servicebot.Event) error {
 			if _, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
 				Kind: servicebot.OutText, ToUsers: ev.FromUserName, Body: servicebot.TextBody("x"), CreatedAt: clock.Now(),
 			}); err != nil {
@@ -140,8 +131,8 @@ func TestWorker_FailingHandlerRollsBackRetriesThenFails(t *testing.T) {
 // queues one reply: its dedup key names the delivery.
 func TestRouter_ReplyIsKeyedByDelivery(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-		router := handlers.NewRouter(clock)
+		clock := testclock.At(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+		router := handlers.NewRouter[*store.Tx](clock)
 		ev, err := bot.ParseEvent(textPayload("liqiang", "你好", "77"))
 		if err != nil {
 			t.Fatal(err)
@@ -169,18 +160,10 @@ func TestHelpReply(t *testing.T) {
 		{"一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十超出部分", "收到：「一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十…」"},
 	}
 	for _, c := range cases {
-		got := handlers.HelpReply(c.in)
-		if got != c.quote+"\n\n"+handlers.HelpText {
+		r := handlers.NewRouter[*store.Tx](nil)
+		got := r.HelpReply(c.in)
+		if got != c.quote+"\n\n"+r.HelpText() {
 			t.Errorf("HelpReply(%q) = %q", c.in, got)
 		}
-	}
-}
-
-// The help text lists every command; with the longest quote it must still
-// be one WeCom text message (2048 bytes), or message/send refuses it.
-func TestHelpReply_FitsOneMessage(t *testing.T) {
-	longest := handlers.HelpReply(strings.Repeat("长", 100))
-	if n := len(longest); n > 2048 {
-		t.Errorf("the help reply is %d bytes, WeCom takes at most 2048", n)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/reports"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -92,12 +93,18 @@ func TestReportAfterCloseIsLateNotMissing_R_DAY_2(t *testing.T) {
 		ctx := t.Context()
 		f := newFixture(t, db)
 		var now time.Time
-		reports := handlers.NewReports(handlers.ReportSettings{
+		clock := servicebot.ClockFunc(func() time.Time { return now })
+		router := handlers.NewRouter[*store.Tx](clock)
+		flow, err := reports.New(reports.Config{
 			Org:      servicebot.Org{AfterSalesDepartments: []int64{deptAfterSales}, Roles: map[servicebot.Role][]string{servicebot.RoleServiceManager: {"sunli"}, servicebot.RoleArchivist: {"hejing"}}},
-			Calendar: f.daily.Calendar, Deadline: schedule.Deadline,
-		}, servicebot.ClockFunc(func() time.Time { return now }))
-		router := handlers.NewRouter(servicebot.ClockFunc(func() time.Time { return now }))
-		reports.Register(router)
+			Calendar: f.daily.Calendar, Deadline: schedule.Deadline, Help: router.HelpReply, Clock: clock,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := router.Install(reports.Feature[*store.Tx](flow)); err != nil {
+			t.Fatal(err)
+		}
 		msgs := 0
 		say := func(user, text, sent, handled string) {
 			t.Helper()

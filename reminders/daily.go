@@ -18,11 +18,6 @@ const (
 	JobMorningSummary = "morning-summary"
 )
 
-// EveryMinute is the trigger of every reminder job: the scheduler only says
-// "look now"; the job knows from the configured times whether anything is
-// due, and a minute's granularity is the reminders' precision.
-const EveryMinute = "* * * * *"
-
 // Daily chases the daily report (R-DAY-2, R-DAY-3, R-DAY-4).
 type Daily struct {
 	Reporters Reporters

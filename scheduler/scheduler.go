@@ -16,22 +16,11 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/feature"
 )
 
-// Job is one named, scheduled piece of work.
-type Job struct {
-	Name string
-	// Cron is a five-field crontab spec in the scheduler's location, e.g.
-	// "0 20 * * *" for 20:00 every day.
-	Cron string
-	// Description says in a line what the job does (`servicebot job list`).
-	Description string
-	// RunAtStart runs the job once when the scheduler starts, then on its
-	// schedule: a job that only looks at what is due catches up with
-	// whatever came due while the process was down.
-	RunAtStart bool
-	Run        func(ctx context.Context, now time.Time) error
-}
+// Job is one named, scheduled piece of work, as the features declare it.
+type Job = feature.Job
 
 // ErrUnknownJob is returned by RunNow for a name no job has.
 var ErrUnknownJob = errors.New("scheduler: unknown job")

@@ -22,13 +22,16 @@ import (
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot"
 	"github.com/servicebot/servicebot/config"
+	"github.com/servicebot/servicebot/feature"
 	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/kv"
 	"github.com/servicebot/servicebot/metrics"
 	"github.com/servicebot/servicebot/people"
 	"github.com/servicebot/servicebot/scheduler"
 	"github.com/servicebot/servicebot/sender"
 	"github.com/servicebot/servicebot/store"
+	"github.com/servicebot/servicebot/web"
 )
 
 // shutdownGrace is how long requests in flight get to finish after SIGTERM
@@ -174,7 +177,10 @@ type app struct {
 	metrics   *metrics.Metrics
 	client    *bot.Client
 	directory *people.Directory
-	worker    *handlers.Worker
+	worker    *handlers.Worker[*store.Tx]
+	router    *handlers.Router[*store.Tx]
+	features  []feature.Feature[*store.Tx]
+	course    *kpi.Course
 	sender    *sender.Sender
 	scheduler *scheduler.Scheduler
 	elector   *kv.RedisElector // nil when alone: the scheduler always leads
@@ -252,17 +258,32 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	directory := people.NewDirectory(client, db, cfg.Org, cal, clock, logger.With("component", "directory"))
 
 	snd := sender.New(db, client, limiter, clock, m, logger.With("component", "sender"), tune.sender)
-	router := handlers.NewRouter(clock)
-	newReportHandlers(cfg, cal, clock).Register(router)
-	worker := handlers.NewWorker(db, handlers.AdaptTx(db.InTx), bot.ParseEvent, router.Route,
+	router := handlers.NewRouter[*store.Tx](clock)
+	p, err := newParts(cfg, db, client, directory, cal, clock, logger, router.HelpReply)
+	if err != nil {
+		return nil, err
+	}
+	feats := features(p)
+	if err := router.Install(feats...); err != nil {
+		return nil, err
+	}
+	worker := handlers.NewWorker(db, db.InTx, bot.ParseEvent, router.Route,
 		clock, m, logger.With("component", "inbox"), tune.worker)
 	worker.Handled = snd.Kick
 
 	sched := scheduler.New(cfg.Location(), clock, elector, db, logger.With("component", "scheduler"))
-	sched.Add(directorySyncJob(directory))
-
 	mux := http.NewServeMux()
-	registerReminders(sched, router, mux, cfg, db, directory, cal, clock, logger)
+	for _, f := range feats {
+		for _, j := range f.Jobs {
+			sched.Add(j)
+		}
+		for _, r := range f.Routes {
+			mux.Handle(r.Pattern, r.Handler)
+		}
+	}
+	if p.web != nil {
+		mux.Handle(web.Prefix, p.web)
+	}
 	mux.Handle("/wecom/callback", &handlers.Callback{
 		Opener: crypto, Parse: bot.ParseEvent, Inbox: db, Clock: clock,
 		Metrics: m, Logger: logger.With("component", "callback"), Stored: worker.Kick,
@@ -273,22 +294,10 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	if cfg.MetricsAddr == "" {
 		mux.Handle("GET /metrics", metricsHandler)
 	}
-	service := wireService(cfg, db, router, sched, directory, cal, clock, logger)
-	engine := wireApprovals(cfg, db, router, sched, mux, clock, logger, service)
-	formsService, err := wireWeb(cfg, db, client, engine, newExporter(cfg, db, directory), cal, router, mux, clock, logger)
-	if err != nil {
-		return nil, err
-	}
-	if formsService != nil {
-		service.RegisterForms(formsService)
-	}
-	if err := wireKPI(cfg, db, router, sched, mux, directory, clock, logger); err != nil {
-		return nil, err
-	}
 
 	a := &app{
 		cfg: cfg, logger: logger, clock: clock, db: db, rdb: rdb, metrics: m, client: client,
-		directory: directory, worker: worker, sender: snd, scheduler: sched, elector: redisLeader, mux: mux,
+		directory: directory, worker: worker, router: router, features: feats, course: p.course, sender: snd, scheduler: sched, elector: redisLeader, mux: mux,
 		noJobs: tune.noJobs,
 	}
 	if cfg.MetricsAddr != "" {

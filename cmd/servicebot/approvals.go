@@ -7,56 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/http"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/approvals"
-	"github.com/servicebot/servicebot/config"
-	"github.com/servicebot/servicebot/handlers"
-	"github.com/servicebot/servicebot/scheduler"
-	"github.com/servicebot/servicebot/store"
 )
-
-// wireApprovals makes the approval engine and plugs it in: card taps and
-// rejection reasons through the router, the reminder job into the
-// scheduler, and POST /api/requests when api.token is set. jobs (nil: none)
-// follows service requests through dispatch.
-// serviceHooks is what the service work gives the approvals: the job that
-// follows a dispatch, and what is known of a request's machine.
-type serviceHooks interface {
-	approvals.DispatchHook
-	approvals.MachineHook
-}
-
-func wireApprovals(cfg config.Config, db *store.DB, router *handlers.Router, sched *scheduler.Scheduler,
-	mux *http.ServeMux, clock servicebot.Clock, logger *slog.Logger, jobs serviceHooks) *approvals.Engine {
-	acfg := approvals.Config{
-		Rules: cfg.ApprovalRules(), Org: cfg.Org, Location: cfg.Location(), Clock: clock,
-		Logger: logger.With("component", "approvals"),
-	}
-	if jobs != nil {
-		acfg.Jobs, acfg.Machines = jobs, jobs
-	}
-	engine := approvals.New(db, approvals.AdaptTx(db.InTx), acfg)
-	handlers.RegisterApprovals(router, engine)
-	sched.Add(scheduler.Job{
-		Name:        approvals.JobName,
-		Cron:        "*/10 * * * *",
-		Description: "remind approvers of approvals pending 24 h, escalate those pending 48 h (R-APV-5)",
-		RunAtStart:  true,
-		Run:         engine.RemindDue,
-	})
-	if cfg.API.Token != "" {
-		mux.Handle("POST /api/requests", &handlers.RequestsAPI{
-			Token: cfg.API.Token, Engine: engine, Logger: logger.With("component", "api"),
-		})
-	}
-	return engine
-}
 
 // cmdApprovals lists requests with their whole chain and audit trail:
 // `servicebot approvals [--id N] [--limit 20] [--format text|json]`.

@@ -17,9 +17,6 @@ import (
 	"github.com/servicebot/servicebot/approvals"
 	"github.com/servicebot/servicebot/bot/wecomsim"
 	"github.com/servicebot/servicebot/config"
-	"github.com/servicebot/servicebot/handlers"
-	"github.com/servicebot/servicebot/kv"
-	"github.com/servicebot/servicebot/scheduler"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -35,8 +32,12 @@ func fileThroughAPI(t *testing.T, db *store.DB, clock servicebot.Clock, body str
 	cfg.Org, cfg.API.Token = demoOrg(), apiToken
 	mux := http.NewServeMux()
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	wireApprovals(cfg, db, handlers.NewRouter(clock),
-		scheduler.New(time.UTC, clock, kv.AlwaysLeader{}, db, logger), mux, clock, logger, nil)
+	engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+		Rules: cfg.ApprovalRules(), Org: cfg.Org, Location: cfg.Location(), Clock: clock, Logger: logger,
+	})
+	for _, r := range approvals.Feature[*store.Tx](engine, cfg.API.Token).Routes {
+		mux.Handle(r.Pattern, r.Handler)
+	}
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/requests", strings.NewReader(body))

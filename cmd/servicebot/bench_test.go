@@ -123,7 +123,7 @@ type callbackLoad struct {
 // the demo directory in turn, every benchRepeatEvery-th one an exact replay
 // of a recent earlier delivery. run keeps the texts and MsgIds of successive
 // runs apart.
-func buildCallbackLoad(b *testing.B, sim *wecomsim.Sim, callbackURL string, n, run int) callbackLoad {
+func buildCallbackLoad(b *testing.B, sim *wecomsim.Sim, callbackURL string, n, run int, help func(string) string) callbackLoad {
 	b.Helper()
 	_, members := wecomsim.DemoDirectory()
 	load := callbackLoad{
@@ -147,7 +147,7 @@ func buildCallbackLoad(b *testing.B, sim *wecomsim.Sim, callbackURL string, n, r
 		}
 		from := members[load.distinct%len(members)]
 		msgID := firstMsgID + i
-		// The quote in the reply (handlers.HelpReply keeps 30 runes) starts
+		// The quote in the reply (the router's HelpReply keeps 30 runes) starts
 		// with what makes the text unique, so each reply names its message.
 		// A question, not a daily report: every member's text gets the
 		// help reply, whatever the directory says about them.
@@ -161,7 +161,9 @@ func buildCallbackLoad(b *testing.B, sim *wecomsim.Sim, callbackURL string, n, r
 			URL: callbackURL + "?" + q.Encode(), ContentType: "text/xml", Body: body,
 		})
 		load.keys = append(load.keys, key)
-		load.replies[handlers.HelpReply(text)] = key
+		if help != nil {
+			load.replies[help(text)] = key
+		}
 		originals = append(originals, i)
 		load.distinct++
 	}
@@ -231,7 +233,7 @@ func BenchmarkCallbackServer(b *testing.B) {
 	replies := make(map[string]string)
 	for run := 0; b.Loop(); run++ {
 		b.StopTimer()
-		load := buildCallbackLoad(b, d.sim, callbackURL, s.deliveries, run)
+		load := buildCallbackLoad(b, d.sim, callbackURL, s.deliveries, run, d.app.router.HelpReply)
 		distinct += load.distinct
 		for text, key := range load.replies {
 			replies[text] = key
@@ -335,7 +337,7 @@ func BenchmarkCallbackFloor(b *testing.B) {
 	want := make(map[string]int) // dedup key → deliveries of it
 	for run := 0; b.Loop(); run++ {
 		b.StopTimer()
-		load := buildCallbackLoad(b, sim, srv.URL+"/wecom/callback", s.deliveries, run)
+		load := buildCallbackLoad(b, sim, srv.URL+"/wecom/callback", s.deliveries, run, nil)
 		for _, k := range load.keys {
 			want[k]++
 		}

@@ -16,7 +16,6 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/servicebot/servicebot/bot/wecomsim"
-	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/store/storetest"
 )
 
@@ -50,7 +49,7 @@ func TestBrowser_SimPageChatsWithTheBot(t *testing.T) {
 	b.do("see the bot's reply", chromedp.WaitVisible(reply))
 
 	shown := b.text("reply text", chromedp.Text(reply))
-	for _, want := range append([]string{quote}, strings.Split(handlers.HelpText, "\n")...) {
+	for _, want := range append([]string{quote}, strings.Split(h.demo.app.router.HelpText(), "\n")...) {
 		if !strings.Contains(shown, want) {
 			t.Errorf("the reply bubble lacks %q; it shows:\n%s", want, shown)
 		}
@@ -62,7 +61,7 @@ func TestBrowser_SimPageChatsWithTheBot(t *testing.T) {
 
 	h.settle()
 	got := h.sim.Delivered(engineer)
-	if len(got) != 1 || got[0].Content != handlers.HelpReply(message) {
+	if len(got) != 1 || got[0].Content != h.helpReply(message) {
 		t.Errorf("%s received %d message(s) %+v, want exactly the one reply", engineer, len(got), got)
 	}
 	if errs := thrown(); len(errs) > 0 {

@@ -159,3 +159,7 @@ func (h *harness) settle() {
 	}
 	h.t.Fatal("inbox and outbox did not drain within 20s")
 }
+
+// helpReply is the bot's help reply to received: the help text its router
+// builds from the installed features, headed by the quote.
+func (h *harness) helpReply(received string) string { return h.demo.app.router.HelpReply(received) }

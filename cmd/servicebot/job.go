@@ -6,68 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/http"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/config"
-	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/people"
-	"github.com/servicebot/servicebot/reminders"
 	"github.com/servicebot/servicebot/scheduler"
-	"github.com/servicebot/servicebot/store"
 )
-
-// registerReminders adds the reminder jobs to sched, the buttons of their
-// cards (再次提醒, the monthly confirmations) to router, and the compiled
-// diaries' download to mux.
-func registerReminders(sched *scheduler.Scheduler, router *handlers.Router, mux *http.ServeMux, cfg config.Config, db *store.DB,
-	dir *people.Directory, cal *servicebot.Calendar, clock servicebot.Clock, logger *slog.Logger) {
-	managers := cfg.Org.Holders(servicebot.RoleServiceManager)
-	daily := &reminders.Daily{
-		Reporters: dir, Reports: db, Store: db, InTx: reminders.AdaptTx(db.InTx),
-		Calendar: cal, Schedule: reportSchedule(cfg), Managers: managers,
-		Group:  reminders.Group{ChatID: cfg.Group.ChatID, RobotKey: cfg.Group.RobotKey, ShowNames: cfg.Group.ShowNames},
-		Logger: logger.With("component", "reminders"),
-	}
-	if base := strings.TrimSuffix(cfg.PublicURL, "/"); base != "" && cfg.WebEnabled() {
-		daily.DayURL = func(d servicebot.Date) string { return base + "/web/today?d=" + d.String() }
-	}
-	var fileURL func(string) string
-	if base := strings.TrimSuffix(cfg.PublicURL, "/"); base != "" {
-		fileURL = func(token string) string { return base + handlers.FilePath + token }
-	}
-	monthly := &reminders.Monthly{
-		Engineers: engineers{dir}, Reports: db, Store: db, InTx: reminders.AdaptTx(db.InTx),
-		Calendar: cal, Schedule: reportSchedule(cfg),
-		RawRecordsDay: cfg.Reports.RawRecordsDay, DiaryDay: cfg.Reports.DiaryDay, RemindDaysBefore: cfg.Reports.RemindDaysBefore,
-		Managers: managers, FileURL: fileURL, Logger: logger.With("component", "monthly"),
-	}
-	for _, j := range []scheduler.Job{
-		{Name: reminders.JobDailyReminders, Cron: reminders.EveryMinute, RunAtStart: true, Run: daily.Remind,
-			Description: fmt.Sprintf("daily report: record who owes it; remind at %s and %s those still missing",
-				cfg.Reports.FirstReminder, cfg.Reports.SecondReminder)},
-		{Name: reminders.JobDailyClose, Cron: reminders.EveryMinute, RunAtStart: true, Run: daily.Close,
-			Description: fmt.Sprintf("daily report: after %s close the day, missing and late reports to the KPI",
-				cfg.Reports.Deadline)},
-		{Name: reminders.JobMorningSummary, Cron: reminders.EveryMinute, RunAtStart: true, Run: daily.MorningSummary,
-			Description: fmt.Sprintf("daily report: %s next working day, card to the service manager, count to the group",
-				cfg.Reports.MorningSummary)},
-		{Name: reminders.JobMonthly, Cron: reminders.EveryMinute, RunAtStart: true, Run: monthly.Run,
-			Description: fmt.Sprintf("raw records due day %d, work diary (compiled .xlsx) day %d, summary last day: "+
-				"cards %d days before and on the day, overdue to the KPI and the manager",
-				cfg.Reports.RawRecordsDay, cfg.Reports.DiaryDay, cfg.Reports.RemindDaysBefore)},
-	} {
-		sched.Add(j)
-	}
-	router.HandleCard(servicebot.RemindButtonPrefix, handlers.RemindAgain(clock, managers))
-	router.HandleCard(reminders.MonthlyButtonPrefix,
-		handlers.ConfirmMonthly(clock, reminders.MonthlyButtonPrefix, cfg.Org.Holders(servicebot.RoleArchivist), fileURL))
-	mux.Handle("GET "+handlers.FilePath+"{token}", handlers.ServeDocument(db))
-}
 
 // engineers adapts the directory's roster to reminders.Engineers: every
 // active engineer who is not exempt, whether or not the day is a working day.

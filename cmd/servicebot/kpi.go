@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -15,10 +14,8 @@ import (
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/config"
 	"github.com/servicebot/servicebot/forms"
-	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/people"
-	"github.com/servicebot/servicebot/scheduler"
 	"github.com/servicebot/servicebot/store"
 )
 
@@ -52,31 +49,6 @@ func newKPICourse(cfg config.Config, db *store.DB, dir *people.Directory, clock 
 		Group: kpi.Group{ChatID: cfg.Group.ChatID, RobotKey: cfg.Group.RobotKey},
 		Clock: clock, Logger: logger.With("component", "kpi"),
 	}, nil
-}
-
-// wireKPI plugs the monthly KPI in: the draft job, card taps and 申诉
-// through the router, and the manager's API when api.token is set.
-func wireKPI(cfg config.Config, db *store.DB, router *handlers.Router, sched *scheduler.Scheduler, mux *http.ServeMux,
-	dir *people.Directory, clock servicebot.Clock, logger *slog.Logger) error {
-	course, err := newKPICourse(cfg, db, dir, clock, logger)
-	if err != nil {
-		return err
-	}
-	handlers.RegisterKPI(router, course)
-	sched.Add(scheduler.Job{
-		Name:        kpi.JobDraft,
-		Cron:        "*/10 * * * *",
-		Description: fmt.Sprintf("KPI: from the 1st at %s draft last month, previews to engineers, card to the manager (R-KPI-13)", cfg.KPI.DraftTime),
-		RunAtStart:  true,
-		Run:         course.DraftDue,
-	})
-	if cfg.API.Token != "" {
-		(&handlers.KPIAPI{
-			Token: cfg.API.Token, Org: cfg.Org, Store: db, Logger: logger.With("component", "kpi-api"),
-			Inputs: &kpi.Inputs{Rules: cfg.KPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock},
-		}).Register(mux)
-	}
-	return nil
 }
 
 const kpiUsage = `usage: servicebot kpi input  --month 2026-10 --by USERID FILE.xlsx|FILE.csv [--config FILE]
@@ -159,10 +131,7 @@ func cmdKPI(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 	if err != nil {
 		return err
 	}
-	course, err := newKPICourse(cfg, db, a.directory, clock, logger)
-	if err != nil {
-		return err
-	}
+	course := a.course
 	if *preview {
 		cards, err := course.Preview(ctx, *month)
 		if err != nil {

@@ -12,22 +12,10 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/config"
-	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/people"
 	"github.com/servicebot/servicebot/reportexport"
 	"github.com/servicebot/servicebot/store"
 )
-
-// reportDeadline is the time of day a day's report is due (R-DAY-2), as
-// handlers.ReportSettings takes it.
-func reportDeadline(r config.Reports) time.Duration {
-	return time.Duration(r.Deadline.Hour)*time.Hour + time.Duration(r.Deadline.Minute)*time.Minute
-}
-
-// newReportHandlers makes the chat handlers of the daily report.
-func newReportHandlers(cfg config.Config, cal *servicebot.Calendar, clock servicebot.Clock) *handlers.Reports {
-	return handlers.NewReports(handlers.ReportSettings{Org: cfg.Org, Calendar: cal, Deadline: reportDeadline(cfg.Reports)}, clock)
-}
 
 // newExporter makes the daily report export over the stored reports.
 func newExporter(cfg config.Config, db *store.DB, dir *people.Directory) *reportexport.Exporter {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
-	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -89,12 +88,12 @@ func TestE2E_DailyReportsInChat(t *testing.T) {
 		}
 
 		// Chit-chat gets the help, and is no report.
-		if reply = say("liuyang", "你好呀", 1); reply != handlers.HelpReply("你好呀") {
+		if reply = say("liuyang", "你好呀", 1); reply != h.helpReply("你好呀") {
 			t.Errorf("reply to chit-chat = %q, want the help", reply)
 		}
 		// So does a report-like text from the manager, who sends none.
 		text := "今天：检查工作\n明天：开会"
-		if reply = say("sunli", text, 1); reply != handlers.HelpReply(text) {
+		if reply = say("sunli", text, 1); reply != h.helpReply(text) {
 			t.Errorf("reply to the manager = %q, want the help", reply)
 		}
 

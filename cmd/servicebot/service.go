@@ -6,37 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"slices"
 
 	"github.com/servicebot/servicebot"
-	"github.com/servicebot/servicebot/aftersales"
-	"github.com/servicebot/servicebot/config"
 	"github.com/servicebot/servicebot/customers"
-	"github.com/servicebot/servicebot/handlers"
-	"github.com/servicebot/servicebot/people"
-	"github.com/servicebot/servicebot/scheduler"
-	"github.com/servicebot/servicebot/store"
 )
-
-// wireService makes the service work (jobs, follow-ups, digest) and plugs it
-// in: the chat commands through the router, its two jobs into the scheduler.
-// The approval engine takes it as its dispatch hook.
-func wireService(cfg config.Config, db *store.DB, router *handlers.Router, sched *scheduler.Scheduler,
-	dir *people.Directory, cal *servicebot.Calendar, clock servicebot.Clock, logger *slog.Logger) *aftersales.Service {
-	rules := servicebot.DefaultFollowUpRules(cfg.Location())
-	svc := aftersales.New(db, aftersales.AdaptTx(db.InTx), dir, aftersales.Config{
-		Rules: rules, Org: cfg.Org, Calendar: cal, Clock: clock, Logger: logger.With("component", "aftersales"),
-	})
-	handlers.RegisterService(router, svc)
-	sched.Add(scheduler.Job{Name: aftersales.JobFollowUps, Cron: aftersales.EveryMinute, RunAtStart: true, Run: svc.FollowUps,
-		Description: "R-VIS-1 calls and visits per customer; questions: engineer at 6 h, manager at 8 h (R-VIS-3); " +
-			"return visits not done by day 15 to the manager (R-VIS-2)"})
-	sched.Add(scheduler.Job{Name: aftersales.JobDigest, Cron: aftersales.EveryMinute, RunAtStart: true, Run: svc.Digest,
-		Description: "08:30 on working days: one card per engineer with every follow-up due today or overdue"})
-	return svc
-}
 
 // cmdImport imports customers or equipment from an .xlsx or .csv file:
 //

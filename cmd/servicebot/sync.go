@@ -10,28 +10,11 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
-	"github.com/servicebot/servicebot/people"
-	"github.com/servicebot/servicebot/scheduler"
 )
 
 // startSyncTimeout bounds the directory sync at start: a WeCom that does not
 // answer must not keep the bot from taking its inbox for long.
 const startSyncTimeout = 30 * time.Second
-
-// directorySyncJob pulls the address book every morning, before anyone is
-// reminded of anything: a new hire starts reporting the day after they
-// appear in WeCom, and someone who left is no longer chased.
-func directorySyncJob(dir *people.Directory) scheduler.Job {
-	return scheduler.Job{
-		Name:        "directory-sync",
-		Cron:        "0 6 * * *",
-		Description: "pull departments and members from the WeCom address book",
-		Run: func(ctx context.Context, _ time.Time) error {
-			_, err := dir.Sync(ctx)
-			return err
-		},
-	}
-}
 
 // syncDirectoryAtStart pulls the address book once before the workers
 // start, so that a fresh install (or the demo) knows its people at once. A

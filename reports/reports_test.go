@@ -1,4 +1,4 @@
-package handlers_test
+package reports_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,8 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/internal/testclock"
+	"github.com/servicebot/servicebot/reports"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -24,8 +26,8 @@ func friday(hour, minute int) time.Time { return time.Date(2026, 11, 27, hour, m
 type reportRig struct {
 	t      *testing.T
 	db     *store.DB
-	clock  *fakeClock
-	router *handlers.Router
+	clock  *testclock.Clock
+	router *handlers.Router[*store.Tx]
 	msgs   int
 }
 
@@ -35,7 +37,7 @@ func newReportRig(t *testing.T, db *store.DB) *reportRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{now: friday(9, 0)}
+	clock := testclock.At(friday(9, 0))
 	// The address book as a sync leaves it: liqiang is in a sub-department
 	// of after-sales; sunli manages it and sends no reports.
 	deps := []servicebot.Department{{ID: 1, Name: "公司"}, {ID: 2, ParentID: 1, Name: "售后服务部"},
@@ -53,9 +55,14 @@ func newReportRig(t *testing.T, db *store.DB) *reportRig {
 		AfterSalesDepartments: []int64{2},
 		Roles:                 map[servicebot.Role][]string{servicebot.RoleServiceManager: {"sunli"}},
 	}
-	h := handlers.NewReports(handlers.ReportSettings{Org: org, Calendar: cal, Deadline: 22 * time.Hour}, clock)
-	router := handlers.NewRouter(clock)
-	h.Register(router)
+	router := handlers.NewRouter[*store.Tx](clock)
+	h, err := reports.New(reports.Config{Org: org, Calendar: cal, Deadline: 22 * time.Hour, Help: router.HelpReply, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := router.Install(reports.Feature[*store.Tx](h)); err != nil {
+		t.Fatal(err)
+	}
 	return &reportRig{t: t, db: db, clock: clock, router: router}
 }
 
@@ -65,9 +72,7 @@ func (r *reportRig) deliver(ev servicebot.Event, at time.Time) string {
 	r.msgs++
 	ev.MsgID = strconv.Itoa(r.msgs)
 	ev.CreateTime = at.Unix()
-	r.clock.mu.Lock()
-	r.clock.now = at.Add(2 * time.Second) // handled a moment after it was sent
-	r.clock.mu.Unlock()
+	r.clock.Set(at.Add(2 * time.Second)) // handled a moment after it was sent
 	ctx := r.t.Context()
 	if err := r.db.InTx(ctx, func(tx *store.Tx) error { return r.router.Route(ctx, tx, ev) }); err != nil {
 		r.t.Fatalf("route %q: %v", ev.Content, err)
@@ -183,7 +188,7 @@ func TestReports_FollowUpCompletesTheReport(t *testing.T) {
 				wantContains(t, "first confirmation", first, "还缺少明日计划")
 
 				// Chit-chat in between is not taken for the plan.
-				if reply := r.say("zhangwei", "好的", friday(19, 1)); !strings.Contains(reply, handlers.HelpText) {
+				if reply := r.say("zhangwei", "好的", friday(19, 1)); !strings.Contains(reply, r.router.HelpText()) {
 					t.Errorf("reply to 好的 is not the help:\n%s", reply)
 				}
 
@@ -356,14 +361,14 @@ func TestReports_HelpAndCommands(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
 		for _, c := range []struct{ from, text, want string }{
-			{"zhangwei", "你好", handlers.HelpText},
-			{"zhangwei", "今天有空吗", handlers.HelpText},
-			{"zhangwei", "帮助", handlers.HelpText},
-			{"sunli", "今天：检查工作\n明天：开会", handlers.HelpText},   // the manager sends no report
-			{"yangfan", "今天：拜访客户\n明天：报价", handlers.HelpText}, // nor does sales
-			{"nobody", "今天：安装\n明天：调试", handlers.HelpText},    // nor a stranger to the address book
-			{"sunli", "日报模板", handlers.ReportTemplate},
-			{"zhangwei", "日报模板", handlers.ReportTemplate},
+			{"zhangwei", "你好", r.router.HelpText()},
+			{"zhangwei", "今天有空吗", r.router.HelpText()},
+			{"zhangwei", "帮助", r.router.HelpText()},
+			{"sunli", "今天：检查工作\n明天：开会", r.router.HelpText()},   // the manager sends no report
+			{"yangfan", "今天：拜访客户\n明天：报价", r.router.HelpText()}, // nor does sales
+			{"nobody", "今天：安装\n明天：调试", r.router.HelpText()},    // nor a stranger to the address book
+			{"sunli", "日报模板", reports.ReportTemplate},
+			{"zhangwei", "日报模板", reports.ReportTemplate},
 		} {
 			reply := r.say(c.from, c.text, friday(10, 0))
 			wantContains(t, "reply to "+c.text, reply, c.want)
@@ -375,12 +380,9 @@ func TestReports_HelpAndCommands(t *testing.T) {
 		if len(all) != 0 {
 			t.Errorf("chit-chat was stored as a report: %+v", all)
 		}
-		// Every chat command, whichever handler answers it.
-		for _, cmd := range []string{"日报模板", "我的日报", "补报", "请假", "取消请假",
-			"我的工单", "开始", "完成", "客户咨询", "已答复", "我的待办", "待办",
-			handlers.FormsCommand, handlers.ServiceRequestCommand, handlers.PartsCompensationCommand,
-			handlers.ToolCompensationCommand, "申诉", "帮助"} {
-			if !strings.Contains(handlers.HelpText, cmd) {
+		// Every command the daily report declares is listed by 帮助.
+		for _, cmd := range []string{"日报模板", "我的日报", "补报", "请假", "取消请假", "帮助"} {
+			if !strings.Contains(r.router.HelpText(), cmd) {
 				t.Errorf("HelpText does not list %s", cmd)
 			}
 		}

@@ -1,4 +1,4 @@
-package handlers_test
+package approvals_test
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/approvals"
-	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -44,7 +43,7 @@ func TestRequestsAPI_RAPV1_RLIA2(t *testing.T) {
 		}
 		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{Org: approvalOrg(),
 			Clock: servicebot.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) })})
-		srv := httptest.NewServer(&handlers.RequestsAPI{Token: testAPIToken, Engine: engine,
+		srv := httptest.NewServer(&approvals.RequestsAPI{Token: testAPIToken, Engine: engine,
 			Logger: slog.New(slog.DiscardHandler)})
 		defer srv.Close()
 
@@ -93,24 +92,4 @@ func TestRequestsAPI_RAPV1_RLIA2(t *testing.T) {
 			t.Errorf("fine routed %+v", v)
 		}
 	})
-}
-
-// A rejecting approver's next message is the reason unless it is a command.
-func TestIsChatCommand(t *testing.T) {
-	for text, want := range map[string]bool{
-		"帮助":          true,
-		"完成 12":       true,
-		"完成12":        true,
-		"我的待办":        true,
-		"申诉 服务管理 已提交": true,
-		"表单":          true,
-		"完成度不够，请补充照片": false,
-		"金额与合同不符":     false,
-		"请假条没有附上":     false,
-		"":            false,
-	} {
-		if got := handlers.IsChatCommand(text); got != want {
-			t.Errorf("IsChatCommand(%q) = %v, want %v", text, got, want)
-		}
-	}
 }

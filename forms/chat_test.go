@@ -1,4 +1,4 @@
-package handlers_test
+package forms_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/forms"
 	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
@@ -41,11 +42,15 @@ func TestFormCommands(t *testing.T) {
 			"li":      {"service_request_install", "service_request_fault", "service_request_visit", "parts_compensation", "tool_compensation"},
 			"yangfan": {"service_request_install", "service_request_fault", "parts_compensation"},
 		}
-		on, off := handlers.NewRouter(clock), handlers.NewRouter(clock)
-		on.First(servicebot.MsgText, handlers.FormCommands(clock, may))
-		off.First(servicebot.MsgText, handlers.FormsOff(clock))
+		on, off := handlers.NewRouter[*store.Tx](clock), handlers.NewRouter[*store.Tx](clock)
+		if err := on.Install(forms.Feature[*store.Tx](clock, may)); err != nil {
+			t.Fatal(err)
+		}
+		if err := off.Install(forms.Feature[*store.Tx](clock, nil)); err != nil {
+			t.Fatal(err)
+		}
 		msg := 0
-		say := func(r *handlers.Router, user, text string) string {
+		say := func(r *handlers.Router[*store.Tx], user, text string) string {
 			t.Helper()
 			msg++
 			ev := servicebot.Event{FromUserName: user, MsgType: servicebot.MsgText, MsgID: strings.Repeat("9", msg), Content: text}
@@ -67,7 +72,7 @@ func TestFormCommands(t *testing.T) {
 		}
 		for _, tt := range []struct {
 			name, user, text string
-			router           *handlers.Router
+			router           *handlers.Router[*store.Tx]
 			want, not        []string
 		}{
 			{"the page of forms", "li", "表单", on, []string{"https://bot.example/web/"}, nil},
@@ -84,7 +89,7 @@ func TestFormCommands(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				got := say(tt.router, tt.user, tt.text)
 				// Not taken: the text goes on to the router's own help reply.
-				if tt.want == nil && got != handlers.HelpReply(tt.text) {
+				if tt.want == nil && got != tt.router.HelpReply(tt.text) {
 					t.Errorf("%q was taken: %q", tt.text, got)
 				}
 				for _, w := range tt.want {

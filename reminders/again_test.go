@@ -1,4 +1,4 @@
-package handlers_test
+package reminders_test
 
 import (
 	"encoding/json"
@@ -9,10 +9,14 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
-	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/internal/testclock"
+	"github.com/servicebot/servicebot/reminders"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
+
+// fri27 is the Friday whose reports are chased.
+var fri27 = servicebot.NewDate(2026, time.November, 27)
 
 // R-DAY-3: each press of 再次提醒 reaches those still missing whom no press
 // reached before. A second press after somebody else went missing reaches
@@ -21,15 +25,15 @@ import (
 func TestRemindAgain_EachClickReachesItsNewRecipients(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		clock := &fakeClock{now: time.Date(2026, 11, 30, 9, 5, 0, 0, cst)}
-		remind := handlers.RemindAgain(clock, []string{"sunli"})
+		clock := testclock.At(time.Date(2026, 11, 30, 9, 5, 0, 0, shanghai))
+		remind := reminders.RemindAgain(clock, []string{"sunli"})
 		owe := func(users ...string) {
 			t.Helper()
 			obs := make([]servicebot.Obligation, len(users))
 			for i, u := range users {
 				obs[i] = servicebot.Obligation{Kind: servicebot.ObligationDailyReport, UserID: u,
-					Key: servicebot.DailyReportKey(u, nov27), Period: nov27.String(),
-					DueAt: friday(22, 0), CreatedAt: friday(8, 0)}
+					Key: servicebot.DailyReportKey(u, fri27), Period: fri27.String(),
+					DueAt: time.Date(2026, 11, 27, 22, 0, 0, 0, shanghai), CreatedAt: time.Date(2026, 11, 27, 8, 0, 0, 0, shanghai)}
 			}
 			if err := db.InTx(ctx, func(tx *store.Tx) error { _, err := tx.EnsureObligations(ctx, obs); return err }); err != nil {
 				t.Fatal(err)
@@ -39,7 +43,7 @@ func TestRemindAgain_EachClickReachesItsNewRecipients(t *testing.T) {
 			t.Helper()
 			clock.Add(time.Minute)
 			ev := servicebot.Event{FromUserName: "sunli", CreateTime: clock.Now().Unix(), MsgType: servicebot.MsgEvent,
-				Event: servicebot.EventTemplateCard, EventKey: servicebot.RemindButtonPrefix + nov27.String(),
+				Event: servicebot.EventTemplateCard, EventKey: servicebot.RemindButtonPrefix + fri27.String(),
 				TaskID: "daily-summary-2026-11-27-1-1", ResponseCode: "rc" + strconv.Itoa(n)}
 			if err := db.InTx(ctx, func(tx *store.Tx) error { return remind(ctx, tx, ev) }); err != nil {
 				t.Fatal(err)

@@ -1,4 +1,4 @@
-package handlers_test
+package kpi_test
 
 import (
 	"cmp"
@@ -22,6 +22,8 @@ import (
 	"github.com/servicebot/servicebot/store/storetest"
 )
 
+const testAPIToken = "0123456789abcdef-token"
+
 // The manager's KPI API: entries by JSON and by CSV upload, all or nothing,
 // each change with who and when; withdrawing; the month as JSON and xlsx.
 func TestKPIAPI_R_KPI_12(t *testing.T) {
@@ -30,7 +32,7 @@ func TestKPIAPI_R_KPI_12(t *testing.T) {
 		clock := servicebot.ClockFunc(func() time.Time { return now })
 		org := servicebot.Org{Roles: map[servicebot.Role][]string{
 			servicebot.RoleServiceManager: {"boss"}, servicebot.RoleGeneralManager: {"zhao"}}}
-		api := &handlers.KPIAPI{Token: testAPIToken, Org: org, Store: db, Logger: slog.New(slog.DiscardHandler),
+		api := &kpi.KPIAPI{Token: testAPIToken, Org: org, Store: db, Logger: slog.New(slog.DiscardHandler),
 			Inputs: &kpi.Inputs{Rules: servicebot.DefaultKPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}}
 		mux := http.NewServeMux()
 		api.Register(mux)
@@ -161,8 +163,10 @@ func TestKPIRouting_R_KPI_13(t *testing.T) {
 		if _, err := course.Redraft(ctx, "2026-10", "boss", ""); err != nil {
 			t.Fatal(err)
 		}
-		router := handlers.NewRouter(clock)
-		handlers.RegisterKPI(router, course)
+		router := handlers.NewRouter[*store.Tx](clock)
+		if err := router.Install(kpi.Feature[*store.Tx](course, nil)); err != nil {
+			t.Fatal(err)
+		}
 		route := func(ev servicebot.Event) []servicebot.OutboxMessage {
 			t.Helper()
 			before, _ := db.ListOutbox(ctx, nil, 1000)
@@ -196,7 +200,7 @@ func TestKPIRouting_R_KPI_13(t *testing.T) {
 		if len(got) == 1 {
 			_ = json.Unmarshal(got[0].Body, &help)
 		}
-		if len(got) != 1 || help.Content != handlers.HelpReply("今天天气不错") {
+		if len(got) != 1 || help.Content != router.HelpReply("今天天气不错") {
 			t.Errorf("another text sent %+v, want the help reply only", got)
 		}
 		got = route(servicebot.Event{FromUserName: "boss", MsgType: servicebot.MsgEvent, Event: servicebot.EventTemplateCard,

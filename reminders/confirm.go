@@ -1,4 +1,4 @@
-package handlers
+package reminders
 
 import (
 	"context"
@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/feature"
 )
 
-// MonthlyTx is what confirming a monthly submission needs of the transaction.
-type MonthlyTx interface {
+// ConfirmTx is what confirming a monthly submission needs of the transaction.
+type ConfirmTx interface {
+	EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error)
 	GetObligation(ctx context.Context, key string) (servicebot.Obligation, error)
 	SetObligationStatus(ctx context.Context, id int64, status, note string, now time.Time) error
 	DocumentToken(ctx context.Context, userID, kind, period string) (string, error)
@@ -26,8 +28,8 @@ type MonthlyTx interface {
 // done (a late one stays counted late in the KPI), the archivist is handed
 // the confirmed diary or told the raw records came, and the card's button is
 // relabelled. fileURL makes a diary's link from its token (nil: no link).
-func ConfirmMonthly(clock servicebot.Clock, prefix string, archivists []string, fileURL func(token string) string) HandlerFunc {
-	return func(ctx context.Context, tx Tx, ev servicebot.Event) error {
+func ConfirmMonthly(clock servicebot.Clock, prefix string, archivists []string, fileURL func(token string) string) func(ctx context.Context, tx ConfirmTx, ev servicebot.Event) error {
+	return func(ctx context.Context, tx ConfirmTx, ev servicebot.Event) error {
 		kind, period, ok := strings.Cut(strings.TrimPrefix(ev.EventKey, prefix), ":")
 		if !ok {
 			return nil // a key we never made
@@ -38,7 +40,7 @@ func ConfirmMonthly(clock servicebot.Clock, prefix string, archivists []string, 
 			return nil // not theirs to confirm
 		}
 		if err != nil {
-			return fmt.Errorf("handlers: confirm monthly: %w", err)
+			return fmt.Errorf("reminders: confirm monthly: %w", err)
 		}
 		now := clock.Now()
 		label := "已确认"
@@ -48,14 +50,14 @@ func ConfirmMonthly(clock servicebot.Clock, prefix string, archivists []string, 
 				note, label = "confirmed after the due day", "已确认（逾期）"
 			}
 			if err := tx.SetObligationStatus(ctx, ob.ID, servicebot.ObligationDone, note, now); err != nil {
-				return fmt.Errorf("handlers: confirm monthly: %w", err)
+				return fmt.Errorf("reminders: confirm monthly: %w", err)
 			}
 			if err := handToArchivist(ctx, tx, duty, ev, archivists, fileURL, now); err != nil {
 				return err
 			}
 		}
-		if err := relabel(ctx, tx, ev, label, now); err != nil {
-			return fmt.Errorf("handlers: confirm monthly: %w", err)
+		if err := feature.Relabel(ctx, tx, ev, label, now); err != nil {
+			return fmt.Errorf("reminders: confirm monthly: %w", err)
 		}
 		return nil
 	}
@@ -63,7 +65,7 @@ func ConfirmMonthly(clock servicebot.Clock, prefix string, archivists []string, 
 
 // handToArchivist tells the archivists of a confirmed diary (with its link)
 // or of raw records handed in; the monthly summary goes to nobody.
-func handToArchivist(ctx context.Context, tx Tx, duty servicebot.MonthlyDuty, ev servicebot.Event,
+func handToArchivist(ctx context.Context, tx ConfirmTx, duty servicebot.MonthlyDuty, ev servicebot.Event,
 	archivists []string, fileURL func(string) string, now time.Time) error {
 	if len(archivists) == 0 || duty.Kind == servicebot.ObligationMonthlySummary {
 		return nil
@@ -73,22 +75,22 @@ func handToArchivist(ctx context.Context, tx Tx, duty servicebot.MonthlyDuty, ev
 	case err == nil && m.Name != "":
 		engineer = m.Name
 	case err != nil && !errors.Is(err, servicebot.ErrNotFound):
-		return fmt.Errorf("handlers: hand to archivist: %w", err)
+		return fmt.Errorf("reminders: hand to archivist: %w", err)
 	}
 	text := fmt.Sprintf("【归档】%s 已确认提交%s，请查收归档。", engineer, duty.Title())
 	if duty.Kind == servicebot.ObligationMonthlyDiary && fileURL != nil {
 		token, err := tx.DocumentToken(ctx, ev.FromUserName, duty.Kind, duty.Period)
 		if err != nil {
-			return fmt.Errorf("handlers: confirm monthly: %w", err)
+			return fmt.Errorf("reminders: confirm monthly: %w", err)
 		}
 		text += "\n下载：" + fileURL(token)
 	}
-	err := enqueueTexts(ctx, tx, servicebot.OutboxMessage{
+	err := feature.EnqueueTexts(ctx, tx, servicebot.OutboxMessage{
 		DedupKey: "archive:" + duty.Key(ev.FromUserName),
 		ToUsers:  strings.Join(archivists, "|"), CreatedAt: now,
 	}, text)
 	if err != nil {
-		return fmt.Errorf("handlers: hand to archivist: %w", err)
+		return fmt.Errorf("reminders: hand to archivist: %w", err)
 	}
 	return nil
 }

@@ -1,12 +1,13 @@
-package handlers
+package forms
 
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/servicebot/servicebot"
-	"github.com/servicebot/servicebot/forms"
+	"github.com/servicebot/servicebot/feature"
 )
 
 // The chat commands answered with links to the form pages. Each is the whole
@@ -39,10 +40,10 @@ type formLink struct{ id, label string }
 
 // filingForms are the forms each filing command links, in the reply's order.
 var filingForms = map[string][]formLink{
-	ServiceRequestCommand: {{forms.ServiceRequestInstall, "设备安装调试"}, {forms.ServiceRequestFault, "质量故障处理"},
-		{forms.ServiceRequestVisit, "现场走访（售后服务部经理签批）"}},
-	PartsCompensationCommand: {{forms.PartsCompensation, "售后赔偿申请单"}},
-	ToolCompensationCommand:  {{forms.ToolCompensation, "服务器械赔偿单"}},
+	ServiceRequestCommand: {{ServiceRequestInstall, "设备安装调试"}, {ServiceRequestFault, "质量故障处理"},
+		{ServiceRequestVisit, "现场走访（售后服务部经理签批）"}},
+	PartsCompensationCommand: {{PartsCompensation, "售后赔偿申请单"}},
+	ToolCompensationCommand:  {{ToolCompensation, "服务器械赔偿单"}},
 }
 
 // filingIntro heads each filing command's reply: what the form needs and
@@ -55,23 +56,45 @@ var filingIntro = map[string]string{
 		"提交后由售后服务部经理审批，结果会发给您：",
 }
 
-// FormCommands answers the form commands with their pages, before the
-// report handler sees the text: 表单 with the page of forms; 服务申请,
-// 申请配件赔偿 and 申请器械赔偿 with the forms that file those approvals (a
-// submitted form starts the approval, so filing from chat is filling in the
-// form the link opens), only those the member may fill in. Register it with
-// router.First(servicebot.MsgText, …).
-func FormCommands(clock servicebot.Clock, pages FormPages) FirstFunc {
-	return func(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
-		cmd, ok := formCommandWords[strings.TrimSpace(ev.Content)]
-		if !ok {
-			return false, nil
+// Feature is the forms' surface in chat: 表单 answers with the page of
+// forms; 服务申请, 申请配件赔偿 and 申请器械赔偿 with the forms that file
+// those approvals (a submitted form starts the approval, so filing from chat
+// is filling in the form the link opens), only those the member may fill in.
+// pages nil means the form pages are not served (no public address
+// configured): the commands then say so, instead of getting the help text,
+// which lists them.
+func Feature[T feature.Outbox](clock servicebot.Clock, pages FormPages) feature.Feature[T] {
+	command := func(cmd, help string) feature.Command[T] {
+		var words []string
+		for w, c := range formCommandWords {
+			if c == cmd && w != cmd {
+				words = append(words, w)
+			}
 		}
-		text, err := formCommandReply(ctx, cmd, ev.FromUserName, pages)
-		if err != nil {
-			return false, fmt.Errorf("handlers: %s: %w", cmd, err)
+		slices.Sort(words)
+		return feature.Command[T]{
+			Words: append([]string{cmd}, words...), Section: "表单与申请", Help: help,
+			Match: func(text string) bool { return formCommandWords[text] == cmd },
+			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+				text := "表单页面尚未开通，暂时无法在线填写。请联系售后服务部经理。"
+				if pages != nil {
+					var err error
+					if text, err = formCommandReply(ctx, cmd, ev.FromUserName, pages); err != nil {
+						return false, fmt.Errorf("forms: %s: %w", cmd, err)
+					}
+				}
+				return true, feature.Reply(ctx, tx, ev, text, clock.Now())
+			},
 		}
-		return true, replyTo(ctx, tx, ev, text, clock.Now())
+	}
+	return feature.Feature[T]{
+		Name: "forms",
+		Commands: []feature.Command[T]{
+			command(FormsCommand, "表单：在手机上填写售后服务表单"),
+			command(ServiceRequestCommand, "服务申请：安装调试、故障处理、现场走访的申请表"),
+			command(PartsCompensationCommand, "申请配件赔偿：填写售后赔偿申请单，提交后自动送审"),
+			command(ToolCompensationCommand, "申请器械赔偿：填写服务器械赔偿单，提交后自动送审"),
+		},
 	}
 }
 
@@ -99,16 +122,4 @@ func formCommandReply(ctx context.Context, cmd, userID string, pages FormPages) 
 		return "您没有填写此类申请的权限。如需开通，请联系售后服务部经理。", nil
 	}
 	return filingIntro[cmd] + "\n" + strings.Join(lines, "\n"), nil
-}
-
-// FormsOff answers the form commands when the form pages are not served
-// (no public address configured): without it they would get the help text,
-// which lists them.
-func FormsOff(clock servicebot.Clock) FirstFunc {
-	return func(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
-		if _, ok := formCommandWords[strings.TrimSpace(ev.Content)]; !ok {
-			return false, nil
-		}
-		return true, replyTo(ctx, tx, ev, "表单页面尚未开通，暂时无法在线填写。请联系售后服务部经理。", clock.Now())
-	}
 }

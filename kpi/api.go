@@ -1,4 +1,4 @@
-package handlers
+package kpi
 
 import (
 	"context"
@@ -9,44 +9,60 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/servicebot/servicebot"
-	"github.com/servicebot/servicebot/kpi"
+	"github.com/servicebot/servicebot/feature"
+	"github.com/servicebot/servicebot/handlers"
 )
 
-// KPITx is what the KPI's appeals and card taps write through.
-type KPITx interface {
-	kpi.Tx
+// Feature is the KPI's surface: 申诉 in chat, taps on the KPI cards (发布,
+// 查看, 采纳, 驳回), the monthly draft job (R-KPI-13), and the manager's API
+// when api is set (its Token non-empty).
+func Feature[T Tx](c *Course, api *KPIAPI) feature.Feature[T] {
+	f := feature.Feature[T]{
+		Name: "kpi",
+		Commands: []feature.Command[T]{{
+			Words: []string{AppealCommand}, Section: "考核",
+			Help: "申诉 指标 理由：对上月考核预览提出申诉，例如：申诉 服务管理 10月14日的日报已提交",
+			// Whatever follows 申诉 is the appeal, set off or not.
+			Match: func(text string) bool { return strings.HasPrefix(text, AppealCommand) },
+			Run:   func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) { return c.TakeAppeal(ctx, tx, ev) },
+		}},
+		Cards: []feature.Card[T]{{Prefix: CardPrefix,
+			Run: func(ctx context.Context, tx T, ev servicebot.Event) error { return c.Click(ctx, tx, ev) }}},
+		Jobs: []feature.Job{{
+			Name:        JobDraft,
+			Cron:        "*/10 * * * *",
+			Description: fmt.Sprintf("KPI: from the 1st at %s draft last month, previews to engineers, card to the manager (R-KPI-13)", clockOf(c.DraftAt)),
+			RunAtStart:  true,
+			Run:         c.DraftDue,
+		}},
+	}
+	if api != nil && api.Token != "" {
+		f.Routes = api.Routes()
+	}
+	return f
 }
 
-// KPICourse is the month's course as the handlers use it (*kpi.Course).
-type KPICourse interface {
-	Click(ctx context.Context, tx kpi.Tx, ev servicebot.Event) error
-	TakeAppeal(ctx context.Context, tx kpi.Tx, ev servicebot.Event) (bool, error)
+func clockOf(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
 
-// RegisterKPI routes taps on KPI cards (发布, 查看, 采纳, 驳回) to c, and
-// lets c take an engineer's 申诉 before the daily report handler sees it.
-func RegisterKPI(r *Router, c KPICourse) {
-	r.HandleCard(kpi.CardPrefix, func(ctx context.Context, tx Tx, ev servicebot.Event) error {
-		return c.Click(ctx, tx, ev)
-	})
-	r.First(servicebot.MsgText, func(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
-		return c.TakeAppeal(ctx, tx, ev)
-	})
-}
-
-// KPIInputs records and withdraws the manager's entries (*kpi.Inputs).
+// KPIInputs records and withdraws the manager's entries (*Inputs).
 type KPIInputs interface {
-	Add(ctx context.Context, ins []servicebot.KPIInput, by, origin string, rows []int) (kpi.AddResult, error)
+	Add(ctx context.Context, ins []servicebot.KPIInput, by, origin string, rows []int) (AddResult, error)
 	Void(ctx context.Context, id int64, by string) error
 }
 
 // KPIReader reads what the API shows (store.DB).
 type KPIReader interface {
-	kpi.ExportStore
+	ExportStore
 	KPIInputs(ctx context.Context, month string) ([]servicebot.KPIInput, error)
 }
+
+// maxEntriesBody bounds a JSON list of entries.
+const maxEntriesBody = 64 << 10
 
 // maxUpload bounds an uploaded spreadsheet of entries.
 const maxUpload = 10 << 20
@@ -73,16 +89,27 @@ type KPIAPI struct {
 	Logger *slog.Logger
 }
 
-// Register adds the routes to mux.
-func (h *KPIAPI) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/kpi/{month}/inputs", h.auth(h.listInputs))
-	mux.HandleFunc("POST /api/kpi/{month}/inputs", h.auth(h.addInputs))
-	mux.HandleFunc("POST /api/kpi/{month}/inputs/upload", h.auth(h.upload))
-	mux.HandleFunc("DELETE /api/kpi/inputs/{id}", h.auth(h.void))
-	mux.HandleFunc("GET /api/kpi/{month}", h.auth(h.export))
+// Routes are the API's routes.
+func (h *KPIAPI) Routes() []feature.Route {
+	return []feature.Route{
+		{Pattern: "GET /api/kpi/{month}/inputs", Handler: h.auth(h.listInputs)},
+		{Pattern: "POST /api/kpi/{month}/inputs", Handler: h.auth(h.addInputs)},
+		{Pattern: "POST /api/kpi/{month}/inputs/upload", Handler: h.auth(h.upload)},
+		{Pattern: "DELETE /api/kpi/inputs/{id}", Handler: h.auth(h.void)},
+		{Pattern: "GET /api/kpi/{month}", Handler: h.auth(h.export)},
+	}
 }
 
-func (h *KPIAPI) auth(next http.HandlerFunc) http.HandlerFunc { return requireBearer(h.Token, next) }
+// Register adds the routes to mux.
+func (h *KPIAPI) Register(mux *http.ServeMux) {
+	for _, r := range h.Routes() {
+		mux.Handle(r.Pattern, r.Handler)
+	}
+}
+
+func (h *KPIAPI) auth(next http.HandlerFunc) http.HandlerFunc {
+	return handlers.RequireBearer(h.Token, next)
+}
 
 // inputView is an entry as the API shows it: numbers in the kind's unit as
 // text, and who entered and withdrew it when.
@@ -120,7 +147,7 @@ func viewOf(in servicebot.KPIInput) inputView {
 func (h *KPIAPI) month(w http.ResponseWriter, r *http.Request) (string, bool) {
 	month := r.PathValue("month")
 	if _, _, err := servicebot.KPIMonthRange(month); err != nil {
-		writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": "month must be YYYY-MM"})
+		handlers.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "month must be YYYY-MM"})
 		return "", false
 	}
 	return month, true
@@ -129,11 +156,11 @@ func (h *KPIAPI) month(w http.ResponseWriter, r *http.Request) (string, bool) {
 func (h *KPIAPI) by(w http.ResponseWriter, r *http.Request) (string, bool) {
 	by := strings.TrimSpace(r.URL.Query().Get("by"))
 	if by == "" {
-		writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": "by (the userid making the change) is required"})
+		handlers.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "by (the userid making the change) is required"})
 		return "", false
 	}
 	if !h.Org.MayEnterKPI(by) {
-		writeAPIJSON(w, http.StatusForbidden, map[string]string{
+		handlers.WriteJSON(w, http.StatusForbidden, map[string]string{
 			"error": "by must be the service manager, the VP in charge or the general manager"})
 		return "", false
 	}
@@ -154,7 +181,7 @@ func (h *KPIAPI) listInputs(w http.ResponseWriter, r *http.Request) {
 	for i, in := range ins {
 		views[i] = viewOf(in)
 	}
-	writeAPIJSON(w, http.StatusOK, views)
+	handlers.WriteJSON(w, http.StatusOK, views)
 }
 
 func (h *KPIAPI) addInputs(w http.ResponseWriter, r *http.Request) {
@@ -166,24 +193,24 @@ func (h *KPIAPI) addInputs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var rows []kpi.InputRow
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	var rows []InputRow
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxEntriesBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&rows); err != nil {
-		writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": "unreadable entries: " + err.Error()})
+		handlers.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "unreadable entries: " + err.Error()})
 		return
 	}
 	var ins []servicebot.KPIInput
-	var bad []kpi.RowProblem
+	var bad []RowProblem
 	for i, row := range rows {
 		in, problems := row.Input(month)
 		if len(problems) > 0 {
-			bad = append(bad, kpi.RowProblem{Row: i + 1, Problems: problems})
+			bad = append(bad, RowProblem{Row: i + 1, Problems: problems})
 		}
 		ins = append(ins, in)
 	}
 	if len(bad) > 0 {
-		writeAPIJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "invalid entries", "rows": bad})
+		handlers.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "invalid entries", "rows": bad})
 		return
 	}
 	h.add(w, r, ins, nil, by, "api")
@@ -205,14 +232,14 @@ func (h *KPIAPI) upload(w http.ResponseWriter, r *http.Request) {
 			name += ".xlsx"
 		}
 	}
-	ins, lines, err := kpi.ParseFile(http.MaxBytesReader(w, r.Body, maxUpload), name, month)
-	var invalid *kpi.InvalidInputError
+	ins, lines, err := ParseFile(http.MaxBytesReader(w, r.Body, maxUpload), name, month)
+	var invalid *InvalidInputError
 	switch {
 	case errors.As(err, &invalid):
-		writeAPIJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "invalid rows; nothing stored", "rows": invalid.Rows})
+		handlers.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "invalid rows; nothing stored", "rows": invalid.Rows})
 		return
 	case err != nil:
-		writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		handlers.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
 	h.add(w, r, ins, lines, by, "upload "+name)
@@ -220,10 +247,10 @@ func (h *KPIAPI) upload(w http.ResponseWriter, r *http.Request) {
 
 func (h *KPIAPI) add(w http.ResponseWriter, r *http.Request, ins []servicebot.KPIInput, lines []int, by, origin string) {
 	res, err := h.Inputs.Add(r.Context(), ins, by, origin, lines)
-	var invalid *kpi.InvalidInputError
+	var invalid *InvalidInputError
 	switch {
 	case errors.As(err, &invalid):
-		writeAPIJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "invalid entries; nothing stored", "rows": invalid.Rows})
+		handlers.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "invalid entries; nothing stored", "rows": invalid.Rows})
 	case err != nil:
 		h.fail(w, "add kpi inputs", err)
 	default:
@@ -232,14 +259,14 @@ func (h *KPIAPI) add(w http.ResponseWriter, r *http.Request, ins []servicebot.KP
 			views[i] = viewOf(in)
 		}
 		h.Logger.Info("kpi inputs recorded", "by", by, "origin", origin, "added", len(res.Added), "skipped", res.Skipped)
-		writeAPIJSON(w, http.StatusCreated, map[string]any{"added": views, "skipped": res.Skipped})
+		handlers.WriteJSON(w, http.StatusCreated, map[string]any{"added": views, "skipped": res.Skipped})
 	}
 }
 
 func (h *KPIAPI) void(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": "bad entry id"})
+		handlers.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "bad entry id"})
 		return
 	}
 	by, ok := h.by(w, r)
@@ -249,7 +276,7 @@ func (h *KPIAPI) void(w http.ResponseWriter, r *http.Request) {
 	err = h.Inputs.Void(r.Context(), id, by)
 	switch {
 	case errors.Is(err, servicebot.ErrNotFound):
-		writeAPIJSON(w, http.StatusNotFound, map[string]string{"error": "no live entry with that id"})
+		handlers.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no live entry with that id"})
 	case err != nil:
 		h.fail(w, "void kpi input", err)
 	default:
@@ -265,41 +292,41 @@ func (h *KPIAPI) export(w http.ResponseWriter, r *http.Request) {
 	}
 	format := r.URL.Query().Get("format")
 	if format == "" {
-		format = kpi.FormatJSON
+		format = FormatJSON
 	}
-	if format != kpi.FormatJSON && format != kpi.FormatXLSX {
-		writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": "format must be json or xlsx"})
+	if format != FormatJSON && format != FormatXLSX {
+		handlers.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "format must be json or xlsx"})
 		return
 	}
 	rev := 0
 	if s := r.URL.Query().Get("revision"); s != "" {
 		var err error
 		if rev, err = strconv.Atoi(s); err != nil || rev <= 0 {
-			writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": "revision must be a positive number"})
+			handlers.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "revision must be a positive number"})
 			return
 		}
 	}
-	m, err := kpi.Load(r.Context(), h.Store, month, rev)
+	m, err := Load(r.Context(), h.Store, month, rev)
 	switch {
 	case errors.Is(err, servicebot.ErrNotFound):
-		writeAPIJSON(w, http.StatusNotFound, map[string]string{"error": "no such month or revision"})
+		handlers.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such month or revision"})
 		return
 	case err != nil:
 		h.fail(w, "export kpi", err)
 		return
 	}
-	if format == kpi.FormatXLSX {
+	if format == FormatXLSX {
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="kpi-%s-r%d.xlsx"`, month, m.Revision))
 	} else {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	}
-	if err := kpi.Write(w, format, m); err != nil {
+	if err := Write(w, format, m); err != nil {
 		h.Logger.Error("write kpi export", "err", err)
 	}
 }
 
 func (h *KPIAPI) fail(w http.ResponseWriter, what string, err error) {
 	h.Logger.Error(what, "err", err)
-	writeAPIJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+	handlers.WriteJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
 }

@@ -1,74 +1,54 @@
-package handlers
+package approvals
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/servicebot/servicebot"
-	"github.com/servicebot/servicebot/approvals"
+	"github.com/servicebot/servicebot/feature"
+	"github.com/servicebot/servicebot/handlers"
 )
 
-// ApprovalTx is what approval cards and rejection reasons write through.
-type ApprovalTx interface {
-	approvals.Tx
-}
-
-// Approvals is the approval engine as the handlers use it (*approvals.Engine).
-type Approvals interface {
-	Click(ctx context.Context, tx approvals.Tx, ev servicebot.Event) error
-	TakeReason(ctx context.Context, tx approvals.Tx, ev servicebot.Event) (bool, error)
-	FileRequest(ctx context.Context, req servicebot.ApprovalRequest) (servicebot.Approval, error)
-}
-
-// RegisterApprovals routes taps on approval cards to e, and lets e take a
-// rejecter's next text as the reason before anyone else sees it.
-func RegisterApprovals(r *Router, e Approvals) {
-	r.HandleCard(approvals.CardPrefix, func(ctx context.Context, tx Tx, ev servicebot.Event) error {
-		return e.Click(ctx, tx, ev)
-	})
-	r.First(servicebot.MsgText, func(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
-		if IsChatCommand(ev.Content) {
-			// The approver is using the bot, not giving the reason.
-			return false, nil
-		}
-		return e.TakeReason(ctx, tx, ev)
-	})
-}
-
-// chatCommands are the first words of the chat commands 帮助 lists.
-var chatCommands = []string{
-	"帮助", "日报模板", "我的日报", "补报", "补交", "请假", "取消请假",
-	"我的工单", "开始", "完成", "客户咨询", "已答复", "我的待办", "待办",
-	FormsCommand, "服务申请", "申请配件赔偿", "申请器械赔偿", "申诉",
-}
-
-// IsChatCommand reports whether text is one of the bot's commands: a command
-// word alone, or followed by a space, a colon or a number ("完成 12"), so
-// that a sentence which merely starts with one ("完成度不够，请补充照片") is not.
-func IsChatCommand(text string) bool {
-	text = strings.TrimSpace(text)
-	for _, w := range chatCommands {
-		rest, ok := strings.CutPrefix(text, w)
-		if !ok {
-			continue
-		}
-		if rest == "" {
-			return true
-		}
-		switch r, _ := utf8.DecodeRuneInString(rest); {
-		case unicode.IsSpace(r), r == ':', r == '：', unicode.IsDigit(r):
-			return true
-		}
+// Feature is the approvals' surface: taps on approval cards, a rejecter's
+// next text as the reason (R-APV-5's audit), the reminder and escalation
+// job, and POST /api/requests when api.token is set.
+func Feature[T Tx](e *Engine, apiToken string) feature.Feature[T] {
+	f := feature.Feature[T]{
+		Name: "approvals",
+		Listen: []func(ctx context.Context, tx T, ev servicebot.Event, isCommand bool) (bool, error){
+			func(ctx context.Context, tx T, ev servicebot.Event, isCommand bool) (bool, error) {
+				if isCommand {
+					// The approver is using the bot, not giving the reason.
+					return false, nil
+				}
+				return e.TakeReason(ctx, tx, ev)
+			},
+		},
+		Cards: []feature.Card[T]{{Prefix: CardPrefix,
+			Run: func(ctx context.Context, tx T, ev servicebot.Event) error { return e.Click(ctx, tx, ev) }}},
+		Jobs: []feature.Job{{
+			Name:        JobName,
+			Cron:        "*/10 * * * *",
+			Description: "remind approvers of approvals pending 24 h, escalate those pending 48 h (R-APV-5)",
+			RunAtStart:  true,
+			Run:         e.RemindDue,
+		}},
 	}
-	return false
+	if apiToken != "" {
+		f.Routes = append(f.Routes, feature.Route{Pattern: "POST /api/requests",
+			Handler: &RequestsAPI{Token: apiToken, Engine: e, Logger: e.logger.With("component", "api")}})
+	}
+	return f
+}
+
+// Filer files a request (*Engine).
+type Filer interface {
+	FileRequest(ctx context.Context, req servicebot.ApprovalRequest) (servicebot.Approval, error)
 }
 
 // maxRequestBody bounds a filed request; a real one is a few hundred bytes.
@@ -81,7 +61,7 @@ const maxRequestBody = 64 << 10
 // invalid request.
 type RequestsAPI struct {
 	Token  string
-	Engine Approvals
+	Engine Filer
 	Logger *slog.Logger
 }
 
@@ -164,7 +144,7 @@ func (b requestBody) request() servicebot.ApprovalRequest {
 }
 
 func (h *RequestsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	requireBearer(h.Token, h.file)(w, r)
+	handlers.RequireBearer(h.Token, h.file)(w, r)
 }
 
 func (h *RequestsAPI) file(w http.ResponseWriter, r *http.Request) {
@@ -172,45 +152,23 @@ func (h *RequestsAPI) file(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
-		writeAPIJSON(w, http.StatusBadRequest, map[string]string{"error": "unreadable request: " + err.Error()})
+		handlers.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "unreadable request: " + err.Error()})
 		return
 	}
 	a, err := h.Engine.FileRequest(r.Context(), body.request())
 	var invalid *servicebot.InvalidRequestError
 	switch {
 	case errors.As(err, &invalid):
-		writeAPIJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "invalid request", "problems": invalid.Problems})
-	case errors.Is(err, approvals.ErrNoApprover):
-		writeAPIJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "no approver configured",
+		handlers.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "invalid request", "problems": invalid.Problems})
+	case errors.Is(err, ErrNoApprover):
+		handlers.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "no approver configured",
 			"problems": []string{fmt.Sprintf("审批链所需的角色未配置人员：%v", err)}})
 	case err != nil:
 		h.Logger.Error("file request", "err", err)
-		writeAPIJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+		handlers.WriteJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
 	default:
 		h.Logger.Info("request filed", "id", a.Request.ID, "kind", a.Request.Kind, "requester", a.Request.Requester)
 		w.Header().Set("Location", fmt.Sprintf("/api/requests/%d", a.Request.ID))
-		writeAPIJSON(w, http.StatusCreated, approvals.ViewOf(a))
+		handlers.WriteJSON(w, http.StatusCreated, ViewOf(a))
 	}
-}
-
-// authorized compares the bearer token in constant time.
-// requireBearer lets a request through to next only with the shared API
-// token (config api.token) as its bearer token, compared in constant time;
-// with no token configured nothing gets through.
-func requireBearer(token string, next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="servicebot"`)
-			writeAPIJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong bearer token"})
-			return
-		}
-		next(w, r)
-	}
-}
-
-func writeAPIJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -1,4 +1,4 @@
-package handlers
+package reminders
 
 import (
 	"context"
@@ -10,19 +10,17 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
-	"github.com/servicebot/servicebot/bot/wecommsg"
+	"github.com/servicebot/servicebot/feature"
 )
 
-// RemindTx is what the manager's 再次提醒 button needs of the transaction:
+// AgainTx is what the manager's 再次提醒 button needs of the transaction:
 // who still has no report for the day, and the stage rows that make the
 // second reminder go out once per engineer however often it is pressed.
-type RemindTx interface {
+type AgainTx interface {
+	EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error)
 	StillMissing(ctx context.Context, day servicebot.Date) ([]servicebot.Obligation, error)
 	MarkStage(ctx context.Context, stage string, obligationIDs []int64, now time.Time) ([]int64, error)
 }
-
-// maxRecipients is how many userids one message/send takes.
-const maxRecipients = 1000
 
 // RemindAgain handles a click on 再次提醒 (button key "remind:2026-11-27",
 // registered for servicebot.RemindButtonPrefix)
@@ -30,8 +28,8 @@ const maxRecipients = 1000
 // the day get a reminder to file it late (补报), and the manager's card is
 // updated to say how many were reminded. Only managers may press it; a click
 // by anybody else is ignored.
-func RemindAgain(clock servicebot.Clock, managers []string) HandlerFunc {
-	return func(ctx context.Context, tx Tx, ev servicebot.Event) error {
+func RemindAgain(clock servicebot.Clock, managers []string) func(ctx context.Context, tx AgainTx, ev servicebot.Event) error {
+	return func(ctx context.Context, tx AgainTx, ev servicebot.Event) error {
 		if !slices.Contains(managers, ev.FromUserName) {
 			return nil
 		}
@@ -42,7 +40,7 @@ func RemindAgain(clock servicebot.Clock, managers []string) HandlerFunc {
 		now := clock.Now()
 		obs, err := tx.StillMissing(ctx, day)
 		if err != nil {
-			return fmt.Errorf("handlers: remind again: %w", err)
+			return fmt.Errorf("reminders: remind again: %w", err)
 		}
 		userOf := make(map[int64]string, len(obs))
 		ids := make([]int64, len(obs))
@@ -51,26 +49,26 @@ func RemindAgain(clock servicebot.Clock, managers []string) HandlerFunc {
 		}
 		fresh, err := tx.MarkStage(ctx, servicebot.StageAgain, ids, now)
 		if err != nil {
-			return fmt.Errorf("handlers: remind again: %w", err)
+			return fmt.Errorf("reminders: remind again: %w", err)
 		}
 		users := make([]string, len(fresh))
 		for i, id := range fresh {
 			users[i] = userOf[id]
 		}
 		slices.Sort(users)
-		for lo := 0; lo < len(users); lo += maxRecipients {
-			to := strings.Join(users[lo:min(lo+maxRecipients, len(users))], "|")
+		for lo := 0; lo < len(users); lo += MaxRecipients {
+			to := strings.Join(users[lo:min(lo+MaxRecipients, len(users))], "|")
 			// Each click reaches only people no click reached before (the
 			// stage rows), so a key of its recipients is new for every click
 			// that reaches anybody, and the same for a retry of this one.
 			sum := sha256.Sum256([]byte(to))
-			err := enqueueTexts(ctx, tx, servicebot.OutboxMessage{
+			err := feature.EnqueueTexts(ctx, tx, servicebot.OutboxMessage{
 				DedupKey:  fmt.Sprintf("remind-again:%s:%s", day, hex.EncodeToString(sum[:8])),
 				ToUsers:   to,
 				CreatedAt: now,
 			}, servicebot.RemindAgainText(day))
 			if err != nil {
-				return fmt.Errorf("handlers: remind again: %w", err)
+				return fmt.Errorf("reminders: remind again: %w", err)
 			}
 		}
 		return updateRemindCard(ctx, tx, ev, len(users), now)
@@ -79,7 +77,7 @@ func RemindAgain(clock servicebot.Clock, managers []string) HandlerFunc {
 
 // updateRemindCard relabels the clicked card's button with the outcome
 // (update_template_card, with the click's one-use response_code).
-func updateRemindCard(ctx context.Context, tx Tx, ev servicebot.Event, reminded int, now time.Time) error {
+func updateRemindCard(ctx context.Context, tx AgainTx, ev servicebot.Event, reminded int, now time.Time) error {
 	if ev.ResponseCode == "" {
 		return nil
 	}
@@ -87,34 +85,8 @@ func updateRemindCard(ctx context.Context, tx Tx, ev servicebot.Event, reminded 
 	if reminded == 0 {
 		label = "无需提醒：都已提交或已提醒过"
 	}
-	if err := relabel(ctx, tx, ev, label, now); err != nil {
-		return fmt.Errorf("handlers: update remind card: %w", err)
-	}
-	return nil
-}
-
-// relabel greys the buttons of the card ev tapped and relabels them
-// (update_template_card with the tap's one-use response_code), once per tap.
-func relabel(ctx context.Context, tx Tx, ev servicebot.Event, label string, now time.Time) error {
-	m, ok, err := wecommsg.Relabel(ev, label, now)
-	if err != nil || !ok {
-		return err
-	}
-	_, _, err = tx.EnqueueOutbox(ctx, m)
-	return err
-}
-
-// enqueueTexts writes m holding text, split into as many rows as WeCom's
-// limit needs.
-func enqueueTexts(ctx context.Context, tx Tx, m servicebot.OutboxMessage, text string) error {
-	rows, err := wecommsg.Texts(m, text)
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if _, _, err := tx.EnqueueOutbox(ctx, r); err != nil {
-			return err
-		}
+	if err := feature.Relabel(ctx, tx, ev, label, now); err != nil {
+		return fmt.Errorf("reminders: update remind card: %w", err)
 	}
 	return nil
 }

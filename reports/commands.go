@@ -1,4 +1,4 @@
-package handlers
+package reports
 
 import (
 	"cmp"
@@ -10,9 +10,10 @@ import (
 	"strings"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/feature"
 )
 
-// Chat commands (listed by 帮助, see HelpText).
+// Chat commands (declared in Feature, listed by 帮助).
 const (
 	cmdHelp        = "帮助"
 	cmdTemplate    = "日报模板"
@@ -35,9 +36,6 @@ var commandWords = []struct{ word, cmd string }{
 	{"模板", cmdTemplate},
 }
 
-// helpWords are whole messages asking for help.
-var helpWords = []string{"帮助", "help", "?", "？", "菜单", "说明", "使用说明", "怎么用", "功能"}
-
 var (
 	commandSepRe = regexp.MustCompile(`^[\s:：,，]+`)
 	// what sets a command word off from its arguments as a command is typed
@@ -56,10 +54,8 @@ var (
 // a date to correct.
 func splitCommand(text string) (cmd, args string) {
 	t := strings.TrimSpace(text)
-	for _, w := range helpWords {
-		if strings.EqualFold(t, w) {
-			return cmdHelp, ""
-		}
+	if feature.IsHelp(t) {
+		return cmdHelp, ""
 	}
 	for _, c := range commandWords {
 		rest, ok := strings.CutPrefix(t, c.word)
@@ -107,7 +103,7 @@ const maxLeaveDays = 31
 const maxBackfillDays = 62
 
 // backfill files a report for a past day (补报), marked late (R-DAY-2).
-func (h *Reports) backfill(ctx context.Context, tx Tx, m message, args string) error {
+func (h *Flow) backfill(ctx context.Context, tx Tx, m message, args string) error {
 	day, rest, ok := parseDay(args, m.today, sensePast)
 	switch {
 	case !ok:
@@ -133,7 +129,12 @@ func (h *Reports) backfill(ctx context.Context, tx Tx, m message, args string) e
 	}
 	if day == m.today {
 		// 补报 今天 is simply today's report.
-		return h.todaysReport(ctx, tx, message{ev: m.ev, text: rest, at: m.at, today: m.today, now: m.now})
+		today := message{ev: m.ev, text: rest, at: m.at, today: m.today, now: m.now}
+		took, err := h.todaysReport(ctx, tx, today)
+		if err != nil || took {
+			return err
+		}
+		return h.reply(ctx, tx, today, h.help(rest))
 	}
 	cur, found, err := currentReport(ctx, tx, m.ev.FromUserName, day)
 	if err != nil {
@@ -150,7 +151,7 @@ func (h *Reports) backfill(ctx context.Context, tx Tx, m message, args string) e
 // leave records a leave (请假), during which no reminder is sent (R-DAY-4)
 // and approvals go to the delegate (R-APV-5). A manager may name whom it is
 // for first: "请假 张伟 12月1日-3日" (issue 11 item 2).
-func (h *Reports) leave(ctx context.Context, tx Tx, m message, args string) error {
+func (h *Flow) leave(ctx context.Context, tx Tx, m message, args string) error {
 	who, args, err := h.leaveFor(ctx, tx, m, args)
 	if err != nil {
 		return err
@@ -169,7 +170,7 @@ func (h *Reports) leave(ctx context.Context, tx Tx, m message, args string) erro
 	}
 	reason := strings.TrimSpace(commandSepRe.ReplaceAllString(rest, ""))
 	if _, err := tx.AddLeave(ctx, who.UserID, from, to, reason, m.now); err != nil {
-		return fmt.Errorf("handlers: reports: %w", err)
+		return fmt.Errorf("reports: %w", err)
 	}
 	days := daysBetween(from, to) + 1
 	span := from.MonthDay()
@@ -184,7 +185,7 @@ func (h *Reports) leave(ctx context.Context, tx Tx, m message, args string) erro
 		told := fmt.Sprintf("%s 已为您登记请假：%s，共%d天。请假期间不会提醒您交日报，您的审批由代理人处理。", by, span, days)
 		if _, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: "leave-told:" + m.ev.DedupKey(),
 			Kind: servicebot.OutText, ToUsers: who.UserID, Body: servicebot.TextBody(told), CreatedAt: m.now}); err != nil {
-			return fmt.Errorf("handlers: reports: %w", err)
+			return fmt.Errorf("reports: %w", err)
 		}
 		return h.reply(ctx, tx, m, fmt.Sprintf("已为 %s 登记请假：%s，共%d天，已通知本人。", cmp.Or(who.Name, who.UserID), span, days))
 	}
@@ -198,10 +199,10 @@ func (h *Reports) leave(ctx context.Context, tx Tx, m message, args string) erro
 // leaveFor reads whom a 请假 is for: the sender, or — when the sender is a
 // manager and args start with a member's name or userid — that member,
 // with the rest of args. A name from anyone else yields a zero member.
-func (h *Reports) leaveFor(ctx context.Context, tx Tx, m message, args string) (servicebot.Member, string, error) {
+func (h *Flow) leaveFor(ctx context.Context, tx Tx, m message, args string) (servicebot.Member, string, error) {
 	self, err := tx.GetMember(ctx, m.ev.FromUserName)
 	if err != nil && !errors.Is(err, servicebot.ErrNotFound) {
-		return servicebot.Member{}, args, fmt.Errorf("handlers: reports: %w", err)
+		return servicebot.Member{}, args, fmt.Errorf("reports: %w", err)
 	}
 	self.UserID = m.ev.FromUserName
 	first, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
@@ -210,7 +211,7 @@ func (h *Reports) leaveFor(ctx context.Context, tx Tx, m message, args string) (
 	}
 	members, err := tx.ListMembers(ctx, true)
 	if err != nil {
-		return servicebot.Member{}, args, fmt.Errorf("handlers: reports: %w", err)
+		return servicebot.Member{}, args, fmt.Errorf("reports: %w", err)
 	}
 	i := slices.IndexFunc(members, func(mb servicebot.Member) bool { return mb.UserID == first || mb.Name == first })
 	if i < 0 {
@@ -226,7 +227,7 @@ func (h *Reports) leaveFor(ctx context.Context, tx Tx, m message, args string) (
 }
 
 // cancelLeave cancels leave from today, or from the day given, on.
-func (h *Reports) cancelLeave(ctx context.Context, tx Tx, m message, args string) error {
+func (h *Flow) cancelLeave(ctx context.Context, tx Tx, m message, args string) error {
 	on := m.today
 	if strings.TrimSpace(args) != "" {
 		d, _, ok := parseDay(args, m.today, senseNearest)
@@ -237,7 +238,7 @@ func (h *Reports) cancelLeave(ctx context.Context, tx Tx, m message, args string
 	}
 	n, err := tx.CancelLeave(ctx, m.ev.FromUserName, on, m.now)
 	if err != nil {
-		return fmt.Errorf("handlers: reports: %w", err)
+		return fmt.Errorf("reports: %w", err)
 	}
 	if n == 0 {
 		return h.reply(ctx, tx, m, fmt.Sprintf("没有找到%s及以后的请假，不需要取消。", dayWords(on, m.today)))
@@ -246,15 +247,15 @@ func (h *Reports) cancelLeave(ctx context.Context, tx Tx, m message, args string
 }
 
 // myReports shows this week, Monday to today, at a glance (我的日报).
-func (h *Reports) myReports(ctx context.Context, tx Tx, m message) error {
+func (h *Flow) myReports(ctx context.Context, tx Tx, m message) error {
 	monday := m.today.AddDays(-((int(m.today.Weekday()) + 6) % 7))
 	reports, err := tx.UserReports(ctx, m.ev.FromUserName, monday, m.today)
 	if err != nil {
-		return fmt.Errorf("handlers: reports: %w", err)
+		return fmt.Errorf("reports: %w", err)
 	}
 	leaves, err := tx.ListLeaves(ctx, monday, m.today)
 	if err != nil {
-		return fmt.Errorf("handlers: reports: %w", err)
+		return fmt.Errorf("reports: %w", err)
 	}
 	byDay := make(map[servicebot.Date]servicebot.DailyReport, len(reports))
 	for _, r := range reports {

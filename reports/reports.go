@@ -1,4 +1,10 @@
-package handlers
+// Package reports is the daily report feature (R-DAY-1…4): what engineers
+// send to the bot in chat — their reports and the follow-ups that complete
+// them, 补报 for a past day, leave, 我的日报, photos and check-ins — read,
+// merged into the day's report and answered. The pure parsing is
+// servicebot.ParseReport; this package decides what a message does to the
+// day's report.
+package reports
 
 import (
 	"context"
@@ -10,14 +16,16 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/feature"
 )
 
-// ReportTx is what the daily report handlers use of the transaction that
-// completes the inbox row: the report, its attachments and leave commit
-// together with the reply. The address book is read through it too: on
-// SQLite the transaction holds the write lock, and a read through the pool
-// could wait for a connection that writers queued behind that lock hold.
-type ReportTx interface {
+// Tx is what the daily report uses of the transaction that completes the
+// inbox row: the report, its attachments and leave commit together with the
+// reply. The address book is read through it too: on SQLite the transaction
+// holds the write lock, and a read through the pool could wait for a
+// connection that writers queued behind that lock hold.
+type Tx interface {
+	feature.Outbox
 	SaveReport(ctx context.Context, r servicebot.DailyReport) (servicebot.DailyReport, error)
 	CurrentReport(ctx context.Context, userID string, day servicebot.Date) (servicebot.DailyReport, error)
 	UserReports(ctx context.Context, userID string, from, to servicebot.Date) ([]servicebot.DailyReport, error)
@@ -31,90 +39,152 @@ type ReportTx interface {
 	DepartmentsUnder(ctx context.Context, roots []int64) ([]int64, error)
 }
 
-// ReportSettings are the department's rules for the daily report.
-type ReportSettings struct {
+// Config is the department's rules for the daily report.
+type Config struct {
 	// Org says who sends daily reports (R-ORG-1, R-DAY-1).
 	Org servicebot.Org
 	// Calendar says which days are working days, and in which zone a
-	// message's time is read as a day.
+	// message's time is read as a day. Required.
 	Calendar *servicebot.Calendar
 	// Deadline is the time of day after which that day's report is late
-	// (R-DAY-2: 22:00), as a duration after midnight.
+	// (R-DAY-2), as a duration after midnight; default 22:00.
 	Deadline time.Duration
+	// Help is the help reply to what the member wrote (the router's
+	// HelpReply): the answer to 帮助 and to a voice message that is no
+	// report. Default: the report template.
+	Help  func(received string) string
+	Clock servicebot.Clock
 }
 
-// Reports handles what engineers send to the bot in chat: daily reports and
-// the follow-ups that complete them, photos and check-ins, and the commands
-// listed by 帮助. Everyone else, and text that is neither, gets the help reply.
-type Reports struct {
+func (c Config) withDefaults() Config {
+	if c.Deadline == 0 {
+		c.Deadline = 22 * time.Hour
+	}
+	if c.Help == nil {
+		c.Help = func(string) string { return ReportTemplate }
+	}
+	if c.Clock == nil {
+		c.Clock = servicebot.SystemClock{}
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if c.Calendar == nil {
+		errs = append(errs, errors.New("no calendar"))
+	}
+	if c.Deadline < 0 || c.Deadline >= 24*time.Hour {
+		errs = append(errs, fmt.Errorf("deadline %s is not a time of day", c.Deadline))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	return nil
+}
+
+// Flow handles what engineers send to the bot in chat: daily reports and
+// the follow-ups that complete them, photos and check-ins, and the report's
+// commands. Everyone else, and text that is neither, gets the help reply.
+type Flow struct {
 	org      servicebot.Org
 	cal      *servicebot.Calendar
 	deadline time.Duration
+	help     func(string) string
 	clock    servicebot.Clock
 }
 
-// NewReports returns the report handlers.
-func NewReports(s ReportSettings, clock servicebot.Clock) *Reports {
-	return &Reports{org: s.Org, cal: s.Calendar, deadline: s.Deadline, clock: clock}
+// New returns the daily report flow.
+func New(cfg Config) (*Flow, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Flow{org: cfg.Org, cal: cfg.Calendar, deadline: cfg.Deadline, help: cfg.Help, clock: cfg.Clock}, nil
 }
 
 // isEngineer reports whether userID sends daily reports: an active member
 // of an after-sales department or one below it, engineer or without a
 // configured role, not exempt (servicebot.Org.OwesDailyReport), whatever
 // the day. Someone the address book does not know is not.
-func (h *Reports) isEngineer(ctx context.Context, tx Tx, userID string) (bool, error) {
+func (h *Flow) isEngineer(ctx context.Context, tx Tx, userID string) (bool, error) {
 	m, known, err := h.member(ctx, tx, userID)
 	if err != nil || !known {
 		return false, err
 	}
 	org := h.org
 	if org.AfterSalesDepartments, err = tx.DepartmentsUnder(ctx, h.org.AfterSalesDepartments); err != nil {
-		return false, fmt.Errorf("handlers: reports: %w", err)
+		return false, fmt.Errorf("reports: %w", err)
 	}
 	return org.OwesDailyReport(m), nil
 }
 
 // isMember reports whether userID is an active member of the address book.
-func (h *Reports) isMember(ctx context.Context, tx Tx, userID string) (bool, error) {
+func (h *Flow) isMember(ctx context.Context, tx Tx, userID string) (bool, error) {
 	m, known, err := h.member(ctx, tx, userID)
 	return known && m.Active, err
 }
 
 // member reads userID from the address book; known is false for a userid
 // it does not have.
-func (h *Reports) member(ctx context.Context, tx Tx, userID string) (m servicebot.Member, known bool, err error) {
+func (h *Flow) member(ctx context.Context, tx Tx, userID string) (m servicebot.Member, known bool, err error) {
 	m, err = tx.GetMember(ctx, userID)
 	switch {
 	case errors.Is(err, servicebot.ErrNotFound):
 		return m, false, nil
 	case err != nil:
-		return m, false, fmt.Errorf("handlers: reports: %w", err)
+		return m, false, fmt.Errorf("reports: %w", err)
 	}
 	return m, true, nil
 }
 
-// Register routes text, recognised voice, images and locations to h.
-func (h *Reports) Register(r *Router) {
-	r.Handle(servicebot.MsgText, h.HandleText)
-	r.Handle(servicebot.MsgVoice, h.HandleVoice)
-	r.Handle(servicebot.MsgImage, h.HandleAttachment)
-	r.Handle(servicebot.MsgLocation, h.HandleAttachment)
-}
-
-// HandleText answers a text message: a command, a report, a follow-up, or
-// anything else with the help reply.
-func (h *Reports) HandleText(ctx context.Context, tx Tx, ev servicebot.Event) error {
-	return h.handleText(ctx, tx, ev, ev.Content)
+// Feature is the daily report's surface: its commands, every text that is
+// no other feature's command (a report or a follow-up), transcribed voice,
+// photos and locations.
+func Feature[T Tx](h *Flow) feature.Feature[T] {
+	command := func(name string, words []string, help string) feature.Command[T] {
+		return feature.Command[T]{
+			Words: words, Section: "日报与请假", Help: help,
+			Match: func(text string) bool { cmd, _ := splitCommand(text); return cmd == name },
+			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+				return h.handleText(ctx, tx, ev, ev.Content)
+			},
+		}
+	}
+	attach := func(ctx context.Context, tx T, ev servicebot.Event) error { return h.HandleAttachment(ctx, tx, ev) }
+	return feature.Feature[T]{
+		Name: "reports",
+		Commands: []feature.Command[T]{
+			command(cmdTemplate, []string{"日报模板", "日报格式", "模板"}, "日报模板：看看日报怎么写"),
+			command(cmdMyReports, []string{"我的日报", "本周日报"}, "我的日报：查看本周每天的日报情况"),
+			command(cmdBackfill, []string{"补报", "补交"}, "补报 11月25日 今天：…：补交以前某天的日报"),
+			command(cmdLeave, []string{"请假"}, "请假 12月1日-12月3日：登记请假，请假期间不提醒"),
+			command(cmdCancelLeave, []string{"取消请假"}, "取消请假：提前回来时取消请假"),
+		},
+		Text: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+			return h.handleText(ctx, tx, ev, ev.Content)
+		},
+		Events: map[string]feature.Handler[T]{
+			servicebot.MsgVoice:    func(ctx context.Context, tx T, ev servicebot.Event) error { return h.HandleVoice(ctx, tx, ev) },
+			servicebot.MsgImage:    attach,
+			servicebot.MsgLocation: attach,
+		},
+	}
 }
 
 // HandleVoice treats a voice message WeCom transcribed as the text it says:
 // engineers on site dictate their reports. Without a transcription there is
-// nothing to read.
-func (h *Reports) HandleVoice(ctx context.Context, tx Tx, ev servicebot.Event) error {
+// nothing to read; what is no report gets the help.
+func (h *Flow) HandleVoice(ctx context.Context, tx Tx, ev servicebot.Event) error {
 	if strings.TrimSpace(ev.Recognition) == "" {
 		return nil
 	}
-	return h.handleText(ctx, tx, ev, ev.Recognition)
+	took, err := h.handleText(ctx, tx, ev, ev.Recognition)
+	if err != nil || took {
+		return err
+	}
+	m := h.newMessage(ev, ev.Recognition)
+	return h.reply(ctx, tx, m, h.help(m.text))
 }
 
 // message is one text being handled: who sent it, when, and the day it
@@ -127,7 +197,7 @@ type message struct {
 	now   time.Time
 }
 
-func (h *Reports) newMessage(ev servicebot.Event, text string) message {
+func (h *Flow) newMessage(ev servicebot.Event, text string) message {
 	now := h.clock.Now()
 	at := now
 	// The time the engineer sent it, not the time the worker got to it: a
@@ -140,66 +210,63 @@ func (h *Reports) newMessage(ev servicebot.Event, text string) message {
 	return message{ev: ev, text: strings.TrimSpace(text), at: at, today: servicebot.DateOf(at), now: now}
 }
 
-func (h *Reports) handleText(ctx context.Context, tx Tx, ev servicebot.Event, text string) error {
+// handleText answers a text: a command of the daily report, a report, or a
+// follow-up. It takes no text from someone who sends no reports, nor one
+// that is no report: those get the help.
+func (h *Flow) handleText(ctx context.Context, tx Tx, ev servicebot.Event, text string) (bool, error) {
 	m := h.newMessage(ev, text)
 	cmd, args := splitCommand(m.text)
 	switch cmd {
 	case cmdHelp:
-		return h.reply(ctx, tx, m, HelpReply(m.text))
+		return true, h.reply(ctx, tx, m, h.help(m.text))
 	case cmdTemplate:
-		return h.reply(ctx, tx, m, ReportTemplate)
+		return true, h.reply(ctx, tx, m, ReportTemplate)
 	}
 	if cmd == cmdLeave || cmd == cmdCancelLeave {
-		// Issue 11 item 2: leave is for every member — a manager's or the
+		// Leave is for every member — a manager's or the
 		// general manager's leave is what hands their approvals to their
 		// delegate (R-APV-5) — and a manager records it for others.
 		member, err := h.isMember(ctx, tx, ev.FromUserName)
-		if err != nil {
-			return err
-		}
-		if !member {
-			return h.reply(ctx, tx, m, HelpReply(m.text))
+		if err != nil || !member {
+			return false, err
 		}
 		if cmd == cmdLeave {
-			return h.leave(ctx, tx, m, args)
+			return true, h.leave(ctx, tx, m, args)
 		}
-		return h.cancelLeave(ctx, tx, m, args)
+		return true, h.cancelLeave(ctx, tx, m, args)
 	}
 	engineer, err := h.isEngineer(ctx, tx, ev.FromUserName)
-	if err != nil {
-		return err
-	}
-	if !engineer {
-		return h.reply(ctx, tx, m, HelpReply(m.text))
+	if err != nil || !engineer {
+		return false, err
 	}
 	switch cmd {
 	case cmdMyReports:
-		return h.myReports(ctx, tx, m)
+		return true, h.myReports(ctx, tx, m)
 	case cmdBackfill:
-		return h.backfill(ctx, tx, m, args)
+		return true, h.backfill(ctx, tx, m, args)
 	}
 	return h.todaysReport(ctx, tx, m)
 }
 
 // todaysReport files text as (part of) today's report, or answers with help
 // when it is none.
-func (h *Reports) todaysReport(ctx context.Context, tx Tx, m message) error {
+func (h *Flow) todaysReport(ctx context.Context, tx Tx, m message) (bool, error) {
 	parsed := servicebot.ParseReport(m.text)
 	cur, found, err := currentReport(ctx, tx, m.ev.FromUserName, m.today)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if found {
 		parsed = asAnswer(cur.Report, parsed, m.text)
 	}
 	if !parsed.IsReport() {
-		return h.reply(ctx, tx, m, HelpReply(m.text))
+		return false, nil
 	}
 	saved, how, err := h.file(ctx, tx, m, m.today, parsed, servicebot.ReportSourceChat, cur, found)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return h.reply(ctx, tx, m, h.confirmation(saved, how, m.today))
+	return true, h.reply(ctx, tx, m, h.confirmation(saved, how, m.today))
 }
 
 // currentReport is the report userID has for day, if any.
@@ -209,7 +276,7 @@ func currentReport(ctx context.Context, tx Tx, userID string, day servicebot.Dat
 	case errors.Is(err, servicebot.ErrNotFound):
 		return servicebot.DailyReport{}, false, nil
 	case err != nil:
-		return cur, false, fmt.Errorf("handlers: reports: %w", err)
+		return cur, false, fmt.Errorf("reports: %w", err)
 	}
 	return cur, true, nil
 }
@@ -227,7 +294,7 @@ const (
 // for day. A report that restates today's work is a new version of the
 // whole report; anything less is merged into the current one, so a
 // follow-up ("明天：去重庆") never loses what came before.
-func (h *Reports) file(ctx context.Context, tx Tx, m message, day servicebot.Date, parsed servicebot.Report,
+func (h *Flow) file(ctx context.Context, tx Tx, m message, day servicebot.Date, parsed servicebot.Report,
 	source string, cur servicebot.DailyReport, found bool) (servicebot.DailyReport, filing, error) {
 	rep := servicebot.DailyReport{
 		UserID: m.ev.FromUserName, Day: day, Source: source, Report: parsed, Raw: m.text, SubmittedAt: m.at,
@@ -252,20 +319,20 @@ func (h *Reports) file(ctx context.Context, tx Tx, m message, day servicebot.Dat
 	rep.Missing = missingSections(rep.Report)
 	saved, err := tx.SaveReport(ctx, rep)
 	if err != nil {
-		return saved, how, fmt.Errorf("handlers: reports: %w", err)
+		return saved, how, fmt.Errorf("reports: %w", err)
 	}
 	return saved, how, nil
 }
 
 // statusAt is on time until the day's deadline (R-DAY-2), late after it.
-func (h *Reports) statusAt(day servicebot.Date, at time.Time) string {
+func (h *Flow) statusAt(day servicebot.Date, at time.Time) string {
 	if at.After(h.deadlineOf(day)) {
 		return servicebot.ReportLate
 	}
 	return servicebot.ReportOnTime
 }
 
-func (h *Reports) deadlineOf(day servicebot.Date) time.Time {
+func (h *Flow) deadlineOf(day servicebot.Date) time.Time {
 	hh, mm := int(h.deadline/time.Hour), int(h.deadline%time.Hour/time.Minute)
 	return time.Date(day.Year, day.Month, day.Day, hh, mm, 0, 0, h.cal.Location())
 }
@@ -391,7 +458,7 @@ var askTodayRe = regexp.MustCompile(`，请直接回复[^。]*，我会补进今
 
 // confirmation is the answer to a filed report: what was understood, and
 // what it did to the day's report.
-func (h *Reports) confirmation(r servicebot.DailyReport, how filing, today servicebot.Date) string {
+func (h *Flow) confirmation(r servicebot.DailyReport, how filing, today servicebot.Date) string {
 	var b strings.Builder
 	dayName := dayWords(r.Day, today)
 	switch how {
@@ -418,7 +485,7 @@ func (h *Reports) confirmation(r servicebot.DailyReport, how filing, today servi
 // HandleAttachment attaches an engineer's photo or location to the report
 // of the day it was sent; a location is a check-in (签到) with its time.
 // Others' photos and locations are kept in the inbox only.
-func (h *Reports) HandleAttachment(ctx context.Context, tx Tx, ev servicebot.Event) error {
+func (h *Flow) HandleAttachment(ctx context.Context, tx Tx, ev servicebot.Event) error {
 	engineer, err := h.isEngineer(ctx, tx, ev.FromUserName)
 	if err != nil || !engineer {
 		return err
@@ -434,11 +501,11 @@ func (h *Reports) HandleAttachment(ctx context.Context, tx Tx, ev servicebot.Eve
 		return nil
 	}
 	if _, err := tx.AddReportAttachment(ctx, a); err != nil {
-		return fmt.Errorf("handlers: reports: %w", err)
+		return fmt.Errorf("reports: %w", err)
 	}
 	n, err := tx.CountReportAttachments(ctx, a.UserID, a.Day, a.Kind)
 	if err != nil {
-		return fmt.Errorf("handlers: reports: %w", err)
+		return fmt.Errorf("reports: %w", err)
 	}
 	var text string
 	if a.Kind == servicebot.AttachImage {
@@ -453,10 +520,13 @@ func (h *Reports) HandleAttachment(ctx context.Context, tx Tx, ev servicebot.Eve
 	return h.reply(ctx, tx, m, text)
 }
 
-// reply answers the message m; see replyTo. A long reply is split into
-// several messages (wecommsg.Texts), never cut.
-func (h *Reports) reply(ctx context.Context, tx Tx, m message, text string) error {
-	return replyTo(ctx, tx, m.ev, text, m.now)
+// reply answers the message m. A long reply is split into several messages
+// (wecommsg.Texts), never cut.
+func (h *Flow) reply(ctx context.Context, tx Tx, m message, text string) error {
+	if err := feature.Reply(ctx, tx, m.ev, text, m.now); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	return nil
 }
 
 // dayWords is 今天 for today, else the date.

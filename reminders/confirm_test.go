@@ -1,4 +1,4 @@
-package handlers_test
+package reminders_test
 
 import (
 	"encoding/json"
@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
-	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/reminders"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -24,7 +24,7 @@ func TestConfirmMonthlyNamesTheEngineerToTheArchivist(t *testing.T) {
 		t.Run(tc.user, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				ctx := t.Context()
-				now := time.Date(2026, 11, 19, 10, 0, 0, 0, cst)
+				now := time.Date(2026, 11, 19, 10, 0, 0, 0, shanghai)
 				if _, _, err := db.ReplaceDirectory(ctx, []servicebot.Department{{ID: 2, Name: "售后服务部"}},
 					[]servicebot.Member{{UserID: "liqiang", Name: "李强", Departments: []int64{2}}}, now); err != nil {
 					t.Fatal(err)
@@ -32,7 +32,7 @@ func TestConfirmMonthlyNamesTheEngineerToTheArchivist(t *testing.T) {
 				duty := servicebot.MonthlyDuty{Kind: servicebot.ObligationMonthlyDiary, Period: "2026-10"}
 				ob := servicebot.Obligation{Kind: duty.Kind, UserID: tc.user, Key: duty.Key(tc.user), Period: duty.Period,
 					DueAt: now.Add(24 * time.Hour), CreatedAt: now.Add(-24 * time.Hour)}
-				confirm := handlers.ConfirmMonthly(servicebot.ClockFunc(func() time.Time { return now }), "monthly:", []string{"hejing"}, nil)
+				confirm := reminders.ConfirmMonthly(servicebot.ClockFunc(func() time.Time { return now }), "monthly:", []string{"hejing"}, nil)
 				ev := servicebot.Event{FromUserName: tc.user, CreateTime: 1, MsgType: servicebot.MsgEvent,
 					Event: servicebot.EventTemplateCard, EventKey: "monthly:" + duty.Kind + ":" + duty.Period}
 				err := db.InTx(ctx, func(tx *store.Tx) error {

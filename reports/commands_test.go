@@ -1,4 +1,4 @@
-package handlers_test
+package reports_test
 
 import (
 	"slices"
