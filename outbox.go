@@ -47,8 +47,9 @@ type OutboxMessage struct {
 	NextAttemptAt time.Time       `db:"next_attempt_at"`
 	LockedUntil   time.Time       `db:"locked_until"`
 	SentAt        time.Time       `db:"sent_at"`
-	MsgID         string          `db:"msg_id"`        // WeCom's msgid, for recall
-	ResponseCode  string          `db:"response_code"` // a card's response_code, for update_template_card
+	FirstFailedAt time.Time       `db:"first_failed_at"` // the first failed attempt; the sender gives up by the time since
+	MsgID         string          `db:"msg_id"`          // WeCom's msgid, for recall
+	ResponseCode  string          `db:"response_code"`   // a card's response_code, for update_template_card
 }
 
 // TextBody is the Body of an OutText message.

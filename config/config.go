@@ -68,6 +68,9 @@ type WeCom struct {
 	APIBase string `yaml:"api_base"`
 	// HTTPTimeout bounds every call to the WeCom API.
 	HTTPTimeout time.Duration `yaml:"http_timeout"`
+	// GiveUpAfter is how long after its first failed attempt a message that
+	// keeps failing is given up (kept as failed, `servicebot outbox`).
+	GiveUpAfter time.Duration `yaml:"give_up_after"`
 }
 
 // Default returns the configuration used when neither file nor environment
@@ -82,6 +85,7 @@ func Default() Config {
 		WeCom: WeCom{
 			APIBase:     "https://qyapi.weixin.qq.com",
 			HTTPTimeout: 10 * time.Second,
+			GiveUpAfter: 6 * time.Hour,
 		},
 		Reports: defaultReports(),
 		KPI:     defaultKPI(),
@@ -160,6 +164,14 @@ func envBindings() []envBinding {
 				return &FieldError{Field: "wecom.http_timeout", Msg: fmt.Sprintf("SERVICEBOT_WECOM_HTTP_TIMEOUT must be a duration such as 10s, got %q", v)}
 			}
 			c.WeCom.HTTPTimeout = d
+			return nil
+		}},
+		{"SERVICEBOT_WECOM_GIVE_UP_AFTER", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return &FieldError{Field: "wecom.give_up_after", Msg: fmt.Sprintf("SERVICEBOT_WECOM_GIVE_UP_AFTER must be a duration such as 6h, got %q", v)}
+			}
+			c.WeCom.GiveUpAfter = d
 			return nil
 		}},
 	}
@@ -264,6 +276,11 @@ func (c Config) Validate() error {
 	}
 	if w.HTTPTimeout <= 0 {
 		add("wecom.http_timeout", "wecom.http_timeout (SERVICEBOT_WECOM_HTTP_TIMEOUT) must be positive, e.g. 10s")
+	}
+	// WeCom blocks an app for 60 minutes after an hourly rate breach: giving
+	// up sooner would lose every message of such a block.
+	if w.GiveUpAfter != 0 && w.GiveUpAfter < 90*time.Minute { // 0: the default
+		add("wecom.give_up_after", "wecom.give_up_after (SERVICEBOT_WECOM_GIVE_UP_AFTER) must be at least 90m, longer than WeCom's 60-minute rate block; got %v", w.GiveUpAfter)
 	}
 	c.validateDepartment(add)
 	c.validateApprovals(add)

@@ -36,7 +36,7 @@ import (
 type Outbox interface {
 	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]servicebot.OutboxMessage, error)
 	MarkOutboxSent(ctx context.Context, id int64, res servicebot.SendResult, now time.Time) error
-	RetryOutbox(ctx context.Context, id int64, errText string, next time.Time) error
+	RetryOutbox(ctx context.Context, id int64, errText string, failedAt, next time.Time) error
 	DeferOutbox(ctx context.Context, id int64, reason string, next time.Time) error
 	FailOutbox(ctx context.Context, id int64, errText string, now time.Time) error
 }
@@ -67,10 +67,13 @@ type Options struct {
 	// PollInterval is the pause between passes when the outbox was drained.
 	// Default 2s.
 	PollInterval time.Duration
-	// MaxAttempts is after how many attempts a row that failed to send is
-	// given up. Default 12 (about 80 minutes of retries with the default
-	// backoff, enough to outlast WeCom's 60-minute block after an hourly rate
-	// breach).
+	// GiveUpAfter is how long after its first failed attempt a row that
+	// keeps failing is given up. Default 6h: well past WeCom's 60-minute
+	// block after an hourly rate breach, so a block never costs a message.
+	GiveUpAfter time.Duration
+	// MaxAttempts is only a safety valve against a row retried for ever
+	// (a clock that does not move); GiveUpAfter is the rule. Default 200,
+	// far more than fit in 6 h with the default backoff.
 	//
 	// A row's Attempts counts the claims that tried to send it: a claim that
 	// ended in a deferral for the rate limit, or that was put back at
@@ -87,6 +90,9 @@ type Options struct {
 	ConfigBackoff time.Duration
 }
 
+// DefaultGiveUpAfter is Options.GiveUpAfter's default.
+const DefaultGiveUpAfter = 6 * time.Hour
+
 func (o Options) withDefaults() Options {
 	if o.Batch <= 0 {
 		o.Batch = 20
@@ -97,8 +103,11 @@ func (o Options) withDefaults() Options {
 	if o.PollInterval <= 0 {
 		o.PollInterval = 2 * time.Second
 	}
+	if o.GiveUpAfter <= 0 {
+		o.GiveUpAfter = DefaultGiveUpAfter
+	}
 	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 12
+		o.MaxAttempts = 200
 	}
 	if o.BaseBackoff <= 0 {
 		o.BaseBackoff = 10 * time.Second
@@ -314,10 +323,16 @@ func (s *Sender) deliver(runCtx, sendCtx context.Context, m servicebot.OutboxMes
 			return false, nil
 		}
 	}
+	firstFailed := m.FirstFailedAt
+	if firstFailed.IsZero() {
+		firstFailed = now
+	}
+	failingFor := now.Sub(firstFailed)
 	isPermanent := permanent(sendErr)
-	if isPermanent || m.Attempts >= s.opts.MaxAttempts {
+	if isPermanent || failingFor >= s.opts.GiveUpAfter || m.Attempts >= s.opts.MaxAttempts {
 		if !isPermanent {
-			errText = fmt.Sprintf("giving up after %d attempts: %s", m.Attempts, errText)
+			errText = fmt.Sprintf("giving up after %d attempts over %s: %s",
+				m.Attempts, failingFor.Round(time.Second), errText)
 		}
 		s.metrics.OutboxDelivery("failed")
 		log.ErrorContext(ctx, "outbox message failed for good", "err", errText)
@@ -329,7 +344,7 @@ func (s *Sender) deliver(runCtx, sendCtx context.Context, m servicebot.OutboxMes
 	next := now.Add(s.backoff(m.ID, m.Attempts))
 	s.metrics.OutboxDelivery("retry")
 	log.WarnContext(ctx, "outbox send failed, will retry", "err", errText, "next_attempt_at", next)
-	if err := s.outbox.RetryOutbox(ctx, m.ID, errText, next); err != nil {
+	if err := s.outbox.RetryOutbox(ctx, m.ID, errText, now, next); err != nil {
 		return false, fmt.Errorf("sender: retry outbox %d: %w", m.ID, err)
 	}
 	return false, nil

@@ -616,3 +616,90 @@ func TestRequeueFailedSendsOnceMore(t *testing.T) {
 		}
 	})
 }
+
+// blockedAPI answers 45009 for every send until the clock reaches until, as
+// WeCom does for an hour after an hourly rate breach, then lets sends
+// through to the simulator.
+type blockedAPI struct {
+	api   sender.API
+	clock *fakeClock
+	until time.Time
+}
+
+func (b *blockedAPI) Send(ctx context.Context, m servicebot.OutboxMessage) (servicebot.SendResult, error) {
+	if b.clock.Now().Before(b.until) {
+		return servicebot.SendResult{}, &servicebot.APIError{API: "message/send", Code: servicebot.CodeAPIFreqLimit, Msg: "api freq out of limit"}
+	}
+	return b.api.Send(ctx, m)
+}
+
+// Issue 15, must show 1: a WeCom rate block of 90 minutes costs no message.
+// Attempts with the default backoff (jitter included) run into the dozens
+// by then; the sender gives up by the time since the first failure (6 h),
+// so every message is delivered, once, after the block.
+func TestSend45009BlockOf90MinutesDeliversEveryMessageOnceAfterwards(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		api := &blockedAPI{api: w.api, clock: w.clock, until: t0.Add(90 * time.Minute)}
+		s := sender.New(w.db, api, memoryLimiter(), w.clock, w.metrics, w.logger, sender.Options{Batch: 100})
+		const perUser = 10
+		var ids []int64
+		for i := range perUser {
+			for _, u := range []string{"zhangsan", "lisi"} {
+				ids = append(ids, w.enqueue(t, u, fmt.Sprintf("消息 %d", i)))
+			}
+			w.clock.Advance(17 * time.Second) // spread, so their backoffs differ
+		}
+		for w.clock.Now().Before(t0.Add(4 * time.Hour)) {
+			if _, err := s.SendDue(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			w.clock.Advance(30 * time.Second)
+		}
+		maxAttempts := 0
+		for _, id := range ids {
+			got := w.row(t, id)
+			if got.Status != servicebot.OutboxSent {
+				t.Errorf("row %d: %s after %d attempts (%s), want sent", id, got.Status, got.Attempts, got.LastError)
+			}
+			if !got.SentAt.After(api.until) && !got.SentAt.Equal(api.until) {
+				t.Errorf("row %d sent at %v, inside the block", id, got.SentAt)
+			}
+			maxAttempts = max(maxAttempts, got.Attempts)
+		}
+		for _, u := range []string{"zhangsan", "lisi"} {
+			if n := len(w.sim.Delivered(u)); n != perUser {
+				t.Errorf("%s received %d messages, want each of the %d once", u, n, perUser)
+			}
+		}
+		if w.deliveries(t, "failed") != 0 {
+			t.Errorf("%v rows given up", w.deliveries(t, "failed"))
+		}
+		t.Logf("20 messages through a 90-minute block: all sent once, up to %d attempts each", maxAttempts)
+	})
+}
+
+// The give-up rule is time since the first failure: a row failing for
+// longer than GiveUpAfter fails for good, however few its attempts.
+func TestSendGivesUpByTimeSinceTheFirstFailure(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		api := &blockedAPI{api: w.api, clock: w.clock, until: t0.Add(24 * time.Hour)}
+		s := sender.New(w.db, api, memoryLimiter(), w.clock, w.metrics, w.logger,
+			sender.Options{GiveUpAfter: 3 * time.Hour, BaseBackoff: time.Hour, MaxBackoff: time.Hour})
+		id := w.enqueue(t, "zhangsan", "回访提醒")
+		for w.clock.Now().Before(t0.Add(6 * time.Hour)) {
+			if _, err := s.SendDue(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			w.clock.Advance(10 * time.Minute)
+		}
+		got := w.row(t, id)
+		if got.Status != servicebot.OutboxFailed || !got.FirstFailedAt.Equal(t0) {
+			t.Fatalf("status %s, first failure %v; want failed, first failed at %v", got.Status, got.FirstFailedAt, t0)
+		}
+		if !strings.Contains(got.LastError, "giving up after") || got.Attempts > 8 {
+			t.Errorf("last_error %q after %d attempts; want given up by time, with few attempts", got.LastError, got.Attempts)
+		}
+	})
+}

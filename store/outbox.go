@@ -17,7 +17,7 @@ import (
 )
 
 const outboxColumns = `id, dedup_key, kind, to_users, to_chat, body, status, attempts, last_error,
-	created_at, next_attempt_at, locked_until, sent_at, msg_id, response_code`
+	created_at, next_attempt_at, locked_until, sent_at, msg_id, response_code, first_failed_at`
 
 // outboxRow is an outbox row as scanned; a NULL dedup key becomes "" and
 // nullable timestamps become zero times.
@@ -37,6 +37,7 @@ type outboxRow struct {
 	SentAt        nullTime       `db:"sent_at"`
 	MsgID         string         `db:"msg_id"`
 	ResponseCode  string         `db:"response_code"`
+	FirstFailedAt nullTime       `db:"first_failed_at"`
 }
 
 func (r outboxRow) message() servicebot.OutboxMessage {
@@ -56,6 +57,7 @@ func (r outboxRow) message() servicebot.OutboxMessage {
 		SentAt:        r.SentAt.Time,
 		MsgID:         r.MsgID,
 		ResponseCode:  r.ResponseCode,
+		FirstFailedAt: r.FirstFailedAt.Time,
 	}
 }
 
@@ -195,13 +197,15 @@ func (db *DB) MarkOutboxSent(ctx context.Context, id int64, res servicebot.SendR
 	return nil
 }
 
-// RetryOutbox puts a claimed row back to pending after a failed attempt, due
-// again at next.
-func (db *DB) RetryOutbox(ctx context.Context, id int64, errText string, next time.Time) error {
+// RetryOutbox puts a claimed row back to pending after an attempt that
+// failed at failedAt, due again at next. The row's first failure is kept:
+// the sender gives up by the time since it.
+func (db *DB) RetryOutbox(ctx context.Context, id int64, errText string, failedAt, next time.Time) error {
 	err := transition(ctx, db.sqlx, `
-		UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ?, locked_until = NULL
+		UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ?, locked_until = NULL,
+			first_failed_at = COALESCE(first_failed_at, ?)
 		WHERE id = ? AND status = ?`,
-		servicebot.OutboxPending, errText, ts(next), id, servicebot.OutboxSending)
+		servicebot.OutboxPending, errText, ts(next), ts(failedAt), id, servicebot.OutboxSending)
 	if err != nil {
 		return fmt.Errorf("store: retry outbox %d: %w", id, err)
 	}
@@ -310,7 +314,7 @@ func (db *DB) RequeueOutbox(ctx context.Context, status string, id int64, now ti
 	var query string
 	switch status {
 	case servicebot.OutboxFailed:
-		query = `UPDATE outbox SET status = ?, attempts = 0, next_attempt_at = ?, failed_at = NULL, locked_until = NULL,
+		query = `UPDATE outbox SET status = ?, attempts = 0, next_attempt_at = ?, failed_at = NULL, first_failed_at = NULL, locked_until = NULL,
 			last_error = 'sent again by hand after: ' || last_error
 			WHERE status = ?`
 	case servicebot.OutboxPending:

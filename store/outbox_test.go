@@ -163,7 +163,7 @@ func TestOutboxDeliveryOutcomes(t *testing.T) {
 		if err := db.MarkOutboxSent(ctx, sent, res, sentAt); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.RetryOutbox(ctx, retried, "wecom message/send: errcode 45009", retryAt); err != nil {
+		if err := db.RetryOutbox(ctx, retried, "wecom message/send: errcode 45009", t0, retryAt); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.FailOutbox(ctx, failed, "wecom message/send: errcode 81013", failedAt); err != nil {
@@ -240,7 +240,7 @@ func TestOutboxDeliveryOutcomes(t *testing.T) {
 			call func() error
 		}{
 			{"mark a sent row sent", func() error { return db.MarkOutboxSent(ctx, sent, servicebot.SendResult{}, sentAt) }},
-			{"retry a failed row", func() error { return db.RetryOutbox(ctx, failed, "x", retryAt) }},
+			{"retry a failed row", func() error { return db.RetryOutbox(ctx, failed, "x", t0, retryAt) }},
 			{"fail a pending row", func() error { return db.FailOutbox(ctx, retried, "x", failedAt) }},
 			{"mark a missing row", func() error { return db.MarkOutboxSent(ctx, sending+100, servicebot.SendResult{}, sentAt) }},
 		}
@@ -337,6 +337,31 @@ func TestInboxCounts(t *testing.T) {
 		want := map[string]int{servicebot.InboxPending: 2, servicebot.InboxProcessing: 0, servicebot.InboxDone: 0, servicebot.InboxFailed: 1}
 		if !maps.Equal(got, want) {
 			t.Errorf("InboxCounts = %v, want %v", got, want)
+		}
+	})
+}
+
+// Issue 15: a row's first failure is kept through later ones; the sender
+// gives up by the time since it.
+func TestOutboxKeepsTheFirstFailure(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		id, _, err := db.EnqueueOutbox(ctx, outboxMessage("", t0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := t0
+		for i := range 3 {
+			if claimed, err := db.ClaimOutbox(ctx, at, time.Minute, 10); err != nil || len(claimed) != 1 {
+				t.Fatalf("claim %d = %d rows, %v", i+1, len(claimed), err)
+			}
+			if err := db.RetryOutbox(ctx, id, "errcode 45009", at, at.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			at = at.Add(time.Minute)
+		}
+		if got, err := db.GetOutbox(ctx, id); err != nil || !got.FirstFailedAt.Equal(t0) || got.Attempts != 3 {
+			t.Errorf("after three failures: first failed at %v, attempts %d (%v); want %v, 3", got.FirstFailedAt, got.Attempts, err, t0)
 		}
 	})
 }

@@ -257,7 +257,11 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	}
 	directory := people.NewDirectory(client, db, cfg.Org, cal, clock, logger.With("component", "directory"))
 
-	snd := sender.New(db, client, limiter, clock, m, logger.With("component", "sender"), tune.sender)
+	sendOpts := tune.sender
+	if sendOpts.GiveUpAfter == 0 {
+		sendOpts.GiveUpAfter = cfg.WeCom.GiveUpAfter
+	}
+	snd := sender.New(db, client, limiter, clock, m, logger.With("component", "sender"), sendOpts)
 	router := handlers.NewRouter[*store.Tx](clock)
 	p, err := newParts(cfg, db, client, directory, cal, clock, logger, router.HelpReply)
 	if err != nil {
