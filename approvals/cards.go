@@ -17,6 +17,13 @@ const (
 	choiceDone   = "done"   // the button of a decided card: does nothing
 )
 
+// The buttons of the card's second state after 驳回: a rejection is
+// confirmed, not one tap (issue 12).
+const (
+	ChoiceConfirmReject = "reject-confirm" // 确认驳回: decides
+	ChoiceBack          = "back"           // 返回: the card as it was
+)
+
 // maxButtons is WeCom's limit for a button_interaction card.
 const maxButtons = wecommsg.MaxButtons
 
@@ -175,6 +182,35 @@ func (e *Engine) cardFor(ctx context.Context, tx Tx, a servicebot.Approval, step
 		c.Buttons = []wecommsg.Button{{Text: result, Style: wecommsg.StylePlain, Key: buttonKey(step.ID, choiceDone)}}
 	}
 	return c, nil
+}
+
+// confirmCard turns the tapped card into its second state (confirm, when
+// 驳回 was tapped: 确认驳回 or 返回) or back to its first, spending the tap's
+// response_code. Nothing is decided.
+func (e *Engine) confirmCard(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep,
+	confirm bool, ev servicebot.Event, now time.Time) error {
+	if ev.ResponseCode == "" {
+		return nil
+	}
+	card, err := e.cardFor(ctx, tx, a, step, "")
+	if err != nil {
+		return err
+	}
+	if confirm {
+		card.Desc = "确认驳回？驳回后申请结束，请随后回复驳回理由"
+		card.Buttons = []wecommsg.Button{
+			{Text: "确认驳回", Style: wecommsg.StyleNegative, Key: buttonKey(step.ID, ChoiceConfirmReject)},
+			{Text: "返回", Style: wecommsg.StylePlain, Key: buttonKey(step.ID, ChoiceBack)},
+		}
+	}
+	body, err := wecommsg.UpdateCard([]string{step.ApproverID}, ev.ResponseCode, card, "")
+	if err != nil {
+		return fmt.Errorf("approvals: card update: %w", err)
+	}
+	return e.enqueue(ctx, tx, servicebot.OutboxMessage{
+		DedupKey: "apv-confirm:" + ev.DedupKey(), Kind: servicebot.OutUpdateCard,
+		ToUsers: step.ApproverID, Body: body, CreatedAt: now,
+	})
 }
 
 // sendCard sends the step's current approver their card, once per task id.

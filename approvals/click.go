@@ -55,6 +55,14 @@ func (e *Engine) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
 		}
 		return e.reply(ctx, tx, ev, NotApproverText, now)
 	}
+	switch choice {
+	case servicebot.ChoiceReject, ChoiceBack:
+		// 驳回 is not one tap: the card turns into its second state, asking
+		// to confirm (确认驳回) or go back (返回), which restores it.
+		return e.confirmCard(ctx, tx, a, step, choice == servicebot.ChoiceReject, ev, now)
+	case ChoiceConfirmReject:
+		choice = servicebot.ChoiceReject
+	}
 	decision, ok, err := e.decisionOf(ctx, tx, a.Request, step, choice)
 	if err != nil {
 		return err
@@ -131,6 +139,13 @@ func (e *Engine) afterDecision(ctx context.Context, tx Tx, a servicebot.Approval
 		}
 		if err := e.audit(ctx, tx, r.ID, 0, "", servicebot.EventClosed, "已驳回", now); err != nil {
 			return err
+		}
+		if step.Comment != "" {
+			// Rejected on the web page, where the reason is required.
+			if err := e.audit(ctx, tx, r.ID, step.ID, step.ApproverID, servicebot.EventReason, step.Comment, now); err != nil {
+				return err
+			}
+			return e.tell(ctx, tx, fmt.Sprintf("apv-told:%d", step.ID), r.Requester, head+"申请已驳回，理由："+step.Comment, now)
 		}
 		if err := e.tell(ctx, tx, fmt.Sprintf("apv-told:%d", step.ID), r.Requester, head+"申请已驳回，理由稍后告知。", now); err != nil {
 			return err

@@ -54,6 +54,10 @@ type Tx interface {
 	GetMember(ctx context.Context, userID string) (servicebot.Member, error)
 	Engineers(ctx context.Context, org servicebot.Org) ([]servicebot.Member, error)
 	LinkComplaintToFine(ctx context.Context, inputID, approvalID int64, subject, month string) (bool, error)
+	// SentResponseCode is the response_code WeCom returned for the sent
+	// outbox row dedupKey ("" when unsent): a decision made on the web
+	// updates the approver's card with it.
+	SentResponseCode(ctx context.Context, dedupKey string) (string, error)
 }
 
 // Store is what the engine reads outside a transaction (*store.DB).

@@ -263,7 +263,16 @@ func TestRejectAsksReason_RAPV5(t *testing.T) {
 		if f.text("sunli", "不相干的消息") {
 			t.Fatal("a text taken as a reason before any rejection")
 		}
+		// Issue 12: 驳回 turns the card into its second state and decides nothing.
 		f.click("sunli", approvals.CardPrefix+itoa(a.Steps[0].ID)+":reject")
+		if got := f.approval(a.Request.ID); got.Request.Status != servicebot.ApprovalPending || got.Steps[0].Status != servicebot.StepPending {
+			t.Fatalf("one tap on 驳回 decided: %+v", got.Steps[0])
+		}
+		if upd := f.to("sunli", servicebot.OutUpdateCard); len(upd) != 1 || !strings.Contains(string(upd[0].Body), "确认驳回") ||
+			!strings.Contains(string(upd[0].Body), ":"+approvals.ChoiceBack) {
+			t.Fatalf("the card's second state: %+v", upd)
+		}
+		f.click("sunli", approvals.CardPrefix+itoa(a.Steps[0].ID)+":"+approvals.ChoiceConfirmReject)
 		got := f.approval(a.Request.ID)
 		if got.Request.Status != servicebot.ApprovalRejected || got.Steps[1].Status != servicebot.StepCancelled || !got.Steps[0].AwaitingReason {
 			t.Fatalf("after reject %+v", got)
@@ -511,4 +520,44 @@ func TestFileRejectsInvalid_RAPV1(t *testing.T) {
 func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// R-APV-5 on the web page (issue 12): only the current approver decides,
+// 驳回 needs its reason there, and a second decision changes nothing.
+func TestDecideOnWeb_RAPV5(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, servicebot.ApprovalRules{})
+		a := f.file(urgentParts(800_00)) // R-APV-2: the service manager
+		step := a.Steps[0].ID
+		ctx := t.Context()
+		if err := f.engine.Decide(ctx, step, "wuhaitao", servicebot.ChoiceApprove, ""); !errors.Is(err, approvals.ErrNotApprover) {
+			t.Fatalf("another member deciding: %v", err)
+		}
+		if err := f.engine.Decide(ctx, step, "sunli", servicebot.ChoiceReject, "  "); !errors.Is(err, approvals.ErrReasonRequired) {
+			t.Fatalf("驳回 without a reason: %v", err)
+		}
+		if err := f.engine.Decide(ctx, step, "sunli", "dispatch-someone", ""); !errors.Is(err, approvals.ErrChoiceNotOffered) {
+			t.Fatalf("a choice not offered: %v", err)
+		}
+		if got := f.approval(a.Request.ID); got.Steps[0].Status != servicebot.StepPending {
+			t.Fatalf("refused decisions changed the step: %+v", got.Steps[0])
+		}
+		if err := f.engine.Decide(ctx, step, "sunli", servicebot.ChoiceReject, "照片看不清"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.engine.Decide(ctx, step, "sunli", servicebot.ChoiceApprove, ""); !errors.Is(err, approvals.ErrDecided) {
+			t.Fatalf("a second decision: %v", err)
+		}
+		got := f.approval(a.Request.ID)
+		if got.Request.Status != servicebot.ApprovalRejected || got.Steps[0].Comment != "照片看不清" || got.Steps[0].AwaitingReason {
+			t.Fatalf("after 驳回 on the web: %+v %+v", got.Request, got.Steps[0])
+		}
+		told := f.to("yangfan", servicebot.OutText)
+		if len(told) != 1 || !strings.Contains(textOf(told[0]), "驳回，理由：照片看不清") {
+			t.Errorf("requester %+v", told)
+		}
+		if ask := f.to("sunli", servicebot.OutText); len(ask) != 0 {
+			t.Errorf("the approver was asked for the reason they gave: %+v", ask)
+		}
+	})
 }

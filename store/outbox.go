@@ -173,6 +173,21 @@ func (db *DB) GetOutbox(ctx context.Context, id int64) (servicebot.OutboxMessage
 	return row.message(), nil
 }
 
+// SentResponseCode is the response_code WeCom returned for the sent row
+// dedupKey, "" when it is not sent (yet) or returned none.
+func (tx *Tx) SentResponseCode(ctx context.Context, dedupKey string) (string, error) {
+	var codes []string
+	err := tx.sqlx.SelectContext(ctx, &codes, tx.sqlx.Rebind(
+		`SELECT COALESCE(response_code, '') FROM outbox WHERE dedup_key = ? AND status = ?`), dedupKey, servicebot.OutboxSent)
+	if err != nil {
+		return "", fmt.Errorf("store: sent response code of %s: %w", dedupKey, err)
+	}
+	if len(codes) == 0 {
+		return "", nil
+	}
+	return codes[0], nil
+}
+
 // MarkOutboxSent records a delivered row: WeCom's msgid and response_code and
 // the time. Recipients WeCom did not know are kept in last_error; otherwise
 // the error of an earlier attempt, if any, stays.

@@ -185,8 +185,9 @@ type approvalRow struct {
 }
 
 type approvalView struct {
-	View  approvals.View
-	Names map[string]string
+	View   approvals.View
+	Names  map[string]string
+	Decide *decideView // the viewer's pending step, nil without one
 }
 
 func approvalStatus(s string) string {
@@ -250,43 +251,36 @@ func (s *Server) approvalList(w http.ResponseWriter, r *http.Request, v Viewer) 
 		s.internal(w, r, v, err)
 		return
 	}
-	names := s.names(r)
-	rows := make([]approvalRow, 0, len(list))
-	for _, a := range list {
-		req := a.Request
-		who := names[req.Requester]
-		if who == "" {
-			who = req.Requester
-		}
-		kind := req.Kind.Name()
-		if req.ServiceType != "" {
-			kind += "（" + req.ServiceType.Name() + "）"
-		}
-		rows = append(rows, approvalRow{ID: req.ID, Kind: kind, Customer: req.Customer, Amount: req.Amount.String(),
-			Status: approvalStatus(req.Status), Requester: who, At: req.CreatedAt})
-	}
-	s.render(w, r, http.StatusOK, "approvals.html", pageData{Title: "审批记录", Viewer: v, Approvals: rows})
+	s.render(w, r, http.StatusOK, "approvals.html", pageData{Title: "审批记录", Viewer: v, Approvals: s.approvalRows(r, list), Tab: "all"})
 }
 
-// approvalPage is one request's chain and audit trail.
+// approvalPage is one request's chain and audit trail, with the decision
+// form when a step of it waits for the viewer.
 func (s *Server) approvalPage(w http.ResponseWriter, r *http.Request, v Viewer) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	a, err := s.db.GetApproval(r.Context(), id)
-	if errors.Is(err, servicebot.ErrNotFound) {
-		s.fail(w, r, v, http.StatusNotFound, "审批不存在", "没有找到这条审批。")
+	a, ok := s.approvalOfPath(w, r, v)
+	if !ok {
 		return
 	}
+	s.renderApproval(w, r, v, a, http.StatusOK, approvalNotice(r.URL.Query().Get("done")), "", "")
+}
+
+func (s *Server) renderApproval(w http.ResponseWriter, r *http.Request, v Viewer, a servicebot.Approval, status int,
+	notice, problem, reason string) {
+	_, approver := pendingStep(a, v.UserID)
+	if !v.MayViewApproval(a) && !approver {
+		s.refuse(w, r, v)
+		return
+	}
+	decide, err := s.decideForm(r.Context(), a, v)
 	if err != nil {
 		s.internal(w, r, v, err)
 		return
 	}
-	if !v.MayViewApproval(a) {
-		s.refuse(w, r, v)
-		return
+	if decide != nil {
+		decide.Problem, decide.Reason = problem, reason
 	}
-	view := approvals.ViewOf(a)
-	s.render(w, r, http.StatusOK, "approval.html", pageData{Title: fmt.Sprintf("审批 #%d", id), Viewer: v,
-		Approval: approvalView{View: view, Names: s.names(r)}})
+	s.render(w, r, status, "approval.html", pageData{Title: fmt.Sprintf("审批 #%d", a.Request.ID), Viewer: v, Notice: notice,
+		Approval: approvalView{View: approvals.ViewOf(a), Names: s.names(r), Decide: decide}})
 }
 
 // reportPeriod reads ?from=&to= (default: this month so far).

@@ -40,6 +40,7 @@ type pageData struct {
 	// approvals.html, approval.html
 	Approvals []approvalRow
 	Approval  approvalView
+	Tab       string // approvals.html: pending, mine or all
 
 	// reports.html
 	From, To       string

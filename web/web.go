@@ -40,6 +40,7 @@ type Store interface {
 	AddFormPhoto(ctx context.Context, p servicebot.FormPhoto) (int64, error)
 	FormPhoto(ctx context.Context, id int64) (servicebot.FormPhoto, error)
 	ListApprovals(ctx context.Context, limit int) ([]servicebot.Approval, error)
+	PendingApprovalSteps(ctx context.Context) ([]servicebot.ApprovalStep, error)
 	GetApproval(ctx context.Context, id int64) (servicebot.Approval, error)
 	GetMember(ctx context.Context, userID string) (servicebot.Member, error)
 	ListMembers(ctx context.Context, activeOnly bool) ([]servicebot.Member, error)
@@ -80,6 +81,9 @@ type Config struct {
 	// KPI is the monthly KPI the manager's page works with (nil: the page
 	// says it is not available).
 	KPI *KPI
+	// Approvals decides approval steps from the pages (nil: the pages
+	// show approvals but decide none).
+	Approvals ApprovalEngine
 	// Calendar marks the month's days off and 调休 on the month's grid
 	// (nil: no marks).
 	Calendar *servicebot.Calendar
@@ -162,7 +166,10 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /web/reports", s.signedIn(s.reportsPage))
 	s.mux.Handle("GET /web/reports.xlsx", s.signedIn(s.reportsExcel))
 	s.mux.Handle("GET /web/approvals", s.signedIn(s.approvalList))
+	s.mux.Handle("GET /web/approvals/pending", s.signedIn(s.approvalsPending))
+	s.mux.Handle("GET /web/approvals/mine", s.signedIn(s.approvalsMine))
 	s.mux.Handle("GET /web/approvals/{id}", s.signedIn(s.approvalPage))
+	s.mux.Handle("POST /web/approvals/{id}/decide", s.signedIn(s.approvalDecide))
 	s.mux.Handle("GET /web/today", s.signedIn(s.today))
 	s.mux.Handle("GET /web/month", s.signedIn(s.month))
 	s.mux.Handle("GET /web/engineer", s.signedIn(s.engineer))

@@ -175,18 +175,28 @@ func TestE2E_RejectReasonFromChat_RAPV5(t *testing.T) {
 			"customer":"成都某机械厂","reason":"密封件损坏","requester":"yangfan",
 			"evidence":{"kind":"fault_letter","url":"https://example.com/letter"}}`)
 		card := h.waitDelivered("sunli", 1)[0]
+		// 驳回 asks to confirm on the card (its second state), then decides.
 		key := approvals.CardPrefix + strconv.FormatInt(v.Steps[0].ID, 10) + ":reject"
 		if _, err := h.sim.ClickButton(ctx, "sunli", card.TaskID, key, "", "button_interaction"); err != nil {
 			t.Fatal(err)
 		}
-		ask := h.waitDelivered("sunli", 3) // the card, its update, the question
-		if !strings.Contains(ask[2].Content, "驳回理由") {
-			t.Fatalf("sunli got %q", ask[2].Content)
+		h.waitDelivered("sunli", 2)
+		h.settle()
+		if a := approval(t, db, v.ID); a.Request.Status != servicebot.ApprovalPending {
+			t.Fatalf("one tap on 驳回 decided: %+v", a.Request)
+		}
+		key = approvals.CardPrefix + strconv.FormatInt(v.Steps[0].ID, 10) + ":" + approvals.ChoiceConfirmReject
+		if _, err := h.sim.ClickButton(ctx, "sunli", card.TaskID, key, "", "button_interaction"); err != nil {
+			t.Fatal(err)
+		}
+		ask := h.waitDelivered("sunli", 4) // the card, its confirm state, its decided state, the question
+		if !strings.Contains(ask[3].Content, "驳回理由") {
+			t.Fatalf("sunli got %q", ask[3].Content)
 		}
 		if _, err := h.sim.SendText(ctx, "sunli", "来函未写明故障时间"); err != nil {
 			t.Fatal(err)
 		}
-		ack := h.waitDelivered("sunli", 4)[3]
+		ack := h.waitDelivered("sunli", 5)[4]
 		told := h.waitDelivered("yangfan", 2)
 		h.settle()
 		if !strings.Contains(ack.Content, "已记录驳回理由") || !strings.Contains(told[1].Content, "理由：来函未写明故障时间") {

@@ -132,7 +132,7 @@ func newWeb(cfg config.Config, db *store.DB, client *bot.Client, engine *approva
 	pages, err = web.New(web.Config{
 		PublicURL: cfg.PublicURL, AuthorizeURL: cfg.Web.AuthorizeURL, CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID,
 		SessionKey: []byte(cfg.Web.SessionKey), MaxPhotoBytes: int64(cfg.Web.MaxPhotoMB) << 20,
-		Org: cfg.Org, Calendar: cal, Location: cfg.Location(), Clock: clock, Logger: logger.With("component", "web"),
+		Org: cfg.Org, Calendar: cal, Approvals: engine, Location: cfg.Location(), Clock: clock, Logger: logger.With("component", "web"),
 		KPI: &web.KPI{Store: db, Inputs: &kpi.Inputs{Rules: cfg.KPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}},
 	}, db, client, fs, reports)
 	if err != nil {

@@ -1,0 +1,107 @@
+package approvals
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/servicebot/servicebot"
+)
+
+// Why a decision made on the web page (待我审批) was not recorded. The page
+// says each in Chinese; none of them changes anything.
+var (
+	// ErrNotApprover: the member is not the step's current approver (R-APV-5).
+	ErrNotApprover = errors.New("approvals: not the step's current approver")
+	// ErrDecided: the step is decided already (a second submit, or a tap
+	// on the card in the meantime): the first decision stands.
+	ErrDecided = errors.New("approvals: step already decided")
+	// ErrReasonRequired: 驳回 on the web names its reason at once.
+	ErrReasonRequired = errors.New("approvals: a rejection needs its reason")
+	// ErrChoiceNotOffered: the step does not offer the choice.
+	ErrChoiceNotOffered = errors.New("approvals: choice not offered by the step")
+)
+
+// Decide records member user's decision of step stepID made on the web
+// page, in its own transaction: the same rules as a tap on the card
+// (R-APV-5: only the current approver, once — the update is conditional, so
+// a double submit or a tap racing it decides once), the same effects (the
+// requester told, the next step started, copies sent), and the card the
+// approver holds in chat updated with the code of its sending. A rejection
+// carries its reason, passed on to the requester at once.
+func (e *Engine) Decide(ctx context.Context, stepID int64, user, choice, reason string) error {
+	return e.inTx(ctx, func(tx Tx) error { return e.decideOnWeb(ctx, tx, stepID, user, choice, strings.TrimSpace(reason)) })
+}
+
+func (e *Engine) decideOnWeb(ctx context.Context, tx Tx, stepID int64, user, choice, reason string) error {
+	a, err := tx.ApprovalOfStep(ctx, stepID)
+	if err != nil {
+		return err
+	}
+	step, _ := a.Step(stepID)
+	if step.Status != servicebot.StepPending || step.ApproverID != user {
+		if step.Status == servicebot.StepDecided && step.ApproverID == user {
+			return ErrDecided
+		}
+		return ErrNotApprover
+	}
+	decision, ok, err := e.decisionOf(ctx, tx, a.Request, step, choice)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrChoiceNotOffered
+	}
+	if decision == servicebot.ApprovalRejected && reason == "" {
+		return ErrReasonRequired
+	}
+	// The response_code WeCom returned when the card was sent (the outbox
+	// keeps it) updates that card: one use, 72 h (WECOM.md). "" when the
+	// card is not sent yet: the card then keeps its buttons, and a tap on
+	// it is answered as a tap on a decided step.
+	code, err := tx.SentResponseCode(ctx, "apv-card:"+step.TaskID)
+	if err != nil {
+		return err
+	}
+	now := e.clock.Now()
+	decided, err := tx.DecideApprovalStep(ctx, servicebot.StepDecision{
+		StepID: step.ID, Approver: user, Decision: decision, Choice: choice, Comment: reason,
+		ResponseCode: code, At: now,
+	})
+	if err != nil {
+		return err
+	}
+	if !decided {
+		return ErrDecided
+	}
+	step.Status, step.Decision, step.Choice, step.Comment, step.DecidedAt = servicebot.StepDecided, decision, choice, reason, now
+	step.ResponseCode = code
+	return e.afterDecision(ctx, tx, a, step, now)
+}
+
+// StepChoices are what the approver of step may choose, as on the card:
+// the action's choices, and for a dispatch the engineers of the region.
+func (e *Engine) StepChoices(ctx context.Context, a servicebot.Approval, step servicebot.ApprovalStep) ([]servicebot.Choice, error) {
+	var out []servicebot.Choice
+	if step.Action == servicebot.ActionDispatch {
+		err := e.inTx(ctx, func(tx Tx) error {
+			engineers, err := e.engineersFor(ctx, tx, a.Request.Region)
+			for _, m := range engineers {
+				out = append(out, servicebot.Choice{Key: m.UserID, Label: "派 " + nameOr(m)})
+			}
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("approvals: choices of step %d: %w", step.ID, err)
+		}
+	}
+	return append(out, step.Action.Choices()...), nil
+}
+
+func nameOr(m servicebot.Member) string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return m.UserID
+}
