@@ -29,6 +29,15 @@ func Feature[T Tx](e *Engine, apiToken string) feature.Feature[T] {
 				return e.TakeReason(ctx, tx, ev)
 			},
 		},
+		// R-SVC-3: a warehouse keeper's 出库 #12 密封圈×4.
+		Commands: []feature.Command[T]{{
+			Words:   []string{servicebot.PartsIssueCommand},
+			Section: "表单与申请",
+			Help:    "出库 #12 密封圈×4：仓库管理员凭已批准的申请登记配件出库",
+			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+				return e.IssueParts(ctx, tx, ev)
+			},
+		}},
 		Cards: []feature.Card[T]{{Prefix: CardPrefix,
 			Run: func(ctx context.Context, tx T, ev servicebot.Event) error { return e.Click(ctx, tx, ev) }}},
 		Jobs: []feature.Job{{

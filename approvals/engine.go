@@ -58,6 +58,7 @@ type Tx interface {
 	// outbox row dedupKey ("" when unsent): a decision made on the web
 	// updates the approver's card with it.
 	SentResponseCode(ctx context.Context, dedupKey string) (string, error)
+	AddPartsIssue(ctx context.Context, p servicebot.PartsIssue) (servicebot.PartsIssue, error)
 }
 
 // Store is what the engine reads outside a transaction (*store.DB).

@@ -210,6 +210,9 @@ type tuning struct {
 	// redis, in tests, gives a demo instance the Redis that `serve` would
 	// get from the configuration (several replicas on one database).
 	redis *redis.Client
+	// groupRobot, in tests, gives a demo instance a department group robot
+	// (the simulator's) where rankings and counts are posted.
+	groupRobot string
 }
 
 // newApp wires the concrete parts. The caller keeps db and closes it after

@@ -99,6 +99,7 @@ func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *sl
 		APIBase: baseURL, HTTPTimeout: config.Default().WeCom.HTTPTimeout,
 	}
 	cfg.Org = demoOrg()
+	cfg.Group.RobotKey = tune.groupRobot
 	// The forms' pages sign in through the simulator's OAuth page.
 	cfg.PublicURL = baseURL
 	cfg.Web = config.Web{SessionKey: sessionKey, AuthorizeURL: baseURL + "/connect/oauth2/authorize"}
@@ -118,6 +119,9 @@ func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *sl
 			Members:     members, Departments: departments,
 			Clock: clock, Logger: logger.With("component", "wecomsim"),
 		})
+	}
+	if tune.groupRobot != "" {
+		sim.AddRobot(tune.groupRobot, "售后服务部群")
 	}
 	a, err := newApp(cfg, db, tune.redis, clock, logger, tune)
 	if err != nil {
@@ -148,6 +152,9 @@ func demoOrg() servicebot.Org {
 			servicebot.RoleArchivist:      {"hejing"},
 			servicebot.RoleSales:          {"yangfan"},
 			servicebot.RoleSalesClerk:     {"xuli"},
+			// A small department: the sales clerk also keeps the parts
+			// store and issues parts against approved requests (R-SVC-3).
+			servicebot.RoleWarehouse: {"xuli"},
 		},
 		Regions: map[string]string{
 			"zhangwei": servicebot.RegionSouthwest, "liqiang": servicebot.RegionSouthwest,
