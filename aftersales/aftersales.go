@@ -21,6 +21,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot/wecommsg"
+	"github.com/servicebot/servicebot/forms"
 )
 
 // Job names, as `servicebot job list` shows them.
@@ -101,6 +102,10 @@ type Config struct {
 	Calendar *servicebot.Calendar
 	Clock    servicebot.Clock
 	Logger   *slog.Logger
+	// FormURL, when set, is the page of form formID linked to job jobID
+	// (web.Server.FormURL): the 完成 reply and the digest link the job's
+	// 电话回访跟踪问卷表 with the job filled in (R-VIS-2).
+	FormURL func(formID string, jobID int64) string
 }
 
 // Service is the service work of the department.
@@ -114,12 +119,14 @@ type Service struct {
 	clock    servicebot.Clock
 	logger   *slog.Logger
 	managers []string
+	formURL  func(formID string, jobID int64) string
 }
 
 // New makes the service work over db.
 func New(db Store, inTx TxRunner, workers Workers, cfg Config) *Service {
 	s := &Service{db: db, inTx: inTx, workers: workers, rules: cfg.Rules, org: cfg.Org, cal: cfg.Calendar,
-		clock: cfg.Clock, logger: cfg.Logger, managers: cfg.Org.Holders(servicebot.RoleServiceManager)}
+		clock: cfg.Clock, logger: cfg.Logger, managers: cfg.Org.Holders(servicebot.RoleServiceManager),
+		formURL: cfg.FormURL}
 	if s.rules.Location == nil {
 		s.rules.Location = cfg.Calendar.Location()
 	}
@@ -197,4 +204,13 @@ func (s *Service) hhmm(t time.Time) string { return t.In(s.rules.Location).Forma
 // monthDay formats t as 11月16日 in the rules' zone.
 func (s *Service) monthDay(t time.Time) string {
 	return servicebot.DateOf(t.In(s.rules.Location)).MonthDay()
+}
+
+// returnVisitLink is the line linking job's 电话回访跟踪问卷表 with the job
+// filled in, or "" when the pages are off.
+func (s *Service) returnVisitLink(jobID int64) string {
+	if s.formURL == nil {
+		return ""
+	}
+	return "填写电话回访跟踪问卷表（已关联工单）：" + s.formURL(forms.PhoneReturnVisit, jobID)
 }

@@ -3,6 +3,7 @@ package aftersales_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -802,4 +803,99 @@ func (e *env) lastText(user string) string {
 		}
 	}
 	return last
+}
+
+// Issue 16 item 5 (R-VIS-2): the 完成 reply and the digest link the job's
+// 电话回访跟踪问卷表 with the job filled in; a questionnaire filed without
+// 工单号 for a customer with one open return visit of that engineer closes
+// it, and with two it asks which job instead of closing nothing.
+func TestReturnVisitLinksAndQuestionnaireWithoutJob_RVIS2(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, "zhangwei")
+		cal, err := servicebot.NewCalendar(nil, nil, shanghai)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.svc = aftersales.New(db, aftersales.AdaptTx(db.InTx), roster{"zhangwei"}, aftersales.Config{
+			Rules: servicebot.DefaultFollowUpRules(shanghai), Org: e.org, Calendar: cal, Clock: e.clock,
+			FormURL: func(id string, job int64) string {
+				return fmt.Sprintf("https://bot.example/web/forms/%s?job=%d", id, job)
+			},
+		})
+		c := e.addCustomer("成都精工机械", servicebot.TierGeneral, at(t, "2026-11-01 09:00"))
+		var reply string
+		var first servicebot.Job
+		e.tx(at(t, "2026-11-02 16:00"), func(tx *store.Tx) error {
+			var err error
+			first, _, err = tx.CreateJob(t.Context(), servicebot.Job{Type: servicebot.ServiceInstall, CustomerID: c.ID,
+				Customer: c.Name, Engineer: "zhangwei", Status: servicebot.JobAssigned, CreatedAt: at(t, "2026-11-01 09:00")})
+			if err != nil {
+				return err
+			}
+			reply, err = e.svc.CompleteJob(t.Context(), tx, "zhangwei", first.ID)
+			return err
+		})
+		link := fmt.Sprintf("https://bot.example/web/forms/phone_return_visit?job=%d", first.ID)
+		if !strings.Contains(reply, link) {
+			t.Errorf("完成 replied %q: want the linked questionnaire %s", reply, link)
+		}
+		e.run(at(t, "2026-11-12 08:30"))
+		if card := e.lastCard("zhangwei"); !strings.Contains(card, strings.ReplaceAll(link, "&", `\u0026`)) && !strings.Contains(card, link) {
+			t.Errorf("the digest lacks the linked questionnaire:\n%s", card)
+		}
+
+		def := returnVisitForm(t)
+		file := func(id int64, when string) error {
+			return db.InTx(t.Context(), func(tx *store.Tx) error {
+				return e.svc.SubmissionHook(def)(t.Context(), tx, servicebot.FormSubmission{ID: id, FormID: forms.PhoneReturnVisit,
+					UserID: "zhangwei", Values: servicebot.FormValues{"customer": c.Name, "satisfaction": "满意"},
+					SubmittedAt: at(t, when)})
+			})
+		}
+		// One open return visit: the questionnaire without 工单号 closes it.
+		if err := file(1, "2026-11-12 10:00"); err != nil {
+			t.Fatal(err)
+		}
+		if o := e.obligation(servicebot.ReturnVisitKey(first.ID)); o.Status != servicebot.ObligationDone {
+			t.Fatalf("return visit of 工单%s is %s after a questionnaire without 工单号, want done", first.No(), o.Status)
+		}
+		// Two open: it asks which, and closes neither.
+		second := e.completedJob(c, "zhangwei", at(t, "2026-11-13 16:00"))
+		third := e.completedJob(c, "zhangwei", at(t, "2026-11-14 16:00"))
+		err = file(2, "2026-11-16 10:00")
+		var fe servicebot.FieldErrors
+		if !errors.As(err, &fe) || !strings.Contains(fe[aftersales.FieldJob], "工单"+second.No()) ||
+			!strings.Contains(fe[aftersales.FieldJob], "工单"+third.No()) {
+			t.Fatalf("a questionnaire without 工单号 with two open return visits: %v, want a question naming both jobs", err)
+		}
+		for _, j := range []servicebot.Job{second, third} {
+			if o := e.obligation(servicebot.ReturnVisitKey(j.ID)); o.Status != servicebot.ObligationOpen {
+				t.Errorf("return visit of 工单%s is %s, want still open", j.No(), o.Status)
+			}
+		}
+	})
+}
+
+// Issue 16 item 7: a regular call due on a Sunday is in Friday's digest,
+// not first seen on Monday already overdue.
+func TestWeekendDueDateInLastWorkingDaysDigest_RVIS1(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, "zhangwei")
+		// First recorded on 10-15: the monthly call is due by Sunday 11-15.
+		c := e.addCustomer("重庆重工", servicebot.TierKey, at(t, "2026-10-15 09:00"))
+		e.tx(at(t, "2026-10-15 09:00"), func(tx *store.Tx) error {
+			_, err := tx.UpsertCustomers(t.Context(), []servicebot.Customer{{Name: c.Name, Tier: servicebot.TierKey,
+				Region: servicebot.RegionSouthwest, Engineer: "zhangwei"}}, at(t, "2026-10-15 09:00"))
+			return err
+		})
+		e.run(at(t, "2026-11-12 08:30"))
+		if n := e.count("zhangwei", "电话回访 重庆重工"); n != 0 {
+			t.Fatalf("reminded on Thursday 11-12 already")
+		}
+		e.run(at(t, "2026-11-13 08:30")) // Friday
+		card := e.lastCard("zhangwei")
+		if !strings.Contains(card, "电话回访 重庆重工") || strings.Contains(card, "已逾期") {
+			t.Errorf("Friday's digest before a Sunday due date:\n%s", card)
+		}
+	})
 }

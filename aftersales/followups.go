@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot/wecommsg"
+	"github.com/servicebot/servicebot/forms"
 )
 
 // TodoButtonPrefix is the key of the digest card's button: a tap answers
@@ -220,7 +222,7 @@ func (s *Service) Digest(ctx context.Context, now time.Time) error {
 	}
 	owing := map[string]bool{}
 	for _, o := range obs {
-		if f, ok := s.rules.FollowUpOf(o); ok && f.InDigest(now) {
+		if f, ok := s.rules.FollowUpOf(o); ok && s.inDigest(f, now) {
 			owing[o.UserID] = true
 		}
 	}
@@ -272,10 +274,20 @@ func (s *Service) sendDigest(ctx context.Context, tx Tx, user string, day servic
 	if _, err := tx.MarkStage(ctx, servicebot.StageRemind, reminded, now); err != nil {
 		return false, err
 	}
+	// R-VIS-2: each return visit due links its questionnaire with the job
+	// filled in; WeCom shows at most six rows.
+	var rows []wecommsg.Row
+	for _, l := range s.returnVisitLinks(items) {
+		if len(rows) == wecommsg.MaxRows {
+			break
+		}
+		rows = append(rows, wecommsg.Row{Key: "工单" + l.job, Value: "填写回访问卷", URL: l.url})
+	}
 	body, err := wecommsg.ButtonCard{
 		Title:    fmt.Sprintf("今日待办 %d 项", len(items)),
 		Desc:     "售后服务部 · 回访与咨询",
 		SubTitle: servicebot.DigestText(day, items, s.rules.Location),
+		Rows:     rows,
 		TaskID:   digestTaskID(day, duty),
 		Buttons:  []wecommsg.Button{{Text: "查看最新待办", Style: wecommsg.StylePrimary, Key: TodoButtonPrefix + day.String()}},
 	}.JSON()
@@ -308,7 +320,7 @@ func (s *Service) dueFollowUps(ctx context.Context, tx Tx, user string, now time
 	}
 	var out []servicebot.FollowUp
 	for _, o := range obs {
-		if f, ok := s.rules.FollowUpOf(o); ok && f.InDigest(now) {
+		if f, ok := s.rules.FollowUpOf(o); ok && s.inDigest(f, now) {
 			out = append(out, f)
 		}
 	}
@@ -330,4 +342,52 @@ func (s *Service) Todo(ctx context.Context, tx Tx, user string) (string, error) 
 		items[i] = f.DigestItem(now)
 	}
 	return fmt.Sprintf("（截至 %s）", s.hhmm(now)) + servicebot.DigestText(s.rules.Today(now), items, s.rules.Location), nil
+}
+
+// inDigest reports whether f belongs in the digest at now: its reminder
+// time has come, or — when that falls on a day off — the digest of the last
+// working day before it has, so a due date on a weekend or a holiday is
+// seen before it passes, not first on the next working day, already
+// overdue (issue 16 item 7).
+func (s *Service) inDigest(f servicebot.FollowUp, now time.Time) bool {
+	if f.InDigest(now) {
+		return true
+	}
+	if f.Kind == servicebot.ObligationTechQuestion || s.cal == nil {
+		return false
+	}
+	loc := s.rules.Location
+	remindDay := servicebot.DateOf(f.Remind.In(loc))
+	clock := f.Remind.In(loc).Sub(remindDay.In(loc)) // the digest's time of day
+	day := remindDay
+	for range 31 { // the longest run of days off is a week or two
+		if s.cal.IsWorkingDate(day) {
+			return !now.Before(day.In(loc).Add(clock))
+		}
+		day = day.AddDays(-1)
+	}
+	return false
+}
+
+type jobLink struct{ job, url string }
+
+// returnVisitLinks are the questionnaire links of the return visits among
+// items, with their job numbers; none when the pages are off.
+func (s *Service) returnVisitLinks(items []servicebot.DigestItem) []jobLink {
+	if s.formURL == nil {
+		return nil
+	}
+	var out []jobLink
+	for _, it := range items {
+		no, ok := strings.CutPrefix(it.Key, servicebot.ObligationReturnVisit+":job:")
+		if !ok {
+			continue
+		}
+		id, err := strconv.ParseInt(no, 10, 64)
+		if err != nil {
+			continue
+		}
+		out = append(out, jobLink{job: no, url: s.formURL(forms.PhoneReturnVisit, id)})
+	}
+	return out
 }

@@ -69,6 +69,16 @@ func (s *Service) formFiled(ctx context.Context, tx Tx, def servicebot.FormDef, 
 	ref := fmt.Sprintf("form:%s:%d", sub.FormID, sub.ID)
 	switch sub.FormID {
 	case forms.PhoneReturnVisit:
+		if sub.JobID == 0 && customerID != 0 {
+			// Filed without 工单号: the one return visit this engineer
+			// owes the customer is the one made (R-VIS-2); with several,
+			// the form asks which.
+			var err error
+			if job, err = s.returnVisitOwed(ctx, tx, sub.UserID, customerID, customer); err != nil {
+				return err
+			}
+			sub.JobID = job.ID
+		}
 		if sub.JobID != 0 {
 			if err := s.closeReturnVisit(ctx, tx, job, at); err != nil {
 				return err
@@ -83,6 +93,42 @@ func (s *Service) formFiled(ctx context.Context, tx Tx, def servicebot.FormDef, 
 		}
 	}
 	return s.alertIfDissatisfied(ctx, tx, def, sub, customer, ref, at)
+}
+
+// returnVisitOwed is the one completed job of user's for customerID whose
+// return visit is still open, the zero job when there is none, and a field
+// error naming the jobs when there are several.
+func (s *Service) returnVisitOwed(ctx context.Context, tx Tx, user string, customerID int64, customer string) (servicebot.Job, error) {
+	jobs, err := tx.EngineerJobs(ctx, user)
+	if err != nil {
+		return servicebot.Job{}, err
+	}
+	var owed []servicebot.Job
+	for _, j := range jobs {
+		if j.CustomerID != customerID || j.Status != servicebot.JobCompleted {
+			continue
+		}
+		ob, err := tx.GetObligation(ctx, servicebot.ReturnVisitKey(j.ID))
+		switch {
+		case errors.Is(err, servicebot.ErrNotFound):
+		case err != nil:
+			return servicebot.Job{}, err
+		case ob.Status == servicebot.ObligationOpen:
+			owed = append(owed, j)
+		}
+	}
+	switch len(owed) {
+	case 0:
+		return servicebot.Job{}, nil
+	case 1:
+		return owed[0], nil
+	}
+	nos := make([]string, len(owed))
+	for i, j := range owed {
+		nos[i] = "工单" + j.No()
+	}
+	return servicebot.Job{}, servicebot.FieldErrors{FieldJob: fmt.Sprintf("%s 有 %d 个待回访的工单（%s），请填写本次回访的工单号",
+		customer, len(owed), strings.Join(nos, "、"))}
 }
 
 // closeReturnVisit marks job's return visit done and the job 已回访.

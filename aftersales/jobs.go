@@ -250,8 +250,12 @@ func (s *Service) completed(ctx context.Context, tx Tx, j servicebot.Job, now ti
 	if _, err := tx.EnsureObligations(ctx, []servicebot.Obligation{f.Obligation}); err != nil {
 		return "", err
 	}
-	return text + fmt.Sprintf("\n请在 %s 前完成电话回访并填写「电话回访跟踪问卷表」（R-VIS-2）。",
-		s.monthDay(f.DueAt.Add(-time.Minute))), nil
+	text += fmt.Sprintf("\n请在 %s 前完成电话回访并填写「电话回访跟踪问卷表」（R-VIS-2）。",
+		s.monthDay(f.DueAt.Add(-time.Minute)))
+	if link := s.returnVisitLink(j.ID); link != "" {
+		text += "\n" + link
+	}
+	return text, nil
 }
 
 // ownJob loads job id for its engineer: reply says why not when it is

@@ -470,6 +470,11 @@ func (tx *Tx) GetJob(ctx context.Context, id int64) (servicebot.Job, error) {
 	return oneJob(ctx, tx.sqlx, fmt.Sprintf("job %d", id), tx.sqlx.Rebind(jobSelect+` WHERE j.id = ?`), id)
 }
 
+// Job returns job id, or an error wrapping servicebot.ErrNotFound.
+func (db *DB) Job(ctx context.Context, id int64) (servicebot.Job, error) {
+	return oneJob(ctx, db.sqlx, fmt.Sprintf("job %d", id), db.sqlx.Rebind(jobSelect+` WHERE j.id = ?`), id)
+}
+
 // JobOfRequest returns the job of service request requestID, or an error
 // wrapping servicebot.ErrNotFound.
 func (tx *Tx) JobOfRequest(ctx context.Context, requestID int64) (servicebot.Job, error) {

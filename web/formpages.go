@@ -130,6 +130,24 @@ func (s *Server) formPage(w http.ResponseWriter, r *http.Request, v Viewer) {
 		}
 		values, draftID, jobID = sub.Values, sub.ID, sub.JobID
 	}
+	if jobID != 0 && draftID == 0 {
+		// A link from the 完成 reply or the digest: the job's customer and
+		// machine are filled in (R-VIS-2).
+		j, err := s.db.Job(r.Context(), jobID)
+		switch {
+		case errors.Is(err, servicebot.ErrNotFound):
+		case err != nil:
+			s.internal(w, r, v, err)
+			return
+		default:
+			if _, ok := def.Field(forms.FieldCustomer); ok {
+				values[forms.FieldCustomer] = j.Customer
+			}
+			if _, ok := def.Field("serial_no"); ok && j.Serial != "" {
+				values["serial_no"] = j.Serial
+			}
+		}
+	}
 	notice := ""
 	if r.URL.Query().Get("saved") == "1" {
 		notice = "草稿已保存，可稍后继续填写。"

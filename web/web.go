@@ -44,6 +44,7 @@ type Store interface {
 	GetApproval(ctx context.Context, id int64) (servicebot.Approval, error)
 	GetMember(ctx context.Context, userID string) (servicebot.Member, error)
 	ListMembers(ctx context.Context, activeOnly bool) ([]servicebot.Member, error)
+	Job(ctx context.Context, id int64) (servicebot.Job, error)
 }
 
 // Identifier turns an OAuth2 code into a userid (*bot.Client).
@@ -186,8 +187,12 @@ func (s *Server) routes() {
 }
 
 // FormURL is the page of form id, for cards and chat replies.
-func (s *Server) FormURL(id string, jobID int64) string {
-	u := s.cfg.PublicURL + "/web/forms/" + url.PathEscape(id)
+func (s *Server) FormURL(id string, jobID int64) string { return FormURL(s.cfg.PublicURL, id, jobID) }
+
+// FormURL is the page of form id under publicURL, linked to job jobID
+// when it is not 0, for those who link a form before the pages exist.
+func FormURL(publicURL, id string, jobID int64) string {
+	u := strings.TrimSuffix(publicURL, "/") + "/web/forms/" + url.PathEscape(id)
 	if jobID != 0 {
 		u += fmt.Sprintf("?job=%d", jobID)
 	}

@@ -70,10 +70,15 @@ func newParts(cfg config.Config, db *store.DB, client *bot.Client, dir *people.D
 		Deadline: reportDeadline(cfg.Reports), Help: help, Clock: clock}); err != nil {
 		return p, err
 	}
-	p.service = aftersales.New(db, aftersales.AdaptTx(db.InTx), dir, aftersales.Config{
+	acfg := aftersales.Config{
 		Rules: servicebot.DefaultFollowUpRules(cfg.Location()), Org: cfg.Org, Calendar: cal, Clock: clock,
 		Logger: logger.With("component", "aftersales"),
-	})
+	}
+	if cfg.WebEnabled() {
+		// The 完成 reply and the digest link the job's questionnaire (R-VIS-2).
+		acfg.FormURL = func(id string, jobID int64) string { return web.FormURL(cfg.PublicURL, id, jobID) }
+	}
+	p.service = aftersales.New(db, aftersales.AdaptTx(db.InTx), dir, acfg)
 	// Service requests are followed through dispatch by the service work.
 	p.engine = approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
 		Rules: cfg.ApprovalRules(), Org: cfg.Org, Location: cfg.Location(), Clock: clock,
