@@ -745,7 +745,7 @@ func TestFaultMachine_RSVC2_SerialReachesJobCardsAndNotice(t *testing.T) {
 				dispatchCard = e.lastCard(step.ApproverID)
 			}
 		})
-		for _, want := range []string{"XK-500 出厂编号 XK500-2407", "保修期内（至2027-03-01）", "⚠重复故障：此前工单1",
+		for _, want := range []string{"XK-500 出厂编号 XK500-2407", "保修期内（至2027-03-01）", "⚠重复故障：此前工单1（10月8日）",
 			"故障原因：主轴轴承磨损；损坏程度：停机"} {
 			if !strings.Contains(vpCard, want) {
 				t.Errorf("the VP's card lacks %q:\n%s", want, vpCard)

@@ -65,8 +65,13 @@ func summary(r servicebot.ApprovalRequest, names map[string]string, machine stri
 	if m := r.Site.MachineText(); m != "" {
 		kv = append(kv, cardKV{Key: "设备", Value: m})
 	}
-	if machine != "" {
-		kv = append(kv, cardKV{Key: "保修", Value: machine})
+	// The machine's line is its warranty, then (after "；") its earlier
+	// faults: a row each, so neither is cut off.
+	if warranty, history, _ := strings.Cut(machine, "；"); warranty != "" {
+		kv = append(kv, cardKV{Key: "保修", Value: warranty})
+		if history != "" {
+			kv = append(kv, cardKV{Key: "故障史", Value: history})
+		}
 	}
 	if r.Subject != "" {
 		kv = append(kv, cardKV{Key: "责任人", Value: nameIn(names, r.Subject)})
