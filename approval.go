@@ -3,6 +3,7 @@ package servicebot
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -453,6 +454,12 @@ func (e *InvalidRequestError) Error() string {
 // Unwrap makes errors.Is(err, ErrInvalidRequest) true.
 func (e *InvalidRequestError) Unwrap() error { return ErrInvalidRequest }
 
+// webLink reports an absolute http or https URL with a host.
+func webLink(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
 // Prepare checks a request, computes its amount where the rules compute it
 // (R-TOOL-2, R-LIA-1/2), stamps the rules version and lays out its chain.
 // It returns an *InvalidRequestError naming every problem.
@@ -475,6 +482,10 @@ func (r ApprovalRules) Prepare(req ApprovalRequest) (ApprovalRequest, []PlannedS
 		// R-APV-1: no fault letter and no damage report, no compensation.
 		if !slices.Contains([]string{EvidenceFaultLetter, EvidenceDamageReport}, req.Evidence.Kind) || req.Evidence.URL == "" {
 			add("赔偿申请须附客户质量问题来函或设备损坏状况报告（照片）的链接（R-APV-1）")
+		} else if !webLink(req.Evidence.URL) {
+			// The link goes into the approver's card and pages: a
+			// javascript: or data: link there would run in their session.
+			add("证据链接须为 http:// 或 https:// 开头的网址（R-APV-1）")
 		}
 		if req.Amount <= 0 {
 			add("赔偿总金额须大于 0")

@@ -133,6 +133,12 @@ func TestPrepareEvidence_RAPV1(t *testing.T) {
 		{"no evidence", Evidence{}, false},
 		{"kind without link", Evidence{Kind: EvidenceDamageReport}, false},
 		{"link of unknown kind", Evidence{Kind: "phone_call", URL: "https://x"}, false},
+		// Issue 15: the link lands in the approver's card; only web links.
+		{"javascript link", Evidence{EvidenceDamageReport, "javascript:alert(document.cookie)"}, false},
+		{"JavaScript link in capitals", Evidence{EvidenceDamageReport, "JavaScript:alert(1)"}, false},
+		{"data link", Evidence{EvidenceFaultLetter, "data:text/html,<script>alert(1)</script>"}, false},
+		{"link without scheme", Evidence{EvidenceFaultLetter, "//evil.example/x"}, false},
+		{"plain http", Evidence{EvidenceFaultLetter, "http://files.example.com/letter.pdf"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

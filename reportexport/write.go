@@ -148,7 +148,11 @@ func WriteCSV(w io.Writer, records []Record) error {
 		return fmt.Errorf("reportexport: csv: %w", err)
 	}
 	for _, r := range records {
-		if err := cw.Write(row(r)); err != nil {
+		cells := row(r)
+		for i, c := range cells {
+			cells[i] = neutralizeCSV(c)
+		}
+		if err := cw.Write(cells); err != nil {
 			return fmt.Errorf("reportexport: csv: %w", err)
 		}
 	}
@@ -157,6 +161,18 @@ func WriteCSV(w io.Writer, records []Record) error {
 		return fmt.Errorf("reportexport: csv: %w", err)
 	}
 	return nil
+}
+
+// neutralizeCSV defuses a cell that a spreadsheet would read as a formula:
+// one starting with = + - @, a tab or a carriage return (an engineer's
+// report "=HYPERLINK(…)" or "+cmd|…" would otherwise run when the manager
+// opens the file). A leading apostrophe makes Excel and LibreOffice show the
+// text as text; the xlsx export writes strings as strings and needs none.
+func neutralizeCSV(cell string) string {
+	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return "'" + cell
+	}
+	return cell
 }
 
 // sheetName is the workbook's only sheet.

@@ -67,6 +67,9 @@ func (db *DB) InsertInbox(ctx context.Context, item servicebot.InboxItem) (inser
 	if item.ReceivedAt.IsZero() {
 		return false, errors.New("store: insert inbox: zero received time")
 	}
+	if db.inboxBatch != nil {
+		return db.inboxBatch.insert(ctx, item)
+	}
 	payload := item.Payload
 	if payload == nil {
 		payload = []byte{} // NOT NULL; an empty body is still a delivery

@@ -417,3 +417,51 @@ func TestClaimInboxKeepsEachMembersOrder(t *testing.T) {
 		}
 	})
 }
+
+// Issue 15: concurrent callbacks share a commit (group commit on Postgres)
+// and the unique key still decides: of many deliveries of each key, racing
+// each other and repeats in the table, exactly one is told inserted.
+func TestInsertInboxConcurrentDeliveriesStoredOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		const keys, copies = 60, 4
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		inserted := map[string]int{}
+		now := time.Now()
+		for c := range copies {
+			for k := range keys {
+				wg.Go(func() {
+					key := fmt.Sprintf("msg:%d", k)
+					ok, err := db.InsertInbox(t.Context(), servicebot.InboxItem{DedupKey: key, Kind: "text",
+						FromUser: fmt.Sprintf("u%d", k%7), Payload: []byte(fmt.Sprintf("<xml>%d/%d</xml>", k, c)),
+						Status: servicebot.InboxPending, ReceivedAt: now})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if ok {
+						mu.Lock()
+						inserted[key]++
+						mu.Unlock()
+					}
+				})
+			}
+		}
+		wg.Wait()
+		if len(inserted) != keys {
+			t.Errorf("%d keys reported inserted, want %d", len(inserted), keys)
+		}
+		for k, n := range inserted {
+			if n != 1 {
+				t.Errorf("%s reported inserted %d times", k, n)
+			}
+		}
+		counts, err := db.InboxCounts(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts[servicebot.InboxPending] != keys {
+			t.Errorf("inbox %v, want %d pending rows", counts, keys)
+		}
+	})
+}

@@ -54,6 +54,9 @@ type DB struct {
 	dialect    string
 	migrations *goose.Provider
 	logger     *slog.Logger
+	// inboxBatch groups concurrent InsertInbox calls into one commit
+	// (Postgres only; SQLite has one writer anyway).
+	inboxBatch *inboxBatcher
 }
 
 // Open connects to databaseURL and pings it. It does not migrate: call Migrate.
@@ -103,6 +106,9 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 	if err := db.open(ctx); err != nil {
 		_ = x.Close()
 		return nil, err
+	}
+	if db.dialect == DialectPostgres {
+		db.inboxBatch = newInboxBatcher(db)
 	}
 	return db, nil
 }
@@ -231,6 +237,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the connection pool.
 func (db *DB) Close() error {
+	if db.inboxBatch != nil {
+		db.inboxBatch.close()
+	}
 	if err := db.sqlx.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}

@@ -316,22 +316,7 @@ func BenchmarkCallbackServer(b *testing.B) {
 // answering (and of the worker and sender beside it).
 func BenchmarkCallbackFloor(b *testing.B) {
 	s := loadSettings(b)
-	aesKey, err := newAESKey()
-	if err != nil {
-		b.Fatal(err)
-	}
-	crypto, err := bot.NewCrypto(demoToken, aesKey, demoCorpID)
-	if err != nil {
-		b.Fatal(err)
-	}
-	floor := &floorHandler{crypto: crypto, seen: make(map[string]int)}
-	srv := httptest.NewServer(floor)
-	b.Cleanup(srv.Close)
-	// A simulator only to encrypt and sign, with the same credentials.
-	sim := wecomsim.New(wecomsim.Options{
-		CorpID: demoCorpID, Secret: demoSecret, AgentID: demoAgentID,
-		Token: demoToken, EncodingAESKey: aesKey, Clock: servicebot.SystemClock{},
-	})
+	floor, srv, sim := startFloor(b)
 
 	var total loadtest.Result
 	want := make(map[string]int) // dedup key → deliveries of it
@@ -353,6 +338,29 @@ func BenchmarkCallbackFloor(b *testing.B) {
 		b.Errorf("the floor handler parsed %d distinct deliveries too few and %d too many times", lost, doubled)
 	}
 	reportCallbackLoad(b, s, total, lost, doubled)
+}
+
+// startFloor serves a floorHandler, with a simulator to encrypt and sign
+// for it.
+func startFloor(b *testing.B) (*floorHandler, *httptest.Server, *wecomsim.Sim) {
+	b.Helper()
+	aesKey, err := newAESKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	crypto, err := bot.NewCrypto(demoToken, aesKey, demoCorpID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	floor := &floorHandler{crypto: crypto, seen: make(map[string]int)}
+	srv := httptest.NewServer(floor)
+	b.Cleanup(srv.Close)
+	// A simulator only to encrypt and sign, with the same credentials.
+	sim := wecomsim.New(wecomsim.Options{
+		CorpID: demoCorpID, Secret: demoSecret, AgentID: demoAgentID,
+		Token: demoToken, EncodingAESKey: aesKey, Clock: servicebot.SystemClock{},
+	})
+	return floor, srv, sim
 }
 
 // floorHandler verifies, decrypts and parses a callback and answers 200,
