@@ -5,7 +5,6 @@ package config
 
 import (
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -55,6 +54,10 @@ type Config struct {
 
 	// Web: the forms and manager's pages inside WeCom.
 	Web Web `yaml:"web"`
+
+	// loadProblems are what Load could not read (unknown keys, values of
+	// the wrong type, bad environment variables); Check reports them.
+	loadProblems []error
 }
 
 // WeCom is the self-built app's credentials and callback settings, as shown in
@@ -94,7 +97,9 @@ func Default() Config {
 
 // Load reads path (when not empty) over the defaults, then applies the
 // environment (lookup is os.LookupEnv in production, a map in tests).
-// It does not validate: call Validate.
+// It fails only when the file cannot be read or is not YAML; every other
+// problem (a misspelt key, a value of the wrong type) is kept for Check,
+// which reports them all together with the settings' own problems.
 func Load(path string, lookup func(string) (string, bool)) (Config, error) {
 	cfg := Default()
 	if path != "" {
@@ -102,16 +107,21 @@ func Load(path string, lookup func(string) (string, bool)) (Config, error) {
 		if err != nil {
 			return cfg, fmt.Errorf("config: read %s: %w", path, err)
 		}
-		dec := yaml.NewDecoder(bytes.NewReader(raw))
-		dec.KnownFields(true)
+		var root yaml.Node
 		// An empty file decodes to io.EOF: it simply sets nothing.
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		if err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&root); err != nil && !errors.Is(err, io.EOF) {
 			return cfg, fmt.Errorf("config: parse %s: %w", path, err)
 		}
+		// Unknown keys and unreadable values are kept as problems for
+		// Check, which reports them with the rest; the other settings load.
+		cfg.loadProblems = checkYAML(&root)
+		if root.Kind != 0 {
+			if err := root.Decode(&cfg); err != nil {
+				cfg.loadProblems = append(cfg.loadProblems, &FieldError{Msg: fmt.Sprintf("%s: %s", path, yamlMessage(err))})
+			}
+		}
 	}
-	if err := applyEnv(&cfg, lookup); err != nil {
-		return cfg, err
-	}
+	cfg.loadProblems = append(cfg.loadProblems, applyEnv(&cfg, lookup)...)
 	return cfg, nil
 }
 
@@ -177,7 +187,7 @@ func envBindings() []envBinding {
 	}
 }
 
-func applyEnv(cfg *Config, lookup func(string) (string, bool)) error {
+func applyEnv(cfg *Config, lookup func(string) (string, bool)) []error {
 	var errs []error
 	for _, b := range envBindings() {
 		if v, ok := lookup(b.name); ok {
@@ -186,10 +196,7 @@ func applyEnv(cfg *Config, lookup func(string) (string, bool)) error {
 			}
 		}
 	}
-	if len(errs) > 0 {
-		return &ValidationError{Problems: errs}
-	}
-	return nil
+	return errs
 }
 
 // FieldError is one problem with one setting.
@@ -212,84 +219,6 @@ func (e *ValidationError) Error() string {
 		lines = append(lines, "  - "+p.Error())
 	}
 	return strings.Join(lines, "\n")
-}
-
-// Validate checks every setting and returns a *ValidationError naming all the
-// problems, or nil. Reachability of the database and Redis is checked by the
-// caller that opens them, which adds its findings to the same list.
-func (c Config) Validate() error {
-	var p []error
-	add := func(field, format string, args ...any) {
-		p = append(p, &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
-	}
-
-	if c.HTTPAddr == "" {
-		add("http_addr", "http_addr (SERVICEBOT_HTTP_ADDR) is empty: give an address such as :8080")
-	}
-	switch {
-	case strings.HasPrefix(c.DatabaseURL, "postgres://"), strings.HasPrefix(c.DatabaseURL, "postgresql://"):
-		if _, err := url.Parse(c.DatabaseURL); err != nil {
-			add("database_url", "database_url (SERVICEBOT_DATABASE_URL) is not a valid URL: %v", redactURLError(err))
-		}
-	case strings.HasPrefix(c.DatabaseURL, "sqlite:"):
-		if strings.TrimPrefix(c.DatabaseURL, "sqlite:") == "" {
-			add("database_url", "database_url (SERVICEBOT_DATABASE_URL) sqlite: needs a file path, e.g. sqlite:data/servicebot.db")
-		}
-	default:
-		add("database_url", "database_url (SERVICEBOT_DATABASE_URL) must start with postgres:// or sqlite:, got %q", RedactDSN(c.DatabaseURL))
-	}
-	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
-		add("redis_url", "redis_url (SERVICEBOT_REDIS_URL) must start with redis:// or rediss://, or be empty for a single instance")
-	}
-	if _, err := time.LoadLocation(c.Timezone); err != nil {
-		add("timezone", "timezone (SERVICEBOT_TIMEZONE) %q is not a known time zone, e.g. Asia/Shanghai", c.Timezone)
-	}
-	if c.LogFormat != "json" && c.LogFormat != "text" {
-		add("log_format", "log_format (SERVICEBOT_LOG_FORMAT) must be json or text, got %q", c.LogFormat)
-	}
-	switch c.LogLevel {
-	case "debug", "info", "warn", "error":
-	default:
-		add("log_level", "log_level (SERVICEBOT_LOG_LEVEL) must be debug, info, warn or error, got %q", c.LogLevel)
-	}
-
-	w := c.WeCom
-	if w.CorpID == "" {
-		add("wecom.corp_id", "wecom.corp_id (SERVICEBOT_WECOM_CORP_ID) is missing: 我的企业 → 企业信息 → 企业ID")
-	}
-	if w.AgentID <= 0 {
-		add("wecom.agent_id", "wecom.agent_id (SERVICEBOT_WECOM_AGENT_ID) is missing: the app's AgentId in 应用管理")
-	}
-	if w.Secret == "" {
-		add("wecom.secret", "wecom.secret (SERVICEBOT_WECOM_SECRET) is missing: the app's Secret in 应用管理")
-	}
-	if w.Token == "" {
-		add("wecom.token", "wecom.token (SERVICEBOT_WECOM_TOKEN) is missing: the Token under 接收消息 → 设置API接收")
-	}
-	if len(w.AESKey) != 43 {
-		add("wecom.aes_key", "wecom.aes_key (SERVICEBOT_WECOM_AES_KEY) must be the 43-character EncodingAESKey, got %d characters", len(w.AESKey))
-	} else if k, err := base64.StdEncoding.DecodeString(w.AESKey + "="); err != nil || len(k) != 32 {
-		add("wecom.aes_key", "wecom.aes_key (SERVICEBOT_WECOM_AES_KEY) is not a valid EncodingAESKey (it must decode to 32 bytes)")
-	}
-	if u, err := url.Parse(w.APIBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		add("wecom.api_base", "wecom.api_base (SERVICEBOT_WECOM_API_BASE) must be a URL such as https://qyapi.weixin.qq.com, got %q", w.APIBase)
-	}
-	if w.HTTPTimeout <= 0 {
-		add("wecom.http_timeout", "wecom.http_timeout (SERVICEBOT_WECOM_HTTP_TIMEOUT) must be positive, e.g. 10s")
-	}
-	// WeCom blocks an app for 60 minutes after an hourly rate breach: giving
-	// up sooner would lose every message of such a block.
-	if w.GiveUpAfter != 0 && w.GiveUpAfter < 90*time.Minute { // 0: the default
-		add("wecom.give_up_after", "wecom.give_up_after (SERVICEBOT_WECOM_GIVE_UP_AFTER) must be at least 90m, longer than WeCom's 60-minute rate block; got %v", w.GiveUpAfter)
-	}
-	c.validateDepartment(add)
-	c.validateApprovals(add)
-	c.validateWeb(add)
-	c.validateKPI(add)
-	if len(p) == 0 {
-		return nil
-	}
-	return &ValidationError{Problems: p}
 }
 
 // Location is the configured time zone; call after Validate.

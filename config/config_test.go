@@ -30,8 +30,14 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cfg.Validate(); err != nil {
+	// The environment cannot say who the department is: every other
+	// section is valid, and the department is asked for.
+	if err := cfg.Check(SectionBasics, SectionDatabase, SectionRedis, SectionListen, SectionWeCom, SectionPages,
+		SectionApprovals, SectionKPI); err != nil {
 		t.Fatalf("valid env rejected: %v", err)
+	}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "org.after_sales_departments is empty") {
+		t.Fatalf("a configuration without the department's ids passed: %v", err)
 	}
 	if cfg.HTTPAddr != ":8080" || cfg.DatabaseURL != "sqlite:data/servicebot.db" || cfg.RedisURL != "" ||
 		cfg.Timezone != "Asia/Shanghai" || cfg.WeCom.APIBase != "https://qyapi.weixin.qq.com" {
@@ -54,6 +60,8 @@ wecom:
   token: "t"
   aes_key: "` + validKey + `"
   http_timeout: 3s
+org:
+  after_sales_departments: [2]
 `
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -79,7 +87,11 @@ func TestUnknownKeyInFileIsAnError(t *testing.T) {
 	if err := os.WriteFile(path, []byte("htp_addr: \":1\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(path, env(nil)); err == nil || !strings.Contains(err.Error(), "htp_addr") {
+	cfg, err := Load(path, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Check(SectionListen); err == nil || !strings.Contains(err.Error(), "htp_addr (line 1): unknown key, did you mean http_addr?") {
 		t.Fatalf("want an error naming the misspelt key, got %v", err)
 	}
 }
@@ -115,22 +127,25 @@ func TestValidateListsEveryProblem(t *testing.T) {
 	}
 	for _, want := range []string{
 		"database_url", "redis_url", "timezone", "corp_id", "agent_id", "secret",
-		"wecom.token", "43-character", "got 5 characters", "api_base",
+		"wecom.token", "43-character", "got 5 characters", "api_base", "org.after_sales_departments is empty",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("problems do not mention %q:\n%s", want, err)
 		}
 	}
-	if len(ve.Problems) != 9 {
-		t.Errorf("want 9 problems, got %d:\n%s", len(ve.Problems), err)
+	if len(ve.Problems) != 10 {
+		t.Errorf("want 10 problems, got %d:\n%s", len(ve.Problems), err)
 	}
 }
 
 func TestBadAgentIDIsReported(t *testing.T) {
 	e := validEnv()
 	e["SERVICEBOT_WECOM_AGENT_ID"] = "abc"
-	_, err := Load("", env(e))
-	if err == nil || !strings.Contains(err.Error(), "SERVICEBOT_WECOM_AGENT_ID") {
+	cfg, err := Load("", env(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Check(SectionWeCom); err == nil || !strings.Contains(err.Error(), "SERVICEBOT_WECOM_AGENT_ID") {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -130,9 +131,22 @@ func (c Config) validateDepartment(add func(field, format string, args ...any)) 
 			add("org.roles", "org.roles.%s lists nobody", role)
 		}
 	}
-	for user, region := range c.Org.Regions {
-		if strings.TrimSpace(region) == "" {
+	if len(c.Org.AfterSalesDepartments) == 0 {
+		add("org.after_sales_departments", "org.after_sales_departments is empty: give the WeCom department id(s) of the after-sales department, "+
+			"or nobody owes a daily report and the KPI is drafted for no one")
+	}
+	for _, id := range c.Org.AfterSalesDepartments {
+		if id <= 0 {
+			add("org.after_sales_departments", "org.after_sales_departments: %d is not a WeCom department id (they are positive)", id)
+		}
+	}
+	for _, user := range sortedUsers(c.Org.Regions) {
+		region := c.Org.Regions[user]
+		switch {
+		case strings.TrimSpace(region) == "":
 			add("org.regions", "org.regions: %s has an empty region", user)
+		case !slices.Contains(KnownRegions(), region):
+			add("org.regions", "org.regions: %s has the unknown region %q (known: %s)", user, region, strings.Join(KnownRegions(), ", "))
 		}
 	}
 	seen := map[servicebot.Date]bool{}
@@ -144,6 +158,15 @@ func (c Config) validateDepartment(add func(field, format string, args ...any)) 
 			add("calendar", "calendar: %s is both an extra day off and an extra working day", d)
 		}
 	}
+}
+
+func sortedUsers(m map[string]string) []string {
+	users := make([]string, 0, len(m))
+	for u := range m {
+		users = append(users, u)
+	}
+	slices.Sort(users)
+	return users
 }
 
 func (c ClockTime) less(o ClockTime) bool {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net"
 	"net/url"
 	"strings"
 )
@@ -35,8 +36,14 @@ func (c Config) validateWeb(add func(field, format string, args ...any)) {
 		add("public_url", "public_url (SERVICEBOT_PUBLIC_URL) is needed for the pages (web.session_key is set): WeCom's sign-in comes back to it")
 	}
 	if c.PublicURL != "" {
-		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		u, err := url.Parse(c.PublicURL)
+		switch {
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
 			add("public_url", "public_url (SERVICEBOT_PUBLIC_URL) must be a URL such as https://bot.example.com, got %q", c.PublicURL)
+		case u.Scheme == "http" && !loopback(u.Hostname()):
+			// WeCom opens the app's pages and its OAuth only on https
+			// (可信域名); plain http is for the demo on this machine.
+			add("public_url", "public_url (SERVICEBOT_PUBLIC_URL) must be https:// (WeCom opens the pages only over HTTPS), got %q", c.PublicURL)
 		}
 	}
 	if w.AuthorizeURL != "" && !strings.HasPrefix(w.AuthorizeURL, "https://") && !strings.HasPrefix(w.AuthorizeURL, "http://") {
@@ -45,4 +52,13 @@ func (c Config) validateWeb(add func(field, format string, args ...any)) {
 	if w.MaxPhotoMB < 0 || w.MaxPhotoMB > 50 {
 		add("web.max_photo_mb", "web.max_photo_mb must be between 1 and 50 (0 for the default 8), got %d", w.MaxPhotoMB)
 	}
+}
+
+// loopback reports whether host is this machine (the demo's http address).
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -645,3 +645,30 @@ func WriteReport(w io.Writer, rep Report) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// Column is one column a file of a kind may have: the names its header may
+// use (the first is the one to write) and whether it must be there.
+type Column struct {
+	Names    []string
+	Required bool
+}
+
+// Columns lists the columns of a customers or equipment file, required ones
+// first, for `servicebot import --help`.
+func Columns(kind string) []Column {
+	var names map[string][]string
+	var order []string
+	switch kind {
+	case KindCustomers:
+		names, order = customerHeader, []string{"*name", "tier", "region", "address", "contact", "phone", "engineer"}
+	case KindEquipment:
+		names, order = equipmentHeader, []string{"*customer", "*model", "*serial", "factory", "warranty"}
+	default:
+		return nil
+	}
+	out := make([]Column, 0, len(order))
+	for _, key := range order {
+		out = append(out, Column{Names: names[key], Required: key[0] == '*'})
+	}
+	return out
+}

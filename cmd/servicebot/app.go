@@ -4,13 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,13 +44,15 @@ const shutdownGrace = 2 * time.Second
 // minute; beyond it WeCom drops messages without an error (WECOM.md).
 const perUserPerMinute = 30
 
-// loadConfig reads --config and the environment, validates everything, and
-// also checks that the database (and Redis, when set) answer, so that every
-// problem is reported in one go.
-func loadConfig(ctx context.Context, fs *flag.FlagSet, args []string, lookup func(string) (string, bool)) (config.Config, error) {
-	path := fs.String("config", "", "YAML configuration file (see config.example.yaml)")
-	if err := fs.Parse(args); err != nil {
-		return config.Config{}, usageError{err}
+// loadConfig parses the command's flags (adding --config), reads the file
+// and the environment, and checks the sections of the configuration the
+// command uses; every problem in them comes back at once, as a
+// *config.ValidationError to which the caller adds an unreachable database
+// or Redis. A flag mistake or -h comes back as a usageError.
+func loadConfig(ctx context.Context, c *command, args []string, lookup func(string) (string, bool), sections ...config.Section) (config.Config, error) {
+	path := c.String("config", "", "YAML configuration `FILE` (see config.example.yaml; the demo writes data/demo.yaml)")
+	if err := c.parse(args); err != nil {
+		return config.Default(), err
 	}
 	if *path == "" {
 		if p, ok := lookup("SERVICEBOT_CONFIG"); ok {
@@ -59,7 +63,24 @@ func loadConfig(ctx context.Context, fs *flag.FlagSet, args []string, lookup fun
 	if err != nil {
 		return cfg, err
 	}
-	return cfg, cfg.Validate()
+	return cfg, cfg.Check(sections...)
+}
+
+// databaseOnly is the configuration of the commands that use the database
+// and nothing else: no WeCom credentials, no department.
+func databaseOnly() []config.Section {
+	return []config.Section{config.SectionBasics, config.SectionDatabase}
+}
+
+// allBut is every section of the configuration except those given.
+func allBut(except ...config.Section) []config.Section {
+	var out []config.Section
+	for _, s := range config.AllSections() {
+		if !slices.Contains(except, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // checkServices adds an unreachable database or Redis to the problems
@@ -73,7 +94,9 @@ func checkServices(ctx context.Context, cfg config.Config, logger *slog.Logger, 
 		return nil, nil, validateErr
 	}
 	var db *store.DB
-	if !mentions(problems, "database_url") {
+	// A new SQLite file is made only by a start that will go on: not
+	// left behind by one that stops on other problems.
+	if !mentions(problems, "database_url") && (len(problems) == 0 || !missingSQLite(cfg.DatabaseURL)) {
 		openCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		var err error
 		db, err = store.Open(openCtx, cfg.DatabaseURL, logger)
@@ -115,6 +138,28 @@ func checkServices(ctx context.Context, cfg config.Config, logger *slog.Logger, 
 	return nil, nil, &config.ValidationError{Problems: problems}
 }
 
+// missingSQLite reports whether dsn names a SQLite file that is not there.
+func missingSQLite(dsn string) bool {
+	path, ok := strings.CutPrefix(dsn, "sqlite:")
+	if !ok || path == "" {
+		return false
+	}
+	_, err := os.Stat(path)
+	return errors.Is(err, fs.ErrNotExist)
+}
+
+// withProblem adds p to the problems of validateErr.
+func withProblem(validateErr error, p error) error {
+	var ve *config.ValidationError
+	if errors.As(validateErr, &ve) {
+		return &config.ValidationError{Problems: append(slices.Clone(ve.Problems), p)}
+	}
+	if validateErr != nil {
+		return validateErr
+	}
+	return &config.ValidationError{Problems: []error{p}}
+}
+
 // mentions reports whether a problem concerns the setting field.
 func mentions(problems []error, field string) bool {
 	for _, p := range problems {
@@ -133,6 +178,13 @@ func mentions(problems []error, field string) bool {
 // nil without redis_url. The caller closes db (and rdb, through the app).
 func openServices(ctx context.Context, cfg config.Config, validateErr error, stderr io.Writer) (*store.DB, *redis.Client, *slog.Logger, error) {
 	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	// A command that reads the database never makes one: a SQLite file
+	// that is not there is a wrong path (or no --config), not a new start.
+	if missingSQLite(cfg.DatabaseURL) {
+		validateErr = withProblem(validateErr, &config.FieldError{Field: "database_url",
+			Msg: fmt.Sprintf("database %s does not exist: give --config FILE (the demo writes data/demo.yaml) "+
+				"or SERVICEBOT_DATABASE_URL, or create it with `servicebot migrate`", cfg.DatabaseURL)})
+	}
 	db, rdb, err := checkServices(ctx, cfg, logger, validateErr)
 	if err != nil {
 		fmt.Fprintln(stderr, err)

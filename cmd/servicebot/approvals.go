@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -18,12 +17,14 @@ import (
 // cmdApprovals lists requests with their whole chain and audit trail:
 // `servicebot approvals [--id N] [--limit 20] [--format text|json]`.
 func cmdApprovals(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
-	fs := flag.NewFlagSet("approvals", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("approvals", "servicebot approvals [--id N] [--limit 20] [--format text|json] [--config FILE]",
+		"Lists approval requests: kind, amount, status, every step of the chain and the audit trail.\n"+
+			"Needs only the database.",
+		"servicebot approvals --config data/demo.yaml --limit 5\nservicebot approvals --config data/demo.yaml --id 3 --format json", 0, stdout, stderr)
 	id := fs.Int64("id", 0, "show only this request")
 	limit := fs.Int("limit", 20, "at most this many requests, newest first")
 	format := fs.String("format", "text", "text or json")
-	cfg, verr := loadConfig(ctx, fs, args, lookup)
+	cfg, verr := loadConfig(ctx, fs, args, lookup, databaseOnly()...)
 	if errors.As(verr, new(usageError)) {
 		return verr
 	}
@@ -31,7 +32,7 @@ func cmdApprovals(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		fmt.Fprintf(stderr, "--format must be text or json, got %q\n", *format)
 		return usageError{fmt.Errorf("bad --format %q", *format)}
 	}
-	db, _, err := openStore(ctx, cfg, onlyDatabaseProblems(verr), stderr)
+	db, _, err := openStore(ctx, cfg, verr, stderr)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ wecom:
   token: test-token
   aes_key: abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG
 org:
+  after_sales_departments: [2]
   roles:
     service_manager: [sunli]
     vp_after_sales: [zhoujianguo]

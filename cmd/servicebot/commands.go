@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -18,10 +17,12 @@ import (
 	"github.com/servicebot/servicebot/config"
 )
 
-func cmdServe(ctx context.Context, args []string, stderr io.Writer, lookup func(string) (string, bool)) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg, verr := loadConfig(ctx, fs, args, lookup)
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
+	fs := newCommand("serve", "servicebot serve [--config FILE]",
+		"Runs the bot: the WeCom callback, the inbox worker, the outbox sender, the scheduler and the pages.\n"+
+			"Every setting is checked first; all problems are printed at once.",
+		"servicebot serve --config /etc/servicebot.yaml", 0, stdout, stderr)
+	cfg, verr := loadConfig(ctx, fs, args, lookup, config.AllSections()...)
 	if errors.As(verr, new(usageError)) {
 		return verr
 	}
@@ -48,15 +49,16 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, lookup func(
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg, verr := loadConfig(ctx, fs, args, lookup)
+	fs := newCommand("migrate", "servicebot migrate [--config FILE]",
+		"Applies the database migrations and exits (serve also does at start). Needs only database_url.",
+		"servicebot migrate --config data/demo.yaml", 0, stdout, stderr)
+	cfg, verr := loadConfig(ctx, fs, args, lookup, databaseOnly()...)
 	if errors.As(verr, new(usageError)) {
 		return verr
 	}
 	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	// Migrating needs only the database: WeCom settings may still be missing.
-	db, _, err := checkServices(ctx, cfg, logger, onlyDatabaseProblems(verr))
+	db, _, err := checkServices(ctx, cfg, logger, verr)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return usageError{err}
@@ -73,16 +75,18 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 	if len(args) > 0 && args[0] == "retry" {
 		return cmdOutboxRetry(ctx, args[1:], stdout, stderr, lookup)
 	}
-	fs := flag.NewFlagSet("outbox", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("outbox", "servicebot outbox [--status pending,failed] [--limit 50] [--format text|json] [--config FILE]",
+		"Lists outgoing messages that are waiting or failed, with their last error. Needs only the database.\n"+
+			"`servicebot outbox retry --help` shows how to send failed ones again.",
+		"servicebot outbox --config data/demo.yaml --status failed", 0, stdout, stderr)
 	status := fs.String("status", "pending,sending,failed", "comma-separated statuses to list")
 	limit := fs.Int("limit", 50, "at most this many rows, newest first")
 	format := fs.String("format", "text", "text or json")
-	cfg, verr := loadConfig(ctx, fs, args, lookup)
+	cfg, verr := loadConfig(ctx, fs, args, lookup, databaseOnly()...)
 	if errors.As(verr, new(usageError)) {
 		return verr
 	}
-	db, _, err := openStore(ctx, cfg, onlyDatabaseProblems(verr), stderr)
+	db, _, err := openStore(ctx, cfg, verr, stderr)
 	if err != nil {
 		return err
 	}
@@ -102,11 +106,13 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 // makes pending rows due now (--status pending: after fixing the
 // configuration error they wait on); --id N picks one row.
 func cmdOutboxRetry(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
-	fs := flag.NewFlagSet("outbox retry", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("outbox retry", "servicebot outbox retry [--status failed|pending] [--id N] [--config FILE]",
+		"Sends failed messages again (--status failed, the default), or makes pending ones due now\n"+
+			"(--status pending: after fixing the configuration error they wait on). Needs only the database.",
+		"servicebot outbox retry --config data/demo.yaml\nservicebot outbox retry --config data/demo.yaml --status pending --id 17", 0, stdout, stderr)
 	status := fs.String("status", servicebot.OutboxFailed, "failed (send again) or pending (due now)")
 	id := fs.Int64("id", 0, "only this row")
-	cfg, verr := loadConfig(ctx, fs, args, lookup)
+	cfg, verr := loadConfig(ctx, fs, args, lookup, databaseOnly()...)
 	if errors.As(verr, new(usageError)) {
 		return verr
 	}
@@ -115,7 +121,7 @@ func cmdOutboxRetry(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintln(stderr, err)
 		return usageError{err}
 	}
-	db, _, err := openStore(ctx, cfg, onlyDatabaseProblems(verr), stderr)
+	db, _, err := openStore(ctx, cfg, verr, stderr)
 	if err != nil {
 		return err
 	}
@@ -129,30 +135,6 @@ func cmdOutboxRetry(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(stdout, "%d message(s) due now; a running bot sends them within its next pass\n", n)
 	return nil
-}
-
-// onlyDatabaseProblems keeps the problems that stop a command which needs the
-// database and nothing else (migrate, outbox): WeCom settings may be missing.
-func onlyDatabaseProblems(err error) error {
-	var ve *config.ValidationError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	var kept []error
-	for _, p := range ve.Problems {
-		var fe *config.FieldError
-		if !errors.As(p, &fe) {
-			continue
-		}
-		switch fe.Field {
-		case "database_url", "log_format", "log_level":
-			kept = append(kept, p)
-		}
-	}
-	if len(kept) == 0 {
-		return nil
-	}
-	return &config.ValidationError{Problems: kept}
 }
 
 func printOutbox(w io.Writer, format string, rows []servicebot.OutboxMessage, counts map[string]int, loc *time.Location) error {

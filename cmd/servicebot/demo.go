@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,16 +31,19 @@ const (
 // file, so a person can try it with nothing else installed: open /sim, pick a
 // member of the demo department, and chat with the bot.
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("demo", "servicebot demo [--addr 127.0.0.1:8080] [--data DIR]",
+		"Runs the bot beside a WeCom simulator in one process, on a SQLite file in DIR: open /sim, pick a\n"+
+			"member of the demo department and chat with the bot. It writes DIR/demo.yaml, the configuration\n"+
+			"of its database, so the other commands work on the demo while it runs.",
+		"servicebot demo\nservicebot --config data/demo.yaml job list", 0, stdout, stderr)
 	defaultAddr := "127.0.0.1:8080"
 	if v, ok := lookup("SERVICEBOT_HTTP_ADDR"); ok && v != "" {
 		defaultAddr = v
 	}
 	addr := fs.String("addr", defaultAddr, "address to listen on")
 	dataDir := fs.String("data", "data", "folder for the demo's SQLite database")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+	if err := fs.parse(args); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -3,18 +3,16 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/config"
 )
 
-const groupUsage = `usage: servicebot group create --name NAME --owner USERID [--members a,b,c] [--chat-id ID] [--config FILE]
-
-Creates the department's app group chat and prints its chat id for group.chat_id.
+const groupAbout = `Creates the department's app group chat and prints its chat id for group.chat_id.
 WeCom shows no chat id in its admin console: an app group chat exists only
 through the API, and only for an app visible to the root department.
 Members default to the synced after-sales engineers, the service manager,
@@ -23,24 +21,29 @@ the VP in charge and the archivist (run ` + "`servicebot sync`" + ` first).
 
 // cmdGroup is `servicebot group create`.
 func cmdGroup(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
+	const synopsis = "servicebot group create --name NAME --owner USERID [--members a,b,c] [--chat-id ID] [--config FILE]"
+	if len(args) > 0 && isHelp(args[0]) {
+		subcommands(stdout, "group", synopsis)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprint(stderr, groupUsage)
+		subcommands(stderr, "group", synopsis)
 		return usageError{errors.New("group: want create")}
 	}
-	fs := flag.NewFlagSet("group create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("group create", synopsis, groupAbout,
+		"servicebot group create --config /etc/servicebot.yaml --name 售后服务部 --owner sunli", 0, stdout, stderr)
 	name := fs.String("name", "售后服务部", "the group's name")
 	owner := fs.String("owner", "", "userid of the group's owner (e.g. the service manager)")
 	membersFlag := fs.String("members", "", "comma-separated userids (default: the department, see above)")
 	chatID := fs.String("chat-id", "", "the chat id to ask for (default: WeCom chooses)")
-	cfg, verr := loadConfig(ctx, fs, args[1:], lookup)
+	cfg, verr := loadConfig(ctx, fs, args[1:], lookup, allBut(config.SectionListen, config.SectionRedis)...)
 	if errors.As(verr, new(usageError)) {
 		return verr
 	}
 	if *owner == "" {
-		fmt.Fprint(stderr, "--owner is required\n\n"+groupUsage)
-		return usageError{errors.New("group: no owner")}
+		return fs.fail(errors.New("group create: --owner is required"))
 	}
+	cfg.MetricsAddr = "" // one call to WeCom: nothing to serve
 	// One call: the token cache of this process is enough, no Redis.
 	db, logger, err := openStore(ctx, cfg, verr, stderr)
 	if err != nil {

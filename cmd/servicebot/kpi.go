@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -51,71 +50,88 @@ func newKPICourse(cfg config.Config, db *store.DB, dir *people.Directory, clock 
 	}, nil
 }
 
-const kpiUsage = `usage: servicebot kpi input  --month 2026-10 --by USERID FILE.xlsx|FILE.csv [--config FILE]
-       servicebot kpi export --month 2026-10 [--format json|xlsx] [--revision N] [--out FILE] [--config FILE]
-       servicebot kpi draft  --month 2026-10 --by USERID [--reason TEXT] [--config FILE]
-       servicebot kpi draft  --month 2026-10 --preview [--config FILE]
-`
-
-// cmdKPI is `servicebot kpi input|export|draft`.
+// cmdKPI is `servicebot kpi input|export|draft`; each has its own flags.
 func cmdKPI(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
+	const (
+		inputSynopsis  = "servicebot kpi input  --month 2026-10 --by USERID FILE.xlsx|FILE.csv [--config FILE]"
+		exportSynopsis = "servicebot kpi export --month 2026-10 [--format json|xlsx] [--revision N] [--out FILE] [--config FILE]"
+		draftSynopsis  = "servicebot kpi draft  --month 2026-10 (--by USERID [--reason TEXT] | --preview) [--config FILE]"
+	)
+	if len(args) > 0 && isHelp(args[0]) {
+		subcommands(stdout, "kpi", inputSynopsis, exportSynopsis, draftSynopsis)
+		return nil
+	}
 	if len(args) == 0 {
-		fmt.Fprint(stderr, kpiUsage)
+		subcommands(stderr, "kpi", inputSynopsis, exportSynopsis, draftSynopsis)
 		return usageError{errors.New("kpi: want input, export or draft")}
 	}
 	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("kpi "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	month := fs.String("month", "", "the month, YYYY-MM")
-	by := fs.String("by", "", "input, draft: the userid of the manager making the change (recorded)")
-	format := fs.String("format", kpi.FormatJSON, "export: json or xlsx")
-	revision := fs.Int("revision", 0, "export: this revision (default the newest)")
-	out := fs.String("out", "", "export: write to this file (default stdout)")
-	reason := fs.String("reason", "", "draft: why it is computed again")
-	preview := fs.Bool("preview", false, "draft: compute and print, record nothing and tell nobody (any month, also one not over)")
+	var (
+		fs                      *command
+		by, format, out, reason *string
+		revision                *int
+		preview                 = new(bool)
+		sections                []config.Section
+	)
 	switch sub {
-	case "input", "export", "draft":
+	case "input":
+		fs = newCommand("kpi input", inputSynopsis,
+			"Records the manager's KPI entries for the month from a file with a header row:\n"+
+				"账号, 项目, 日期, 数量, 数值, 目标, 说明 (or user_id, kind, date, count, value, target, note;\n"+
+				"月份/month optional). 项目 is a kind's key or Chinese label (complaint/客户投诉, phone_visit/电话回访,\n"+
+				"bonus/附加分, ...). All rows or none: a bad row is reported with its line and nothing is stored.\n"+
+				"--by must be the service manager, the VP in charge or the general manager.",
+			"servicebot kpi input --config data/demo.yaml --month 2026-10 --by sunli 十月考核.xlsx", 1, stdout, stderr)
+		by = fs.String("by", "", "userid of the manager making the entries (recorded)")
+		sections = append(databaseOnly(), config.SectionDepartment, config.SectionKPI)
+	case "export":
+		fs = newCommand("kpi export", exportSynopsis,
+			"Writes the month's scores: per engineer each indicator's target, actual, score and reasons,\n"+
+				"the total, and the revision history. Needs only the database.",
+			"servicebot kpi export --config data/demo.yaml --month 2026-10 --format xlsx --out 十月KPI.xlsx", 0, stdout, stderr)
+		format = fs.String("format", kpi.FormatJSON, "json or xlsx")
+		revision = fs.Int("revision", 0, "this revision (default the newest)")
+		out = fs.String("out", "", "write to this `FILE` (default standard output; xlsx needs it)")
+		sections = databaseOnly()
+	case "draft":
+		fs = newCommand("kpi draft", draftSynopsis,
+			"Computes a month that is over again as a new revision (a correction): previews of what changed\n"+
+				"go to the engineers and a new card to the manager, through the outbox of the running servicebot.\n"+
+				"With --preview it computes and prints any month, records nothing and tells nobody.",
+			"servicebot kpi draft --config data/demo.yaml --month 2026-10 --by sunli --reason 补录回访\n"+
+				"servicebot kpi draft --config data/demo.yaml --month 2026-11 --preview", 0, stdout, stderr)
+		by = fs.String("by", "", "userid of the manager asking for it (recorded)")
+		reason = fs.String("reason", "", "why it is computed again")
+		preview = fs.Bool("preview", false, "compute and print, record nothing and tell nobody (any month, also one not over)")
+		sections = append(databaseOnly(), config.SectionDepartment, config.SectionApprovals, config.SectionKPI, config.SectionPages)
 	default:
-		fmt.Fprint(stderr, kpiUsage)
+		subcommands(stderr, "kpi", inputSynopsis, exportSynopsis, draftSynopsis)
 		return usageError{fmt.Errorf("kpi: unknown subcommand %q", sub)}
 	}
-	// The file comes first or last: flag stops at the first non-flag.
-	var file string
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		file, args = args[0], args[1:]
-	}
-	cfg, verr := loadConfig(ctx, fs, args, lookup)
+	month := fs.String("month", "", "the month, YYYY-MM")
+	cfg, verr := loadConfig(ctx, fs, args, lookup, sections...)
 	if errors.As(verr, new(usageError)) {
 		return verr
 	}
-	if file == "" && fs.NArg() > 0 {
-		file = fs.Arg(0)
-	}
 	if _, _, err := servicebot.KPIMonthRange(*month); err != nil {
-		fmt.Fprintf(stderr, "--month %q: want YYYY-MM\n%s", *month, kpiUsage)
-		return usageError{err}
+		return fs.fail(fmt.Errorf("--month %q: want YYYY-MM", *month))
 	}
 	switch {
-	case sub == "input" && (file == "" || *by == ""):
-		fmt.Fprint(stderr, kpiUsage)
-		return usageError{errors.New("kpi input: FILE and --by are required")}
+	case sub == "input" && (fs.NArg() != 1 || *by == ""):
+		return fs.fail(errors.New("kpi input: FILE and --by are required"))
 	case sub == "draft" && *by == "" && !*preview:
-		fmt.Fprint(stderr, kpiUsage)
-		return usageError{errors.New("kpi draft: --by is required")}
+		return fs.fail(errors.New("kpi draft: --by is required (or --preview)"))
 	case (sub == "input" || sub == "draft") && *by != "" && !cfg.Org.MayEnterKPI(*by):
 		// Issue 11 item 8: as the API requires.
 		fmt.Fprintf(stderr, "--by %s: only the service manager, the VP in charge or the general manager may change the KPI\n", *by)
 		return usageError{fmt.Errorf("kpi %s: %s may not change the KPI", sub, *by)}
 	case sub == "export" && *format != kpi.FormatJSON && *format != kpi.FormatXLSX:
-		fmt.Fprintf(stderr, "--format must be json or xlsx, got %q\n%s", *format, kpiUsage)
-		return usageError{fmt.Errorf("bad --format %q", *format)}
+		return fs.fail(fmt.Errorf("--format must be json or xlsx, got %q", *format))
+	case sub == "export" && *format == kpi.FormatXLSX && *out == "":
+		return fs.fail(errors.New("--format xlsx needs --out FILE"))
 	}
-	validate := verr
-	if sub != "draft" {
-		validate = onlyDatabaseProblems(verr)
-	}
-	// The app below runs without Redis (one process, no scheduler).
-	db, logger, err := openStore(ctx, cfg, validate, stderr)
+	// No Redis: one process, no scheduler.
+	db, logger, err := openStore(ctx, cfg, verr, stderr)
 	if err != nil {
 		return err
 	}
@@ -123,15 +139,24 @@ func cmdKPI(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 	clock := servicebot.Clock(servicebot.SystemClock{})
 	switch sub {
 	case "input":
-		return kpiInput(ctx, db, cfg, clock, *month, *by, file, stdout)
+		return kpiInput(ctx, db, cfg, clock, *month, *by, fs.Arg(0), stdout)
 	case "export":
 		return kpiExport(ctx, db, *month, *format, *revision, *out, stdout)
 	}
+	if cfg.Check(config.SectionWeCom) != nil {
+		// The draft writes to the outbox; the running servicebot sends.
+		cfg.WeCom = standInWeCom()
+	}
+	cfg.MetricsAddr = ""
 	a, err := newApp(cfg, db, nil, clock, logger, tuning{noJobs: true})
 	if err != nil {
 		return err
 	}
-	course := a.course
+	defer a.close(context.WithoutCancel(ctx))
+	course, err := newKPICourse(cfg, db, a.directory, clock, logger)
+	if err != nil {
+		return err
+	}
 	if *preview {
 		cards, err := course.Preview(ctx, *month)
 		if err != nil {

@@ -16,13 +16,20 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func main() {
@@ -38,14 +45,24 @@ func main() {
 	}
 }
 
+// redisLog passes go-redis's own log lines to slog at debug level.
+type redisLog struct{ logger *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.logger.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
+}
+
 // usageError has already been explained to the user on stderr.
 type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
 
 const usage = `servicebot — 售后服务部的企业微信助手
 
 Usage:
   servicebot serve   [--config FILE]      run the bot
-  servicebot demo    [--addr ADDR]        run the bot with a WeCom simulator on SQLite (open /sim)
+  servicebot demo    [--addr ADDR] [--data DIR] [--empty]
+                                          run the bot with a WeCom simulator on SQLite (open /sim)
   servicebot migrate [--config FILE]      apply database migrations
   servicebot sync    [--config FILE]      pull departments and members from the WeCom address book now
   servicebot group create --name NAME --owner USERID [--members a,b] [--config FILE]
@@ -72,11 +89,46 @@ Usage:
   servicebot kpi draft  --month 2026-10 --by USERID [--reason TEXT]
                                           compute the month again as a new revision (a correction)
 
-Settings come from --config FILE (YAML, see config.example.yaml) and
-SERVICEBOT_* environment variables, which win. See README.md.
+` + "`servicebot COMMAND --help`" + ` shows a command's flags and an example.
+
+Settings come from --config FILE (YAML, see config.example.yaml; ` + "`servicebot demo`" + `
+writes data/demo.yaml for its database) and SERVICEBOT_* environment variables,
+which win. --config may also stand before the command. See README.md.
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
+	// go-redis prints its pool's dial failures itself ("redis: … pool.go:
+	// failed to dial after 5 attempts"), before start-up has said what is
+	// wrong in its own words; those lines become debug records.
+	level, _ := lookup("SERVICEBOT_LOG_LEVEL")
+	redis.SetLogger(redisLog{newLogger(stderr, "text", cmp.Or(level, "info"))})
+	err := dispatch(ctx, moveConfigFlag(args), stdout, stderr, lookup)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h / --help: the usage went to stdout
+	}
+	return err
+}
+
+// moveConfigFlag lets --config stand before the command, as in
+// `servicebot --config data/demo.yaml job list`: it is moved behind the
+// command's words, where the command's own flags are read.
+func moveConfigFlag(args []string) []string {
+	var global []string
+	for len(args) > 0 {
+		a := args[0]
+		switch {
+		case (a == "--config" || a == "-config") && len(args) > 1:
+			global, args = append(global, a, args[1]), args[2:]
+		case strings.HasPrefix(a, "--config=") || strings.HasPrefix(a, "-config="):
+			global, args = append(global, a), args[1:]
+		default:
+			return append(slices.Clone(args), global...)
+		}
+	}
+	return global
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageError{errors.New("no command")}
@@ -84,7 +136,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "serve":
-		return cmdServe(ctx, rest, stderr, lookup)
+		return cmdServe(ctx, rest, stdout, stderr, lookup)
 	case "demo":
 		return cmdDemo(ctx, rest, stdout, stderr, lookup)
 	case "migrate":

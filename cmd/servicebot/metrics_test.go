@@ -30,6 +30,7 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 	cfg.WeCom = config.WeCom{CorpID: demoCorpID, AgentID: demoAgentID, Secret: demoSecret, Token: demoToken,
 		AESKey: strings.Repeat("k", 43), APIBase: simSrv.URL, HTTPTimeout: 5 * time.Second}
 	cfg.MetricsAddr = "127.0.0.1:0"
+	cfg.Org = demoOrg()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
@@ -23,38 +21,43 @@ func newExporter(cfg config.Config, db *store.DB, dir *people.Directory) *report
 	return reportexport.New(dir, db, func(d servicebot.Date) time.Time { return cfg.Reports.Deadline.On(d, loc) }, loc)
 }
 
-const reportsUsage = `Usage:
-  servicebot reports export --from 2026-11-01 --to 2026-11-30 [--format json|csv|xlsx] [--out FILE] [--config FILE]
-
-Writes one record per engineer and day: date, userid, name, status (on time,
+const reportsAbout = `Writes one record per engineer and day: date, userid, name, region, status (on time,
 late, missing, leave, holiday), every section of the report, the parts-sales
 amount, the photos and check-ins, and the raw text. Without --out it writes
 to standard output (json and csv only).
-`
+
+It needs the department's settings (org: the after-sales departments, roles and
+regions; calendar; reports.deadline): without them it cannot know who owed a
+report on a day, so it could list only the days that have one, and no region.`
 
 // cmdReports runs `servicebot reports export`.
 func cmdReports(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
+	const synopsis = "servicebot reports export --from 2026-11-01 --to 2026-11-30 [--format json|csv|xlsx] [--out FILE] [--config FILE]"
+	if len(args) > 0 && isHelp(args[0]) {
+		subcommands(stdout, "reports", synopsis)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "export" {
-		fmt.Fprint(stderr, reportsUsage)
+		subcommands(stderr, "reports", synopsis)
 		return usageError{errors.New("reports: want the subcommand export")}
 	}
-	fs := flag.NewFlagSet("reports export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("reports export", synopsis, reportsAbout,
+		"servicebot reports export --config data/demo.yaml --from 2026-11-01 --to 2026-11-30 --format xlsx --out 11月日报.xlsx",
+		0, stdout, stderr)
 	fromFlag := fs.String("from", "", "first day, 2026-11-01")
 	toFlag := fs.String("to", "", "last day, 2026-11-30")
 	format := fs.String("format", reportexport.FormatJSON, "json, csv or xlsx")
-	out := fs.String("out", "", "file to write (default: standard output)")
-	cfg, verr := loadConfig(ctx, fs, args[1:], lookup)
+	out := fs.String("out", "", "`FILE` to write (default: standard output)")
+	cfg, verr := loadConfig(ctx, fs, args[1:], lookup, append(databaseOnly(), config.SectionDepartment)...)
 	if errors.As(verr, new(usageError)) {
 		return verr
 	}
 	from, to, err := exportRange(*fromFlag, *toFlag, *format, *out)
 	if err != nil {
-		fmt.Fprintf(stderr, "%v\n\n%s", err, reportsUsage)
-		return usageError{err}
+		return fs.fail(err)
 	}
 
-	db, logger, err := openStore(ctx, cfg, withoutWeComProblems(verr), stderr)
+	db, logger, err := openStore(ctx, cfg, verr, stderr)
 	if err != nil {
 		return err
 	}
@@ -113,26 +116,4 @@ func exportRange(fromText, toText, format, out string) (from, to servicebot.Date
 		return from, to, fmt.Errorf("reports export: unknown --format %q (want json, csv or xlsx)", format)
 	}
 	return from, to, nil
-}
-
-// withoutWeComProblems drops the problems that do not stop an export, which
-// talks to neither WeCom nor Redis nor the network: missing WeCom settings,
-// the listen address.
-func withoutWeComProblems(err error) error {
-	var ve *config.ValidationError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	var kept []error
-	for _, p := range ve.Problems {
-		var fe *config.FieldError
-		if errors.As(p, &fe) && (strings.HasPrefix(fe.Field, "wecom.") || fe.Field == "redis_url" || fe.Field == "http_addr") {
-			continue
-		}
-		kept = append(kept, p)
-	}
-	if len(kept) == 0 {
-		return nil
-	}
-	return &config.ValidationError{Problems: kept}
 }

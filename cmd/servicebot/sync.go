@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/config"
 )
 
 // startSyncTimeout bounds the directory sync at start: a WeCom that does not
@@ -31,9 +31,11 @@ func (a *app) syncDirectoryAtStart(ctx context.Context) {
 // cmdSync pulls the WeCom address book into the database now and prints
 // who joined and who left, and who owes today's report.
 func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
-	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg, verr := loadConfig(ctx, fs, args, lookup)
+	fs := newCommand("sync", "servicebot sync [--config FILE]",
+		"Pulls departments and members from the WeCom address book now (serve also does at 06:00),\n"+
+			"and prints who joined, who left and who owes today's report.",
+		"servicebot sync --config /etc/servicebot.yaml", 0, stdout, stderr)
+	cfg, verr := loadConfig(ctx, fs, args, lookup, allBut(config.SectionListen)...)
 	if errors.As(verr, new(usageError)) {
 		return verr
 	}
