@@ -43,6 +43,9 @@ type Engineers interface {
 // Store is what the course reads outside a transaction (store.DB).
 type Store interface {
 	DutyDone(ctx context.Context, key string) (bool, error)
+	// MonthHasDailyRecords: whether the bot recorded any daily report, or
+	// anyone owing one, in the month.
+	MonthHasDailyRecords(ctx context.Context, month string) (bool, error)
 	LatestKPIRevision(ctx context.Context, month string) (servicebot.KPIRevision, error)
 	KPIScores(ctx context.Context, revisionID int64) ([]servicebot.KPIScorecard, error)
 }
@@ -179,6 +182,13 @@ func (c *Course) DraftDue(ctx context.Context, now time.Time) error {
 	}
 	done, err := c.Store.DutyDone(ctx, draftKey(month))
 	if err != nil || done {
+		return err
+	}
+	// Nor is a month drafted that the bot has no records of (it was not
+	// running then): every engineer would get −10 for 「外勤 0 天」 and a
+	// missing-report count of nothing. `servicebot kpi draft` still can.
+	recorded, err := c.Store.MonthHasDailyRecords(ctx, month)
+	if err != nil || !recorded {
 		return err
 	}
 	_, err = c.draft(ctx, month, "", "每月1日自动起草", now, true)

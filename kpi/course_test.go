@@ -429,3 +429,21 @@ func TestMonthCourse_R_KPI_13(t *testing.T) {
 		}
 	})
 }
+
+// R-KPI-13: the 1st's automatic draft skips a month the bot has no records
+// of (it was not running), rather than giving everybody −10 for no field
+// days; a month with records is drafted (TestMonthCourse_R_KPI_13).
+func TestDraftDueSkipsAMonthWithoutRecords_R_KPI_13(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clk := &clock{now: at(11, 1, 9, 0)}
+		if err := newCourse(db, clk).DraftDue(t.Context(), clk.now); err != nil {
+			t.Fatal(err)
+		}
+		if rev, err := db.LatestKPIRevision(t.Context(), "2026-10"); err == nil {
+			t.Fatalf("drafted a month without records: revision %d", rev.Revision)
+		}
+		if msgs := outbox(t, db); len(msgs) != 0 {
+			t.Errorf("sent %d messages for a month without records", len(msgs))
+		}
+	})
+}

@@ -481,3 +481,18 @@ func (tx *Tx) LinkComplaintToFine(ctx context.Context, inputID, approvalID int64
 	}
 	return ok, nil
 }
+
+// MonthHasDailyRecords reports whether anything of the daily report was
+// recorded in month ("2026-11"): a report, or an engineer owing one. A
+// month without either is one the bot was not running in.
+func (db *DB) MonthHasDailyRecords(ctx context.Context, month string) (bool, error) {
+	var n int
+	err := db.sqlx.GetContext(ctx, &n, db.sqlx.Rebind(`SELECT
+		(SELECT COUNT(*) FROM (SELECT 1 FROM daily_reports WHERE day >= ? AND day < ? LIMIT 1) r) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM obligations WHERE kind = ? AND period >= ? AND period < ? LIMIT 1) o)`),
+		month+"-01", month+"-32", servicebot.ObligationDailyReport, month+"-01", month+"-32")
+	if err != nil {
+		return false, fmt.Errorf("store: daily records of %s: %w", month, err)
+	}
+	return n > 0, nil
+}

@@ -33,6 +33,8 @@ func (s *Sim) pageRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /sim/api/send", s.apiSend)
 	mux.HandleFunc("POST /sim/api/click", s.apiClick)
 	mux.HandleFunc("POST /sim/api/enter", s.apiEnter)
+	mux.HandleFunc("GET /sim/api/clock", s.apiClock)
+	mux.HandleFunc("POST /sim/api/clock", s.apiMoveClock)
 }
 
 func (s *Sim) page(w http.ResponseWriter, _ *http.Request) {
@@ -143,7 +145,7 @@ func (s *Sim) apiMessages(w http.ResponseWriter, r *http.Request) {
 		for _, e := range s.inbound {
 			if e.rev > after && e.from == user {
 				items = append(items, pageItem{ID: "u" + strconv.Itoa(e.seq), Seq: e.seq, From: "me",
-					Time: e.at.Format("01-02 15:04"), Type: e.kind, Content: e.text,
+					Time: e.at.In(beijing).Format("01-02 15:04"), Type: e.kind, Content: e.text,
 					Pending: !e.done, Status: e.status, Error: e.err})
 			}
 		}
@@ -158,7 +160,7 @@ func (s *Sim) apiMessages(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sim) botItemLocked(m Sent, user string) pageItem {
-	it := pageItem{ID: "s" + strconv.Itoa(m.Seq), Seq: m.Seq, From: "bot", Time: m.At.Format("01-02 15:04"),
+	it := pageItem{ID: "s" + strconv.Itoa(m.Seq), Seq: m.Seq, From: "bot", Time: m.At.In(beijing).Format("01-02 15:04"),
 		Type: m.MsgType, Content: m.Content, Card: m.Card, TaskID: m.TaskID}
 	state := s.tasks[m.TaskID]
 	switch {

@@ -82,6 +82,11 @@ type Options struct {
 	TokenTTL time.Duration
 	// HTTPClient posts callbacks; the default gives up after 5 s, as WeCom does.
 	HTTPClient *http.Client
+	// MoveClock, when set, puts a clock control on the /sim page: it moves
+	// the time of the bot and the simulator forward to the given instant
+	// and returns when the jobs due then have run. Only `servicebot demo`
+	// sets it; real WeCom has no such thing.
+	MoveClock func(ctx context.Context, to time.Time) error
 }
 
 // Sent is one message the bot sent through the API, as the simulator recorded it.
@@ -149,6 +154,8 @@ type Sim struct {
 	tokenTTL time.Duration
 	client   *http.Client
 	mux      *http.ServeMux
+	// moveClock is Options.MoveClock.
+	moveClock func(ctx context.Context, to time.Time) error
 
 	members     map[string]Member
 	memberOrder []string
@@ -238,6 +245,7 @@ func New(opts Options) *Sim {
 		codes:       make(map[string]*cardCode),
 		tasks:       make(map[string]*cardState),
 		oauthCodes:  make(map[string]*oauthCode),
+		moveClock:   opts.MoveClock,
 	}
 	if s.clock == nil {
 		s.clock = servicebot.SystemClock{}

@@ -10,7 +10,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot/wecomsim"
@@ -31,26 +35,43 @@ const (
 // file, so a person can try it with nothing else installed: open /sim, pick a
 // member of the demo department, and chat with the bot.
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
-	fs := newCommand("demo", "servicebot demo [--addr 127.0.0.1:8080] [--data DIR]",
+	fs := newCommand("demo", "servicebot demo [--addr 127.0.0.1:8080] [--data DIR] [--at TIME]",
 		"Runs the bot beside a WeCom simulator in one process, on a SQLite file in DIR: open /sim, pick a\n"+
-			"member of the demo department and chat with the bot. It writes DIR/demo.yaml, the configuration\n"+
-			"of its database, so the other commands work on the demo while it runs.",
+			"member of the demo department and chat with the bot. The page's clock control moves the demo's\n"+
+			"time (20:00 reminders, 09:00 summary, the 1st's KPI draft); the bot's jobs run at the new time.\n"+
+			"It writes DIR/demo.yaml, the configuration of its database and simulator, so the other\n"+
+			"commands work on the demo while it runs.",
 		"servicebot demo\nservicebot --config data/demo.yaml job list", 0, stdout, stderr)
 	defaultAddr := "127.0.0.1:8080"
 	if v, ok := lookup("SERVICEBOT_HTTP_ADDR"); ok && v != "" {
 		defaultAddr = v
 	}
 	addr := fs.String("addr", defaultAddr, "address to listen on")
-	dataDir := fs.String("data", "data", "folder for the demo's SQLite database")
+	dataDir := fs.String("data", "data", "folder for the demo's SQLite database and demo.yaml")
+	startAt := fs.String("at", "", "start the demo's clock at this `TIME` (RFC 3339) instead of now")
 	if err := fs.parse(args); err != nil {
 		return err
+	}
+	var start time.Time
+	if *startAt != "" {
+		t, err := time.Parse(time.RFC3339, *startAt)
+		if err != nil {
+			return fs.fail(fmt.Errorf("--at %q: want a time such as 2026-11-27T19:55:00+08:00", *startAt))
+		}
+		start = t
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w (is another servicebot running? try --addr 127.0.0.1:8081)", *addr, err)
 	}
 	logger := newLogger(stderr, "text", "info")
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(*dataDir, "servicebot-demo.db"), logger)
+	dbPath, err := filepath.Abs(filepath.Join(*dataDir, "servicebot-demo.db"))
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	dbURL := "sqlite:" + dbPath
+	db, err := store.Open(ctx, dbURL, logger)
 	if err == nil {
 		err = db.Migrate(ctx)
 	}
@@ -59,20 +80,34 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, looku
 		return fmt.Errorf("demo database: %w", err)
 	}
 	defer db.Close()
-	d, err := startDemo(ln, db, servicebot.SystemClock{}, logger, tuning{}, nil)
+	d, err := startDemo(ln, db, newDemoClock(servicebot.SystemClock{}, start), logger, tuning{}, nil)
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
+	cfgPath := filepath.Join(*dataDir, "demo.yaml")
+	if err := writeDemoConfig(cfgPath, d.cfg, dbURL); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	fmt.Fprintf(stdout, "\nservicebot demo is running.\n\n  打开模拟器: %s/sim\n\n"+
-		"Pick a member of the demo department, send the bot a message and watch it answer.\n"+
-		"Data is kept in %s. Stop with Ctrl+C.\n\n", d.baseURL, *dataDir)
+		"Pick a member of the demo department, send the bot a message and watch it answer;\n"+
+		"the clock control on the page moves the demo's time to when the bot acts.\n\n"+
+		"The other commands work on the demo with its configuration, %s:\n"+
+		"  servicebot --config %s job list\n"+
+		"  servicebot --config %s job run daily-reminders\n"+
+		"  servicebot --config %s approvals\n"+
+		"  servicebot --config %s reports export --from %s --to %s --format csv\n\n"+
+		"Data is kept in %s. Stop with Ctrl+C.\n\n", d.baseURL, cfgPath, cfgPath, cfgPath, cfgPath, cfgPath,
+		servicebot.DateOf(d.app.clock.Now().In(d.cfg.Location()).AddDate(0, -1, 0)).String()[:8]+"01",
+		servicebot.DateOf(d.app.clock.Now().In(d.cfg.Location())), *dataDir)
 	return d.app.serve(ctx, ln)
 }
 
 // demo is a wired bot with its simulator, ready to serve on its listener.
 type demo struct {
 	app        *app
+	cfg        config.Config
 	sim        *wecomsim.Sim
 	baseURL    string
 	aesKey     string
@@ -108,6 +143,15 @@ func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *sl
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("demo config: %w", err)
 	}
+	// Only the demo's own clock can be moved from the page.
+	var (
+		moveClock func(ctx context.Context, to time.Time) error
+		a         *app
+		err       error
+	)
+	if dc, ok := clock.(*demoClock); ok {
+		moveClock = func(ctx context.Context, to time.Time) error { return a.moveClock(ctx, dc, to) }
+	}
 	var sim *wecomsim.Sim
 	if prev != nil {
 		sim = prev.sim
@@ -119,13 +163,13 @@ func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *sl
 			Token: demoToken, EncodingAESKey: aesKey,
 			CallbackURL: baseURL + "/wecom/callback",
 			Members:     members, Departments: departments,
-			Clock: clock, Logger: logger.With("component", "wecomsim"),
+			Clock: clock, Logger: logger.With("component", "wecomsim"), MoveClock: moveClock,
 		})
 	}
 	if tune.groupRobot != "" {
 		sim.AddRobot(tune.groupRobot, "售后服务部群")
 	}
-	a, err := newApp(cfg, db, tune.redis, clock, logger, tune)
+	a, err = newApp(cfg, db, tune.redis, clock, logger, tune)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +180,7 @@ func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *sl
 		a.mux.Handle(p, simHandler)
 	}
 	a.mux.Handle("GET /{$}", http.RedirectHandler("/sim", http.StatusFound))
-	return &demo{app: a, sim: sim, baseURL: baseURL, aesKey: aesKey, sessionKey: sessionKey}, nil
+	return &demo{app: a, cfg: cfg, sim: sim, baseURL: baseURL, aesKey: aesKey, sessionKey: sessionKey}, nil
 }
 
 // demoOrg is R-ORG-1 and R-ORG-2 for wecomsim.DemoDirectory: who holds which
@@ -186,4 +230,56 @@ func newAESKey() (string, error) {
 		return "", errors.New("demo: no randomness for the AES key")
 	}
 	return base64.StdEncoding.EncodeToString(k)[:43], nil
+}
+
+// demoFile is what the demo writes to DIR/demo.yaml: its database, the
+// simulator's credentials and the demo department, so that the other
+// commands (`job list`, `job run`, `approvals`, `reports export`) work on
+// the running demo.
+type demoFile struct {
+	DatabaseURL string         `yaml:"database_url"`
+	Timezone    string         `yaml:"timezone"`
+	LogFormat   string         `yaml:"log_format"`
+	PublicURL   string         `yaml:"public_url"`
+	WeCom       demoWeCom      `yaml:"wecom"`
+	Web         demoWeb        `yaml:"web"`
+	Org         servicebot.Org `yaml:"org"`
+}
+
+type demoWeCom struct {
+	CorpID  string `yaml:"corp_id"`
+	AgentID int64  `yaml:"agent_id"`
+	Secret  string `yaml:"secret"`
+	Token   string `yaml:"token"`
+	AESKey  string `yaml:"aes_key"`
+	APIBase string `yaml:"api_base"`
+}
+
+type demoWeb struct {
+	SessionKey   string `yaml:"session_key"`
+	AuthorizeURL string `yaml:"authorize_url"`
+}
+
+// writeDemoConfig writes the running demo's configuration to path. The
+// credentials are the simulator's, made for this run; nothing leaves the
+// machine.
+func writeDemoConfig(path string, cfg config.Config, dbURL string) error {
+	f := demoFile{
+		DatabaseURL: dbURL, Timezone: cfg.Timezone, LogFormat: "text", PublicURL: cfg.PublicURL,
+		WeCom: demoWeCom{CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, Secret: cfg.WeCom.Secret,
+			Token: cfg.WeCom.Token, AESKey: cfg.WeCom.AESKey, APIBase: cfg.WeCom.APIBase},
+		Web: demoWeb{SessionKey: cfg.Web.SessionKey, AuthorizeURL: cfg.Web.AuthorizeURL},
+		Org: cfg.Org,
+	}
+	body, err := yaml.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("demo config: %w", err)
+	}
+	head := "# Written by `servicebot demo` at its start: the demo's database, the simulator's\n" +
+		"# credentials for this run, and the demo department. For example:\n" +
+		"#   servicebot --config " + path + " job list\n"
+	if err := os.WriteFile(path, append([]byte(head), body...), 0o600); err != nil {
+		return fmt.Errorf("demo config: %w", err)
+	}
+	return nil
 }
