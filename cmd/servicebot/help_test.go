@@ -92,7 +92,7 @@ func TestFlagsAfterPositionalArguments(t *testing.T) {
 	db := filepath.Join(dir, "elsewhere.db")
 	cfgPath := filepath.Join(dir, "c.yaml")
 	if err := os.WriteFile(cfgPath, []byte("log_format: text\ndatabase_url: sqlite:"+db+"\n"+
-		"org:\n  after_sales_departments: [2]\n  roles: {service_manager: [sunli]}\n"), 0o600); err != nil {
+		"org:\n  roles: {service_manager: [sunli]}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := lookupFrom(nil)

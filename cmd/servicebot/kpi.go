@@ -83,7 +83,8 @@ func cmdKPI(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 				"--by must be the service manager, the VP in charge or the general manager.",
 			"servicebot kpi input --config data/demo.yaml --month 2026-10 --by sunli 十月考核.xlsx", 1, stdout, stderr)
 		by = fs.String("by", "", "userid of the manager making the entries (recorded)")
-		sections = append(databaseOnly(), config.SectionDepartment, config.SectionKPI)
+		// org.roles says who may (checked below); not the whole department.
+		sections = append(databaseOnly(), config.SectionKPI)
 	case "export":
 		fs = newCommand("kpi export", exportSynopsis,
 			"Writes the month's scores: per engineer each indicator's target, actual, score and reasons,\n"+
