@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/people"
 )
 
 // demoClock is the demo's time: the real clock moved on by the /sim page's
@@ -58,7 +59,7 @@ func (a *app) moveClock(ctx context.Context, clock *demoClock, t time.Time) erro
 	a.logger.Info("demo clock moved", "to", t)
 	var errs []error
 	for _, j := range a.scheduler.Jobs() {
-		if j.Name == jobDirectorySync {
+		if j.Name == people.JobSync {
 			continue
 		}
 		if err := a.scheduler.RunNow(ctx, j.Name, clock.Now()); err != nil {
