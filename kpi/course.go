@@ -100,6 +100,11 @@ type Course struct {
 	CatchUp  time.Duration
 	Managers []string
 	Group    Group
+	// PageURL is the web page of an engineer's breakdown (month, userid;
+	// nil when the pages are off): the chat texts link it (issue 12).
+	PageURL func(month, userID string) string
+	// TableURL is the web page of the month's table, for the manager's card.
+	TableURL func(month string) string
 	Clock    servicebot.Clock
 	Logger   *slog.Logger
 }
@@ -258,10 +263,10 @@ func (c *Course) draft(ctx context.Context, month, by, reason string, now time.T
 		changed := changedCards(prevCards, cards)
 		for _, card := range changed {
 			if saved.Published() {
-				err = c.sendBreakdown(ctx, tx, saved, card, len(cards), true, now)
+				err = c.sendBreakdown(ctx, tx, saved, card, cards, true, now)
 			} else {
 				err = c.sendText(ctx, tx, fmt.Sprintf("kpi:preview:%s:%d:%s", month, saved.Revision, card.UserID),
-					card.UserID, PreviewText(month, saved, card, len(cards), c.Location), now)
+					card.UserID, PreviewText(month, saved, card, len(cards), Tied(cards, card), c.pageURL(month, card.UserID), c.Location), now)
 			}
 			if err != nil {
 				return err
@@ -363,9 +368,18 @@ func (c *Course) sendText(ctx context.Context, tx Tx, key, to, text string, now 
 	return nil
 }
 
-func (c *Course) sendBreakdown(ctx context.Context, tx Tx, rev servicebot.KPIRevision, card servicebot.KPIScorecard, of int, correction bool, now time.Time) error {
+func (c *Course) sendBreakdown(ctx context.Context, tx Tx, rev servicebot.KPIRevision, card servicebot.KPIScorecard,
+	cards []servicebot.KPIScorecard, correction bool, now time.Time) error {
 	return c.sendText(ctx, tx, fmt.Sprintf("kpi:breakdown:%s:%d:%s", rev.Month, rev.Revision, card.UserID), card.UserID,
-		BreakdownText(rev.Month, rev, card, of, correction), now)
+		BreakdownText(rev.Month, rev, card, len(cards), Tied(cards, card), correction, c.pageURL(rev.Month, card.UserID)), now)
+}
+
+// pageURL is the page of userID's breakdown of month ("" without pages).
+func (c *Course) pageURL(month, userID string) string {
+	if c.PageURL == nil {
+		return ""
+	}
+	return c.PageURL(month, userID)
 }
 
 // cardKV is a row of a KPI card.
@@ -390,14 +404,20 @@ func (c *Course) sendManagerCard(ctx context.Context, tx Tx, rev servicebot.KPIR
 			open++
 		}
 	}
-	var rows []cardKV
-	for _, sc := range cards {
-		if len(rows) == maxCardRows-1 {
-			break
-		}
-		rows = append(rows, cardKV{Key: fmt.Sprintf("%d. %s", sc.Rank, nameOf(sc)), Value: sc.Total.String()})
+	link := ""
+	if c.TableURL != nil {
+		link = c.TableURL(rev.Month)
 	}
+	// The top and the bottom of the ranking (issue 12); the page has all.
+	room := maxCardRows - 1
+	if link != "" {
+		room--
+	}
+	rows := rankingRows(cards, room)
 	rows = append(rows, cardKV{Key: "待处理申诉", Value: fmt.Sprintf("%d 件", open)})
+	if link != "" {
+		rows = append(rows, cardKV{Key: "完整排名", Value: "每人每项得分及原因", URL: link})
+	}
 	sub := fmt.Sprintf("共 %d 人。申诉截止 %s。", len(cards), timeTitle(rev.AppealUntil, c.Location))
 	if p := c.Pending(); len(p) > 0 {
 		names := make([]string, len(p))
@@ -408,7 +428,7 @@ func (c *Course) sendManagerCard(ctx context.Context, tx Tx, rev servicebot.KPIR
 	}
 	body, err := wecommsg.ButtonCard{
 		Title: fmt.Sprintf("%s KPI 考核（第 %d 版）", monthTitle(rev.Month), rev.Revision), Desc: "售后服务部 · " + rev.Reason,
-		SubTitle: sub, Rows: rows,
+		SubTitle: sub, Rows: rows, LinkURL: link,
 		// WeCom refuses a task_id it has seen: the time keeps it unique
 		// across a database reset or a demo on the same app.
 		TaskID: fmt.Sprintf("kpi-%s-%d-%d", rev.Month, rev.Revision, rev.CreatedAt.Unix()),
@@ -427,6 +447,35 @@ func (c *Course) sendManagerCard(ctx context.Context, tx Tx, rev servicebot.KPIR
 	_, _, err = tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: fmt.Sprintf("kpi:card:%s:%d", rev.Month, rev.Revision),
 		Kind: servicebot.OutTemplateCard, ToUsers: strings.Join(c.Managers, "|"), Body: body, CreatedAt: now})
 	return err
+}
+
+// rankingRows are the card's lines of the ranking within room rows: all of
+// it when it fits, else its top and its bottom with the ellipsis between.
+// Ties share their rank and say so (并列).
+func rankingRows(cards []servicebot.KPIScorecard, room int) []cardKV {
+	row := func(sc servicebot.KPIScorecard) cardKV {
+		key := fmt.Sprintf("%d. %s", sc.Rank, nameOf(sc))
+		if Tied(cards, sc) {
+			key = fmt.Sprintf("并列%d. %s", sc.Rank, nameOf(sc))
+		}
+		return cardKV{Key: key, Value: sc.Total.String()}
+	}
+	var rows []cardKV
+	if len(cards) <= room {
+		for _, sc := range cards {
+			rows = append(rows, row(sc))
+		}
+		return rows
+	}
+	top := (room + 1) / 2
+	for _, sc := range cards[:top] {
+		rows = append(rows, row(sc))
+	}
+	for _, sc := range cards[len(cards)-(room-top):] {
+		rows = append(rows, row(sc))
+	}
+	rows[top-1].Value += "  …"
+	return rows
 }
 
 // Click handles a tap on a KPI card button. Only managers act; a tap by
@@ -493,7 +542,7 @@ func (c *Course) publish(ctx context.Context, tx Tx, ev servicebot.Event, month 
 		return err
 	}
 	for _, card := range cards {
-		if err := c.sendBreakdown(ctx, tx, rev, card, len(cards), false, now); err != nil {
+		if err := c.sendBreakdown(ctx, tx, rev, card, cards, false, now); err != nil {
 			return err
 		}
 	}
@@ -844,7 +893,7 @@ func (c *Course) decide(ctx context.Context, tx Tx, ev servicebot.Event, id int6
 			return err
 		}
 		if saved.Published() {
-			if err := c.sendBreakdown(ctx, tx, saved, sc, len(cards), true, now); err != nil {
+			if err := c.sendBreakdown(ctx, tx, saved, sc, cards, true, now); err != nil {
 				return err
 			}
 		}

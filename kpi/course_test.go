@@ -56,6 +56,8 @@ func newCourse(db *store.DB, clk *clock) *kpi.Course {
 		Store: db, InTx: kpi.AdaptTx(db.InTx), Location: shanghai,
 		DraftAt: 9 * time.Hour, AppealWindow: 48 * time.Hour, Managers: []string{manager},
 		Group: kpi.Group{ChatID: "aftersales"}, Clock: clk, Logger: slog.New(slog.DiscardHandler),
+		PageURL:  func(month, user string) string { return "https://bot.example.com/web/kpi/" + month + "/card?u=" + user },
+		TableURL: func(month string) string { return "https://bot.example.com/web/kpi/" + month + "/table" },
 	}
 }
 
@@ -364,6 +366,13 @@ func TestMonthCourse_R_KPI_13(t *testing.T) {
 		}
 		golden(t, "published-group.md", strings.Join(group, "\n"))
 		golden(t, "published-zhang.txt", strings.Join(breakdowns["zhang"], "\n"))
+		// Must show 3 (issue 12): each engineer's text is one message,
+		// under 2048 bytes and 8 lines.
+		for user, parts := range breakdowns {
+			if len(parts) != 1 || len(parts[0]) > 2048 || strings.Count(parts[0], "\n")+1 >= 8 {
+				t.Errorf("%s's breakdown: %d message(s), %d bytes, %d lines", user, len(parts), len(parts[0]), strings.Count(parts[0], "\n")+1)
+			}
+		}
 
 		// After the window, an appeal is refused.
 		mark = lastID(outbox(t, db))

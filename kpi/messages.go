@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // monthTitle is "2026年10月".
@@ -36,71 +37,114 @@ func reasonLine(s servicebot.KPIIndicatorScore, r servicebot.KPIReason) string {
 	return fmt.Sprintf("%s%s：%s（%s）", s.Name, points, r.Text, where)
 }
 
-// PreviewText is an engineer's private preview of the draft (R-KPI-13):
-// the total, every deduction with its reason and record, and how to appeal.
-func PreviewText(month string, rev servicebot.KPIRevision, c servicebot.KPIScorecard, of int, loc *time.Location) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "【%s考核预览】%s：总分 %s，第 %d 名（共 %d 人）。这是第 %d 版草稿，经理审核后发布。\n",
-		monthTitle(month), c.Name, c.Total, c.Rank, of, rev.Revision)
-	var minus, plus, notes []string
+// An engineer's KPI text fits one WeCom text message and a phone's screen
+// (issue 12): the total and the rank, the indicators that moved the score,
+// and the link to the page with every reason and its source. maxListBytes
+// bounds one list line, so the whole text stays far under 2048 bytes
+// however many indicators moved.
+const maxListBytes = 400
+
+// moved lists the indicators whose score is not their weight, as
+// "服务管理 −1.00": deductions and additions apart.
+func moved(c servicebot.KPIScorecard) (minus, plus []string) {
+	for _, s := range c.Indicators {
+		delta := s.Score - s.Weight
+		switch {
+		case delta < 0:
+			minus = append(minus, s.Name+" "+delta.Signed())
+		case delta > 0:
+			plus = append(plus, s.Name+" "+delta.Signed())
+		}
+	}
+	return minus, plus
+}
+
+// listLine is "扣分：a、b、c", cut with "等 N 项" before maxListBytes.
+func listLine(title string, items []string) string {
+	line := title
+	for i, it := range items {
+		next := line
+		if i > 0 {
+			next += "、"
+		}
+		next += it
+		if len(next) > maxListBytes {
+			return line + fmt.Sprintf(" 等 %d 项", len(items))
+		}
+		line = next
+	}
+	return line
+}
+
+// summaryLines are the moved indicators and where the whole breakdown is:
+// the page when link is set, else the three largest deductions with their
+// reasons (no page to point at).
+func summaryLines(c servicebot.KPIScorecard, link string) []string {
+	minus, plus := moved(c)
+	var lines []string
+	if len(minus) == 0 {
+		lines = append(lines, "本月没有扣分。")
+	} else {
+		lines = append(lines, listLine("扣分：", minus))
+	}
+	if len(plus) > 0 {
+		lines = append(lines, listLine("加分：", plus))
+	}
+	if link != "" {
+		return append(lines, "每项的原因和来源："+link)
+	}
+	var reasons []string
 	for _, s := range c.Indicators {
 		for _, r := range s.Reasons {
-			switch {
-			case r.Points < 0:
-				minus = append(minus, reasonLine(s, r))
-			case r.Points > 0:
-				plus = append(plus, reasonLine(s, r))
-			default:
-				notes = append(notes, reasonLine(s, r))
+			if r.Points < 0 && len(reasons) < 3 {
+				reasons = append(reasons, wecommsg.Clip(reasonLine(s, r), 60))
 			}
 		}
 	}
-	list := func(title string, lines []string) {
-		if len(lines) == 0 {
-			return
-		}
-		b.WriteString(title + "\n")
-		for i, l := range lines {
-			fmt.Fprintf(&b, "%d. %s\n", i+1, l)
-		}
-	}
-	if len(minus) == 0 {
-		b.WriteString("本月没有扣分。\n")
-	}
-	list("扣分及原因：", minus)
-	list("加分及更正：", plus)
-	list("说明：", notes)
-	fmt.Fprintf(&b, "如有异议，请在 %s 前回复「申诉 指标 理由」，例如：申诉 服务管理 10月14日的日报已提交。",
-		timeTitle(rev.AppealUntil, loc))
-	return b.String()
+	return append(lines, reasons...)
 }
 
-// BreakdownText is an engineer's published result (R-KPI-13): each
-// indicator's weight, target, actual and score, and why.
-func BreakdownText(month string, rev servicebot.KPIRevision, c servicebot.KPIScorecard, of int, correction bool) string {
-	var b strings.Builder
+// rankText is "第 2 名" or, for a shared rank, "并列第 2 名".
+func rankText(c servicebot.KPIScorecard, tied bool) string {
+	if tied {
+		return fmt.Sprintf("并列第 %d 名", c.Rank)
+	}
+	return fmt.Sprintf("第 %d 名", c.Rank)
+}
+
+// PreviewText is an engineer's private preview of the draft (R-KPI-13):
+// the total and rank, what moved the score, the link to every reason, and
+// how to appeal.
+func PreviewText(month string, rev servicebot.KPIRevision, c servicebot.KPIScorecard, of int, tied bool, link string, loc *time.Location) string {
+	lines := []string{fmt.Sprintf("【%s考核预览】%s：总分 %s，%s（共 %d 人）。第 %d 版草稿，经理审核后发布。",
+		monthTitle(month), c.Name, c.Total, rankText(c, tied), of, rev.Revision)}
+	lines = append(lines, summaryLines(c, link)...)
+	lines = append(lines, fmt.Sprintf("如有异议，请在 %s 前回复「申诉 指标 理由」，例如：申诉 服务管理 10月14日的日报已提交。",
+		timeTitle(rev.AppealUntil, loc)))
+	return strings.Join(lines, "\n")
+}
+
+// BreakdownText is an engineer's published result (R-KPI-13): the total
+// and rank, what moved the score, and the link to each indicator's weight,
+// target, actual, score and reasons on the page.
+func BreakdownText(month string, rev servicebot.KPIRevision, c servicebot.KPIScorecard, of int, tied, correction bool, link string) string {
 	head := "考核结果"
 	if correction {
 		head = "考核结果（更正）"
 	}
-	fmt.Fprintf(&b, "【%s%s】%s：总分 %s，第 %d 名（共 %d 人），第 %d 版。\n", monthTitle(month), head, c.Name, c.Total, c.Rank, of, rev.Revision)
-	b.WriteString("指标｜权重｜目标值｜实际值｜得分\n")
-	for _, s := range c.Indicators {
-		fmt.Fprintf(&b, "%s｜%s｜%s｜%s｜%s\n", s.Name, weightText(s.Weight), s.Target, s.Actual, s.Score)
-		for _, r := range s.Reasons {
-			where := r.Source
-			if !r.Date.IsZero() {
-				where = r.Date.MonthDay() + "，" + where
-			}
-			points := "说明"
-			if r.Points != 0 {
-				points = r.Points.Signed()
-			}
-			fmt.Fprintf(&b, "  · %s %s（%s）\n", points, r.Text, where)
+	lines := []string{fmt.Sprintf("【%s%s】%s：总分 %s，%s（共 %d 人），第 %d 版。", monthTitle(month), head, c.Name, c.Total,
+		rankText(c, tied), of, rev.Revision)}
+	return strings.Join(append(lines, summaryLines(c, link)...), "\n")
+}
+
+// Tied reports whether another card of cards shares c's rank.
+func Tied(cards []servicebot.KPIScorecard, c servicebot.KPIScorecard) bool {
+	for _, o := range cards {
+		if o.UserID != c.UserID && o.Rank == c.Rank {
+			return true
 		}
 	}
-	fmt.Fprintf(&b, "合计：%s", c.Total)
-	return b.String()
+	return false
 }
 
 // weightText writes a weight without needless decimals: "8", "4.5".

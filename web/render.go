@@ -53,6 +53,9 @@ type pageData struct {
 	Today todayPage
 	Month monthPage
 	Day   reportView
+
+	// kpitable.html, kpicard.html
+	KPITable kpiTablePage
 }
 
 func parsePages(loc *time.Location) (map[string]*template.Template, error) {

@@ -177,6 +177,8 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /web/day", s.signedIn(s.dayReport))
 	s.mux.Handle("GET /web/kpi", s.signedIn(s.kpiHome))
 	s.mux.Handle("GET /web/kpi/{month}", s.signedIn(s.kpiMonthPage))
+	s.mux.Handle("GET /web/kpi/{month}/table", s.signedIn(s.kpiTable))
+	s.mux.Handle("GET /web/kpi/{month}/card", s.signedIn(s.kpiCard))
 	s.mux.Handle("POST /web/kpi/{month}/inputs", s.signedIn(s.kpiAdd))
 	s.mux.Handle("POST /web/kpi/{month}/upload", s.signedIn(s.kpiUpload))
 	s.mux.Handle("POST /web/kpi/{month}/inputs/{id}/void", s.signedIn(s.kpiVoid))

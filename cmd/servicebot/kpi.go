@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
@@ -16,6 +17,7 @@ import (
 	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/people"
 	"github.com/servicebot/servicebot/store"
+	"github.com/servicebot/servicebot/web"
 )
 
 // kpiSources are where the month's facts come from: the bot's own records
@@ -40,14 +42,20 @@ func newKPICourse(cfg config.Config, db *store.DB, dir *people.Directory, clock 
 	if err != nil {
 		return nil, fmt.Errorf("kpi: %w", err)
 	}
-	return &kpi.Course{
+	course := &kpi.Course{
 		Rules: cfg.KPIRules(), Sources: kpiSources(db, catalog, cfg.Location()), Engineers: engineers{dir},
 		Store: db, InTx: kpi.AdaptTx(db.InTx), Location: cfg.Location(),
 		DraftAt:      time.Duration(cfg.KPI.DraftTime.Hour)*time.Hour + time.Duration(cfg.KPI.DraftTime.Minute)*time.Minute,
 		AppealWindow: cfg.KPI.AppealWindow, Managers: cfg.Org.Holders(servicebot.RoleServiceManager),
 		Group: kpi.Group{ChatID: cfg.Group.ChatID, RobotKey: cfg.Group.RobotKey},
 		Clock: clock, Logger: logger.With("component", "kpi"),
-	}, nil
+	}
+	if base := strings.TrimSuffix(cfg.PublicURL, "/"); base != "" && cfg.WebEnabled() {
+		// The chat texts stay short and link the pages (issue 12).
+		course.PageURL = func(month, user string) string { return base + web.KPICardPath(month, user) }
+		course.TableURL = func(month string) string { return base + web.KPITablePath(month) }
+	}
+	return course, nil
 }
 
 // cmdKPI is `servicebot kpi input|export|draft`; each has its own flags.
