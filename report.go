@@ -932,15 +932,22 @@ func FormatReportConfirmation(r Report, date time.Time) string {
 	}
 	writeList("今日工作", r.Done)
 	writeList("明日计划", r.Plan)
-	if r.Customer != "" {
-		fmt.Fprintf(&b, "客户：%s\n", r.Customer)
+	// The diary's 客户 and 地点 columns (R-DAY-5) come from here: say so
+	// when they are empty, so the engineer can add them in a reply.
+	customer, location := r.Customer, r.Location
+	if customer == "" {
+		customer = "未识别"
 	}
-	if r.Location != "" {
-		fmt.Fprintf(&b, "地点：%s\n", r.Location)
+	if location == "" {
+		location = "未识别"
 	}
+	fmt.Fprintf(&b, "客户：%s\n地点：%s\n", customer, location)
 	writeList("问题/需协调", r.Issues)
-	if r.PartsSales != nil {
+	switch {
+	case r.PartsSales != nil:
 		fmt.Fprintf(&b, "配件销售：%s元\n", strings.TrimSuffix(r.PartsSales.String(), ".00"))
+	case r.PartsUnread:
+		b.WriteString("配件销售：提到了销售，但没看懂金额，请回复「配件销售 金额」，例如「配件销售 3000元」\n")
 	}
 	writeList("其他", r.Unlabelled)
 
@@ -951,6 +958,8 @@ func FormatReportConfirmation(r Report, date time.Time) string {
 		b.WriteString("还缺少今日工作，请直接回复今天完成的工作，我会补进今天的日报。")
 	case len(r.Plan) == 0:
 		b.WriteString("还缺少明日计划，请直接回复明天的安排，我会补进今天的日报。")
+	case r.Customer == "" || r.Location == "":
+		b.WriteString("客户或地点没认出来，可以回复「客户 名称」或「地点 城市」补上。")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

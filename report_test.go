@@ -472,6 +472,7 @@ func TestFormatReportConfirmation_RDAY1(t *testing.T) {
 			text: "今天：安装主机\n配件销售：3000.5",
 			want: "已收到11月27日（周五）的日报：\n" +
 				"今日工作：安装主机\n" +
+				"客户：未识别\n地点：未识别\n" + // issue 9: the engineer sees what is missing
 				"配件销售：3000.50元\n" +
 				"还缺少明日计划，请直接回复明天的安排，我会补进今天的日报。",
 		},
@@ -480,6 +481,7 @@ func TestFormatReportConfirmation_RDAY1(t *testing.T) {
 			text: "明天：去重庆",
 			want: "已收到11月27日（周五）的日报：\n" +
 				"明日计划：去重庆\n" +
+				"客户：未识别\n地点：未识别\n" +
 				"还缺少今日工作，请直接回复今天完成的工作，我会补进今天的日报。",
 		},
 		{
@@ -487,6 +489,7 @@ func TestFormatReportConfirmation_RDAY1(t *testing.T) {
 			text: "客户：XX厂",
 			want: "已收到11月27日（周五）的日报：\n" +
 				"客户：XX厂\n" +
+				"地点：未识别\n" +
 				"还缺少今日工作和明日计划，请直接回复今天完成的工作和明天的安排，我会补进今天的日报。",
 		},
 		{

@@ -448,3 +448,14 @@ func placeEndsAt(ms []PlaceMention, at int) bool {
 	}
 	return false
 }
+
+// workDayRe: words that make a text about a working day.
+var workDayRe = regexp.MustCompile(`今[天日儿]|明[天日儿]|后天|下周|周[一二三四五六日末]|星期|上午|下午|现场|客户|出差`)
+
+// MentionsWorkDay reports whether text talks about a day's work without
+// being readable as a report (今天在现场, 明天看情况): the bot then asks
+// whether it is the day's report instead of dropping it.
+func MentionsWorkDay(text string) bool {
+	t := NormalizeText(text)
+	return workDayRe.MatchString(t) || looksLikeWork(t)
+}

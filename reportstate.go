@@ -66,3 +66,18 @@ type ReportAttachment struct {
 	Label    string // location: the place's name
 	At       time.Time
 }
+
+// Kinds of PendingQuestion.
+const (
+	PendingReport = "report" // 这是今天的日报吗？回复「是」保存 — Payload is the text
+	PendingLeave  = "leave"  // 要登记请假吗？ — Payload is "YYYY-MM-DD YYYY-MM-DD reason"
+)
+
+// PendingQuestion is the one yes/no question the bot waits an answer to
+// from a member: the next 是 settles it, anything else drops it.
+type PendingQuestion struct {
+	UserID  string
+	Kind    string
+	Payload string
+	At      time.Time
+}

@@ -120,8 +120,23 @@ func (r *Router[T]) HelpReply(received string) string {
 	if len(q) > maxQuote {
 		q = append(q[:maxQuote], []rune("…")...)
 	}
-	return "收到：「" + string(q) + "」\n\n" + r.help
+	return "你发的是「" + string(q) + "」，下面是全部命令：\n\n" + r.help
 }
+
+// Hint is the one-line answer to a text no feature took (issue 9): not the
+// whole help, and never 收到, which would say something was recorded. The
+// quote keeps two answers apart for WeCom's duplicate check.
+func Hint(received string) string {
+	const maxQuote = 20 // runes
+	q := []rune(strings.Join(strings.Fields(received), " "))
+	if len(q) > maxQuote {
+		q = append(q[:maxQuote], []rune("…")...)
+	}
+	return "没看懂「" + string(q) + "」。发「帮助」看全部命令。"
+}
+
+// Unknown is the answer to a text no feature took: Hint.
+func (r *Router[T]) Unknown(received string) string { return Hint(received) }
 
 // IsCommand reports whether text is one of the installed commands (or a
 // request for help).
@@ -192,7 +207,7 @@ func (r *Router[T]) routeText(ctx context.Context, tx T, ev servicebot.Event) er
 			}
 		}
 	}
-	return r.reply(ctx, tx, ev, r.HelpReply(ev.Content))
+	return r.reply(ctx, tx, ev, Hint(ev.Content))
 }
 
 // routeCard hands a card click to the handler of the longest matching

@@ -155,9 +155,9 @@ func TestRouter_ReplyIsKeyedByDelivery(t *testing.T) {
 
 func TestHelpReply(t *testing.T) {
 	cases := []struct{ in, quote string }{
-		{"你好", "收到：「你好」"},
-		{"  多行\n\n  消息  ", "收到：「多行 消息」"},
-		{"一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十超出部分", "收到：「一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十…」"},
+		{"你好", "你发的是「你好」，下面是全部命令："},
+		{"  多行\n\n  消息  ", "你发的是「多行 消息」，下面是全部命令："},
+		{"一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十超出部分", "你发的是「一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十…」，下面是全部命令："},
 	}
 	for _, c := range cases {
 		r := handlers.NewRouter[*store.Tx](nil)

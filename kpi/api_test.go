@@ -200,8 +200,8 @@ func TestKPIRouting_R_KPI_13(t *testing.T) {
 		if len(got) == 1 {
 			_ = json.Unmarshal(got[0].Body, &help)
 		}
-		if len(got) != 1 || help.Content != router.HelpReply("今天天气不错") {
-			t.Errorf("another text sent %+v, want the help reply only", got)
+		if len(got) != 1 || help.Content != router.Unknown("今天天气不错") {
+			t.Errorf("another text sent %+v, want the router's one-line hint only", got)
 		}
 		got = route(servicebot.Event{FromUserName: "boss", MsgType: servicebot.MsgEvent, Event: servicebot.EventTemplateCard,
 			EventKey: "kpi:view:2026-10:1", CreateTime: now.Unix()})

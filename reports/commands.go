@@ -118,7 +118,10 @@ func (h *Flow) backfill(ctx context.Context, tx Tx, m message, args string) erro
 	if rest == "" {
 		return h.reply(ctx, tx, m, fmt.Sprintf("请把%s的日报内容写在日期后面。", day.MonthDay())+exampleBackfill)
 	}
-	parsed := servicebot.ParseReport(rest)
+	parsed, err := h.parse(ctx, tx, rest)
+	if err != nil {
+		return err
+	}
 	if !parsed.IsReport() && len(parsed.Unlabelled) > 0 {
 		// Whoever writes 补报 means a report: unlabelled lines are the work.
 		parsed.Done, parsed.Unlabelled = parsed.Unlabelled, nil
@@ -169,6 +172,12 @@ func (h *Flow) leave(ctx context.Context, tx Tx, m message, args string) error {
 		return h.reply(ctx, tx, m, fmt.Sprintf("一次最多登记%d天的请假，更长的假期请先和经理确认，再分段登记。", maxLeaveDays)+exampleLeave)
 	}
 	reason := strings.TrimSpace(commandSepRe.ReplaceAllString(rest, ""))
+	return h.recordLeave(ctx, tx, m, who, from, to, reason)
+}
+
+// recordLeave records who's leave and says so (to them too, when someone
+// else recorded it).
+func (h *Flow) recordLeave(ctx context.Context, tx Tx, m message, who servicebot.Member, from, to servicebot.Date, reason string) error {
 	if _, err := tx.AddLeave(ctx, who.UserID, from, to, reason, m.now); err != nil {
 		return fmt.Errorf("reports: %w", err)
 	}

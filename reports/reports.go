@@ -13,7 +13,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+	"unicode"
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/feature"
@@ -37,6 +39,13 @@ type Tx interface {
 	GetMember(ctx context.Context, userID string) (servicebot.Member, error)
 	ListMembers(ctx context.Context, activeOnly bool) ([]servicebot.Member, error)
 	DepartmentsUnder(ctx context.Context, roots []int64) ([]int64, error)
+	// The customer list the report reader finds customers by (issue 9).
+	ReportCustomers(ctx context.Context) ([]servicebot.CustomerName, error)
+	CustomersVersion(ctx context.Context) (string, error)
+	AddCustomerAlias(ctx context.Context, alias string, customerID int64, userID string, now time.Time) error
+	// The one yes/no question the bot waits an answer to per member.
+	SetPending(ctx context.Context, p servicebot.PendingQuestion) error
+	TakePending(ctx context.Context, userID string) (servicebot.PendingQuestion, error)
 }
 
 // Config is the department's rules for the daily report.
@@ -92,6 +101,41 @@ type Flow struct {
 	deadline time.Duration
 	help     func(string) string
 	clock    servicebot.Clock
+
+	// The report reader with the customer list as of version; rebuilt when
+	// the list changes (an import, a learned spelling).
+	mu      sync.Mutex
+	version string
+	rr      *servicebot.ReportReader
+}
+
+// reader is the report reader with the department's current customer list.
+func (h *Flow) reader(ctx context.Context, tx Tx) (*servicebot.ReportReader, error) {
+	v, err := tx.CustomersVersion(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reports: %w", err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.rr != nil && v == h.version {
+		return h.rr, nil
+	}
+	cs, err := tx.ReportCustomers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reports: %w", err)
+	}
+	g := servicebot.DefaultGazetteer()
+	h.rr, h.version = servicebot.NewReportReader(g, servicebot.NewCustomerDirectory(cs, g)), v
+	return h.rr, nil
+}
+
+// parse reads text as a report with the current customer list.
+func (h *Flow) parse(ctx context.Context, tx Tx, text string) (servicebot.Report, error) {
+	rr, err := h.reader(ctx, tx)
+	if err != nil {
+		return servicebot.Report{}, err
+	}
+	return rr.Read(text), nil
 }
 
 // New returns the daily report flow.
@@ -236,8 +280,22 @@ func (h *Flow) handleText(ctx context.Context, tx Tx, ev servicebot.Event, text 
 		return true, h.cancelLeave(ctx, tx, m, args)
 	}
 	engineer, err := h.isEngineer(ctx, tx, ev.FromUserName)
-	if err != nil || !engineer {
+	if err != nil {
 		return false, err
+	}
+	if !engineer {
+		// A report from someone who sends none is not stored: say so.
+		if servicebot.MentionsWorkDay(m.text) && strings.ContainsAny(m.text, "：:") {
+			return true, h.reply(ctx, tx, m, Hint(m.text, false))
+		}
+		return false, nil
+	}
+	// A question the bot asked waits for 是; any other message drops it.
+	if took, err := h.answerPending(ctx, tx, m); err != nil || took {
+		return took, err
+	}
+	if from, to, ok := leaveSentence(m.text, m.today); ok && cmd == "" {
+		return true, h.askLeave(ctx, tx, m, from, to)
 	}
 	switch cmd {
 	case cmdMyReports:
@@ -251,7 +309,10 @@ func (h *Flow) handleText(ctx context.Context, tx Tx, ev servicebot.Event, text 
 // todaysReport files text as (part of) today's report, or answers with help
 // when it is none.
 func (h *Flow) todaysReport(ctx context.Context, tx Tx, m message) (bool, error) {
-	parsed := servicebot.ParseReport(m.text)
+	parsed, err := h.parse(ctx, tx, m.text)
+	if err != nil {
+		return false, err
+	}
 	cur, found, err := currentReport(ctx, tx, m.ev.FromUserName, m.today)
 	if err != nil {
 		return false, err
@@ -260,7 +321,21 @@ func (h *Flow) todaysReport(ctx context.Context, tx Tx, m message) (bool, error)
 		parsed = asAnswer(cur.Report, parsed, m.text)
 	}
 	if !parsed.IsReport() {
-		return false, nil
+		switch {
+		case isChitChat(m.text) && !isQuestionText(m.text):
+			return true, nil // 好的, 收到, 👍: nothing to answer
+		case mightBeReport(m.text):
+			// Never silently drop what may be a report: ask in one line.
+			if err := tx.SetPending(ctx, servicebot.PendingQuestion{UserID: m.ev.FromUserName,
+				Kind: servicebot.PendingReport, Payload: m.text, At: m.now}); err != nil {
+				return false, fmt.Errorf("reports: %w", err)
+			}
+			return true, h.reply(ctx, tx, m, "这是今天的日报吗？回复「是」保存。")
+		}
+		return true, h.reply(ctx, tx, m, Hint(m.text, true))
+	}
+	if err := h.learnSpelling(ctx, tx, m, parsed, cur, found); err != nil {
+		return false, err
 	}
 	saved, how, err := h.file(ctx, tx, m, m.today, parsed, servicebot.ReportSourceChat, cur, found)
 	if err != nil {
@@ -350,13 +425,15 @@ func merge(cur, add servicebot.Report) servicebot.Report {
 		out.Plan = add.Plan
 	}
 	if add.Customer != "" {
-		out.Customer = add.Customer
+		out.Customer, out.CustomerID = add.Customer, add.CustomerID
 	}
 	if add.Location != "" {
 		out.Location = add.Location
 	}
 	if add.PartsSales != nil {
-		out.PartsSales = add.PartsSales
+		out.PartsSales, out.PartsUnread = add.PartsSales, false
+	} else if add.PartsUnread {
+		out.PartsUnread = true
 	}
 	out.Issues = appendNew(cur.Issues, add.Issues)
 	out.Unlabelled = appendNew(cur.Unlabelled, add.Unlabelled)
@@ -439,9 +516,13 @@ var chitChat = []string{
 
 var chitChatTrim = regexp.MustCompile(`[\s!！。.,，~～?？…]+`)
 
+// stickerTextRe: WeChat stickers sent as text ([强], [OK], [微笑]).
+var stickerTextRe = regexp.MustCompile(`\[(?:\p{Han}{1,4}|OK|ok|666)\]`)
+
 // isChitChat reports acknowledgements, greetings and questions.
 func isChitChat(text string) bool {
-	t := strings.ToLower(chitChatTrim.ReplaceAllString(text, ""))
+	t := strings.ToLower(chitChatTrim.ReplaceAllString(stickerTextRe.ReplaceAllString(text, ""), ""))
+	t = strings.TrimFunc(t, func(r rune) bool { return unicode.IsSymbol(r) || r == '\uFE0F' || r == '\u200D' })
 	if t == "" || slices.Contains(chitChat, t) {
 		return true
 	}
@@ -507,9 +588,16 @@ func (h *Flow) HandleAttachment(ctx context.Context, tx Tx, ev servicebot.Event)
 	if err != nil {
 		return fmt.Errorf("reports: %w", err)
 	}
+	_, reported, err := currentReport(ctx, tx, a.UserID, a.Day)
+	if err != nil {
+		return err
+	}
 	var text string
 	if a.Kind == servicebot.AttachImage {
-		text = fmt.Sprintf("已收到照片，附到%s的日报（当天第%d张）。", a.Day.MonthDay(), n)
+		text = fmt.Sprintf("照片已保存，附到%s的日报（当天第%d张）。", a.Day.MonthDay(), n)
+		if !reported {
+			text = fmt.Sprintf("照片已保存（当天第%d张），会附到%s的日报。今天的日报还没交，请把今天的工作和明天的计划发给我。", n, a.Day.MonthDay())
+		}
 	} else {
 		place := a.Label
 		if place == "" {

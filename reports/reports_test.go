@@ -187,9 +187,10 @@ func TestReports_FollowUpCompletesTheReport(t *testing.T) {
 				first := r.say("zhangwei", "今天：成都某厂安装调试\n客户：成都某厂", friday(19, 0))
 				wantContains(t, "first confirmation", first, "还缺少明日计划")
 
-				// Chit-chat in between is not taken for the plan.
-				if reply := r.say("zhangwei", "好的", friday(19, 1)); !strings.Contains(reply, r.router.HelpText()) {
-					t.Errorf("reply to 好的 is not the help:\n%s", reply)
+				// Chit-chat in between is not taken for the plan, and an
+				// acknowledgement gets no answer (issue 9).
+				if reply := r.say("zhangwei", "好的", friday(19, 1)); reply != "" {
+					t.Errorf("reply to 好的: %q, want none", reply)
 				}
 
 				reply := r.say("zhangwei", c.followUp, friday(22, 30)) // after the deadline
@@ -355,23 +356,37 @@ func TestReports_LeaveForEveryMemberAndByManager_RAPV5(t *testing.T) {
 	})
 }
 
-// Text that is no report gets the help reply and is not stored; so does
-// anything from someone who sends no reports.
+// Text that is no report is not stored: an acknowledgement gets no answer,
+// anything else a one-line hint for the member's role, never the whole
+// help and never 收到 (issue 9); 帮助 gets the help. Someone who sends no
+// reports is told their report-like text was not stored.
 func TestReports_HelpAndCommands(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
 		for _, c := range []struct{ from, text, want string }{
-			{"zhangwei", "你好", r.router.HelpText()},
-			{"zhangwei", "今天有空吗", r.router.HelpText()},
+			{"zhangwei", "你好", ""},
+			{"zhangwei", "👍", ""},
+			{"zhangwei", "收到", ""},
+			{"zhangwei", "今天有空吗", "没看懂「今天有空吗」。日报直接发给我"},
 			{"zhangwei", "帮助", r.router.HelpText()},
-			{"sunli", "今天：检查工作\n明天：开会", r.router.HelpText()},   // the manager sends no report
-			{"yangfan", "今天：拜访客户\n明天：报价", r.router.HelpText()}, // nor does sales
-			{"nobody", "今天：安装\n明天：调试", r.router.HelpText()},    // nor a stranger to the address book
+			{"sunli", "今天：检查工作\n明天：开会", "没有保存：您不在需要交日报的名单里"},  // the manager sends no report
+			{"yangfan", "今天：拜访客户\n明天：报价", "没有保存：您不在需要交日报的名单里"}, // nor does sales
+			{"nobody", "今天：安装\n明天：调试", "没有保存：您不在需要交日报的名单里"},    // nor a stranger to the address book
+			{"sunli", "报销怎么弄", "没看懂「报销怎么弄」。发「帮助」看全部命令。"},
 			{"sunli", "日报模板", reports.ReportTemplate},
 			{"zhangwei", "日报模板", reports.ReportTemplate},
 		} {
 			reply := r.say(c.from, c.text, friday(10, 0))
+			if c.want == "" {
+				if reply != "" {
+					t.Errorf("reply to %s: %q, want none", c.text, reply)
+				}
+				continue
+			}
 			wantContains(t, "reply to "+c.text, reply, c.want)
+			if strings.HasPrefix(reply, "收到") || (c.want != r.router.HelpText() && strings.Contains(reply, r.router.HelpText())) {
+				t.Errorf("reply to %s starts with 收到 or is the whole help:\n%s", c.text, reply)
+			}
 		}
 		all, err := db.ListReports(t.Context(), nov27, nov27)
 		if err != nil {
@@ -418,7 +433,15 @@ func TestReports_Attachments(t *testing.T) {
 		for i := 1; i <= 2; i++ {
 			reply = r.deliver(servicebot.Event{MsgType: servicebot.MsgImage, FromUserName: "zhangwei",
 				MediaID: "media" + strconv.Itoa(i), PicURL: "http://pic/" + strconv.Itoa(i)}, friday(11, i))
-			wantContains(t, "photo reply", reply, "已收到照片", "当天第"+strconv.Itoa(i)+"张")
+			// No report yet today: the reply says the report is still due.
+			wantContains(t, "photo reply", reply, "照片已保存", "当天第"+strconv.Itoa(i)+"张", "今天的日报还没交")
+		}
+		r.say("zhangwei", "今天：安装调试\n明天：回访", friday(12, 0))
+		reply = r.deliver(servicebot.Event{MsgType: servicebot.MsgImage, FromUserName: "zhangwei",
+			MediaID: "media3", PicURL: "http://pic/3"}, friday(12, 5))
+		wantContains(t, "photo reply after the report", reply, "附到11月27日的日报（当天第3张）")
+		if strings.Contains(reply, "还没交") {
+			t.Errorf("photo after the report says the report is due: %s", reply)
 		}
 		// Someone who sends no reports: kept in the inbox only.
 		if reply := r.deliver(servicebot.Event{MsgType: servicebot.MsgImage, FromUserName: "sunli", MediaID: "m"}, friday(11, 5)); reply != "" {
@@ -428,7 +451,7 @@ func TestReports_Attachments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 3 || got[0].Kind != servicebot.AttachLocation || got[0].Label != "成都市武侯区某厂" ||
+		if len(got) != 4 || got[0].Kind != servicebot.AttachLocation || got[0].Label != "成都市武侯区某厂" ||
 			!got[0].At.Equal(friday(8, 45)) || got[1].MediaID != "media1" || got[2].PicURL != "http://pic/2" {
 			t.Errorf("attachments = %+v", got)
 		}

@@ -13,7 +13,7 @@ import (
 )
 
 const reportColumns = `user_id, day, revision, status, source, done, plan, issues, unlabelled, missing,
-	customer, location, parts_sales_fen, raw, submitted_at`
+	customer, location, parts_sales_fen, raw, submitted_at, customer_id`
 
 // reportRow is a daily_reports row as scanned. The JSON columns arrive as
 // bytes from Postgres (jsonb) and as text from SQLite; both scan into []byte.
@@ -33,6 +33,7 @@ type reportRow struct {
 	PartsSalesFen sql.NullInt64 `db:"parts_sales_fen"`
 	Raw           string        `db:"raw"`
 	SubmittedAt   nullTime      `db:"submitted_at"`
+	CustomerID    sql.NullInt64 `db:"customer_id"`
 }
 
 func (r reportRow) report() (servicebot.DailyReport, error) {
@@ -44,7 +45,7 @@ func (r reportRow) report() (servicebot.DailyReport, error) {
 		UserID: r.UserID, Day: day, Revision: r.Revision, Status: r.Status, Source: r.Source,
 		Raw: r.Raw, SubmittedAt: r.SubmittedAt.Time,
 	}
-	out.Customer, out.Location = r.Customer, r.Location
+	out.Customer, out.Location, out.CustomerID = r.Customer, r.Location, r.CustomerID.Int64
 	for _, l := range []struct {
 		col []byte
 		dst *[]string
@@ -120,10 +121,11 @@ func (tx *Tx) SaveReport(ctx context.Context, r servicebot.DailyReport) (service
 	}
 	if _, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
 		INSERT INTO daily_reports (`+reportColumns+`, is_current)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE)`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE)`),
 		r.UserID, day, r.Revision, r.Status, r.Source,
 		jsonList(r.Done), jsonList(r.Plan), jsonList(r.Issues), jsonList(r.Unlabelled), jsonList(r.Missing),
-		r.Customer, r.Location, parts, r.Raw, ts(r.SubmittedAt)); err != nil {
+		r.Customer, r.Location, parts, r.Raw, ts(r.SubmittedAt),
+		sql.NullInt64{Int64: r.CustomerID, Valid: r.CustomerID != 0}); err != nil {
 		return r, fmt.Errorf("store: save report: %w", err)
 	}
 	if err := tx.settleClosedDay(ctx, r); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/reports"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -87,14 +88,16 @@ func TestE2E_DailyReportsInChat(t *testing.T) {
 			t.Errorf("leaves = %+v, want zhaolei's", leaves)
 		}
 
-		// Chit-chat gets the help, and is no report.
-		if reply = say("liuyang", "你好呀", 1); reply != h.helpReply("你好呀") {
-			t.Errorf("reply to chit-chat = %q, want the help", reply)
+		// Chit-chat gets a one-line hint, not the help wall, and is no
+		// report (issue 9).
+		if reply = say("liuyang", "你好呀", 1); reply != reports.Hint("你好呀", true) {
+			t.Errorf("reply to chit-chat = %q, want the engineer's hint", reply)
 		}
-		// So does a report-like text from the manager, who sends none.
+		// A report-like text from the manager, who sends none, is not
+		// stored, and the reply says so.
 		text := "今天：检查工作\n明天：开会"
-		if reply = say("sunli", text, 1); reply != h.helpReply(text) {
-			t.Errorf("reply to the manager = %q, want the help", reply)
+		if reply = say("sunli", text, 1); reply != reports.Hint(text, false) || !strings.Contains(reply, "没有保存") {
+			t.Errorf("reply to the manager = %q, want the hint that it was not stored", reply)
 		}
 
 		// A location is a check-in on today's report.
