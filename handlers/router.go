@@ -207,6 +207,9 @@ func (r *Router[T]) routeText(ctx context.Context, tx T, ev servicebot.Event) er
 			}
 		}
 	}
+	if feature.IsHelp(ev.Content) {
+		return r.reply(ctx, tx, ev, r.HelpReply(ev.Content))
+	}
 	return r.reply(ctx, tx, ev, Hint(ev.Content))
 }
 

@@ -67,7 +67,7 @@ func TestE2E_RepeatedDeliveryStoredOnceAnsweredOnce(t *testing.T) {
 		}
 		// ...and a fresh message delivered twice at the same moment, as when a
 		// retry overtakes a first attempt that is still being stored.
-		second, err := h.sim.SendText(t.Context(), "wangjun", "收到")
+		second, err := h.sim.SendText(t.Context(), "wangjun", "在吗？") // a question: answered (收到 would get no answer)
 		if err != nil {
 			t.Fatal(err)
 		}
