@@ -369,7 +369,7 @@ func TestReports_HelpAndCommands(t *testing.T) {
 			{"zhangwei", "收到", ""},
 			{"zhangwei", "今天有空吗", "没看懂「今天有空吗」。日报直接发给我"},
 			{"zhangwei", "帮助", r.router.HelpText()},
-			{"sunli", "今天：检查工作\n明天：开会", "没有保存：您不在需要交日报的名单里"},  // the manager sends no report
+			{"sunli", "今天：检查工作\n明天：开会", "没有保存：您不在需要交日报的名单里"},   // the manager sends no report
 			{"yangfan", "今天：拜访客户\n明天：报价", "没有保存：您不在需要交日报的名单里"}, // nor does sales
 			{"nobody", "今天：安装\n明天：调试", "没有保存：您不在需要交日报的名单里"},    // nor a stranger to the address book
 			{"sunli", "报销怎么弄", "没看懂「报销怎么弄」。发「帮助」看全部命令。"},
