@@ -22,6 +22,9 @@ const (
 	CodeAPIFreqLimit    = 45009
 	CodeTooManyCalls    = 45033
 	CodeAllInvalidUsers = 81013
+	// CodeInvalidOAuthCode: an OAuth code expired (5 minutes), used already
+	// (a reload, the back button) or made up.
+	CodeInvalidOAuthCode = 40029
 
 	// Configuration errors: the department's admin console or the bot's
 	// configuration must change; the message is fine and waits for it.

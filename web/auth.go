@@ -125,7 +125,10 @@ func (s *Server) signedIn(h handlerFunc) http.Handler {
 		}
 		v.csrf = s.csrfToken(session)
 		if r.Method == http.MethodPost {
-			if err := s.parsePost(w, r); err != nil {
+			if err := s.parsePost(w, r); errors.Is(err, errNUL) {
+				s.fail(w, r, v, http.StatusBadRequest, "内容无效", "提交的内容含有无效字符，请删除后重试。")
+				return
+			} else if err != nil {
 				s.fail(w, r, v, http.StatusRequestEntityTooLarge, "内容太大",
 					fmt.Sprintf("一次提交的内容不能超过 %d MB，请减少照片后重试。", s.maxBody()>>20))
 				return
@@ -150,11 +153,29 @@ func (s *Server) maxBody() int64 { return s.cfg.MaxPhotoBytes*int64(s.cfg.MaxPho
 // temporary files until the request ends.
 func (s *Server) parsePost(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, s.maxBody())
+	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		return r.ParseMultipartForm(1 << 20)
+		err = r.ParseMultipartForm(1 << 20)
+	} else {
+		err = r.ParseForm()
 	}
-	return r.ParseForm()
+	if err != nil {
+		return err
+	}
+	// A NUL byte in a field cannot be stored (PostgreSQL text): refuse it
+	// here rather than fail in the database (issue 15).
+	for _, vs := range r.PostForm {
+		for _, v := range vs {
+			if strings.ContainsRune(v, 0) {
+				return errNUL
+			}
+		}
+	}
+	return nil
 }
+
+// errNUL is a form field holding a NUL byte.
+var errNUL = errors.New("web: a form field holds a NUL byte")
 
 // startOAuth sends the browser to WeCom's authorize page, which comes back
 // to oauthPath with a code; the page asked for is kept in a cookie.
@@ -189,6 +210,15 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	userID, err := s.ids.UserIDFromOAuthCode(r.Context(), code)
 	if errors.Is(err, servicebot.ErrNotFound) {
 		s.fail(w, r, Viewer{}, http.StatusForbidden, "无法识别身份", "只有本企业成员可以使用此页面。")
+		return
+	}
+	if apiErr, isAPI := errors.AsType[*servicebot.APIError](err); isAPI && apiErr.Code == servicebot.CodeInvalidOAuthCode {
+		// The code expired or was used already (a reload, the back
+		// button): not a fault, sign in again. The page asked for starts a
+		// fresh OAuth round with a fresh state.
+		s.cfg.Logger.Info("web: oauth code expired or used; signing in again")
+		s.setCookie(w, stateCookie, "", -1)
+		http.Redirect(w, r, localPath(fields[1]), http.StatusFound)
 		return
 	}
 	if err != nil {

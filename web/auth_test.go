@@ -113,3 +113,62 @@ func TestPostWithoutCSRFTokenIsRefused(t *testing.T) {
 		t.Fatalf("%d submissions stored", n)
 	}
 }
+
+// Issue 15: a callback whose code WeCom refuses as expired or used (40029:
+// a reload, the back button, a slow phone) starts sign-in again instead of
+// failing with 500.
+func TestOAuthCallbackWithExpiredCodeSignsInAgain(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t))
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(f.url + "/web/forms/service_memo?job=7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	var stateCookie *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "sb_oauth" {
+			stateCookie = c
+		}
+	}
+	if stateCookie == nil {
+		t.Fatal("no state cookie")
+	}
+	req, _ := http.NewRequest("GET", f.url+"/web/oauth/callback?code=expired-code&state="+url.QueryEscape(loc.Query().Get("state")), nil)
+	req.AddCookie(stateCookie)
+	resp, err = noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/web/forms/service_memo?job=7" {
+		t.Fatalf("expired code: %d to %q, want 302 back to the page asked for", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	for _, c := range resp.Cookies() {
+		if c.Name == "sb_session" && c.Value != "" {
+			t.Fatal("an expired code got a session")
+		}
+	}
+	// And the page, still without a session, sends the browser to WeCom again.
+	resp, err = noFollow.Get(f.url + "/web/forms/service_memo?job=7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || !strings.Contains(resp.Header.Get("Location"), "oauth2/authorize") {
+		t.Fatalf("after the expired code: %d %s, want a new OAuth round", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// Issue 15: a form field holding a NUL byte (PostgreSQL text cannot) is
+// refused with 400 before anything is stored, not a 500 from the database.
+func TestFormFieldWithNULIsRefused(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t))
+	eng := f.as("eng1")
+	eng.get("/web/") // signs in
+	p := eng.post("/web/forms/service_memo", url.Values{"action": {"draft"}, "customer": {"成都\x00某厂"}}, nil)
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "无效字符") {
+		t.Fatalf("status %d: %s", p.status, p.body)
+	}
+}

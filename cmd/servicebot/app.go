@@ -380,8 +380,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	reqCtx, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRequests()
 	srv := &http.Server{
-		BaseContext:       func(net.Listener) context.Context { return reqCtx },
-		Handler:           a.mux,
+		BaseContext: func(net.Listener) context.Context { return reqCtx },
+		// NUL bytes are refused before any handler (issue 15).
+		Handler:           handlers.RefuseNUL(a.mux),
 		ReadHeaderTimeout: 5 * time.Second,
 		// Generous: a form with a few phone photos over a slow mobile link.
 		// Slow-header clients are cut off by ReadHeaderTimeout; callbacks

@@ -224,3 +224,17 @@ func TestFault_RedisCutTwoReplicasKeepSendingOneReminderEach_R_DAY_2(t *testing.
 	t.Logf("gettoken calls: %d before the cut, %d during it, %d after", tokensBefore, duringOutage,
 		sim.Calls("gettoken")-tokensBefore-duringOutage)
 }
+
+// Issue 15: a NUL byte in a path is refused at the edge (400), not looked
+// up in the database (it answered 503 for /files/%00).
+func TestE2E_NULInPathIsRefusedAtTheEdge(t *testing.T) {
+	h := startHarness(t, storetest.SQLite(t))
+	for _, path := range []string{"/files/%00", "/files/abc%00def", "/web/?next=%00"} {
+		if status, _ := timedGet(t, h.baseURL+path, 5*time.Second); status != http.StatusBadRequest {
+			t.Errorf("GET %s: %d, want 400", path, status)
+		}
+	}
+	if status, _ := timedGet(t, h.baseURL+"/healthz", 5*time.Second); status != http.StatusOK {
+		t.Errorf("/healthz: %d", status)
+	}
+}
