@@ -237,6 +237,7 @@ func returnVisitForm(t *testing.T) servicebot.FormDef {
 // manager's alert on 11-17, unless the 电话回访跟踪问卷表 was filed, which
 // closes the obligation and the job.
 func TestReturnVisit_RVIS2_ReminderDay10ManagerDay15UnlessQuestionnaireFiled(t *testing.T) {
+	t.Parallel()
 	for _, filed := range []bool{false, true} {
 		name := "not filed"
 		if filed {
@@ -318,6 +319,7 @@ func TestReturnVisit_RVIS2_ReminderDay10ManagerDay15UnlessQuestionnaireFiled(t *
 // A process down over 15:00 sends no stale reminder after 17:00, but the
 // escalation still goes out.
 func TestTechQuestion_RVIS3_RemindAt15EscalateAt17UnlessAnswered(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name           string
 		runs           []string
@@ -380,6 +382,7 @@ func TestTechQuestion_RVIS3_RemindAt15EscalateAt17UnlessAnswered(t *testing.T) {
 // due today or overdue, once, listing exactly that; nobody else gets one,
 // and on a day off nobody does.
 func TestDigest_RVIS1_RVIS2_RVIS3_ListsExactlyWhatIsDueOncePerEngineer(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db, "zhangwei", "liqiang", "wangjun")
 		c := e.addCustomer("成都精工机械", servicebot.TierGeneral, at(t, "2026-10-01 09:00"))
@@ -478,6 +481,7 @@ func keys(m map[string]digestSeen) []string {
 
 // A dissatisfied answer in a questionnaire alerts the service manager, once.
 func TestQuestionnaire_RVIS2_DissatisfiedAnswerAlertsManager(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db, "zhangwei")
 		c := e.addCustomer("成都精工机械", servicebot.TierGeneral, at(t, "2026-11-01 09:00"))
@@ -510,6 +514,7 @@ func TestQuestionnaire_RVIS2_DissatisfiedAnswerAlertsManager(t *testing.T) {
 // One dispatch, one message: the engineer's dispatch notice carries the
 // service job the dispatch created, its number and how to move it.
 func TestDispatchTellsEngineerOnceWithTheJob(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		e.addCustomer("成都精工机械", servicebot.TierGeneral, at(t, "2026-11-01 09:00"))
@@ -617,6 +622,7 @@ func (e *env) walkChain(engine *approvals.Engine, id int64, choice, engineer str
 // neither as a recorded contact nor in the KPI. The on-site choice, for
 // contrast, counts one.
 func TestRemoteSupport_RSVC2_KeyCustomerAndNoOnSiteVisit(t *testing.T) {
+	t.Parallel()
 	for _, choice := range []string{servicebot.ChoiceRemote, servicebot.ChoiceOnSite} {
 		t.Run(choice, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -706,6 +712,7 @@ func TestRemoteSupport_RSVC2_KeyCustomerAndNoOnSiteVisit(t *testing.T) {
 // the machine, the fault's cause and extent, the warranty and the earlier
 // fault; 详情 shows the rest; the engineer's notice names whom to call.
 func TestFaultMachine_RSVC2_SerialReachesJobCardsAndNotice(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		c := e.addCustomer("重庆重工", servicebot.TierGeneral, at(t, "2026-10-08 09:00"))

@@ -16,6 +16,7 @@ import (
 // in words nobody can misread: the time alone on the same day, the date too
 // when the reply is due (or the question was logged) on another.
 func TestTechQuestionTimesNameTheDayWhenNotToday_RVIS3(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name           string
 		logged         string
@@ -64,6 +65,7 @@ var taskIDRe = regexp.MustCompile(`^[a-zA-Z0-9_\-@]{1,128}$`)
 // same app (a reset, a trial before production) names the same day's card
 // anew: WeCom refuses a task_id it has seen.
 func TestDigestTaskIDIsValidAndNewAfterAReset(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fresh := storetest.SQLite
 		if db.Dialect() == store.DialectPostgres {

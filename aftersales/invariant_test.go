@@ -112,6 +112,7 @@ func propertySeed(t *testing.T) uint64 {
 // general customer has none. Thousands of random histories on SQLite, and
 // on Postgres when TEST_DATABASE_URL is set.
 func TestRegularVisitsInvariant_RVIS1_PropertyRandomContactHistories(t *testing.T) {
+	t.Parallel()
 	histories := map[string]int{store.DialectSQLite: 2000, store.DialectPostgres: 1000}
 	if testing.Short() {
 		histories = map[string]int{store.DialectSQLite: 100, store.DialectPostgres: 50}

@@ -31,6 +31,7 @@ func approvalOrg() servicebot.Org {
 // POST /api/requests: the bearer token, unreadable JSON, the manual's
 // checks (R-APV-1) and a computed amount (R-LIA-2) on a real store.
 func TestRequestsAPI_RAPV1_RLIA2(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		// Item 8 of issue 11: filer and payer are checked against the address book.
 		var members []servicebot.Member

@@ -177,6 +177,7 @@ func urgentParts(amount servicebot.Fen) servicebot.ApprovalRequest {
 // even three times, decides once, updates the card once, tells the requester
 // and starts the quality VP's step.
 func TestUrgentChain_RAPV2_RAPV5(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, servicebot.ApprovalRules{})
 		a := f.file(urgentParts(5000_01))
@@ -257,6 +258,7 @@ func TestUrgentChain_RAPV2_RAPV5(t *testing.T) {
 
 // R-APV-5: 驳回 asks for a reason; the approver's next text is it, told to the requester.
 func TestRejectAsksReason_RAPV5(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, servicebot.ApprovalRules{})
 		a := f.file(urgentParts(800_00)) // R-APV-2: the service manager
@@ -301,6 +303,7 @@ func TestRejectAsksReason_RAPV5(t *testing.T) {
 // R-SVC-2, R-ORG-2: the VP in charge chooses remote support, then the
 // service manager dispatches an engineer of the customer's region.
 func TestFaultDispatch_RSVC2_RORG2(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, servicebot.ApprovalRules{})
 		a := f.file(servicebot.ApprovalRequest{Kind: servicebot.RequestService, ServiceType: servicebot.ServiceFault,
@@ -343,6 +346,7 @@ func TestFaultDispatch_RSVC2_RORG2(t *testing.T) {
 // role or region yet, is offered for dispatch and can be dispatched; an
 // engineer who left the address book is no longer offered.
 func TestDispatchOffersNewHireFromDirectory_RORG1(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, servicebot.ApprovalRules{})
 		deps, members := directory()
@@ -387,6 +391,7 @@ func TestDispatchOffersNewHireFromDirectory_RORG1(t *testing.T) {
 
 // R-TOOL-2: the engineer sees the amount and why once the service manager approves.
 func TestToolCompensation_RTOOL2(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, servicebot.ApprovalRules{})
 		a := f.file(servicebot.ApprovalRequest{Kind: servicebot.RequestTool, Subject: "zhangwei", Requester: "zhangwei",
@@ -407,6 +412,7 @@ func TestToolCompensation_RTOOL2(t *testing.T) {
 // VP, not the VP in charge (零部件赔偿管理办法) — who gets a card and
 // decides; the audit and texts name the sales VP.
 func TestRemindAndEscalateByKind_RAPV5(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db, servicebot.ApprovalRules{})
@@ -482,6 +488,7 @@ func TestRemindAndEscalateByKind_RAPV5(t *testing.T) {
 
 // R-APV-5: an approver on leave gets their configured delegate.
 func TestDelegateOnLeave_RAPV5(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db, servicebot.ApprovalRules{Delegates: map[string]string{"huangzhiqiang": "zhoujianguo"}})
@@ -504,6 +511,7 @@ func TestDelegateOnLeave_RAPV5(t *testing.T) {
 }
 
 func TestFileRejectsInvalid_RAPV1(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, servicebot.ApprovalRules{})
 		req := urgentParts(100_00)

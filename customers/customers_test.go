@@ -46,6 +46,7 @@ func goodCustomersCSV() string {
 // Must show 2: a dry run on a file with good and bad rows reports each bad
 // row with its reason and changes nothing; a real import is idempotent.
 func TestImport_DryRunListsBadRowsAndChangesNothing_CommitIsIdempotent(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		im := importer(db)
@@ -134,6 +135,7 @@ func equipmentXLSX(t *testing.T, rows [][]any) []byte {
 // Equipment from Excel: bad rows are listed, good ones import once, and the
 // warranty end read from the file decides the warranty state.
 func TestImport_EquipmentFromExcel(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		im := importer(db)
@@ -189,6 +191,7 @@ func TestImport_EquipmentFromExcel(t *testing.T) {
 // Windows) is read, not refused as 缺少列; (d) the dry run names every row
 // and field it would change, old and new.
 func TestImport_NeverErases_FormulasMissingColumnsGBK(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		im := importer(db)
@@ -311,6 +314,7 @@ func TestImport_NeverErases_FormulasMissingColumnsGBK(t *testing.T) {
 // Issue 16 item 6: 负责工程师 takes an engineer's userid or name; anyone
 // else is a bad row, not a customer reminded to nobody.
 func TestImport_UnknownEngineerRefused(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		im := importer(db)
 		im.Engineers = func(context.Context) ([]servicebot.Member, error) {

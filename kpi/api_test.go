@@ -27,6 +27,7 @@ const testAPIToken = "0123456789abcdef-token"
 // The manager's KPI API: entries by JSON and by CSV upload, all or nothing,
 // each change with who and when; withdrawing; the month as JSON and xlsx.
 func TestKPIAPI_R_KPI_12(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		now := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
 		clock := servicebot.ClockFunc(func() time.Time { return now })
@@ -147,6 +148,7 @@ func (f fixedEngineers) Engineers(context.Context, servicebot.Date) ([]servicebo
 // 申诉 and the KPI card buttons reach the course through the router, in the
 // inbox row's transaction; other texts go on to their own handlers.
 func TestKPIRouting_R_KPI_13(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		now := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)

@@ -201,6 +201,7 @@ func click(from, key string, now time.Time) servicebot.Event {
 // accepted into a new revision, publishing (golden files), a late appeal
 // refused, and a correction after publishing.
 func TestMonthCourse_R_KPI_13(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		clk := &clock{}

@@ -18,6 +18,7 @@ import (
 // weight and says how to appeal; 帮助 lists it, and it is a command (an
 // approver's 考核指标 is no rejection reason).
 func TestIndicatorsCommand_R_KPI_1_12(t *testing.T) {
+	t.Parallel()
 	db := storetest.SQLite(t)
 	clock := testclock.At(time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC))
 	rules := servicebot.DefaultKPIRules()

@@ -192,6 +192,7 @@ func reasonTexts(c servicebot.KPIScorecard, ind servicebot.KPIIndicator) string 
 // both a form and its contact counts once; drafts, remote support and
 // other months do not count.
 func TestVisits_RKPI7(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newServiceSeed(t, db)
 		jingong := s.customer("成都精工机械")
@@ -259,6 +260,7 @@ func TestVisits_RKPI7(t *testing.T) {
 // form, whenever the rest were filed; remote support owes no site records;
 // jobs completed in other months are not this month's.
 func TestJobRecords_RKPI7_RKPI8(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newServiceSeed(t, db)
 		filed := func(user string, job int64, when time.Time, ids ...string) {
@@ -337,6 +339,7 @@ func TestJobRecords_RKPI7_RKPI8(t *testing.T) {
 // empty (in forms of the current definition), and quality fault reports
 // whose test run left the fault 未解决 as failed services.
 func TestFormRecords_RKPI5_RKPI8(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newServiceSeed(t, db)
 		without := func(v servicebot.FormValues, names ...string) servicebot.FormValues {
@@ -401,6 +404,7 @@ func TestFormRecords_RKPI5_RKPI8(t *testing.T) {
 // With the service records plugged in, the manager's card lists only what
 // no record covers.
 func TestPendingListsOnlyWhatNoRecordCovers(t *testing.T) {
+	t.Parallel()
 	catalog, err := forms.Builtin()
 	if err != nil {
 		t.Fatal(err)

@@ -119,6 +119,7 @@ func TestTokenCacheRedisHungAnswersFromTheProcess(t *testing.T) {
 // Issue 15: while Redis is down the send limit is kept per process, with no
 // error for the sender, a metric per failure and one warning a minute.
 func TestFallbackLimiterKeepsTheLimitInProcessAndWarnsOnceAMinute(t *testing.T) {
+	t.Parallel()
 	clock := &fakeClock{t: time.Now()}
 	var warnings countingHandler
 	m := metrics.New()

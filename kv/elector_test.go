@@ -20,6 +20,7 @@ func isLeader(t *testing.T, e interface{ IsLeader(context.Context) error }) bool
 }
 
 func TestElectorResign(t *testing.T) {
+	t.Parallel()
 	rdb := kvtest.Redis(t)
 	key := kvtest.KeyPrefix(t, rdb) + "scheduler-leader"
 	a := kv.NewRedisElector(rdb, key, "replica-a", time.Minute, degrade(t))
@@ -103,6 +104,7 @@ func waitUntil(t *testing.T, deadline time.Time, cond func() bool) {
 }
 
 func TestElectorRunKeepsLead(t *testing.T) {
+	t.Parallel()
 	rdb := kvtest.Redis(t)
 	key := kvtest.KeyPrefix(t, rdb) + "scheduler-leader"
 	// Run renews every ttl/3: a renewal may come a whole second late
@@ -137,6 +139,7 @@ func TestElectorRunKeepsLead(t *testing.T) {
 // Jobs are guarded by unique keys, so with Redis down every replica runs them
 // rather than none.
 func TestElectorRedisDownRunsJobs(t *testing.T) {
+	t.Parallel()
 	e := kv.NewRedisElector(deadRedis(t), "scheduler-leader", "replica-a", time.Minute, degrade(t))
 	if err := e.IsLeader(bg); err != nil {
 		t.Fatalf("IsLeader with Redis down = %v, want nil (fail open)", err)
@@ -149,6 +152,7 @@ func TestElectorRedisDownRunsJobs(t *testing.T) {
 }
 
 func TestAlwaysLeader(t *testing.T) {
+	t.Parallel()
 	var e kv.AlwaysLeader
 	if err := e.IsLeader(bg); err != nil {
 		t.Fatalf("AlwaysLeader.IsLeader = %v", err)

@@ -9,6 +9,7 @@ import (
 
 // Members who stop receiving messages must not stay in memory for good.
 func TestMemoryLimiterForgetsIdleKeys(t *testing.T) {
+	t.Parallel()
 	l := NewMemoryLimiter(30, time.Minute)
 	t0 := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
 	for i := range 100 {

@@ -44,6 +44,7 @@ type step struct {
 }
 
 func TestLimiter(t *testing.T) {
+	t.Parallel()
 	thirtyTo := func(key string) []step { // 30 sends to key, one a second from t0
 		var s []step
 		for i := range 30 {
@@ -132,6 +133,7 @@ func TestLimiter(t *testing.T) {
 }
 
 func TestLimiterAllowMatchesAllowAll(t *testing.T) {
+	t.Parallel()
 	for _, kind := range limiterKinds {
 		t.Run(kind.name, func(t *testing.T) {
 			l := kind.make(t, 1, time.Minute)()
@@ -153,6 +155,7 @@ func TestLimiterAllowMatchesAllowAll(t *testing.T) {
 // same instant: exactly limit are allowed. For Redis this also shows that
 // reservations made in the same millisecond do not merge into one entry.
 func TestLimiterSharedBudgetConcurrent(t *testing.T) {
+	t.Parallel()
 	for _, kind := range limiterKinds {
 		t.Run(kind.name, func(t *testing.T) {
 			newReplica := kind.make(t, 30, time.Minute)
@@ -184,6 +187,7 @@ func TestLimiterSharedBudgetConcurrent(t *testing.T) {
 }
 
 func TestRedisLimiterDown(t *testing.T) {
+	t.Parallel()
 	l := kv.NewRedisLimiter(deadRedis(t), "sendlimit:", 30, time.Minute)
 	if ok, _, err := l.AllowAll(bg, []string{"a"}, t0); err == nil || ok {
 		t.Fatalf("AllowAll with Redis down = %v, %v; want an error", ok, err)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestTokenCache(t *testing.T) {
+	t.Parallel()
 	rdb := kvtest.Redis(t)
 	prefix := kvtest.KeyPrefix(t, rdb)
 	c := kv.NewTokenCache(rdb, degrade(t))
@@ -59,6 +60,7 @@ func TestTokenCache(t *testing.T) {
 }
 
 func TestTokenCacheExpires(t *testing.T) {
+	t.Parallel()
 	rdb := kvtest.Redis(t)
 	c := kv.NewTokenCache(rdb, degrade(t))
 	key := kvtest.KeyPrefix(t, rdb) + "token"
@@ -83,6 +85,7 @@ func TestTokenCacheExpires(t *testing.T) {
 // would otherwise throw the fetched token away and fetch again on every
 // send), and the token is then served from the process; nothing hangs.
 func TestTokenCacheRedisDownKeepsTheTokenInProcess(t *testing.T) {
+	t.Parallel()
 	c := kv.NewTokenCache(deadRedis(t), degrade(t))
 	if got := c.Get("k"); got != nil {
 		t.Fatalf("Get with Redis down = %#v, want nil", got)

@@ -23,6 +23,7 @@ var fri27 = servicebot.NewDate(2026, time.November, 27)
 // that person (its message is not taken for a duplicate of the first
 // press's), and a third, with nobody new, sends nothing.
 func TestRemindAgain_EachClickReachesItsNewRecipients(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		clock := testclock.At(time.Date(2026, 11, 30, 9, 5, 0, 0, shanghai))

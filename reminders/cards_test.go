@@ -58,6 +58,7 @@ func freshStore(t *testing.T, db *store.DB) *store.DB {
 // (a reset, a trial run before production) get new task ids, all of a form
 // WeCom takes. The month-end summary is named without a stutter.
 func TestCardTaskIDsDifferAfterADatabaseReset(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name        string
 		first, next string // when the first installation and the reset one send

@@ -50,6 +50,7 @@ func obligationStates(t *testing.T, db *store.DB, day string) []string {
 // day: nobody was reminded of it, so its close counts nobody missing and the
 // next morning's card lists nobody. The next day is chased as usual.
 func TestFirstStartAfterDeadlineOpensNoDay_R_DAY_2(t *testing.T) {
+	t.Parallel()
 	for _, first := range []string{"2026-11-27 22:00", "2026-11-27 23:00", "2026-11-27 23:59"} {
 		t.Run(first, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -89,6 +90,7 @@ func TestFirstStartAfterDeadlineOpensNoDay_R_DAY_2(t *testing.T) {
 // one typed after 22:00, a 补报 the next day, and one sent at 21:59 but
 // handled after the close (which costs nothing at all).
 func TestReportAfterCloseIsLateNotMissing_R_DAY_2(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		f := newFixture(t, db)
@@ -173,6 +175,7 @@ func TestReportAfterCloseIsLateNotMissing_R_DAY_2(t *testing.T) {
 // obligations before it reads the reports, and the report settles what the
 // close recorded.
 func TestLateReportRacingTheCloseCountsLateOnce_R_DAY_2(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		f := newFixture(t, db)

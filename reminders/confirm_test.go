@@ -14,6 +14,7 @@ import (
 // R-DAY-5: the archivist is told who confirmed by the name the address book
 // gives them; someone it does not know (yet) by their userid.
 func TestConfirmMonthlyNamesTheEngineerToTheArchivist(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		user, want string
 	}{

@@ -168,6 +168,7 @@ func recipients(msgs []sent, contains string) []string {
 // Must show 2: no reminder on a statutory holiday, reminders on a make-up
 // working Saturday (调休), none to an engineer on leave, none to an exempt one.
 func TestRemindersFollowTheWorkCalendar_R_DAY_4(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		now    string
@@ -213,6 +214,7 @@ func TestRemindersFollowTheWorkCalendar_R_DAY_4(t *testing.T) {
 // after 21:30 sends only the second, and one back after 22:00 sends nothing
 // stale but closes the day.
 func TestRemindersCatchUpWithoutStaleOnes_R_DAY_2(t *testing.T) {
+	t.Parallel()
 	type step struct {
 		now        string
 		liqiang    bool     // liqiang has reported (at 20:30) before this look
@@ -276,6 +278,7 @@ func TestRemindersCatchUpWithoutStaleOnes_R_DAY_2(t *testing.T) {
 // all counts missing (R-KPI-4); run twice, or by a second replica, it counts
 // nothing twice.
 func TestDayCloseRecordsKPI_R_DAY_2(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		ctx := t.Context()
@@ -319,6 +322,7 @@ func TestDayCloseRecordsKPI_R_DAY_2(t *testing.T) {
 // lists exactly who missed (and who was late), with 再次提醒; the group gets
 // the count, names only when configured; a re-run sends nothing more.
 func TestMorningSummaryCardAndGroup_R_DAY_3(t *testing.T) {
+	t.Parallel()
 	for _, showNames := range []bool{false, true} {
 		t.Run(map[bool]string{false: "count only", true: "with names"}[showNames], func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -384,6 +388,7 @@ func TestMorningSummaryCardAndGroup_R_DAY_3(t *testing.T) {
 // A new hire synced after the day opened owes that day's report too and is
 // reminded with the rest; someone who left since is not.
 func TestReminderReachesNewHireNotLeaver_R_DAY_2(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		f := newFixture(t, db)

@@ -74,6 +74,7 @@ func cards(t *testing.T, db *store.DB, kind string) map[string][]string {
 // reminded on the 20th and are overdue, counted in the KPI and reported to the
 // manager, the day after.
 func TestMonthlyDiaryConfirmRemindOverdue_R_DAY_5(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		f := newFixture(t, db)

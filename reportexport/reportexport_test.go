@@ -84,6 +84,7 @@ func seed(t *testing.T, db *store.DB) *reportexport.Exporter {
 // One record per engineer and day with the status of R-DAY-2 and R-DAY-4,
 // and the report's every section; nothing for the manager or the exempt.
 func TestRecords(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ex := seed(t, db)
 		// Monday 11-23 to Sunday 11-29; "now" is Friday 10:00.
@@ -125,6 +126,7 @@ func TestRecords(t *testing.T) {
 }
 
 func TestWriteFormats(t *testing.T) {
+	t.Parallel()
 	db := storetest.SQLite(t)
 	recs, err := seed(t, db).Records(t.Context(), day(23), day(24), at(27, 10, 0))
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 // report, not taken for a command and lost; the words typed as commands,
 // alone or with a date, stay commands.
 func TestReports_CommandWordsStartingAReport(t *testing.T) {
+	t.Parallel()
 	reports := []struct {
 		text     string
 		wantDone []string

@@ -8,6 +8,7 @@ import (
 )
 
 func TestParseDay(t *testing.T) {
+	t.Parallel()
 	today := servicebot.NewDate(2026, time.November, 27)
 	newYear := servicebot.NewDate(2027, time.January, 3)
 	cases := []struct {
@@ -56,6 +57,7 @@ func TestParseDay(t *testing.T) {
 }
 
 func TestParseDayRange(t *testing.T) {
+	t.Parallel()
 	today := servicebot.NewDate(2026, time.November, 27)
 	cases := []struct {
 		in, from, to, rest string
@@ -86,6 +88,7 @@ func TestParseDayRange(t *testing.T) {
 }
 
 func TestSplitCommand(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ in, cmd, args string }{
 		{"帮助", cmdHelp, ""},
 		{" ？ ", cmdHelp, ""},

@@ -123,6 +123,7 @@ var nov27 = servicebot.NewDate(2026, time.November, 27)
 
 // R-DAY-1: a report is stored and confirmed with what was understood.
 func TestReports_ReportIsStoredAndConfirmed(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
 		reply := r.say("zhangwei", "今天：成都某厂安装调试\n明天：去重庆回访\n客户：成都某厂\n配件销售：3000元", friday(19, 30))
@@ -153,6 +154,7 @@ func TestReports_ReportIsStoredAndConfirmed(t *testing.T) {
 
 // A second full report the same day replaces the first; the first is kept.
 func TestReports_SecondReportReplacesFirst(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
 		r.say("zhangwei", "今天：成都某厂安装调试\n明天：去重庆回访", friday(18, 0))
@@ -172,6 +174,7 @@ func TestReports_SecondReportReplacesFirst(t *testing.T) {
 // The bot asks for a missing plan; the reply that supplies it completes the
 // day's report, in whatever form it comes.
 func TestReports_FollowUpCompletesTheReport(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, followUp string
 		plan           []string
@@ -215,6 +218,7 @@ func TestReports_FollowUpCompletesTheReport(t *testing.T) {
 
 // R-DAY-2: a report after the deadline is late; 补报 files a past day, late.
 func TestReports_LateAndBackfill(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
 		reply := r.say("liqiang", "今天：巡检\n明天：巡检", friday(22, 15))
@@ -268,6 +272,7 @@ func TestReports_LateAndBackfill(t *testing.T) {
 
 // R-DAY-4: 请假 records leave through the store; 取消请假 ends it.
 func TestReports_Leave(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
 		ctx := t.Context()
@@ -312,6 +317,7 @@ func TestReports_Leave(t *testing.T) {
 // and a manager records leave for others, who are told; an engineer may
 // not record it for someone else.
 func TestReports_LeaveForEveryMemberAndByManager_RAPV5(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
 		ctx := t.Context()
@@ -361,6 +367,7 @@ func TestReports_LeaveForEveryMemberAndByManager_RAPV5(t *testing.T) {
 // help and never 收到 (issue 9); 帮助 gets the help. Someone who sends no
 // reports is told their report-like text was not stored.
 func TestReports_HelpAndCommands(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
 		for _, c := range []struct{ from, text, want string }{
@@ -406,6 +413,7 @@ func TestReports_HelpAndCommands(t *testing.T) {
 
 // 我的日报 shows the week at a glance.
 func TestReports_MyReports(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
 		r.say("zhangwei", "今天：安装调试\n明天：回访", time.Date(2026, 11, 23, 19, 0, 0, 0, cst))
@@ -425,6 +433,7 @@ func TestReports_MyReports(t *testing.T) {
 
 // Photos and locations attach to the day's report; a location is a check-in.
 func TestReports_Attachments(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
 		reply := r.deliver(servicebot.Event{MsgType: servicebot.MsgLocation, FromUserName: "zhangwei",
@@ -460,6 +469,7 @@ func TestReports_Attachments(t *testing.T) {
 
 // A transcribed voice message is read like text.
 func TestReports_VoiceReport(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
 		reply := r.deliver(servicebot.Event{MsgType: servicebot.MsgVoice, FromUserName: "liqiang", MediaID: "v",

@@ -16,6 +16,7 @@ import (
 // R-APV-5: of many taps deciding one step at the same moment, in separate
 // transactions, exactly one decides; the step keeps that decision.
 func TestDecideApprovalStepOnce_RAPV5(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)

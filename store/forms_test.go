@@ -11,6 +11,7 @@ import (
 )
 
 func TestFormSubmissionsAndPhotos(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		now := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestInsertInbox(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		want := inboxItem("msg:100", t0)
@@ -57,6 +58,7 @@ func TestInsertInbox(t *testing.T) {
 }
 
 func TestInsertInboxRejectsIncompleteItems(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		for _, item := range []servicebot.InboxItem{
 			{Kind: servicebot.MsgText, ReceivedAt: t0},    // no dedup key: would swallow other deliveries
@@ -70,6 +72,7 @@ func TestInsertInboxRejectsIncompleteItems(t *testing.T) {
 }
 
 func TestInsertInboxFailsWhenDatabaseIsDown(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
@@ -82,6 +85,7 @@ func TestInsertInboxFailsWhenDatabaseIsDown(t *testing.T) {
 }
 
 func TestClaimInboxInOrderOfArrival(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		for i := range 5 {
@@ -114,6 +118,7 @@ func TestClaimInboxInOrderOfArrival(t *testing.T) {
 }
 
 func TestClaimInboxRecoversExpiredLeases(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		first := claimOne(t, db, "msg:1") // claimed at t0 for a minute, then the worker "crashes"
@@ -149,6 +154,7 @@ func TestClaimInboxRecoversExpiredLeases(t *testing.T) {
 }
 
 func TestRetryAndFailInbox(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		item := claimOne(t, db, "msg:1")
@@ -202,6 +208,7 @@ func TestRetryAndFailInbox(t *testing.T) {
 // Only a processing row can be retried, failed or completed: the outcome of a
 // worker whose row was finished by another must not be recorded.
 func TestInboxTransitionsNeedAClaim(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		item := claimOne(t, db, "msg:1")
@@ -235,6 +242,7 @@ func TestInboxTransitionsNeedAClaim(t *testing.T) {
 }
 
 func TestInboxStats(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		if pending, oldest, err := db.InboxStats(ctx); err != nil || pending != 0 || !oldest.IsZero() {
@@ -261,6 +269,7 @@ func TestInboxStats(t *testing.T) {
 }
 
 func TestConcurrentClaimers(t *testing.T) {
+	t.Parallel()
 	const rows, claimers, batch = 200, 4, 10
 	type claimFunc func(db *store.DB, now time.Time) ([]int64, error)
 	tests := []struct {
@@ -360,6 +369,7 @@ func TestConcurrentClaimers(t *testing.T) {
 // not claimed while an earlier one is claimed or waiting for a retry; a failed
 // one no longer holds the rest up; other members are not held up at all.
 func TestClaimInboxKeepsEachMembersOrder(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		from := func(user, key string) servicebot.InboxItem {

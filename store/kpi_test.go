@@ -11,6 +11,7 @@ import (
 )
 
 func TestKPIInputsKeepEveryChange(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		now := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
@@ -81,6 +82,7 @@ func TestKPIInputsKeepEveryChange(t *testing.T) {
 }
 
 func TestKPIRevisionsAndAppeals_R_KPI_13(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		now := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
@@ -165,6 +167,7 @@ func TestKPIRevisionsAndAppeals_R_KPI_13(t *testing.T) {
 }
 
 func TestKPIBotRecords_R_KPI_10(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		at := time.Date(2026, 10, 5, 20, 0, 0, 0, time.UTC)

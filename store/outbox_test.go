@@ -17,6 +17,7 @@ import (
 // A repeated key inside a transaction must be a quiet no-op: on Postgres a
 // unique violation would abort the transaction and lose the state change.
 func TestEnqueueOutboxDeduplicatesInsideATransaction(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		const key = "remind:report:zhangsan:2025-03-10:stage1"
@@ -65,6 +66,7 @@ func TestEnqueueOutboxDeduplicatesInsideATransaction(t *testing.T) {
 }
 
 func TestEnqueueOutboxRejectsIncompleteMessages(t *testing.T) {
+	t.Parallel()
 	valid := outboxMessage("", t0)
 	tests := []struct {
 		name   string
@@ -87,6 +89,7 @@ func TestEnqueueOutboxRejectsIncompleteMessages(t *testing.T) {
 }
 
 func TestClaimOutboxRespectsScheduleAndLeases(t *testing.T) {
+	t.Parallel()
 	const lease = time.Minute
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
@@ -134,6 +137,7 @@ func TestClaimOutboxRespectsScheduleAndLeases(t *testing.T) {
 }
 
 func TestOutboxDeliveryOutcomes(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		card := servicebot.OutboxMessage{
@@ -285,6 +289,7 @@ func sameJSON(t *testing.T, a, b json.RawMessage) bool {
 
 // A deferral gives the claim's attempt back: the row was not tried.
 func TestDeferOutboxGivesTheAttemptBack(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
@@ -315,6 +320,7 @@ func TestDeferOutboxGivesTheAttemptBack(t *testing.T) {
 }
 
 func TestInboxCounts(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)

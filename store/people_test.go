@@ -23,6 +23,7 @@ func member(id, name string, depts ...int64) servicebot.Member {
 }
 
 func TestReplaceDirectoryReportsJoinedAndLeft(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		t1 := t0.Add(24 * time.Hour)
@@ -113,6 +114,7 @@ func TestReplaceDirectoryReportsJoinedAndLeft(t *testing.T) {
 // Syncs started at once (the daily job and one by hand) take turns: none
 // fails on the rows of another, and the result is one of the pulls, whole.
 func TestConcurrentReplaceDirectory(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		pulls := [][]servicebot.Member{
 			{member("a", "甲", 2), member("b", "乙", 2)},
@@ -142,6 +144,7 @@ func TestConcurrentReplaceDirectory(t *testing.T) {
 }
 
 func TestReplaceDirectoryRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		deps    []servicebot.Department
@@ -166,6 +169,7 @@ func TestReplaceDirectoryRejectsBadInput(t *testing.T) {
 
 // A large company syncs in batches, well inside both databases' parameter limits.
 func TestReplaceDirectoryManyMembers(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		const n = 2345
 		members := make([]servicebot.Member, n)
@@ -197,6 +201,7 @@ func TestReplaceDirectoryManyMembers(t *testing.T) {
 }
 
 func TestGetMemberNotFound(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		_, err := db.GetMember(t.Context(), "nobody")
 		if !errors.Is(err, servicebot.ErrNotFound) {
@@ -214,6 +219,7 @@ func d(s string) servicebot.Date {
 }
 
 func TestLeaves(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		add := func(user, from, to string) int64 {
@@ -283,6 +289,7 @@ func TestLeaves(t *testing.T) {
 }
 
 func TestCancelLeave(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		err := db.InTx(ctx, func(tx *store.Tx) error {
@@ -351,6 +358,7 @@ func TestCancelLeave(t *testing.T) {
 }
 
 func TestAddLeaveRejectsBadRanges(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		user     string
@@ -400,6 +408,7 @@ func assertIDs(t *testing.T, what string, got []string, want ...string) {
 // departments and those below them who hold the engineer role or none; an
 // exempt engineer is still one. Through the pool and inside a transaction alike.
 func TestEngineersAreTheDirectorysAfterSalesMembers(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		if _, _, err := db.ReplaceDirectory(ctx, testDepartments, []servicebot.Member{

@@ -19,6 +19,7 @@ func dailyObligation(user, day string, now time.Time) servicebot.Obligation {
 }
 
 func TestObligationsStagesAndKPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
@@ -113,6 +114,7 @@ func TestObligationsStagesAndKPI(t *testing.T) {
 // Two transactions marking the same stage at once: each obligation's stage
 // is fresh for exactly one of them (the unique key, not luck).
 func TestMarkStageConcurrentlyOnce(t *testing.T) {
+	t.Parallel()
 	db := storetest.Postgres(t)
 	ctx := t.Context()
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
@@ -160,6 +162,7 @@ func TestMarkStageConcurrentlyOnce(t *testing.T) {
 }
 
 func TestJobRuns(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)

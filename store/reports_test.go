@@ -21,6 +21,7 @@ func fen(f servicebot.Fen) *servicebot.Fen { return &f }
 // A later report replaces the current one and the earlier stays as history;
 // every field survives the round trip on both dialects.
 func TestSaveReportKeepsHistory(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		first := servicebot.DailyReport{
@@ -99,6 +100,7 @@ func TestSaveReportKeepsHistory(t *testing.T) {
 }
 
 func TestReportStatus(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		at := time.Date(2026, 11, 27, 20, 30, 0, 0, time.UTC)
@@ -149,6 +151,7 @@ func TestReportStatus(t *testing.T) {
 }
 
 func TestReportAttachments(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		at := time.Date(2026, 11, 27, 9, 15, 0, 0, time.UTC)

@@ -11,8 +11,10 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -111,6 +113,27 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 		db.inboxBatch = newInboxBatcher(db)
 	}
 	return db, nil
+}
+
+// MigrationsDigest is a fingerprint of the migrations embedded for dialect
+// (DialectPostgres or DialectSQLite): two builds with the same digest lay
+// out the same schema. Tests key reusable schemas by it.
+func MigrationsDigest(dialect string) (string, error) {
+	dir := "migrations/" + dialect
+	entries, err := migrationFiles.ReadDir(dir)
+	if err != nil {
+		return "", fmt.Errorf("store: migrations of %q: %w", dialect, err)
+	}
+	h := sha256.New()
+	for _, e := range entries { // ReadDir sorts by name
+		b, err := migrationFiles.ReadFile(dir + "/" + e.Name())
+		if err != nil {
+			return "", fmt.Errorf("store: migrations of %q: %w", dialect, err)
+		}
+		fmt.Fprintf(h, "%s %d\n", e.Name(), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // postgresIdleConns is how many idle Postgres connections are kept for reuse.

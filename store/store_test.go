@@ -16,6 +16,7 @@ import (
 var t0 = time.Date(2025, 3, 10, 9, 30, 0, 123456000, time.UTC)
 
 func TestOpenRejectsBadURLs(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, url, wantErr string
 	}{
@@ -44,6 +45,7 @@ func TestOpenRejectsBadURLs(t *testing.T) {
 }
 
 func TestOpenSQLiteCreatesParentDirectory(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "a", "b", "servicebot.db")
 	db, err := store.Open(t.Context(), "sqlite:"+path, nil)
 	if err != nil {
@@ -59,6 +61,7 @@ func TestOpenSQLiteCreatesParentDirectory(t *testing.T) {
 }
 
 func TestMigrateAndReady(t *testing.T) {
+	t.Parallel()
 	for _, d := range []struct {
 		dialect string
 		open    func(testing.TB) *store.DB
@@ -94,6 +97,7 @@ func TestMigrateAndReady(t *testing.T) {
 }
 
 func TestReadyFailsWhenClosed(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
@@ -107,6 +111,7 @@ func TestReadyFailsWhenClosed(t *testing.T) {
 // Each Postgres test must get a schema of its own; if search_path were
 // ignored, both stores below would share the default schema's tables.
 func TestPostgresSchemasAreIsolated(t *testing.T) {
+	t.Parallel()
 	a, b := storetest.Postgres(t), storetest.Postgres(t)
 	ctx := t.Context()
 	if _, err := a.InsertInbox(ctx, inboxItem("msg:1", t0)); err != nil {
@@ -122,6 +127,7 @@ func TestPostgresSchemasAreIsolated(t *testing.T) {
 }
 
 func TestTimestampsRoundTripInUTC(t *testing.T) {
+	t.Parallel()
 	beijing := time.FixedZone("CST", 8*3600)
 	// Nanoseconds are dropped: both databases keep microseconds.
 	received := time.Date(2025, 12, 31, 23, 59, 59, 987654321, beijing)
@@ -178,6 +184,7 @@ func TestTimestampsRoundTripInUTC(t *testing.T) {
 }
 
 func TestInTx(t *testing.T) {
+	t.Parallel()
 	errBoom := errors.New("boom")
 	tests := []struct {
 		name string

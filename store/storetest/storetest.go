@@ -1,11 +1,13 @@
 // Package storetest gives tests a real, empty, migrated store: a temp SQLite
-// file, or a fresh schema in the Postgres database named by TEST_DATABASE_URL.
+// file, or a schema of their own in the Postgres database named by
+// TEST_DATABASE_URL.
 package storetest
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
@@ -50,17 +52,36 @@ func SQLite(t testing.TB) *store.DB {
 	return migrated(t, OpenSQLite(t))
 }
 
-// Postgres returns a migrated store in a new schema of the TEST_DATABASE_URL
-// database; the schema is dropped when the test ends. It skips the test when
-// TEST_DATABASE_URL is unset and fails it when the database is unreachable.
+// Postgres returns a migrated, empty store in a schema of the
+// TEST_DATABASE_URL database that is the test's alone until it ends. It
+// skips the test when TEST_DATABASE_URL is unset and fails it when the
+// database is unreachable.
+//
+// The schemas are pooled, not made and dropped per test: creating a schema
+// and running every migration took a second and more per test on a busy
+// machine, and the dropped schemas left tens of thousands of files for
+// PostgreSQL's checkpoints to fsync. A test holds its schema by a session
+// advisory lock (released when it ends, or when its process dies) and
+// empties every table when it takes it. The pool is keyed by the digest of
+// the migrations, so a build with other migrations never takes a schema laid
+// out by these.
 func Postgres(t testing.TB) *store.DB {
 	t.Helper()
-	db, schema, admin := openPostgres(t)
+	dsn, schema, admin := pooledSchema(t)
+	db, err := store.Open(t.Context(), dsn, testLogger(t))
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("storetest: %v", err)
+		}
+	})
 	migrated(t, db)
 	// Proof that the store really worked in the test's schema, not in the
 	// database's default one shared with every other test.
 	var tables int
-	err := admin.QueryRowContext(t.Context(),
+	err = admin.QueryRowContext(t.Context(),
 		`SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name IN ('inbox', 'outbox')`,
 		schema).Scan(&tables)
 	if err != nil {
@@ -70,6 +91,105 @@ func Postgres(t testing.TB) *store.DB {
 		t.Fatalf("storetest: migrations did not create the tables in schema %s: search_path was not applied", schema)
 	}
 	return db
+}
+
+// maxPooled bounds how many schemas of one migration set the pool makes:
+// more than that many tests at once on one database is a runaway.
+const maxPooled = 256
+
+// pooledSchema takes a free schema of the pool (making it the first time),
+// empties it, and returns the URL into it, its name and a connection
+// outside it. The schema is given back when the test ends.
+func pooledSchema(t testing.TB) (dsn, schema string, admin *sql.DB) {
+	t.Helper()
+	base := os.Getenv(EnvDatabaseURL)
+	if base == "" {
+		t.Skipf("storetest: %s is not set; set it to run the Postgres tests", EnvDatabaseURL)
+	}
+	ctx := t.Context()
+	digest, err := store.MigrationsDigest(store.DialectPostgres)
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	admin, err = sql.Open("postgres", base)
+	if err != nil {
+		t.Fatalf("storetest: %s: %v", EnvDatabaseURL, err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	// The lock lives as long as this session: the test's hold on its schema.
+	holder, err := admin.Conn(ctx)
+	if err != nil {
+		t.Fatalf("storetest: %s is set but the database is unreachable: %v", EnvDatabaseURL, err)
+	}
+	var lockID int64
+	for n := 0; ; n++ {
+		if n == maxPooled {
+			t.Fatalf("storetest: all %d pooled schemas are taken", maxPooled)
+		}
+		schema = fmt.Sprintf("pool_%s_%d", digest[:12], n)
+		lockID = schemaLockID(schema)
+		var got bool
+		if err := holder.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", lockID).Scan(&got); err != nil {
+			t.Fatalf("storetest: lock schema: %v", err)
+		}
+		if got {
+			break
+		}
+	}
+	// Registered before the store's Close, so it runs after it (cleanups
+	// run last-in first-out) when no connection uses the schema any more.
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+		defer cancel()
+		if _, err := holder.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", lockID); err != nil {
+			t.Errorf("storetest: unlock schema %s: %v", schema, err)
+		}
+		_ = holder.Close()
+	})
+	if _, err := holder.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+pq.QuoteIdentifier(schema)); err != nil {
+		t.Fatalf("storetest: create schema: %v", err)
+	}
+	if err := emptySchema(ctx, holder, schema); err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	return schemaURL(t, base, schema), schema, admin
+}
+
+// emptySchema deletes every row of every table but goose's version table,
+// and restarts the sequences: the schema is as its migrations left it.
+func emptySchema(ctx context.Context, conn *sql.Conn, schema string) error {
+	rows, err := conn.QueryContext(ctx,
+		`SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename <> 'goose_db_version' ORDER BY tablename`, schema)
+	if err != nil {
+		return fmt.Errorf("empty schema %s: %w", schema, err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return fmt.Errorf("empty schema %s: %w", schema, err)
+		}
+		tables = append(tables, pq.QuoteIdentifier(schema)+"."+pq.QuoteIdentifier(name))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("empty schema %s: %w", schema, err)
+	}
+	if len(tables) == 0 {
+		return nil // new: the migrations make the tables
+	}
+	if _, err := conn.ExecContext(ctx, "TRUNCATE "+strings.Join(tables, ", ")+" RESTART IDENTITY CASCADE"); err != nil {
+		return fmt.Errorf("empty schema %s: %w", schema, err)
+	}
+	return nil
+}
+
+// schemaLockID is the advisory lock that holds a pooled schema.
+func schemaLockID(schema string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("servicebot/storetest/" + schema))
+	return int64(h.Sum64())
 }
 
 // OpenSQLite is SQLite without migrating: for tests of migration itself.
@@ -154,6 +274,12 @@ func postgresSchema(t testing.TB) (dsn, schema string, admin *sql.DB) {
 		}
 	})
 
+	return schemaURL(t, base, schema), schema, admin
+}
+
+// schemaURL is base with connections working in schema.
+func schemaURL(t testing.TB, base, schema string) string {
+	t.Helper()
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatalf("storetest: %s: %v", EnvDatabaseURL, err)
@@ -163,7 +289,7 @@ func postgresSchema(t testing.TB) (dsn, schema string, admin *sql.DB) {
 	// so every pooled connection starts in the test's schema.
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return u.String(), schema, admin
+	return u.String()
 }
 
 func migrated(t testing.TB, db *store.DB) *store.DB {
