@@ -31,6 +31,13 @@ func Feature[T Tx](e *Engine, apiToken string) feature.Feature[T] {
 		},
 		// R-SVC-3: a warehouse keeper's 出库 #12 密封圈×4.
 		Commands: []feature.Command[T]{{
+			Words:   PendingWords,
+			Section: "表单与申请",
+			Help:    "待审批：把等我处理的审批卡片再发一遍",
+			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+				return e.SendPending(ctx, tx, ev)
+			},
+		}, {
 			Words:   []string{servicebot.PartsIssueCommand},
 			Section: "表单与申请",
 			Help:    "出库 #12 密封圈×4：仓库管理员凭已批准的申请登记配件出库",

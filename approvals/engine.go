@@ -91,6 +91,9 @@ type Config struct {
 	// request's machine: its warranty and earlier faults, shown on the
 	// cards, in 详情 and in the dispatch notice (R-SVC-2).
 	Machines MachineHook
+	// PendingURL is the page 待我审批 (/web/approvals/pending), linked by
+	// the chat command 待审批; "" when the pages are off.
+	PendingURL string
 }
 
 // MachineHook says, in the transaction, what the records know of the
@@ -123,13 +126,15 @@ type Engine struct {
 	jobs   DispatchHook
 	// machines is Config.Machines.
 	machines MachineHook
+	// pendingURL is Config.PendingURL.
+	pendingURL string
 }
 
 // New makes an engine over db.
 func New(db Store, inTx TxRunner, cfg Config) *Engine {
 	e := &Engine{db: db, inTx: inTx, rules: cfg.Rules.WithDefaults(), org: cfg.Org,
 		loc: cfg.Location, clock: cfg.Clock, logger: cfg.Logger, jobs: cfg.Jobs,
-		machines: cfg.Machines}
+		machines: cfg.Machines, pendingURL: cfg.PendingURL}
 	if e.loc == nil {
 		e.loc = time.UTC
 	}

@@ -105,3 +105,64 @@ func nameOr(m servicebot.Member) string {
 	}
 	return m.UserID
 }
+
+// PendingWords ask for the member's pending approval steps in chat.
+var PendingWords = []string{"待审批", "待我审批", "我的审批"}
+
+// maxPendingCards is how many pending steps 待审批 sends as cards; the page
+// 待我审批 lists them all.
+const maxPendingCards = 5
+
+// SendPending answers 待审批 (issue 12): each step waiting for the member's
+// decision comes again as its card (a new task_id: WeCom refuses one it has
+// seen; the buttons name the step, so a tap decides it as on the first
+// card), and a line with the count and the page.
+func (e *Engine) SendPending(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
+	steps, err := e.db.PendingApprovalSteps(ctx)
+	if err != nil {
+		return false, err
+	}
+	user, now := ev.FromUserName, e.clock.Now()
+	var mine []servicebot.ApprovalStep
+	for _, s := range steps {
+		if s.ApproverID == user {
+			mine = append(mine, s)
+		}
+	}
+	if len(mine) == 0 {
+		return true, e.reply(ctx, tx, ev, "没有等您处理的审批。", now)
+	}
+	for i, step := range mine {
+		if i == maxPendingCards {
+			break
+		}
+		a, err := tx.Approval(ctx, step.RequestID)
+		if err != nil {
+			return false, err
+		}
+		card, err := e.cardFor(ctx, tx, a, step, "")
+		if err != nil {
+			return false, err
+		}
+		card.TaskID = fmt.Sprintf("%s-again%d", step.TaskID, ev.CreateTime)
+		body, err := card.JSON()
+		if err != nil {
+			return false, fmt.Errorf("approvals: card: %w", err)
+		}
+		if err := e.enqueue(ctx, tx, servicebot.OutboxMessage{
+			DedupKey: fmt.Sprintf("apv-again:%s:%d", ev.DedupKey(), step.ID), Kind: servicebot.OutTemplateCard,
+			ToUsers: user, Body: body, CreatedAt: now,
+		}); err != nil {
+			return false, err
+		}
+	}
+	text := fmt.Sprintf("您有 %d 条待审批", len(mine))
+	if len(mine) > maxPendingCards {
+		text += fmt.Sprintf("，以上是等待最久的 %d 条", maxPendingCards)
+	}
+	text += "。"
+	if e.pendingURL != "" {
+		text += "\n全部待审批：" + e.pendingURL
+	}
+	return true, e.reply(ctx, tx, ev, text, now)
+}

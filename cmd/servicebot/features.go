@@ -14,6 +14,7 @@ import (
 	"github.com/servicebot/servicebot/config"
 	"github.com/servicebot/servicebot/feature"
 	"github.com/servicebot/servicebot/forms"
+	"github.com/servicebot/servicebot/glance"
 	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/people"
 	"github.com/servicebot/servicebot/reminders"
@@ -35,7 +36,8 @@ func features(p parts) []feature.Feature[*store.Tx] {
 		aftersales.Feature[*store.Tx](p.service),         // 我的工单, 开始/完成, 客户咨询, 已答复, 我的待办; follow-up jobs
 		forms.Feature[*store.Tx](p.clock, p.pages),       // 表单, 服务申请, 申请配件赔偿, 申请器械赔偿
 		kpi.Feature[*store.Tx](p.course, p.kpiAPI),       // 申诉; KPI cards; the monthly draft
-		approvals.Feature[*store.Tx](p.engine, p.apiKey), // a rejecter's reason; approval cards; reminders; /api/requests
+		approvals.Feature[*store.Tx](p.engine, p.apiKey), // a rejecter's reason; 待审批; approval cards; reminders; /api/requests
+		glance.Feature[*store.Tx](p.glance),              // 日报情况, 今天谁没交 (managers and leaders)
 		reminders.Feature[*store.Tx](p.clock, p.daily, p.monthly, p.archivists, p.db),
 		people.Feature[*store.Tx](p.directory), // the address book's daily sync
 	}
@@ -57,6 +59,7 @@ type parts struct {
 	monthly    *reminders.Monthly
 	archivists []string
 	web        *web.Server // nil without the web pages
+	glance     glance.Config
 }
 
 // newParts builds the features' services. help is the router's help reply,
@@ -83,6 +86,7 @@ func newParts(cfg config.Config, db *store.DB, client *bot.Client, dir *people.D
 	p.engine = approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
 		Rules: cfg.ApprovalRules(), Org: cfg.Org, Location: cfg.Location(), Clock: clock,
 		Logger: logger.With("component", "approvals"), Jobs: p.service, Machines: p.service,
+		PendingURL: pagesURL(cfg, "/web/approvals/pending"),
 	})
 	if cfg.WebEnabled() {
 		formsService, pages, err := newWeb(cfg, db, client, p.engine, newExporter(cfg, db, dir), cal, clock, logger)
@@ -108,8 +112,10 @@ func newParts(cfg config.Config, db *store.DB, client *bot.Client, dir *people.D
 		Group:  reminders.Group{ChatID: cfg.Group.ChatID, RobotKey: cfg.Group.RobotKey, ShowNames: cfg.Group.ShowNames},
 		Logger: logger.With("component", "reminders"),
 	}
-	if base := strings.TrimSuffix(cfg.PublicURL, "/"); base != "" && cfg.WebEnabled() {
+	p.glance = glance.Config{Org: cfg.Org, States: newExporter(cfg, db, dir), Location: cfg.Location(), Clock: clock}
+	if base := pagesURL(cfg, ""); base != "" {
 		p.daily.DayURL = func(d servicebot.Date) string { return base + "/web/today?d=" + d.String() }
+		p.glance.DayURL = p.daily.DayURL
 	}
 	var fileURL func(string) string
 	if base := strings.TrimSuffix(cfg.PublicURL, "/"); base != "" {
@@ -144,6 +150,14 @@ func newWeb(cfg config.Config, db *store.DB, client *bot.Client, engine *approva
 		return nil, nil, fmt.Errorf("web pages: %w", err)
 	}
 	return fs, pages, nil
+}
+
+// pagesURL is path on the web pages, "" when they are off.
+func pagesURL(cfg config.Config, path string) string {
+	if base := strings.TrimSuffix(cfg.PublicURL, "/"); base != "" && cfg.WebEnabled() {
+		return base + path
+	}
+	return ""
 }
 
 // newSessionKey is a session key for the demo, which has no configuration.
