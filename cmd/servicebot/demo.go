@@ -35,12 +35,14 @@ const (
 // file, so a person can try it with nothing else installed: open /sim, pick a
 // member of the demo department, and chat with the bot.
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
-	fs := newCommand("demo", "servicebot demo [--addr 127.0.0.1:8080] [--data DIR] [--at TIME]",
+	fs := newCommand("demo", "servicebot demo [--addr 127.0.0.1:8080] [--data DIR] [--at TIME] [--empty]",
 		"Runs the bot beside a WeCom simulator in one process, on a SQLite file in DIR: open /sim, pick a\n"+
 			"member of the demo department and chat with the bot. The page's clock control moves the demo's\n"+
 			"time (20:00 reminders, 09:00 summary, the 1st's KPI draft); the bot's jobs run at the new time.\n"+
 			"It writes DIR/demo.yaml, the configuration of its database and simulator, so the other\n"+
-			"commands work on the demo while it runs.",
+			"commands work on the demo while it runs. Unless --empty, a new demo database starts with a past:\n"+
+			"last month and this one up to yesterday, the engineers' reports in their own styles (some late,\n"+
+			"some missing), check-ins and photos, a week of leave, the manager's KPI entries.",
 		"servicebot demo\nservicebot --config data/demo.yaml job list", 0, stdout, stderr)
 	defaultAddr := "127.0.0.1:8080"
 	if v, ok := lookup("SERVICEBOT_HTTP_ADDR"); ok && v != "" {
@@ -49,6 +51,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, looku
 	addr := fs.String("addr", defaultAddr, "address to listen on")
 	dataDir := fs.String("data", "data", "folder for the demo's SQLite database and demo.yaml")
 	startAt := fs.String("at", "", "start the demo's clock at this `TIME` (RFC 3339) instead of now")
+	empty := fs.Bool("empty", false, "start bare: no past month of reports, check-ins, leave and KPI entries")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -80,10 +83,19 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, looku
 		return fmt.Errorf("demo database: %w", err)
 	}
 	defer db.Close()
-	d, err := startDemo(ln, db, newDemoClock(servicebot.SystemClock{}, start), logger, tuning{}, nil)
+	clock := newDemoClock(servicebot.SystemClock{}, start)
+	d, err := startDemo(ln, db, clock, logger, tuning{}, nil)
 	if err != nil {
 		_ = ln.Close()
 		return err
+	}
+	if !*empty {
+		began := time.Now()
+		if err := seedDemo(ctx, d.app, db, clock.Now()); err != nil {
+			_ = ln.Close()
+			return err
+		}
+		logger.Info("demo: past month ready", "took", time.Since(began).Round(time.Millisecond))
 	}
 	cfgPath := filepath.Join(*dataDir, "demo.yaml")
 	if err := writeDemoConfig(cfgPath, d.cfg, dbURL); err != nil {

@@ -103,3 +103,28 @@ func TestDemoConfigWorksForTheCLI(t *testing.T) {
 	}
 	cli("approvals")
 }
+
+// A new demo has a past: last month's reports, check-ins and closed days,
+// and the manager's KPI entries; `demo --empty` starts bare.
+func TestDemoStartsWithAPastUnlessEmpty(t *testing.T) {
+	for _, tt := range []struct {
+		args    []string
+		reports bool
+	}{{nil, true}, {[]string{"--empty"}, false}} {
+		_, dir := runDemo(t, append([]string{"--at", "2026-11-27T19:55:00+08:00"}, tt.args...)...)
+		var stdout, stderr bytes.Buffer
+		err := run(t.Context(), []string{"--config", filepath.Join(dir, "demo.yaml"), "reports", "export",
+			"--from", "2026-10-01", "--to", "2026-10-31", "--format", "csv"}, &stdout, &stderr, lookupFrom(nil))
+		if err != nil {
+			t.Fatalf("%v: reports export: %v\n%s", tt.args, err, stderr.String())
+		}
+		out := stdout.String()
+		has := strings.Contains(out, "今天：到成都宏达机械厂现场") || strings.Contains(out, "成都宏达机械厂")
+		if has != tt.reports {
+			t.Errorf("%v: October's export has the seeded reports: %v, want %v\n%.2000s", tt.args, has, tt.reports, out)
+		}
+		if tt.reports && (!strings.Contains(out, "late") && !strings.Contains(out, "迟")) {
+			t.Errorf("the seeded month has no late report:\n%.2000s", out)
+		}
+	}
+}

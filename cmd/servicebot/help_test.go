@@ -18,7 +18,7 @@ func TestEverySubcommandHelp(t *testing.T) {
 		also  []string // other text its help must carry
 	}{
 		{[]string{"serve"}, []string{"-config"}, nil},
-		{[]string{"demo"}, []string{"-addr", "-data"}, []string{"data/demo.yaml"}},
+		{[]string{"demo"}, []string{"-addr", "-data", "-at", "-empty"}, []string{"data/demo.yaml"}},
 		{[]string{"migrate"}, []string{"-config"}, nil},
 		{[]string{"sync"}, []string{"-config"}, nil},
 		{[]string{"outbox"}, []string{"-status", "-limit", "-format", "-config"}, nil},
