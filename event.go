@@ -39,18 +39,17 @@ type Event struct {
 	AgentID      int64
 
 	// Messages.
-	MsgID       string
-	Content     string  // text
-	PicURL      string  // image
-	MediaID     string  // image, voice, video
-	Format      string  // voice: amr, speex
-	Recognition string  // voice: speech-to-text, when enabled
-	Latitude    float64 // location: Location_X
-	Longitude   float64 // location: Location_Y
-	Scale       int     // location
-	Label       string  // location: the place's name
-	Title       string  // link
-	URL         string  // link
+	MsgID     string
+	Content   string  // text
+	PicURL    string  // image
+	MediaID   string  // image, voice, video
+	Format    string  // voice: amr, speex
+	Latitude  float64 // location: Location_X
+	Longitude float64 // location: Location_Y
+	Scale     int     // location
+	Label     string  // location: the place's name
+	Title     string  // link
+	URL       string  // link
 
 	// Events.
 	Event         string

@@ -50,21 +50,34 @@ func (r DailyReport) State() ReportState {
 // Kinds of report attachments.
 const (
 	AttachImage    = "image"
+	AttachVoice    = "voice"    // audio (amr) WeCom cannot transcribe for an app: kept, not read
 	AttachLocation = "location" // a check-in (签到): where the engineer was, and when
 )
+
+// VoiceText answers a voice message. A self-built app gets the audio only
+// (MediaId and Format amr, 接收消息 90239); WeCom's Recognition field belongs
+// to WeChat Official Accounts and never arrives, so the bot cannot read what
+// was said and asks for text.
+const VoiceText = "收到语音，但企业微信不会把语音转成文字发给应用，机器人听不懂语音。" +
+	"请长按输入框的语音按钮说话，松开前上滑选「转文字」后发送文字，或直接打字。"
 
 // ReportAttachment is a photo or a location sent in chat, attached to the
 // report of the day it was sent.
 type ReportAttachment struct {
-	ID       int64
-	UserID   string
-	Day      Date
-	Kind     string // AttachImage or AttachLocation
-	MediaID  string // image
-	PicURL   string // image
-	Lat, Lng float64
-	Label    string // location: the place's name
-	At       time.Time
+	ID      int64
+	UserID  string
+	Day     Date
+	Kind    string // AttachImage, AttachVoice or AttachLocation
+	MediaID string // image, voice: valid at WeCom for three days
+	PicURL  string // image
+	Format  string // voice: amr
+	// BlobKey names the kept copy of an image or voice in the blob store,
+	// once fetched with media/get; "" until then.
+	BlobKey     string
+	ContentType string // of the kept copy
+	Lat, Lng    float64
+	Label       string // location: the place's name
+	At          time.Time
 }
 
 // Kinds of PendingQuestion.

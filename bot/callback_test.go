@@ -250,10 +250,12 @@ var roundTrips = []struct {
 			MsgID: "1234567890123457", PicURL: "https://wework.qpic.cn/wwpic/123/0", MediaID: "media_img_1"},
 	},
 	{
+		// As WeCom sends voice to a self-built app (接收消息 90239): MediaId and
+		// Format, no Recognition (that is WeChat Official Accounts').
 		name: "voice",
-		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[wangwu]]></FromUserName><CreateTime>1717400002</CreateTime><MsgType><![CDATA[voice]]></MsgType><MediaId><![CDATA[media_voice_1]]></MediaId><Format><![CDATA[amr]]></Format><Recognition><![CDATA[明天去重庆]]></Recognition><MsgId>1234567890123458</MsgId><AgentID>1000002</AgentID></xml>`,
+		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[wangwu]]></FromUserName><CreateTime>1717400002</CreateTime><MsgType><![CDATA[voice]]></MsgType><MediaId><![CDATA[media_voice_1]]></MediaId><Format><![CDATA[amr]]></Format><MsgId>1234567890123458</MsgId><AgentID>1000002</AgentID></xml>`,
 		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "wangwu", CreateTime: 1717400002, MsgType: "voice", AgentID: 1000002,
-			MsgID: "1234567890123458", MediaID: "media_voice_1", Format: "amr", Recognition: "明天去重庆"},
+			MsgID: "1234567890123458", MediaID: "media_voice_1", Format: "amr"},
 	},
 	{
 		name: "video",

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -27,6 +29,9 @@ type ClientConfig struct {
 	CorpID  string
 	AgentID int64
 	Secret  string
+	// APIBase is the API host when not WeCom's (the simulator); the calls
+	// this package makes without the SDK (media/get) use it.
+	APIBase string
 }
 
 // Client calls the WeCom API for one self-built app. It is safe for
@@ -40,6 +45,7 @@ type ClientConfig struct {
 // ctx.
 type Client struct {
 	agentID  int64
+	apiBase  string
 	tokens   *tokenSource
 	messages *message.Client
 	metrics  *metrics.Metrics
@@ -64,8 +70,13 @@ func NewClient(cfg ClientConfig, tokens cache.Cache, m *metrics.Metrics, logger 
 		},
 		AccessTokenHandle: src,
 	}
+	base := strings.TrimRight(cfg.APIBase, "/")
+	if base == "" {
+		base = DefaultAPIBase
+	}
 	return &Client{
 		agentID:  cfg.AgentID,
+		apiBase:  base,
 		tokens:   src,
 		messages: message.NewClient(sdk),
 		metrics:  m,
@@ -426,6 +437,58 @@ func (c *Client) UserIDFromOAuthCode(ctx context.Context, code string) (string, 
 		return "", fmt.Errorf("bot: oauth code: not a member of the corp: %w", servicebot.ErrNotFound)
 	}
 	return resp.UserID, nil
+}
+
+// maxMediaBytes bounds a downloaded media file: WeCom's temporary media are
+// at most 20 MB (video); photos and voice are far smaller.
+const maxMediaBytes = 20 << 20
+
+// GetMedia downloads a temporary media file (media/get, 素材管理 · 获取临时素材)
+// — a photo or a voice message an engineer sent — with its content type.
+// A media id is valid for three days; after that WeCom answers an errcode,
+// returned as *servicebot.APIError.
+func (c *Client) GetMedia(ctx context.Context, mediaID string) ([]byte, string, error) {
+	const api = "media/get"
+	var (
+		data  []byte
+		ctype string
+	)
+	err := c.call(ctx, api, func(token string) error {
+		q := url.Values{"access_token": {token}, "media_id": {mediaID}}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.apiBase+"/cgi-bin/"+api+"?"+q.Encode(), nil)
+		if err != nil {
+			return err
+		}
+		resp, err := util.DefaultHTTPClient.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("http %d", resp.StatusCode)
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, maxMediaBytes+1))
+		if err != nil {
+			return err
+		}
+		if len(body) > maxMediaBytes {
+			return fmt.Errorf("media over %d bytes", maxMediaBytes)
+		}
+		ctype = resp.Header.Get("Content-Type")
+		// An error comes back as JSON instead of the file.
+		if strings.HasPrefix(ctype, "application/json") || strings.HasPrefix(ctype, "text/plain") {
+			var ce util.CommonError
+			if json.Unmarshal(body, &ce) == nil && ce.ErrCode != 0 {
+				return &ce
+			}
+		}
+		data = body
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("bot: get media: %w", err)
+	}
+	return data, ctype, nil
 }
 
 // checkObject reports a body that is not a JSON object as ErrMalformed:

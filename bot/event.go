@@ -20,18 +20,17 @@ type callbackXML struct {
 	AgentID      int64    `xml:"AgentID"`
 
 	// Messages.
-	MsgID       string  `xml:"MsgId"`
-	Content     string  `xml:"Content"`     // text
-	PicURL      string  `xml:"PicUrl"`      // image, link
-	MediaID     string  `xml:"MediaId"`     // image, voice, video
-	Format      string  `xml:"Format"`      // voice
-	Recognition string  `xml:"Recognition"` // voice
-	LocationX   float64 `xml:"Location_X"`  // location: latitude
-	LocationY   float64 `xml:"Location_Y"`  // location: longitude
-	Scale       int     `xml:"Scale"`       // location
-	Label       string  `xml:"Label"`       // location
-	Title       string  `xml:"Title"`       // link
-	URL         string  `xml:"Url"`         // link
+	MsgID     string  `xml:"MsgId"`
+	Content   string  `xml:"Content"`    // text
+	PicURL    string  `xml:"PicUrl"`     // image, link
+	MediaID   string  `xml:"MediaId"`    // image, voice, video
+	Format    string  `xml:"Format"`     // voice
+	LocationX float64 `xml:"Location_X"` // location: latitude
+	LocationY float64 `xml:"Location_Y"` // location: longitude
+	Scale     int     `xml:"Scale"`      // location
+	Label     string  `xml:"Label"`      // location
+	Title     string  `xml:"Title"`      // link
+	URL       string  `xml:"Url"`        // link
 
 	// Events.
 	Event         string            `xml:"Event"`
@@ -73,7 +72,6 @@ func ParseEvent(plaintext []byte) (servicebot.Event, error) {
 		PicURL:       x.PicURL,
 		MediaID:      x.MediaID,
 		Format:       x.Format,
-		Recognition:  x.Recognition,
 		Scale:        x.Scale,
 		Label:        x.Label,
 		Title:        x.Title,

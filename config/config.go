@@ -35,6 +35,11 @@ type Config struct {
 	// 127.0.0.1:9090, reachable by the scraper only) instead of on HTTPAddr,
 	// which faces the internet.
 	MetricsAddr string `yaml:"metrics_addr"`
+	// BlobURL is where photos and voice messages are kept once fetched from
+	// WeCom (their media ids expire after three days): a directory
+	// (default data/media) or s3://[ACCESS:SECRET@]HOST/BUCKET[?secure=false]
+	// for an S3-compatible store shared by several replicas.
+	BlobURL string `yaml:"blob_url"`
 
 	WeCom WeCom `yaml:"wecom"`
 
@@ -148,6 +153,7 @@ func envBindings() []envBinding {
 		{"SERVICEBOT_HTTP_ADDR", str(func(c *Config) *string { return &c.HTTPAddr })},
 		{"SERVICEBOT_PUBLIC_URL", str(func(c *Config) *string { return &c.PublicURL })},
 		{"SERVICEBOT_METRICS_ADDR", str(func(c *Config) *string { return &c.MetricsAddr })},
+		{"SERVICEBOT_BLOB_URL", str(func(c *Config) *string { return &c.BlobURL })},
 		{"SERVICEBOT_DATABASE_URL", str(func(c *Config) *string { return &c.DatabaseURL })},
 		{"SERVICEBOT_REDIS_URL", str(func(c *Config) *string { return &c.RedisURL })},
 		{"SERVICEBOT_TIMEZONE", str(func(c *Config) *string { return &c.Timezone })},

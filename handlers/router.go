@@ -175,7 +175,7 @@ func (r *Router[T]) Route(ctx context.Context, tx T, ev servicebot.Event) error 
 			return h(ctx, tx, ev)
 		}
 		if kind == servicebot.MsgVoice {
-			return r.replyHelpToRecognisedVoice(ctx, tx, ev)
+			return r.replyToVoice(ctx, tx, ev)
 		}
 		return nil
 	}
@@ -229,13 +229,10 @@ func (r *Router[T]) routeCard(ctx context.Context, tx T, ev servicebot.Event) er
 	return r.cards[best](ctx, tx, ev)
 }
 
-// A voice message with WeCom's speech recognition switched on reads like text;
-// without it there is nothing to answer.
-func (r *Router[T]) replyHelpToRecognisedVoice(ctx context.Context, tx T, ev servicebot.Event) error {
-	if strings.TrimSpace(ev.Recognition) == "" {
-		return nil
-	}
-	return r.reply(ctx, tx, ev, r.HelpReply(ev.Recognition))
+// replyToVoice answers a voice message that no feature took: the bot
+// cannot read it (servicebot.VoiceText).
+func (r *Router[T]) replyToVoice(ctx context.Context, tx T, ev servicebot.Event) error {
+	return r.reply(ctx, tx, ev, servicebot.VoiceText)
 }
 
 func (r *Router[T]) reply(ctx context.Context, tx T, ev servicebot.Event, text string) error {

@@ -70,7 +70,9 @@ type Record struct {
 
 // Attachment is a photo or a check-in of the day.
 type Attachment struct {
-	Kind    string    `json:"kind"` // servicebot.AttachImage or AttachLocation
+	Kind string `json:"kind"` // servicebot.AttachImage, AttachVoice or AttachLocation
+	// URL opens the bot's kept copy of a photo or voice ("" until fetched).
+	URL     string    `json:"url,omitempty"`
 	At      time.Time `json:"at"`
 	MediaID string    `json:"media_id,omitempty"`
 	PicURL  string    `json:"pic_url,omitempty"`
@@ -101,6 +103,9 @@ type Exporter struct {
 	// deadline is when a day's report is due (R-DAY-2).
 	deadline func(servicebot.Date) time.Time
 	loc      *time.Location
+	// MediaURL, when set, links a kept photo or voice (its blob key) to the
+	// bot's copy, which outlives WeCom's three-day media id.
+	MediaURL func(key string) string
 }
 
 // New returns an Exporter. deadline gives the instant a day's report is
@@ -160,7 +165,11 @@ func (e *Exporter) records(ctx context.Context, from, to servicebot.Date, now ti
 	attached := map[key][]Attachment{}
 	for _, a := range attachments {
 		k := key{a.Day, a.UserID}
-		attached[k] = append(attached[k], Attachment{Kind: a.Kind, At: a.At.In(e.loc), MediaID: a.MediaID,
+		var link string
+		if a.BlobKey != "" && e.MediaURL != nil {
+			link = e.MediaURL(a.BlobKey)
+		}
+		attached[k] = append(attached[k], Attachment{Kind: a.Kind, URL: link, At: a.At.In(e.loc), MediaID: a.MediaID,
 			PicURL: a.PicURL, Lat: a.Lat, Lng: a.Lng, Label: a.Label})
 	}
 

@@ -112,7 +112,10 @@ func attachments(r Record, kind string) string {
 		if a.Kind != kind {
 			continue
 		}
-		what := a.PicURL
+		what := a.URL // the kept copy; WeCom's PicUrl is not meant to last
+		if what == "" {
+			what = a.PicURL
+		}
 		if kind == "location" {
 			what = a.Label
 			if what == "" {

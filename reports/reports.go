@@ -183,8 +183,8 @@ func (h *Flow) member(ctx context.Context, tx Tx, userID string) (m servicebot.M
 }
 
 // Feature is the daily report's surface: its commands, every text that is
-// no other feature's command (a report or a follow-up), transcribed voice,
-// photos and locations.
+// no other feature's command (a report or a follow-up), voice (kept and
+// answered: WeCom sends an app no transcription), photos and locations.
 func Feature[T Tx](h *Flow) feature.Feature[T] {
 	command := func(name string, words []string, help string) feature.Command[T] {
 		return feature.Command[T]{
@@ -209,26 +209,11 @@ func Feature[T Tx](h *Flow) feature.Feature[T] {
 			return h.handleText(ctx, tx, ev, ev.Content)
 		},
 		Events: map[string]feature.Handler[T]{
-			servicebot.MsgVoice:    func(ctx context.Context, tx T, ev servicebot.Event) error { return h.HandleVoice(ctx, tx, ev) },
+			servicebot.MsgVoice:    attach,
 			servicebot.MsgImage:    attach,
 			servicebot.MsgLocation: attach,
 		},
 	}
-}
-
-// HandleVoice treats a voice message WeCom transcribed as the text it says:
-// engineers on site dictate their reports. Without a transcription there is
-// nothing to read; what is no report gets the help.
-func (h *Flow) HandleVoice(ctx context.Context, tx Tx, ev servicebot.Event) error {
-	if strings.TrimSpace(ev.Recognition) == "" {
-		return nil
-	}
-	took, err := h.handleText(ctx, tx, ev, ev.Recognition)
-	if err != nil || took {
-		return err
-	}
-	m := h.newMessage(ev, ev.Recognition)
-	return h.reply(ctx, tx, m, h.help(m.text))
 }
 
 // message is one text being handled: who sent it, when, and the day it
@@ -563,19 +548,27 @@ func (h *Flow) confirmation(r servicebot.DailyReport, how filing, today serviceb
 	return b.String()
 }
 
-// HandleAttachment attaches an engineer's photo or location to the report
+// HandleAttachment attaches an engineer's photo, voice or location to the report
 // of the day it was sent; a location is a check-in (签到) with its time.
 // Others' photos and locations are kept in the inbox only.
 func (h *Flow) HandleAttachment(ctx context.Context, tx Tx, ev servicebot.Event) error {
 	engineer, err := h.isEngineer(ctx, tx, ev.FromUserName)
-	if err != nil || !engineer {
+	if err != nil {
 		return err
 	}
 	m := h.newMessage(ev, "")
+	if !engineer {
+		if ev.MsgType == servicebot.MsgVoice {
+			return h.reply(ctx, tx, m, servicebot.VoiceText)
+		}
+		return nil
+	}
 	a := servicebot.ReportAttachment{UserID: ev.FromUserName, Day: m.today, At: m.at}
 	switch ev.MsgType {
 	case servicebot.MsgImage:
 		a.Kind, a.MediaID, a.PicURL = servicebot.AttachImage, ev.MediaID, ev.PicURL
+	case servicebot.MsgVoice:
+		a.Kind, a.MediaID, a.Format = servicebot.AttachVoice, ev.MediaID, ev.Format
 	case servicebot.MsgLocation:
 		a.Kind, a.Lat, a.Lng, a.Label = servicebot.AttachLocation, ev.Latitude, ev.Longitude, ev.Label
 	default:
@@ -593,12 +586,15 @@ func (h *Flow) HandleAttachment(ctx context.Context, tx Tx, ev servicebot.Event)
 		return err
 	}
 	var text string
-	if a.Kind == servicebot.AttachImage {
+	switch a.Kind {
+	case servicebot.AttachImage:
 		text = fmt.Sprintf("照片已保存，附到%s的日报（当天第%d张）。", a.Day.MonthDay(), n)
 		if !reported {
 			text = fmt.Sprintf("照片已保存（当天第%d张），会附到%s的日报。今天的日报还没交，请把今天的工作和明天的计划发给我。", n, a.Day.MonthDay())
 		}
-	} else {
+	case servicebot.AttachVoice:
+		text = fmt.Sprintf("语音已保存，附到%s的日报（当天第%d条）。\n", a.Day.MonthDay(), n) + servicebot.VoiceText
+	default:
 		place := a.Label
 		if place == "" {
 			place = fmt.Sprintf("纬度%.5f，经度%.5f", a.Lat, a.Lng)

@@ -467,16 +467,25 @@ func TestReports_Attachments(t *testing.T) {
 	})
 }
 
-// A transcribed voice message is read like text.
-func TestReports_VoiceReport(t *testing.T) {
+// A voice message comes as audio only (MediaId, Format amr; no
+// Recognition for a self-built app): it is kept with the day and answered,
+// asking for text, and never taken for a report.
+func TestReports_VoiceIsKeptAndAnswered(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
-		reply := r.deliver(servicebot.Event{MsgType: servicebot.MsgVoice, FromUserName: "liqiang", MediaID: "v",
-			Recognition: "今天在德阳安装调试，明天去绵阳回访。"}, friday(20, 0))
-		wantContains(t, "voice confirmation", reply, "已收到11月27日")
-		if h := r.history("liqiang", nov27); len(h) != 1 || len(h[0].Plan) == 0 {
-			t.Errorf("voice report = %+v", h)
+		reply := r.deliver(servicebot.Event{MsgType: servicebot.MsgVoice, FromUserName: "liqiang", MediaID: "v1",
+			Format: "amr"}, friday(20, 0))
+		wantContains(t, "voice answer", reply, "语音已保存", "转文字", "打字")
+		if h := r.history("liqiang", nov27); len(h) != 0 {
+			t.Errorf("a voice message became a report: %+v", h)
+		}
+		got, err := db.ListReportAttachments(t.Context(), nov27, nov27)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Kind != servicebot.AttachVoice || got[0].MediaID != "v1" || got[0].Format != "amr" {
+			t.Errorf("attachments = %+v, want the voice", got)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -294,7 +295,7 @@ func reportStatus(ctx context.Context, q sqlx.ExtContext, day servicebot.Date) (
 	return out, nil
 }
 
-const attachmentColumns = `id, user_id, day, kind, media_id, pic_url, lat, lng, label, received_at`
+const attachmentColumns = `id, user_id, day, kind, media_id, pic_url, lat, lng, label, received_at, format, blob_key, content_type`
 
 type attachmentRow struct {
 	ID         int64    `db:"id"`
@@ -307,6 +308,21 @@ type attachmentRow struct {
 	Lng        float64  `db:"lng"`
 	Label      string   `db:"label"`
 	ReceivedAt nullTime `db:"received_at"`
+	Format     string   `db:"format"`
+	BlobKey    string   `db:"blob_key"`
+	CType      string   `db:"content_type"`
+}
+
+func (r attachmentRow) attachment() (servicebot.ReportAttachment, error) {
+	day, err := servicebot.ParseDate(r.Day)
+	if err != nil {
+		return servicebot.ReportAttachment{}, err
+	}
+	return servicebot.ReportAttachment{
+		ID: r.ID, UserID: r.UserID, Day: day, Kind: r.Kind, MediaID: r.MediaID, PicURL: r.PicURL,
+		Lat: r.Lat, Lng: r.Lng, Label: r.Label, At: r.ReceivedAt.Time,
+		Format: r.Format, BlobKey: r.BlobKey, ContentType: r.CType,
+	}, nil
 }
 
 // AddReportAttachment attaches a photo or a check-in to a.UserID's report
@@ -315,14 +331,22 @@ func (tx *Tx) AddReportAttachment(ctx context.Context, a servicebot.ReportAttach
 	switch {
 	case a.UserID == "" || a.Day.IsZero() || a.At.IsZero():
 		return 0, errors.New("store: add report attachment: user, day and time are required")
-	case a.Kind != servicebot.AttachImage && a.Kind != servicebot.AttachLocation:
+	case a.Kind != servicebot.AttachImage && a.Kind != servicebot.AttachVoice && a.Kind != servicebot.AttachLocation:
 		return 0, fmt.Errorf("store: add report attachment: unknown kind %q", a.Kind)
+	}
+	// A photo or voice is fetched from WeCom at once (next_fetch_at), while
+	// its media_id lives.
+	var fetchAt any
+	if a.MediaID != "" && a.BlobKey == "" {
+		fetchAt = ts(a.At)
 	}
 	var id int64
 	err := tx.sqlx.GetContext(ctx, &id, tx.sqlx.Rebind(`
-		INSERT INTO report_attachments (user_id, day, kind, media_id, pic_url, lat, lng, label, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		a.UserID, a.Day.String(), a.Kind, a.MediaID, a.PicURL, a.Lat, a.Lng, a.Label, ts(a.At))
+		INSERT INTO report_attachments (user_id, day, kind, media_id, pic_url, lat, lng, label, received_at,
+			format, blob_key, content_type, next_fetch_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		a.UserID, a.Day.String(), a.Kind, a.MediaID, a.PicURL, a.Lat, a.Lng, a.Label, ts(a.At),
+		a.Format, a.BlobKey, a.ContentType, fetchAt)
 	if err != nil {
 		return 0, fmt.Errorf("store: add report attachment: %w", err)
 	}
@@ -351,16 +375,55 @@ func (db *DB) ListReportAttachments(ctx context.Context, from, to servicebot.Dat
 	}
 	out := make([]servicebot.ReportAttachment, 0, len(rows))
 	for _, r := range rows {
-		day, err := servicebot.ParseDate(r.Day)
+		a, err := r.attachment()
 		if err != nil {
 			return nil, fmt.Errorf("store: list report attachments: %w", err)
 		}
-		out = append(out, servicebot.ReportAttachment{
-			ID: r.ID, UserID: r.UserID, Day: day, Kind: r.Kind, MediaID: r.MediaID, PicURL: r.PicURL,
-			Lat: r.Lat, Lng: r.Lng, Label: r.Label, At: r.ReceivedAt.Time,
-		})
+		out = append(out, a)
 	}
 	return out, nil
+}
+
+// MediaToFetch returns up to limit photos and voices due for media/get at
+// now, not yet kept and not given up, oldest due first.
+func (db *DB) MediaToFetch(ctx context.Context, now time.Time, limit int) ([]servicebot.ReportAttachment, error) {
+	var rows []attachmentRow
+	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`SELECT `+attachmentColumns+` FROM report_attachments
+		WHERE blob_key = '' AND media_id <> '' AND next_fetch_at IS NOT NULL AND next_fetch_at <= ?
+		ORDER BY next_fetch_at, id LIMIT ?`), ts(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: media to fetch: %w", err)
+	}
+	out := make([]servicebot.ReportAttachment, 0, len(rows))
+	for _, r := range rows {
+		a, err := r.attachment()
+		if err != nil {
+			return nil, fmt.Errorf("store: media to fetch: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// KeepMedia records that attachment id is kept in the blob store under key.
+func (db *DB) KeepMedia(ctx context.Context, id int64, key, contentType string) error {
+	_, err := db.sqlx.ExecContext(ctx, db.sqlx.Rebind(`UPDATE report_attachments
+		SET blob_key = ?, content_type = ?, next_fetch_at = NULL, fetch_error = '' WHERE id = ?`), key, contentType, id)
+	if err != nil {
+		return fmt.Errorf("store: keep media %d: %w", id, err)
+	}
+	return nil
+}
+
+// RetryMediaFetch records a failed media/get of attachment id: tried again
+// at next, or never again when next is zero (the media_id has expired).
+func (db *DB) RetryMediaFetch(ctx context.Context, id int64, errText string, next time.Time) error {
+	_, err := db.sqlx.ExecContext(ctx, db.sqlx.Rebind(`UPDATE report_attachments
+		SET fetch_attempts = fetch_attempts + 1, fetch_error = ?, next_fetch_at = ? WHERE id = ?`), errText, ts(next), id)
+	if err != nil {
+		return fmt.Errorf("store: retry media fetch %d: %w", id, err)
+	}
+	return nil
 }
 
 // DepartmentsUnder returns roots and every department below them, as last

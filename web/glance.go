@@ -118,7 +118,10 @@ func (s *Server) reportViewOf(rec reportexport.Record) reportView {
 	for _, a := range rec.Attachments {
 		switch a.Kind {
 		case servicebot.AttachImage:
-			if a.PicURL != "" {
+			switch {
+			case a.URL != "": // the kept copy
+				v.Photos = append(v.Photos, a.URL)
+			case a.PicURL != "":
 				v.Photos = append(v.Photos, a.PicURL)
 			}
 		case servicebot.AttachLocation:

@@ -16,6 +16,7 @@ const (
 	codeOK                 = 0
 	codeInvalidSecret      = 40001
 	codeInvalidUserID      = 40003
+	codeInvalidMediaID     = 40007
 	codeInvalidMsgType     = 40008
 	codeInvalidCorpID      = 40013
 	codeInvalidToken       = 40014
@@ -86,6 +87,7 @@ func (s *Sim) routes() *http.ServeMux {
 	api("POST /cgi-bin/appchat/create", "appchat/create", true, s.appchatCreate)
 	api("POST /cgi-bin/appchat/send", "appchat/send", true, s.appchatSend)
 	api("POST /cgi-bin/webhook/send", "webhook/send", false, s.webhookSend)
+	api("GET /cgi-bin/media/get", "media/get", true, s.mediaGet)
 	api("GET /cgi-bin/user/list", "user/list", true, s.userList)
 	api("GET /cgi-bin/user/simplelist", "user/simplelist", true, s.userSimpleList)
 	api("GET /cgi-bin/user/get", "user/get", true, s.userGet)
@@ -118,6 +120,12 @@ func (s *Sim) endpoint(api string, auth bool, h func(*http.Request, []byte) any)
 			}
 		}
 		answer := h(r, body)
+		if f, isFile := answer.(mediaFile); isFile {
+			w.Header().Set("Content-Type", f.contentType)
+			w.Header().Set("Content-Disposition", `attachment; filename="`+f.name+`"`)
+			_, _ = w.Write(f.data)
+			return
+		}
 		if st, isErr := answer.(status); isErr && st.ErrCode != codeOK {
 			s.log.Info("wecomsim: api error", "api", api, "errcode", st.ErrCode, "errmsg", st.ErrMsg)
 			if invalidAnswer(st) {

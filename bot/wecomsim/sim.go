@@ -38,6 +38,7 @@ const (
 	perMemberPerHour         = 1000
 	robotPerMinute           = 20
 	responseCodeTTL          = 72 * time.Hour
+	mediaTTL                 = 72 * time.Hour // 临时素材: three days
 	oauthCodeTTL             = 5 * time.Minute
 	textLimit                = 2048
 	appMarkdownLimit         = 2048 // message/send and appchat/send
@@ -182,6 +183,14 @@ type Sim struct {
 	lastMsgID   int64
 	inbound     []*inboundEntry
 	rejections  []Rejection
+	media       map[string]*storedMedia // media_id → file, as media/get serves it
+}
+
+// storedMedia is a temporary media file: WeCom keeps it three days.
+type storedMedia struct {
+	data        []byte
+	contentType string
+	created     time.Time
 }
 
 type issuedToken struct {
@@ -246,6 +255,7 @@ func New(opts Options) *Sim {
 		tasks:       make(map[string]*cardState),
 		oauthCodes:  make(map[string]*oauthCode),
 		moveClock:   opts.MoveClock,
+		media:       make(map[string]*storedMedia),
 	}
 	if s.clock == nil {
 		s.clock = servicebot.SystemClock{}

@@ -22,12 +22,14 @@ import (
 	"github.com/silenceper/wechat/v2/cache"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/blob"
 	"github.com/servicebot/servicebot/bot"
 	"github.com/servicebot/servicebot/config"
 	"github.com/servicebot/servicebot/feature"
 	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/kv"
+	"github.com/servicebot/servicebot/media"
 	"github.com/servicebot/servicebot/metrics"
 	"github.com/servicebot/servicebot/people"
 	"github.com/servicebot/servicebot/scheduler"
@@ -234,6 +236,7 @@ type app struct {
 	features  []feature.Feature[*store.Tx]
 	course    *kpi.Course
 	sender    *sender.Sender
+	fetcher   *media.Fetcher
 	scheduler *scheduler.Scheduler
 	elector   *kv.RedisElector // nil when alone: the scheduler always leads
 	noJobs    bool             // tuning.noJobs
@@ -259,6 +262,9 @@ type tuning struct {
 	// that end-to-end tests of other flows get no reminder that happens to
 	// be due at the wall-clock time they run.
 	noJobs bool
+	// blobURL, in tests and the demo, keeps media somewhere of their own
+	// instead of data/media.
+	blobURL string
 	// redis, in tests, gives a demo instance the Redis that `serve` would
 	// get from the configuration (several replicas on one database).
 	redis *redis.Client
@@ -304,7 +310,7 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 		elector = kv.AlwaysLeader{}
 	}
 	client := bot.NewClient(bot.ClientConfig{
-		CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, Secret: cfg.WeCom.Secret,
+		CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, Secret: cfg.WeCom.Secret, APIBase: cfg.WeCom.APIBase,
 	}, tokens, m, logger)
 	cal, err := servicebot.NewCalendar(cfg.Calendar.ExtraOff, cfg.Calendar.ExtraWork, cfg.Location())
 	if err != nil {
@@ -317,6 +323,15 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 		sendOpts.GiveUpAfter = cfg.WeCom.GiveUpAfter
 	}
 	snd := sender.New(db, client, limiter, clock, m, logger.With("component", "sender"), sendOpts)
+	blobURL := cfg.BlobURL
+	if tune.blobURL != "" {
+		blobURL = tune.blobURL
+	}
+	blobs, err := blob.Open(context.Background(), blobURL, "data/media", os.LookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("blob_url: %w", err)
+	}
+	fetcher := media.New(db, client, blobs, clock, logger.With("component", "media"))
 	router := handlers.NewRouter[*store.Tx](clock)
 	p, err := newParts(cfg, db, client, directory, cal, clock, logger, router.HelpReply)
 	if err != nil {
@@ -328,7 +343,7 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	}
 	worker := handlers.NewWorker(db, db.InTx, bot.ParseEvent, router.Route,
 		clock, m, logger.With("component", "inbox"), tune.worker)
-	worker.Handled = snd.Kick
+	worker.Handled = func() { snd.Kick(); fetcher.Kick() }
 
 	sched := scheduler.New(cfg.Location(), clock, elector, db, logger.With("component", "scheduler"))
 	mux := http.NewServeMux()
@@ -347,6 +362,7 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 		Opener: crypto, Parse: bot.ParseEvent, Inbox: db, Clock: clock,
 		Metrics: m, Logger: logger.With("component", "callback"), Stored: worker.Kick,
 	})
+	mux.Handle("GET /media/", handlers.Media(blobs))
 	mux.HandleFunc("GET /healthz", handlers.Healthz)
 	mux.Handle("GET /readyz", handlers.Readyz(db))
 	metricsHandler := promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
@@ -356,7 +372,7 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 
 	a := &app{
 		cfg: cfg, logger: logger, clock: clock, db: db, rdb: rdb, metrics: m, client: client,
-		directory: directory, worker: worker, router: router, features: feats, course: p.course, sender: snd, scheduler: sched, elector: redisLeader, mux: mux,
+		directory: directory, worker: worker, router: router, features: feats, course: p.course, sender: snd, fetcher: fetcher, scheduler: sched, elector: redisLeader, mux: mux,
 		noJobs: tune.noJobs,
 	}
 	if cfg.MetricsAddr != "" {
@@ -402,6 +418,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = a.worker.Run(workCtx) })
 	wg.Go(func() { _ = a.sender.Run(workCtx) })
+	wg.Go(func() { _ = a.fetcher.Run(workCtx) })
 	if a.elector != nil {
 		// Renews leadership between jobs, so it does not pass back and forth.
 		wg.Go(func() { _ = a.elector.Run(workCtx) })

@@ -124,6 +124,7 @@ type demo struct {
 	baseURL    string
 	aesKey     string
 	sessionKey string
+	blobURL    string // where the demo keeps photos and voice
 }
 
 // startDemo wires bot and simulator for ln over a migrated database. With
@@ -140,6 +141,17 @@ func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *sl
 			return nil, err
 		}
 		aesKey, sessionKey = k, newSessionKey()
+	}
+	switch {
+	case tune.blobURL != "":
+	case prev != nil:
+		tune.blobURL = prev.blobURL
+	default:
+		dir, err := os.MkdirTemp("", "servicebot-demo-media-")
+		if err != nil {
+			return nil, err
+		}
+		tune.blobURL = dir
 	}
 	cfg := config.Default()
 	cfg.LogFormat = "text"
@@ -192,7 +204,7 @@ func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *sl
 		a.mux.Handle(p, simHandler)
 	}
 	a.mux.Handle("GET /{$}", http.RedirectHandler("/sim", http.StatusFound))
-	return &demo{app: a, cfg: cfg, sim: sim, baseURL: baseURL, aesKey: aesKey, sessionKey: sessionKey}, nil
+	return &demo{app: a, cfg: cfg, sim: sim, baseURL: baseURL, aesKey: aesKey, sessionKey: sessionKey, blobURL: tune.blobURL}, nil
 }
 
 // demoOrg is R-ORG-1 and R-ORG-2 for wecomsim.DemoDirectory: who holds which

@@ -59,12 +59,24 @@ func restartHarness(t *testing.T, prev *harness) *harness {
 
 func launch(t *testing.T, db *store.DB, prev *demo, clock servicebot.Clock) *harness {
 	t.Helper()
+	return launchWithBlobs(t, db, prev, clock, "")
+}
+
+// launchWithBlobs is launch keeping media at blobURL (default: a directory
+// of the test's own).
+func launchWithBlobs(t *testing.T, db *store.DB, prev *demo, clock servicebot.Clock, blobURL string) *harness {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	d, err := startDemo(ln, db, clock, logger, fastTuning, prev)
+	tune := fastTuning
+	tune.blobURL = blobURL
+	if prev == nil && blobURL == "" {
+		tune.blobURL = t.TempDir()
+	}
+	d, err := startDemo(ln, db, clock, logger, tune, prev)
 	if err != nil {
 		_ = ln.Close()
 		t.Fatal(err)

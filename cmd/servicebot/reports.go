@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
@@ -18,7 +19,11 @@ import (
 // newExporter makes the daily report export over the stored reports.
 func newExporter(cfg config.Config, db *store.DB, dir *people.Directory) *reportexport.Exporter {
 	loc := cfg.Location()
-	return reportexport.New(dir, db, func(d servicebot.Date) time.Time { return cfg.Reports.Deadline.On(d, loc) }, loc)
+	e := reportexport.New(dir, db, func(d servicebot.Date) time.Time { return cfg.Reports.Deadline.On(d, loc) }, loc)
+	if cfg.PublicURL != "" {
+		e.MediaURL = func(key string) string { return strings.TrimRight(cfg.PublicURL, "/") + "/" + key }
+	}
+	return e
 }
 
 const reportsAbout = `Writes one record per engineer and day: date, userid, name, region, status (on time,
