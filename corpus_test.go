@@ -1,57 +1,20 @@
 package servicebot
 
 import (
-	"encoding/csv"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/servicebot/servicebot/internal/reportcorpus"
 )
 
-// corpusCase is one message of the evaluation set (testdata/reports) with
-// what a person reading it understands.
-type corpusCase struct {
-	id, file, text string
-	want           map[string]string
-}
-
-var corpusFields = []string{"report", "work", "plan", "customer", "location", "parts", "issue"}
-
-func loadCorpus(t testing.TB) []corpusCase {
+func loadCorpus(t testing.TB) []reportcorpus.Case {
 	t.Helper()
-	files, err := filepath.Glob("testdata/reports/*.txt")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus files: %v", err)
-	}
-	var cases []corpusCase
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, block := range strings.Split(string(b), "=== ")[1:] {
-			id, rest, _ := strings.Cut(block, "\n")
-			text, expect, ok := strings.Cut(rest, "\n--- ")
-			if !ok {
-				t.Fatalf("%s %s: no --- line", f, id)
-			}
-			c := corpusCase{id: strings.TrimSpace(id), file: filepath.Base(f), text: text, want: map[string]string{}}
-			for _, field := range corpusFields {
-				c.want[field] = "-"
-			}
-			for _, kv := range strings.Split(strings.TrimSpace(expect), "|") {
-				k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
-				if !ok || !slices.Contains(corpusFields, k) {
-					t.Fatalf("%s %s: bad field %q", f, id, kv)
-				}
-				c.want[k] = strings.TrimSpace(v)
-			}
-			cases = append(cases, c)
-		}
+	cases, err := reportcorpus.Load("testdata/reports")
+	if err != nil {
+		t.Fatal(err)
 	}
 	return cases
 }
@@ -60,18 +23,13 @@ func loadCorpus(t testing.TB) []corpusCase {
 // customer list the corpus is read with.
 func loadCorpusCustomers(t testing.TB) []CustomerName {
 	t.Helper()
-	f, err := os.Open("testdata/reports/customers.csv")
+	rows, err := reportcorpus.LoadCustomers("testdata/reports")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cs []CustomerName
-	for i, row := range rows[1:] {
-		cs = append(cs, CustomerName{ID: int64(i + 1), Name: row[0], Address: row[2]})
+	cs := make([]CustomerName, len(rows))
+	for i, r := range rows {
+		cs[i] = CustomerName{ID: int64(i + 1), Name: r.Name, Address: r.Address}
 	}
 	return cs
 }
@@ -218,13 +176,13 @@ func TestCorpus(t *testing.T) {
 	allRight, reports, nonReports := 0, 0, 0
 	var misses []string
 	for _, c := range cases {
-		r := rr.Read(c.text)
-		fields := corpusFields
-		if c.want["report"] == "n" {
+		r := rr.Read(c.Text)
+		fields := reportcorpus.Fields
+		if c.Want["report"] == "n" {
 			fields = []string{"report"}
 			nonReports++
 			if r.IsReport() {
-				t.Errorf("%s %s: a non-report reads as a report and would be stored: %q", c.file, c.id, c.text)
+				t.Errorf("%s %s: a non-report reads as a report and would be stored: %q", c.File, c.ID, c.Text)
 			}
 		} else {
 			reports++
@@ -232,12 +190,12 @@ func TestCorpus(t *testing.T) {
 		ok := true
 		for _, f := range fields {
 			total[f]++
-			if judge.right(f, c.want[f], r) {
+			if judge.right(f, c.Want[f], r) {
 				right[f]++
 				continue
 			}
 			ok = false
-			misses = append(misses, fmt.Sprintf("%-8s %-5s want %-22q got %s\n         %q", f, c.id, c.want[f], gotField(f, r), c.text))
+			misses = append(misses, fmt.Sprintf("%-8s %-5s want %-22q got %s\n         %q", f, c.ID, c.Want[f], gotField(f, r), c.Text))
 		}
 		if ok {
 			allRight++
@@ -248,7 +206,7 @@ func TestCorpus(t *testing.T) {
 		t.Log("miss " + m)
 	}
 	t.Logf("corpus: %d messages (%d reports, %d non-reports), %d customers listed", len(cases), reports, nonReports, len(customers))
-	for _, f := range corpusFields {
+	for _, f := range reportcorpus.Fields {
 		acc := float64(right[f]) / float64(total[f])
 		t.Logf("  %-8s %5.1f %% (%d/%d)", f, 100*acc, right[f], total[f])
 		if acc < corpusFieldFloor {

@@ -253,7 +253,8 @@ func readIssues(r *Report) {
 		if start < 0 {
 			start = 0
 		} else {
-			start++
+			_, size := utf8.DecodeRuneInString(d[start:])
+			start += size // past the separator, whatever its width
 		}
 		if utf8.RuneCountInString(d) <= 30 {
 			r.Issues = append(r.Issues, cleanItem(d))
