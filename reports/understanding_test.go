@@ -229,4 +229,3 @@ func TestReports_MonthDiaryHasCustomerAndPlace_RDAY5(t *testing.T) {
 		t.Logf("diary 2026-11: 客户 and 地点 filled on %d of %d working days", filled, working)
 	})
 }
-
