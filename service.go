@@ -139,6 +139,9 @@ func (j Job) Line(today Date) string {
 	if j.Remote {
 		s += " 远程支持"
 	}
+	if j.RequestID != 0 {
+		s += fmt.Sprintf("（申请 #%d）", j.RequestID) // the request's number differs from the job's
+	}
 	if j.Serial != "" {
 		s += fmt.Sprintf(" 编号%s %s", j.Serial, WarrantyName(j.Equipment.WarrantyOn(today)))
 	}
@@ -177,6 +180,11 @@ type FollowUpRules struct {
 	// ReplyWithin: a technical question is answered within this (8 h); the
 	// engineer is reminded after ReplyRemindAfter (6 h), the manager told at ReplyWithin.
 	ReplyWithin, ReplyRemindAfter time.Duration
+	// ReplyDayStart, ReplyDayEnd: the hours of the day that count toward
+	// ReplyWithin (08:00–22:00, when R-DAY-2 has phones reachable), so a
+	// question logged at 17:00 is due at 11:00 the next morning, not at
+	// 01:00. Both zero: every hour counts.
+	ReplyDayStart, ReplyDayEnd time.Duration
 	// KeyCallMonths, GeneralCallMonths: a phone return visit at least this
 	// often (1, 3); KeyVisitMonths: a key customer's on-site visit (6: two a year).
 	KeyCallMonths, GeneralCallMonths, KeyVisitMonths int
@@ -191,6 +199,7 @@ func DefaultFollowUpRules(loc *time.Location) FollowUpRules {
 	return FollowUpRules{
 		ReturnVisitDays: 14, ReturnVisitRemindDay: 10, ReturnVisitEscalateDay: 15,
 		ReplyWithin: 8 * time.Hour, ReplyRemindAfter: 6 * time.Hour,
+		ReplyDayStart: 8 * time.Hour, ReplyDayEnd: 22 * time.Hour,
 		KeyCallMonths: 1, GeneralCallMonths: 3, KeyVisitMonths: 6,
 		DigestAt: 8*time.Hour + 30*time.Minute,
 		Location: loc,
@@ -242,6 +251,32 @@ func (r FollowUpRules) ReturnVisit(j Job, completed time.Time) FollowUp {
 	}
 }
 
+// ReplyClock is asked plus d counted in the hours of the day that count
+// toward a reply (ReplyDayStart to ReplyDayEnd, R-VIS-3 with R-DAY-2): time
+// before the start or after the end of a day is skipped.
+func (r FollowUpRules) ReplyClock(asked time.Time, d time.Duration) time.Time {
+	if r.ReplyDayEnd <= r.ReplyDayStart {
+		return asked.Add(d)
+	}
+	t := asked.In(r.Location)
+	for range 1000 { // d is hours: a handful of days at most
+		midnight := DateOf(t).In(r.Location)
+		start, end := midnight.Add(r.ReplyDayStart), midnight.Add(r.ReplyDayEnd)
+		switch {
+		case t.Before(start):
+			t = start
+		case !t.Before(end):
+			t = DateOf(t).AddDays(1).In(r.Location).Add(r.ReplyDayStart)
+		case t.Add(d).After(end):
+			d -= end.Sub(t)
+			t = end
+		default:
+			return t.Add(d)
+		}
+	}
+	return t
+}
+
 // TechQuestionKey is the obligation key of question id.
 func TechQuestionKey(id int64) string { return fmt.Sprintf("%s:%d", ObligationTechQuestion, id) }
 
@@ -250,10 +285,10 @@ func (r FollowUpRules) TechQuestion(id int64, engineer string, asked time.Time) 
 	return FollowUp{
 		Obligation: Obligation{
 			Kind: ObligationTechQuestion, UserID: engineer, Key: TechQuestionKey(id),
-			Period: DateOf(asked.In(r.Location)).String(), DueAt: asked.Add(r.ReplyWithin), CreatedAt: asked,
+			Period: DateOf(asked.In(r.Location)).String(), DueAt: r.ReplyClock(asked, r.ReplyWithin), CreatedAt: asked,
 		},
-		Remind:   asked.Add(r.ReplyRemindAfter),
-		Escalate: asked.Add(r.ReplyWithin),
+		Remind:   r.ReplyClock(asked, r.ReplyRemindAfter),
+		Escalate: r.ReplyClock(asked, r.ReplyWithin),
 	}
 }
 
@@ -404,7 +439,7 @@ func (r FollowUpRules) FollowUpOf(o Obligation) (f FollowUp, ok bool) {
 		f.Remind = r.morning(day.AddDays(r.ReturnVisitRemindDay))
 		f.Escalate = r.morning(day.AddDays(r.ReturnVisitEscalateDay))
 	case ObligationTechQuestion:
-		f.Remind, f.Escalate = o.CreatedAt.Add(r.ReplyRemindAfter), o.CreatedAt.Add(r.ReplyWithin)
+		f.Remind, f.Escalate = r.ReplyClock(o.CreatedAt, r.ReplyRemindAfter), r.ReplyClock(o.CreatedAt, r.ReplyWithin)
 	case ObligationCustomerCall, ObligationSiteVisit:
 		day, err := ParseDate(o.Period)
 		if err != nil {

@@ -906,3 +906,49 @@ func TestWeekendDueDateInLastWorkingDaysDigest_RVIS1(t *testing.T) {
 		}
 	})
 }
+
+// Issue 16 item 7: 客户咨询 for a name not in the customer list is logged
+// (R-VIS-3's clock runs) but says so; the job names its request's number.
+func TestUnknownCustomerQuestionSaidAndJobNamesItsRequest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.addCustomer("成都精工机械", servicebot.TierGeneral, at(t, "2026-11-01 09:00"))
+		var known, unknown string
+		e.tx(at(t, "2026-11-02 09:00"), func(tx *store.Tx) error {
+			var err error
+			if known, err = e.svc.LogQuestion(t.Context(), tx, "zhangwei", "成都精工机械", "参数", "msg:1"); err != nil {
+				return err
+			}
+			unknown, err = e.svc.LogQuestion(t.Context(), tx, "zhangwei", "成都精攻机械", "参数", "msg:2")
+			return err
+		})
+		if strings.Contains(known, "客户名单中没有") || !strings.Contains(unknown, "客户名单中没有「成都精攻机械」") ||
+			!strings.Contains(unknown, "编号2") {
+			t.Errorf("客户咨询 replies:\n%s\n%s", known, unknown)
+		}
+		e.clock.set(at(t, "2026-11-02 10:00"))
+		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+			Org: e.org, Location: shanghai, Clock: e.clock, Jobs: e.svc, Machines: e.svc})
+		// A job made by hand first, so the request's and the job's numbers differ.
+		e.tx(e.clock.Now(), func(tx *store.Tx) error {
+			_, _, err := tx.CreateJob(t.Context(), servicebot.Job{Type: servicebot.ServiceVisit, Customer: "成都精工机械",
+				Engineer: "zhangwei", Status: servicebot.JobAssigned, CreatedAt: e.clock.Now()})
+			return err
+		})
+		job := e.fileAndDispatch(engine, servicebot.ServiceInstall, "成都精工机械", servicebot.ChoiceApprove, "liqiang")
+		if job.RequestID == job.ID {
+			t.Fatalf("job %d of request %d: the numbers should differ for this test", job.ID, job.RequestID)
+		}
+		want := fmt.Sprintf("已生成工单%s（申请 #%d，", job.No(), job.RequestID)
+		if notice := e.lastText("liqiang"); !strings.Contains(notice, want) {
+			t.Errorf("the dispatch notice lacks %q:\n%s", want, notice)
+		}
+		e.tx(at(t, "2026-11-02 11:00"), func(tx *store.Tx) error {
+			mine, err := e.svc.MyJobs(t.Context(), tx, "liqiang")
+			if !strings.Contains(mine, fmt.Sprintf("工单%s", job.No())) || !strings.Contains(mine, fmt.Sprintf("（申请 #%d）", job.RequestID)) {
+				t.Errorf("我的工单:\n%s", mine)
+			}
+			return err
+		})
+	})
+}

@@ -28,12 +28,17 @@ func TestTechQuestionTimesNameTheDayWhenNotToday_RVIS3(t *testing.T) {
 		{name: "due the same day", logged: "2026-11-12 09:00",
 			remindAt: "2026-11-12 15:00", wantRemind: "请在 17:00 前答复客户",
 			escalateAt: "2026-11-12 17:00", wantEscalation: "于 09:00 登记"},
-		{name: "logged at 17:00, due at 01:00 tomorrow", logged: "2026-11-12 17:00",
-			remindAt: "2026-11-12 23:00", wantRemind: "请在 11月13日 01:00 前答复客户",
-			escalateAt: "2026-11-13 01:00", wantEscalation: "于 11月12日 17:00 登记"},
-		{name: "logged at 20:00, reminded after midnight", logged: "2026-11-12 20:00",
-			remindAt: "2026-11-13 02:00", wantRemind: "请在 04:00 前答复客户",
-			escalateAt: "2026-11-13 04:00", wantEscalation: "于 11月12日 20:00 登记"},
+		// Issue 16: the 8 hours count 08:00–22:00, so a question of the
+		// afternoon is reminded in the evening and due the next morning.
+		{name: "logged at 15:00, due at 09:00 tomorrow", logged: "2026-11-12 15:00",
+			remindAt: "2026-11-12 21:00", wantRemind: "请在 11月13日 09:00 前答复客户",
+			escalateAt: "2026-11-13 09:00", wantEscalation: "于 11月12日 15:00 登记"},
+		{name: "logged at 17:00, due at 11:00 tomorrow, not 01:00", logged: "2026-11-12 17:00",
+			remindAt: "2026-11-13 09:00", wantRemind: "请在 11:00 前答复客户",
+			escalateAt: "2026-11-13 11:00", wantEscalation: "于 11月12日 17:00 登记"},
+		{name: "logged at 20:00, reminded the next morning", logged: "2026-11-12 20:00",
+			remindAt: "2026-11-13 12:00", wantRemind: "请在 14:00 前答复客户",
+			escalateAt: "2026-11-13 14:00", wantEscalation: "于 11月12日 20:00 登记"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -53,11 +53,11 @@ func (s *Service) Dispatched(ctx context.Context, atx approvals.Tx, a servicebot
 		return "", err
 	}
 	if j.Remote {
-		return fmt.Sprintf("已生成工单%s（%s，%s，远程支持）。分管副总决定远程支持，无需到现场：请电话或远程指导客户处理，开始时发送「开始 %s」，处理完毕发送「完成 %s」；「我的工单」查看全部。",
-			j.No(), j.Type.Name(), j.Customer, j.No(), j.No()), nil
+		return fmt.Sprintf("已生成工单%s（申请 #%d，%s，%s，远程支持）。分管副总决定远程支持，无需到现场：请电话或远程指导客户处理，开始时发送「开始 %s」，处理完毕发送「完成 %s」；「我的工单」查看全部。",
+			j.No(), j.RequestID, j.Type.Name(), j.Customer, j.No(), j.No()), nil
 	}
-	return fmt.Sprintf("已生成工单%s（%s，%s）。到现场后发送「开始 %s」，完成后发送「完成 %s」；「我的工单」查看全部。",
-		j.No(), j.Type.Name(), j.Customer, j.No(), j.No()), nil
+	return fmt.Sprintf("已生成工单%s（申请 #%d，%s，%s）。到现场后发送「开始 %s」，完成后发送「完成 %s」；「我的工单」查看全部。",
+		j.No(), j.RequestID, j.Type.Name(), j.Customer, j.No(), j.No()), nil
 }
 
 // jobFor returns the job of a's request, creating it as 待派工, with the

@@ -16,12 +16,16 @@ import (
 func (s *Service) LogQuestion(ctx context.Context, tx Tx, user, customer, question, source string) (string, error) {
 	now := s.clock.Now()
 	q := servicebot.TechQuestion{Customer: customer, Question: question, AskedBy: user, AskedAt: now,
-		DueAt: now.Add(s.rules.ReplyWithin), Source: source}
+		DueAt: s.rules.ReplyClock(now, s.rules.ReplyWithin), Source: source}
 	c, err := tx.CustomerByName(ctx, customer)
+	unknown := ""
 	switch {
 	case err == nil:
 		q.CustomerID = c.ID
-	case !errors.Is(err, servicebot.ErrNotFound):
+	case errors.Is(err, servicebot.ErrNotFound):
+		// Logged all the same (the clock of R-VIS-3 runs), but said.
+		unknown = fmt.Sprintf("\n注意：客户名单中没有「%s」，已按所填名称登记；请核对名称，新客户请先导入客户名单。", customer)
+	default:
 		return "", err
 	}
 	q, _, err = tx.AddTechQuestion(ctx, q)
@@ -34,7 +38,7 @@ func (s *Service) LogQuestion(ctx context.Context, tx Tx, user, customer, questi
 		return "", err
 	}
 	return fmt.Sprintf("已登记 %s 的技术咨询，编号%d：%s\n请在 %s 前电话或书面答复客户（R-VIS-3），答复后发送「已答复 %d」。",
-		q.Customer, q.ID, q.Question, s.timeFrom(q.DueAt, q.AskedAt), q.ID), nil
+		q.Customer, q.ID, q.Question, s.timeFrom(q.DueAt, q.AskedAt), q.ID) + unknown, nil
 }
 
 // AnswerQuestion is 已答复 <编号> [答复内容]: the question's engineer or the
