@@ -1,87 +1,13 @@
 package servicebot
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 )
-
-// Fen is an amount of money in fen (分, 1/100 yuan). Money is counted in
-// integers so sums and thresholds (R-KPI-10, R-APV-2) are exact.
-type Fen int64
-
-// String writes f in yuan with two decimals: "1234.50".
-func (f Fen) String() string {
-	sign, v := "", uint64(f)
-	if f < 0 {
-		sign, v = "-", uint64(-f)
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
-}
-
-// ErrInvalidAmount: a text is not an amount of money ParseFen understands.
-var ErrInvalidAmount = errors.New("invalid amount")
-
-// ParseFen reads an amount of yuan the way people type it: "3000", "3,000",
-// "3000.5", "3000元", "3000块", "￥3000", "¥3,000.00", "1.2万", "1.2万元", "3千".
-// Fractions of a fen are rounded half up.
-func ParseFen(s string) (Fen, error) {
-	m := fenWholeRe.FindStringSubmatch(normalizeWidth(strings.TrimSpace(s)))
-	if m == nil {
-		return 0, fmt.Errorf("parse amount %q: %w", s, ErrInvalidAmount)
-	}
-	f, err := fenOf(m[1], m[2], m[3])
-	if err != nil {
-		return 0, fmt.Errorf("parse amount %q: %w", s, err)
-	}
-	return f, nil
-}
-
-// fenDigits matches a number of yuan with optional thousands separators:
-// group 1 the integer part, group 2 the fraction (with its dot).
-const fenDigits = `(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?`
-
-var (
-	fenWholeRe = regexp.MustCompile(`^(?i:[￥¥]|rmb)?\s*` + fenDigits + `\s*(万|千)?\s*(?:元整|元|块钱|块|圆)?$`)
-
-	// fenInTextRe finds candidate amounts inside a sentence. Groups: 1 a
-	// word announcing a total, 2 a currency sign, 3 integer, 4 fraction,
-	// 5 万/千, 6 a yuan suffix.
-	fenInTextRe = regexp.MustCompile(`(合计|共计|总计|小计|共)?\s*((?i:[￥¥]|rmb))?\s*` + fenDigits + `\s*(万|千)?\s*(元|块|圆)?`)
-)
-
-// fenOf converts the parts of a matched amount into fen without floating
-// point: "1.25" "万" → 12500 yuan → 1250000 fen.
-func fenOf(intPart, frac, unit string) (Fen, error) {
-	frac = strings.TrimPrefix(frac, ".")
-	digits := strings.ReplaceAll(intPart, ",", "") + frac
-	scale := len(frac)
-	// 12 digits keep digits*10_000*100 far inside int64.
-	if len(strings.TrimLeft(digits, "0")) > 12 || scale > 6 {
-		return 0, ErrInvalidAmount
-	}
-	n, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil {
-		return 0, ErrInvalidAmount
-	}
-	mult := int64(100) // yuan → fen
-	switch unit {
-	case "万":
-		mult *= 10000
-	case "千":
-		mult *= 1000
-	}
-	num, den := n*mult, int64(1)
-	for range scale {
-		den *= 10
-	}
-	return Fen((num + den/2) / den), nil
-}
 
 // Report is what ParseReport understood of an engineer's daily report
 // (R-DAY-1): the manual's evening SMS with today's work and the next step.
