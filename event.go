@@ -58,6 +58,10 @@ type Event struct {
 	CardType      string // template_card_event
 	ResponseCode  string // template_card_event: one use, for update_template_card
 	SelectedItems []SelectedItem
+	// change_contact (通讯录变更, from sys): what changed, and whom.
+	ChangeType   string
+	ChangedUser  string // UserID
+	ChangedParty string // Id of a department
 
 	Raw []byte
 }
@@ -87,7 +91,13 @@ func (e Event) DedupKey() string {
 	if e.MsgID != "" {
 		return "msg:" + e.MsgID
 	}
-	return strings.Join([]string{
+	key := strings.Join([]string{
 		"evt", e.FromUserName, strconv.FormatInt(e.CreateTime, 10), e.MsgType, e.Event, e.EventKey, e.TaskID,
 	}, ":")
+	if e.ChangeType != "" {
+		// change_contact events all come from sys: two changes in one
+		// second differ only in what changed and whom (WECOM.md).
+		key += ":" + e.ChangeType + ":" + e.ChangedUser + ":" + e.ChangedParty
+	}
+	return key
 }

@@ -319,10 +319,12 @@ var roundTrips = []struct {
 			MsgID: "1234567890123462"},
 	},
 	{
-		name: "unknown event",
+		// What changed and whom are read: they tell apart two changes from
+		// sys in the same second (the dedup key).
+		name: "change_contact event",
 		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1717400013</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType><![CDATA[update_user]]></ChangeType><UserID><![CDATA[zhangsan]]></UserID></xml>`,
 		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "sys", CreateTime: 1717400013, MsgType: "event",
-			Event: "change_contact"},
+			Event: "change_contact", ChangeType: "update_user", ChangedUser: "zhangsan"},
 	},
 }
 

@@ -39,8 +39,11 @@ type callbackXML struct {
 	CardType      string            `xml:"CardType"`
 	ResponseCode  string            `xml:"ResponseCode"`
 	SelectedItems []selectedItemXML `xml:"SelectedItems>SelectedItem"`
-	Latitude      float64           `xml:"Latitude"`  // LOCATION event
-	Longitude     float64           `xml:"Longitude"` // LOCATION event
+	ChangeType    string            `xml:"ChangeType"` // change_contact: create_user, update_user, delete_user, …
+	UserID        string            `xml:"UserID"`     // change_contact: the member changed
+	PartyID       string            `xml:"Id"`         // change_contact: the department changed
+	Latitude      float64           `xml:"Latitude"`   // LOCATION event
+	Longitude     float64           `xml:"Longitude"`  // LOCATION event
 }
 
 type selectedItemXML struct {
@@ -81,6 +84,9 @@ func ParseEvent(plaintext []byte) (servicebot.Event, error) {
 		TaskID:       x.TaskID,
 		CardType:     x.CardType,
 		ResponseCode: x.ResponseCode,
+		ChangeType:   x.ChangeType,
+		ChangedUser:  x.UserID,
+		ChangedParty: x.PartyID,
 		Raw:          plaintext,
 	}
 	// A location message and a LOCATION event carry the same coordinates

@@ -401,3 +401,23 @@ func limiterKeys(m servicebot.OutboxMessage) []string {
 	}
 	return keys
 }
+
+// RobotsPerMinute is WeCom's limit for a group robot: 20 messages a minute
+// per robot (群机器人配置说明, 91770); beyond it webhook/send answers 45009.
+const RobotsPerMinute = 20
+
+// SplitLimiter sends a row's budget to robots when it goes through a group
+// robot (its one key is "robot:…", at RobotsPerMinute) and to members
+// otherwise (30 a minute each): the two limits differ.
+func SplitLimiter(members, robots Limiter) Limiter {
+	return splitLimiter{members: members, robots: robots}
+}
+
+type splitLimiter struct{ members, robots Limiter }
+
+func (l splitLimiter) AllowAll(ctx context.Context, keys []string, now time.Time) (bool, time.Duration, error) {
+	if len(keys) > 0 && strings.HasPrefix(keys[0], "robot:") {
+		return l.robots.AllowAll(ctx, keys, now)
+	}
+	return l.members.AllowAll(ctx, keys, now)
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/bot/wecomsim"
 	"github.com/servicebot/servicebot/kv"
 	"github.com/servicebot/servicebot/kv/kvtest"
@@ -700,6 +701,38 @@ func TestSendGivesUpByTimeSinceTheFirstFailure(t *testing.T) {
 		}
 		if !strings.Contains(got.LastError, "giving up after") || got.Attempts > 8 {
 			t.Errorf("last_error %q after %d attempts; want given up by time, with few attempts", got.LastError, got.Attempts)
+		}
+	})
+}
+
+// A group robot takes 20 messages a minute (91770), not a member's 30: the
+// 21st post in a minute waits instead of meeting 45009.
+func TestRobotPostsKeptAt20AMinute(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.sim.AddRobot("robot-key", "售后服务部群机器人")
+		limiter := sender.SplitLimiter(kv.NewMemoryLimiter(30, time.Minute), kv.NewMemoryLimiter(sender.RobotsPerMinute, time.Minute))
+		s := w.sender(limiter, sender.Options{})
+		for i := range 25 {
+			rows, err := wecommsg.Group{RobotKey: "robot-key"}.Posts(
+				servicebot.OutboxMessage{DedupKey: fmt.Sprintf("post:%d", i), CreatedAt: w.clock.Now()}, fmt.Sprintf("第 %d 条群消息", i+1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := db.EnqueueOutbox(t.Context(), rows[0]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.sendDue(t, s, sender.RobotsPerMinute)
+		w.clock.Advance(time.Minute)
+		w.sendDue(t, s, 5)
+		for _, m := range w.sim.Sent() {
+			if m.API == "webhook/send" && m.Duplicate {
+				t.Errorf("a post was suppressed: %+v", m)
+			}
+		}
+		if got := w.deliveries(t, "failed") + w.deliveries(t, "retry"); got != 0 {
+			t.Errorf("%v posts met an error; the limiter should have kept them under WeCom's 20 a minute", got)
 		}
 	})
 }

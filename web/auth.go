@@ -183,15 +183,34 @@ func (s *Server) startOAuth(w http.ResponseWriter, r *http.Request) {
 	state := strings.ReplaceAll(rand.Text(), "=", "")
 	next := r.URL.RequestURI()
 	s.setCookie(w, stateCookie, s.signed("oauth", s.cfg.Clock.Now().Add(stateTTL), state, next), stateTTL)
-	q := url.Values{
-		"appid":         {s.cfg.CorpID},
-		"redirect_uri":  {s.cfg.PublicURL + oauthPath},
-		"response_type": {"code"},
-		"scope":         {"snsapi_base"},
-		"state":         {state},
-		"agentid":       {strconv.FormatInt(s.cfg.AgentID, 10)},
+	http.Redirect(w, r, authorizeURL(s.cfg.AuthorizeURL, s.cfg.CorpID, s.cfg.PublicURL+oauthPath, state, s.cfg.AgentID), http.StatusFound)
+}
+
+// authorizeURL is WeCom's OAuth link with its parameters in the documented
+// order (构造网页授权链接, 91022: appid, redirect_uri, response_type, scope,
+// state, agentid, then #wechat_redirect). url.Values would sort them; WeCom
+// documents the order, and some clients are known to insist on it.
+func authorizeURL(base, corpID, redirect, state string, agentID int64) string {
+	params := [][2]string{
+		{"appid", corpID},
+		{"redirect_uri", redirect},
+		{"response_type", "code"},
+		{"scope", "snsapi_base"},
+		{"state", state},
+		{"agentid", strconv.FormatInt(agentID, 10)},
 	}
-	http.Redirect(w, r, s.cfg.AuthorizeURL+"?"+q.Encode()+"#wechat_redirect", http.StatusFound)
+	var b strings.Builder
+	b.WriteString(base)
+	for i, p := range params {
+		if i == 0 {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte('&')
+		}
+		b.WriteString(p[0] + "=" + url.QueryEscape(p[1]))
+	}
+	b.WriteString("#wechat_redirect")
+	return b.String()
 }
 
 // oauthCallback trades the code for the userid and starts the session.

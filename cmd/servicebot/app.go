@@ -298,7 +298,9 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 		// Redis's answers and its TTLs, which run on real time.
 		degrade := kv.Degrade{Now: time.Now, Logger: logger, Metrics: m} // the warnings name the component
 		tokens = kv.NewTokenCache(rdb, degrade)
-		limiter = kv.NewFallbackLimiter(rdb, redisPrefix(cfg)+"sendlimit:", perUserPerMinute, time.Minute, degrade)
+		limiter = sender.SplitLimiter(
+			kv.NewFallbackLimiter(rdb, redisPrefix(cfg)+"sendlimit:", perUserPerMinute, time.Minute, degrade),
+			kv.NewFallbackLimiter(rdb, redisPrefix(cfg)+"robotlimit:", sender.RobotsPerMinute, time.Minute, degrade))
 		host, _ := os.Hostname()
 		redisLeader = kv.NewRedisElector(rdb, redisPrefix(cfg)+"scheduler:leader",
 			// The random part tells apart two apps in one process (tests).
@@ -306,7 +308,8 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 		elector = redisLeader
 	} else {
 		tokens = cache.NewMemory()
-		limiter = kv.NewMemoryLimiter(perUserPerMinute, time.Minute)
+		limiter = sender.SplitLimiter(kv.NewMemoryLimiter(perUserPerMinute, time.Minute),
+			kv.NewMemoryLimiter(sender.RobotsPerMinute, time.Minute))
 		elector = kv.AlwaysLeader{}
 	}
 	client := bot.NewClient(bot.ClientConfig{
