@@ -21,6 +21,10 @@ import (
 type Tx interface {
 	EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error)
 	CompleteInbox(ctx context.Context, id int64, now time.Time) error
+	// Savepoint runs fn so that its writes are undone, and the
+	// transaction stays usable, when it fails: a batch of deliveries
+	// shares a transaction, one savepoint each.
+	Savepoint(ctx context.Context, fn func() error) error
 }
 
 // InboxQueue is where the worker takes stored deliveries from.
@@ -128,10 +132,60 @@ func (w *Worker[T]) ProcessDue(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("handlers: claim inbox: %w", err)
 	}
+	if len(items) > 1 && w.processBatch(ctx, items) {
+		return len(items), nil
+	}
 	for _, item := range items {
 		w.process(ctx, item)
 	}
 	return len(items), nil
+}
+
+// processBatch handles several claimed rows in one transaction, each in a
+// savepoint, so that a burst costs one commit per batch rather than one per
+// delivery (issue 15). A row whose handling fails is undone alone and then
+// retried or failed as in process. The claim holds at most one row per
+// member, so the rows of a batch never depend on each other's order. It
+// reports false when the transaction itself could not commit; the caller
+// then handles the rows one by one.
+func (w *Worker[T]) processBatch(ctx context.Context, items []servicebot.InboxItem) bool {
+	errs := make([]error, len(items))
+	err := w.inTx(ctx, func(tx T) error {
+		for i, item := range items {
+			ev, err := w.parse(item.Payload)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			errs[i] = tx.Savepoint(ctx, func() error {
+				if err := w.route(ctx, tx, ev); err != nil {
+					return err
+				}
+				return tx.CompleteInbox(ctx, item.ID, w.clock.Now())
+			})
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		w.logger.Warn("inbox batch not committed; handling its rows one by one", "rows", len(items), "err", err)
+		return false
+	}
+	handled := false
+	for i, item := range items {
+		if errs[i] == nil {
+			w.metrics.InboxProcessed("done")
+			handled = true
+			continue
+		}
+		w.failed(ctx, item, errs[i])
+	}
+	if handled && w.Handled != nil {
+		w.Handled()
+	}
+	return true
 }
 
 func (w *Worker[T]) process(ctx context.Context, item servicebot.InboxItem) {
@@ -151,6 +205,12 @@ func (w *Worker[T]) process(ctx context.Context, item servicebot.InboxItem) {
 		}
 		return
 	}
+	w.failed(ctx, item, err)
+}
+
+// failed records a row whose handling failed: retried later, or kept as
+// failed after MaxAttempts or when it can never be handled.
+func (w *Worker[T]) failed(ctx context.Context, item servicebot.InboxItem, err error) {
 	log := w.logger.With("inbox_id", item.ID, "kind", item.Kind, "from", item.FromUser, "attempt", item.Attempts)
 	if item.Attempts >= w.opts.MaxAttempts || errors.Is(err, servicebot.ErrMalformed) {
 		w.metrics.InboxProcessed("failed")

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -166,4 +167,53 @@ func TestHelpReply(t *testing.T) {
 			t.Errorf("HelpReply(%q) = %q", c.in, got)
 		}
 	}
+}
+
+// Issue 15: a batch of deliveries (one per member) is handled in one
+// transaction, one savepoint each: a failing delivery's writes are undone
+// and it is retried, while the others' replies and completions commit.
+func TestWorker_BatchOneFailingRowCostsTheOthersNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clock := testclock.At(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+		for i, u := range []string{"liqiang", "zhangwei", "wangjun", "zhaolei"} {
+			storeText(t, db, clock, u, "消息", fmt.Sprint(100+i))
+		}
+		route := func(ctx context.Context, tx *store.Tx, ev servicebot.Event) error {
+			if _, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
+				Kind: servicebot.OutText, ToUsers: ev.FromUserName, Body: servicebot.TextBody("收到"), CreatedAt: clock.Now(),
+			}); err != nil {
+				return err
+			}
+			if ev.FromUserName == "zhangwei" {
+				// A failing statement: on Postgres it would abort the whole
+				// transaction without the savepoint.
+				if _, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{Kind: servicebot.OutText, CreatedAt: clock.Now(),
+					ToUsers: ev.FromUserName, Body: []byte("not json")}); err != nil {
+					return err
+				}
+				return errors.New("boom")
+			}
+			return nil
+		}
+		w := newWorker(db, clock, route, handlers.WorkerOptions{})
+		if n, err := w.ProcessDue(t.Context()); err != nil || n != 4 {
+			t.Fatalf("claimed %d, %v; want the batch of 4", n, err)
+		}
+		inbox, _ := db.InboxCounts(t.Context())
+		if inbox[servicebot.InboxDone] != 3 || inbox[servicebot.InboxPending] != 1 {
+			t.Errorf("inbox %v, want 3 done and zhangwei's pending for a retry", inbox)
+		}
+		out, err := db.ListOutbox(t.Context(), nil, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out {
+			if m.ToUsers == "zhangwei" {
+				t.Errorf("the failing delivery's reply was kept: %+v", m)
+			}
+		}
+		if len(out) != 3 {
+			t.Errorf("%d replies, want 3", len(out))
+		}
+	})
 }

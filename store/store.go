@@ -337,6 +337,30 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
+// Savepoint runs fn inside a savepoint of tx: when fn fails, what it wrote
+// is undone and the transaction goes on as before it, usable (on Postgres a
+// failed statement otherwise aborts the whole transaction). The inbox worker
+// handles a batch of deliveries in one transaction this way, one savepoint
+// each, so that one delivery's failure costs the others nothing.
+func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	if _, err := tx.sqlx.ExecContext(ctx, "SAVEPOINT sb_row"); err != nil {
+		return fmt.Errorf("store: savepoint: %w", err)
+	}
+	if err := fn(); err != nil {
+		if _, rerr := tx.sqlx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT sb_row"); rerr != nil {
+			return errors.Join(err, fmt.Errorf("store: rollback to savepoint: %w", rerr))
+		}
+		if _, rerr := tx.sqlx.ExecContext(ctx, "RELEASE SAVEPOINT sb_row"); rerr != nil {
+			return errors.Join(err, fmt.Errorf("store: release savepoint: %w", rerr))
+		}
+		return err
+	}
+	if _, err := tx.sqlx.ExecContext(ctx, "RELEASE SAVEPOINT sb_row"); err != nil {
+		return fmt.Errorf("store: release savepoint: %w", err)
+	}
+	return nil
+}
+
 // skipLocked is the locking clause of a claim's SELECT. Postgres lets
 // concurrent claimers pass over each other's rows instead of queueing on them.
 // SQLite needs none: a claim is a single UPDATE statement, which holds the
