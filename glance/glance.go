@@ -19,7 +19,7 @@ import (
 // States gives each engineer's state on the days from..to
 // (*reportexport.Exporter).
 type States interface {
-	States(ctx context.Context, from, to servicebot.Date, now time.Time) ([]reportexport.Record, error)
+	States(ctx context.Context, from, to servicebot.Date, now time.Time) ([]reportexport.State, error)
 }
 
 // Config is what the commands need.

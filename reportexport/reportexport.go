@@ -123,34 +123,84 @@ const maxDays = 366
 // it (they left, or stopped owing reports): by date, then userid. now
 // decides which days without a report are missing and which not yet due.
 func (e *Exporter) Records(ctx context.Context, from, to servicebot.Date, now time.Time) ([]Record, error) {
-	return e.records(ctx, from, to, now, true)
+	return e.records(ctx, from, to, now)
 }
 
-// States is Records with each record's status, time and revision only: no
-// sections, raw text or attachments (the month's grid of the manager pages).
-func (e *Exporter) States(ctx context.Context, from, to servicebot.Date, now time.Time) ([]Record, error) {
-	return e.records(ctx, from, to, now, false)
+// State is one engineer's day as a grid needs it: who, and the status.
+type State struct {
+	Date                 servicebot.Date
+	UserID, Name, Region string
+	Status               string
 }
 
-func (e *Exporter) records(ctx context.Context, from, to servicebot.Date, now time.Time, full bool) ([]Record, error) {
+// States is each engineer's status on each day from..to, the same as
+// Records' but without the reports' contents, in no particular order: the
+// month's grid of a large department reads 15,000 of them.
+func (e *Exporter) States(ctx context.Context, from, to servicebot.Date, now time.Time) ([]State, error) {
+	if to.Before(from) || from.AddDays(maxDays).Before(to) {
+		return nil, fmt.Errorf("reportexport: states %s..%s: not a period of at most %d days", from, to, maxDays)
+	}
+	reports, err := e.reports.ListReportStates(ctx, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("reportexport: %w", err)
+	}
+	rosters, err := e.roster.Rosters(ctx, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("reportexport: %w", err)
+	}
+	type key struct {
+		day  servicebot.Date
+		user string
+	}
+	status := make(map[key]string, len(reports))
+	for _, r := range reports {
+		status[key{r.Day, r.UserID}] = r.Status
+	}
+	out := make([]State, 0, len(reports)+len(rosters)*len(rosters[0]))
+	for i, entries := range rosters {
+		day := from.AddDays(i)
+		for _, en := range entries {
+			if en.Status == people.StatusExempt {
+				continue
+			}
+			k := key{day, en.Member.UserID}
+			st, ok := status[k]
+			if ok {
+				delete(status, k)
+			} else {
+				st = e.statusWithout(en.Status, day, now)
+			}
+			out = append(out, State{Date: day, UserID: en.Member.UserID, Name: en.Member.Name, Region: en.Region, Status: st})
+		}
+	}
+	// Reports of those no longer on the roster (they left).
+	names := map[string]string{}
+	for k, st := range status {
+		name, ok := names[k.user]
+		if !ok {
+			m, err := e.reports.GetMember(ctx, k.user)
+			if err != nil && !errors.Is(err, servicebot.ErrNotFound) {
+				return nil, fmt.Errorf("reportexport: %w", err)
+			}
+			name, names[k.user] = m.Name, m.Name
+		}
+		out = append(out, State{Date: k.day, UserID: k.user, Name: name, Status: st})
+	}
+	return out, nil
+}
+
+func (e *Exporter) records(ctx context.Context, from, to servicebot.Date, now time.Time) ([]Record, error) {
 	if to.Before(from) {
 		return nil, fmt.Errorf("reportexport: %s is before %s", to, from)
 	}
 	if from.AddDays(maxDays).Before(to) {
 		return nil, fmt.Errorf("reportexport: %s..%s is longer than %d days", from, to, maxDays)
 	}
-	list, attach := e.reports.ListReports, e.reports.ListReportAttachments
-	if !full {
-		list = e.reports.ListReportStates
-		attach = func(context.Context, servicebot.Date, servicebot.Date) ([]servicebot.ReportAttachment, error) {
-			return nil, nil
-		}
-	}
-	reports, err := list(ctx, from, to)
+	reports, err := e.reports.ListReports(ctx, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("reportexport: %w", err)
 	}
-	attachments, err := attach(ctx, from, to)
+	attachments, err := e.reports.ListReportAttachments(ctx, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("reportexport: %w", err)
 	}
@@ -177,7 +227,7 @@ func (e *Exporter) records(ctx context.Context, from, to servicebot.Date, now ti
 	if err != nil {
 		return nil, fmt.Errorf("reportexport: %w", err)
 	}
-	var out []Record
+	out := make([]Record, 0, len(reports)+len(rosters)*len(rosters[0]))
 	used := map[key]bool{}
 	for i, entries := range rosters {
 		day := from.AddDays(i)
@@ -213,10 +263,8 @@ func (e *Exporter) records(ctx context.Context, from, to servicebot.Date, now ti
 		e.fill(&rec, r)
 		out = append(out, rec)
 	}
-	if full {
-		for i := range out {
-			out[i].emptyNotNull()
-		}
+	for i := range out {
+		out[i].emptyNotNull()
 	}
 	slices.SortStableFunc(out, func(a, b Record) int {
 		return cmp.Or(a.Date.Compare(b.Date), cmp.Compare(a.UserID, b.UserID))

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -215,4 +216,32 @@ func TestWriteFormats(t *testing.T) {
 	if err := reportexport.Write(&bytes.Buffer{}, "pdf", recs); err == nil {
 		t.Error("an unknown format was accepted")
 	}
+}
+
+// States (the month's grid, issue 12) says for every engineer and day what
+// Records says, without reading the reports' contents. R-DAY-1, R-DAY-4.
+func TestStatesAgreeWithRecords_RDAY1(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := seed(t, db)
+		now := at(26, 21, 0)
+		recs, err := e.Records(t.Context(), day(23), day(26), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		states, err := e.States(t.Context(), day(23), day(26), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{}
+		for _, r := range recs {
+			want[r.Date.String()+" "+r.UserID+" "+r.Name] = r.Status
+		}
+		got := map[string]string{}
+		for _, s := range states {
+			got[s.Date.String()+" "+s.UserID+" "+s.Name] = s.Status
+		}
+		if !maps.Equal(got, want) || len(states) != len(recs) {
+			t.Errorf("States %v\nRecords %v", got, want)
+		}
+	})
 }

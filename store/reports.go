@@ -216,30 +216,36 @@ func listReports(ctx context.Context, q sqlx.ExtContext, where string, args []an
 }
 
 // ListReportStates is ListReports without the reports' contents: who
-// reported which day, when, on time or late. A month's grid of a large
-// department reads it instead of every report's text.
+// reported which day, on time or late (UserID, Day and Status only). A
+// month's grid of a large department reads it instead of every report's
+// text; rows are scanned by hand, not by reflection, for the same reason.
 func (db *DB) ListReportStates(ctx context.Context, from, to servicebot.Date) ([]servicebot.DailyReport, error) {
-	var rows []struct {
-		UserID      string   `db:"user_id"`
-		Day         string   `db:"day"`
-		Revision    int      `db:"revision"`
-		Status      string   `db:"status"`
-		Source      string   `db:"source"`
-		SubmittedAt nullTime `db:"submitted_at"`
-	}
-	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`SELECT user_id, day, revision, status, source, submitted_at
-		FROM daily_reports WHERE is_current = TRUE AND day >= ? AND day <= ? ORDER BY day, user_id`), from.String(), to.String())
+	rows, err := db.sqlx.QueryContext(ctx, db.sqlx.Rebind(`SELECT user_id, day, status
+		FROM daily_reports WHERE is_current = TRUE AND day >= ? AND day <= ?`), from.String(), to.String())
 	if err != nil {
 		return nil, fmt.Errorf("store: list report states %s..%s: %w", from, to, err)
 	}
-	out := make([]servicebot.DailyReport, len(rows))
-	for i, r := range rows {
-		day, err := servicebot.ParseDate(r.Day)
-		if err != nil {
+	defer rows.Close()
+	var out []servicebot.DailyReport
+	days := map[string]servicebot.Date{}
+	for rows.Next() {
+		var r servicebot.DailyReport
+		var day string
+		if err := rows.Scan(&r.UserID, &day, &r.Status); err != nil {
 			return nil, fmt.Errorf("store: list report states: %w", err)
 		}
-		out[i] = servicebot.DailyReport{UserID: r.UserID, Day: day, Revision: r.Revision, Status: r.Status, Source: r.Source,
-			SubmittedAt: r.SubmittedAt.Time}
+		d, ok := days[day]
+		if !ok {
+			if d, err = servicebot.ParseDate(day); err != nil {
+				return nil, fmt.Errorf("store: list report states: %w", err)
+			}
+			days[day] = d
+		}
+		r.Day = d
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list report states: %w", err)
 	}
 	return out, nil
 }

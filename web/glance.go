@@ -199,13 +199,23 @@ func (s *Server) records(r *http.Request, v Viewer, all bool, from, to servicebo
 	return slices.DeleteFunc(recs, func(rec reportexport.Record) bool { return rec.UserID != v.UserID }), nil
 }
 
-// states is records without the reports' contents.
-func (s *Server) states(r *http.Request, v Viewer, all bool, from, to servicebot.Date) ([]reportexport.Record, error) {
-	recs, err := s.reports.States(r.Context(), from, to, s.cfg.Clock.Now())
+// states is each engineer's status on each day, without the reports'
+// contents; only the viewer's own unless they see the department.
+func (s *Server) states(r *http.Request, v Viewer, all bool, from, to servicebot.Date) ([]reportexport.State, error) {
+	sts, err := s.reports.States(r.Context(), from, to, s.cfg.Clock.Now())
 	if err != nil || all {
-		return recs, err
+		return sts, err
 	}
-	return slices.DeleteFunc(recs, func(rec reportexport.Record) bool { return rec.UserID != v.UserID }), nil
+	return slices.DeleteFunc(sts, func(st reportexport.State) bool { return st.UserID != v.UserID }), nil
+}
+
+// statesOf is the grid's view of full records.
+func statesOf(recs []reportexport.Record) []reportexport.State {
+	out := make([]reportexport.State, len(recs))
+	for i, r := range recs {
+		out[i] = reportexport.State{Date: r.Date, UserID: r.UserID, Name: r.Name, Region: r.Region, Status: r.Status}
+	}
+	return out
 }
 
 // regionOrder lists the configured regions first, in R-ORG-2's order, then
@@ -385,7 +395,7 @@ func monthTitle(d servicebot.Date) string { return fmt.Sprintf("%d年%d月", d.Y
 func monthKey(d servicebot.Date) string { return fmt.Sprintf("%04d-%02d", d.Year, int(d.Month)) }
 
 // buildMonth lays out the grid of recs for the month first..last.
-func (s *Server) buildMonth(recs []reportexport.Record, first, last servicebot.Date, month string) monthPage {
+func (s *Server) buildMonth(recs []reportexport.State, first, last servicebot.Date, month string) monthPage {
 	today := servicebot.DateOf(s.cfg.Clock.Now().In(s.cfg.Location))
 	page := monthPage{Month: month, Title: monthTitle(first), Prev: monthKey(first.AddDays(-1))}
 	if next := last.AddDays(1); !next.After(today) {
@@ -472,7 +482,7 @@ func (s *Server) buildMonth(recs []reportexport.Record, first, last servicebot.D
 
 // punctualityChart is the month's reports day by day: on time, late and
 // missing stacked, out of those who owed one.
-func punctualityChart(page monthPage, recs []reportexport.Record) template.HTML {
+func punctualityChart(page monthPage, recs []reportexport.State) template.HTML {
 	n := len(page.Days)
 	on, late, missing := make([]float64, n), make([]float64, n), make([]float64, n)
 	for _, rec := range recs {
@@ -554,7 +564,7 @@ func (s *Server) engineer(w http.ResponseWriter, r *http.Request, v Viewer) {
 		s.fail(w, r, v, http.StatusNotFound, "没有记录", "这个月没有这位工程师的日报记录。")
 		return
 	}
-	page := s.buildMonth(recs, first, last, month)
+	page := s.buildMonth(statesOf(recs), first, last, month)
 	page.Own = !all
 	head := s.reportViewOf(recs[0])
 	page.Engineer = &head

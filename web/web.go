@@ -56,7 +56,7 @@ type Identifier interface {
 type Reports interface {
 	Records(ctx context.Context, from, to servicebot.Date, now time.Time) ([]reportexport.Record, error)
 	// States is Records without the reports' contents (the month's grid).
-	States(ctx context.Context, from, to servicebot.Date, now time.Time) ([]reportexport.Record, error)
+	States(ctx context.Context, from, to servicebot.Date, now time.Time) ([]reportexport.State, error)
 }
 
 // Config is how the pages are set up.
