@@ -613,7 +613,7 @@ func (c *Course) TakeAppeal(ctx context.Context, tx Tx, ev servicebot.Event) (bo
 	}
 	fields := strings.Fields(strings.TrimLeft(rest, " :：,，"))
 	if len(fields) < 2 {
-		return reply("申诉请写明指标和理由，例如：申诉 服务管理 10月14日的日报已提交。\n可申诉的指标：" + indicatorNames())
+		return reply("申诉请写明指标、哪一项扣分和理由，例如：申诉 服务管理 10月14日 当天日报已提交。\n可申诉的指标：" + indicatorNames())
 	}
 	ind, ok := servicebot.ParseKPIIndicator(fields[0])
 	if !ok {

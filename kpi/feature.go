@@ -25,7 +25,7 @@ func Feature[T Tx](c *Course, api *KPIAPI) feature.Feature[T] {
 			},
 		}, {
 			Words: []string{AppealCommand}, Section: "考核",
-			Help: "申诉 指标 理由：对上月考核预览提出申诉，例如：申诉 服务管理 10月14日的日报已提交",
+			Help: "申诉 指标 [日期或第几项] 理由：对上月考核预览中的一项扣分申诉，例如：申诉 服务管理 10月14日 当天日报已提交",
 			// Whatever follows 申诉 is the appeal, set off or not.
 			Match: func(text string) bool { return strings.HasPrefix(text, AppealCommand) },
 			Run:   func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) { return c.TakeAppeal(ctx, tx, ev) },
@@ -63,7 +63,7 @@ func indicatorsText(rules servicebot.KPIRules, appealWindow time.Duration) strin
 		}
 		fmt.Fprintf(&b, "· %s（%s）：%s分\n", info.Name, info.Rule, rules.Weights[info.Key])
 	}
-	fmt.Fprintf(&b, "每月1日起草上月考核，预览会发给您；有异议可在%d小时内发送「申诉 指标 理由」，例如：申诉 服务管理 10月14日的日报已提交",
+	fmt.Fprintf(&b, "每月1日起草上月考核，预览会发给您；有异议可在%d小时内对其中一项扣分发送「申诉 指标 日期 理由」，例如：申诉 服务管理 10月14日 当天日报已提交",
 		int(appealWindow.Hours()))
 	return b.String()
 }

@@ -119,7 +119,7 @@ func PreviewText(month string, rev servicebot.KPIRevision, c servicebot.KPIScore
 	lines := []string{fmt.Sprintf("【%s考核预览】%s：总分 %s，%s（共 %d 人）。第 %d 版草稿，经理审核后发布。",
 		monthTitle(month), c.Name, c.Total, rankText(c, tied), of, rev.Revision)}
 	lines = append(lines, summaryLines(c, link)...)
-	lines = append(lines, fmt.Sprintf("如有异议，请在 %s 前回复「申诉 指标 理由」，例如：申诉 服务管理 10月14日的日报已提交。",
+	lines = append(lines, fmt.Sprintf("如有异议，请在 %s 前对其中一项扣分回复「申诉 指标 日期 理由」，例如：申诉 服务管理 10月14日 当天日报已提交。",
 		timeTitle(rev.AppealUntil, loc)))
 	return strings.Join(lines, "\n")
 }
