@@ -42,7 +42,7 @@ func TestIndicatorsCommand_R_KPI_1_12(t *testing.T) {
 	var body struct{ Content string }
 	_ = json.Unmarshal(out[0].Body, &body)
 	for _, want := range []string{"利润（R-KPI-1）：6.00分", "市场维护与开发（R-KPI-10）：12.00分",
-		"附加分值（R-KPI-12）：-5至+5分", "48小时内", "申诉 指标 理由"} {
+		"附加分值（R-KPI-12）：-5至+5分", "48小时内", "申诉 指标 日期 理由"} {
 		if !strings.Contains(body.Content, want) {
 			t.Errorf("reply lacks %q:\n%s", want, body.Content)
 		}

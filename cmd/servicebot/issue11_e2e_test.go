@@ -333,9 +333,15 @@ func TestE2E_Issue11_KPIMonth_R_KPI_13_R_LIA_0(t *testing.T) {
 			}
 		}
 
+		// The bot ran in November: a report of that month is on record
+		// (a month the bot has no records of is not drafted by itself).
+		h.say("liqiang", "补报 11月20日 今天：在成都精工机械安装调试\n明天：回访")
 		// The draft catches up on the 3rd; the manager's card names revision 1.
 		if err := course.DraftDue(ctx, clock.Now()); err != nil {
 			t.Fatal(err)
+		}
+		if _, err := db.LatestKPIRevision(ctx, "2026-11"); err != nil {
+			t.Fatalf("no draft after DraftDue at %s: %v", clock.Now(), err)
 		}
 		card1 := h.waitCards("sunli", 1)[0]
 		// Item 11: 查看 answers with the ranking and leaves 发布 on the card.
