@@ -34,6 +34,7 @@ func (s *Sim) pageRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /sim/api/click", s.apiClick)
 	mux.HandleFunc("POST /sim/api/enter", s.apiEnter)
 	mux.HandleFunc("GET /sim/api/clock", s.apiClock)
+	s.mediaRoutes(mux)
 	mux.HandleFunc("POST /sim/api/clock", s.apiMoveClock)
 }
 

@@ -105,6 +105,7 @@
     $('chat-sub').textContent = target.sub || '';
     $('log').textContent = '';
     $('composer').hidden = target.kind !== 'user';
+    $('attach').hidden = target.kind !== 'user';
     document.body.classList.add('chatting');
     poll();
   }
@@ -177,7 +178,9 @@
     } else if (item.type === 'update_button') {
       wrap.appendChild(el('div', 'bubble', '卡片按钮已更新为：' + item.content));
     } else {
-      wrap.appendChild(el('div', 'bubble', item.content));
+      var bubble = el('div', 'bubble');
+      bubble.innerHTML = linkify(item.content || '');
+      wrap.appendChild(bubble);
     }
     if (item.from === 'me') {
       var st;
@@ -304,6 +307,13 @@
         '<span class="font-$1">$2</span>');
   }
 
+  // linkify makes the addresses in a text clickable, as the WeCom client does.
+  function linkify(text) {
+    return escapeHTML(text).replace(/https?:\/\/[^\s<>"'，。；、）】]+/g, function (u) {
+      return '<a href="' + u + '" target="_blank" rel="noopener">' + u + '</a>';
+    });
+  }
+
   function markdown(src) {
     return escapeHTML(src).split('\n').map(function (line) {
       var h = /^(#{1,6})\s+(.*)$/.exec(line);
@@ -335,6 +345,13 @@
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { send(ev); }
   });
   $('back').addEventListener('click', function () { document.body.classList.remove('chatting'); });
+
+  // The attachment buttons (media.js) send as the member of the chat.
+  window.simChat = {
+    user: function () { return state.target && state.target.kind === 'user' ? state.target.id : null; },
+    refresh: poll,
+    toast: toast
+  };
 
   loadContacts(true);
   setInterval(poll, POLL_MS);
