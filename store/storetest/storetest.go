@@ -68,20 +68,12 @@ func SQLite(t testing.TB) *store.DB {
 func Postgres(t testing.TB) *store.DB {
 	t.Helper()
 	dsn, schema, admin := pooledSchema(t)
-	db, err := store.Open(t.Context(), dsn, testLogger(t))
-	if err != nil {
-		t.Fatalf("storetest: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("storetest: %v", err)
-		}
-	})
+	db := openURL(t, dsn)
 	migrated(t, db)
 	// Proof that the store really worked in the test's schema, not in the
 	// database's default one shared with every other test.
 	var tables int
-	err = admin.QueryRowContext(t.Context(),
+	err := admin.QueryRowContext(t.Context(),
 		`SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name IN ('inbox', 'outbox')`,
 		schema).Scan(&tables)
 	if err != nil {
@@ -229,6 +221,12 @@ func PostgresURL(t testing.TB) string {
 func openPostgres(t testing.TB) (db *store.DB, schema string, admin *sql.DB) {
 	t.Helper()
 	dsn, schema, admin := postgresSchema(t)
+	return openURL(t, dsn), schema, admin
+}
+
+// openURL opens the store at dsn, closed when the test ends.
+func openURL(t testing.TB, dsn string) *store.DB {
+	t.Helper()
 	db, err := store.Open(t.Context(), dsn, testLogger(t))
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
@@ -238,7 +236,7 @@ func openPostgres(t testing.TB) (db *store.DB, schema string, admin *sql.DB) {
 			t.Errorf("storetest: %v", err)
 		}
 	})
-	return db, schema, admin
+	return db
 }
 
 // postgresSchema creates the test's schema and returns the URL into it, its
