@@ -25,11 +25,22 @@ var t2s = sync.OnceValue(func() *opencc.OpenCC {
 // conversion (most reports are simplified; the conversion costs ~0.1 ms).
 const traditionalOnly = "們個這來時會為說對於與後動從發經過間開關見現實體機電車務檢測試調換軸輪鋼鐵礦業廠產紀錄報計劃畫戶點區縣東門無問題應術層療據構維護設備歷歲萬號處銷組織總結壓運續單價錢貨費賣買進項還樣讓聯繫認識擊斷網絡線條質環節圍園場導較營變隊陽陰雲書長麼聽讀寫參擇選擴倉庫專齊幫遠邊達連約優勢幾豐鹽華遼寧瀋濟銀蘭煉熱燒爐鏈輥軋積輸閥屬錶監驗準確標舊損壞緊鬆擰頻議錫燈齒離貴傳資語別攪濃葉釩鈦鄉鎮"
 
+// traditionalSet is traditionalOnly as a set, for a quick scan.
+var traditionalSet = sync.OnceValue(func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, r := range traditionalOnly {
+		m[r] = true
+	}
+	return m
+})
+
+func isTraditionalOnly(r rune) bool { return r >= 0x4E00 && traditionalSet()[r] }
+
 // NormalizeText prepares a chat text for reading: traditional characters
 // become simplified, full-width letters and digits ASCII, odd spaces plain
 // ones. Punctuation and emoji are left for ParseReport's clean-up.
 func NormalizeText(s string) string {
-	if strings.ContainsAny(s, traditionalOnly) {
+	if strings.ContainsFunc(s, isTraditionalOnly) {
 		if out, err := t2s().Convert(s); err == nil {
 			s = out
 		}

@@ -158,8 +158,15 @@ var labelForms = []struct {
 	{labelIsRe, formIs},
 }
 
+// labelFirst are the characters a label can start with: a piece starting
+// with anything else is no label, and the patterns need not run.
+const labelFirst = "今当本工已完进明后大下周星礼这次计客用服单地位所现存遇发问需协困配备零销【[〔"
+
 // matchLabel finds the label s starts with, if any.
 func matchLabel(s string) (labelHit, bool) {
+	if r, _ := utf8.DecodeRuneInString(s); !strings.ContainsRune(labelFirst, r) {
+		return labelHit{}, false
+	}
 	for _, f := range labelForms {
 		m := f.re.FindStringSubmatch(s)
 		if m == nil {
@@ -484,7 +491,8 @@ func labelStarts(line string) []int {
 	for i, r := range line {
 		if i > 0 {
 			sep := isPieceSeparator(prev) || prev == ':' || prev == '：' || r == '【' || r == '[' || r == '〔' || isCircledNumber(r)
-			glued := !sep && isHan(prev) && planWordStartRe.MatchString(line[i:]) && !notPlanStart(line[i:], prev, prev2)
+			glued := !sep && isHan(prev) && strings.ContainsRune("明后大下周星礼本这", r) &&
+				planWordStartRe.MatchString(line[i:]) && !notPlanStart(line[i:], prev, prev2)
 			if sep || glued {
 				if hit, ok := matchLabel(pieceText(line[i:])); ok && hit.allowedMidLine() {
 					starts = append(starts, i)
