@@ -19,6 +19,7 @@ const (
 	fieldToolName     = "tool_name"
 	fieldToolPrice    = "tool_price"
 	fieldToolMonths   = "tool_months"
+	fieldToolAmount   = "tool_amount"
 )
 
 // Evidence options of 售后赔偿申请单 (R-APV-1), as the form offers them.
@@ -101,5 +102,15 @@ func toolOf(v servicebot.FormValues) (servicebot.ToolLoss, servicebot.FieldError
 		errs[fieldToolMonths] = "使用月数须为不小于 0 的整数"
 	}
 	t.Months = months
+	if t.Class == servicebot.ToolConsumable {
+		// R-TOOL-2 interpretation: consumables have no rate; the amount is
+		// the one the service manager states (0: recorded, not approved).
+		amount, err := servicebot.ParseFen(v.Text(fieldToolAmount))
+		if strings.TrimSpace(v.Text(fieldToolAmount)) == "" || err != nil || amount < 0 {
+			errs[fieldToolAmount] = "消耗品没有折旧比例，请填写售后服务部经理核定的赔偿金额（0 元只登记，不送审批）"
+		} else {
+			t.Stated = &amount
+		}
+	}
 	return t, errs
 }
