@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
@@ -36,10 +37,12 @@ type InboxQueue interface {
 
 // WorkerOptions tunes the inbox worker; zero values take the defaults.
 type WorkerOptions struct {
-	Batch        int           // rows claimed per pass (default 20)
-	Lease        time.Duration // how long a claimed row is ours before another worker may take it (default 1m)
-	PollInterval time.Duration // how often to look when not woken (default 1s)
-	MaxAttempts  int           // after this many failures a row is kept as failed (default 5)
+	Batch        int              // rows claimed per pass (default 20)
+	Lease        time.Duration    // how long a claimed row is ours before another worker may take it (default 1m)
+	PollInterval time.Duration    // how often to look when not woken (default 1s)
+	MaxAttempts  int              // after this many failures a row is kept as failed (default 5)
+	Clock        servicebot.Clock // default the system clock
+	Logger       *slog.Logger     // default discards
 }
 
 func (o WorkerOptions) withDefaults() WorkerOptions {
@@ -55,7 +58,44 @@ func (o WorkerOptions) withDefaults() WorkerOptions {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 5
 	}
+	if o.Clock == nil {
+		o.Clock = servicebot.SystemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 	return o
+}
+
+// WorkerDeps are what the worker works with.
+type WorkerDeps[T Tx] struct {
+	Queue InboxQueue
+	// InTx runs a function in one transaction (the store's InTx).
+	InTx  func(ctx context.Context, fn func(T) error) error
+	Parse EventParser
+	// Route handles an event in the transaction that completes its row.
+	Route   func(ctx context.Context, tx T, ev servicebot.Event) error
+	Metrics *metrics.Metrics // nil: not counted
+}
+
+func (d WorkerDeps[T]) validate() error {
+	var missing []string
+	if d.Queue == nil {
+		missing = append(missing, "Queue")
+	}
+	if d.InTx == nil {
+		missing = append(missing, "InTx")
+	}
+	if d.Parse == nil {
+		missing = append(missing, "Parse")
+	}
+	if d.Route == nil {
+		missing = append(missing, "Route")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("handlers: worker: missing %s", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // Worker handles inbox rows in order of arrival. Rows left "processing" by a
@@ -75,16 +115,18 @@ type Worker[T Tx] struct {
 	Handled func()
 }
 
-// NewWorker makes a worker that hands each event to route, in a transaction
-// of inTx (the store's InTx).
-func NewWorker[T Tx](queue InboxQueue, inTx func(ctx context.Context, fn func(T) error) error, parse EventParser,
-	route func(ctx context.Context, tx T, ev servicebot.Event) error,
-	clock servicebot.Clock, m *metrics.Metrics, logger *slog.Logger, opts WorkerOptions) *Worker[T] {
-	return &Worker[T]{
-		queue: queue, inTx: inTx, parse: parse, route: route,
-		clock: clock, metrics: m, logger: logger, opts: opts.withDefaults(),
-		wake: make(chan struct{}, 1),
+// NewWorker makes a worker that hands each event to deps.Route, in a
+// transaction of deps.InTx; zero options take their defaults.
+func NewWorker[T Tx](deps WorkerDeps[T], opts WorkerOptions) (*Worker[T], error) {
+	if err := deps.validate(); err != nil {
+		return nil, err
 	}
+	opts = opts.withDefaults()
+	return &Worker[T]{
+		queue: deps.Queue, inTx: deps.InTx, parse: deps.Parse, route: deps.Route,
+		clock: opts.Clock, metrics: deps.Metrics, logger: opts.Logger, opts: opts,
+		wake: make(chan struct{}, 1),
+	}, nil
 }
 
 // Kick wakes the worker now (a callback was just stored). It never blocks.

@@ -39,7 +39,12 @@ func storeText(t *testing.T, db *store.DB, clock *testclock.Clock, from, content
 
 func newWorker(db *store.DB, clock *testclock.Clock, route func(context.Context, *store.Tx, servicebot.Event) error,
 	opts handlers.WorkerOptions) *handlers.Worker[*store.Tx] {
-	return handlers.NewWorker(db, db.InTx, bot.ParseEvent, route, clock, nil, slog.New(slog.DiscardHandler), opts)
+	opts.Clock, opts.Logger = clock, slog.New(slog.DiscardHandler)
+	w, err := handlers.NewWorker(handlers.WorkerDeps[*store.Tx]{Queue: db, InTx: db.InTx, Parse: bot.ParseEvent, Route: route}, opts)
+	if err != nil {
+		panic(err)
+	}
+	return w
 }
 
 // A worker that crashed after claiming rows leaves them "processing"; once

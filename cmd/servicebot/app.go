@@ -344,8 +344,14 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	if err := router.Install(feats...); err != nil {
 		return nil, err
 	}
-	worker := handlers.NewWorker(db, db.InTx, bot.ParseEvent, router.Route,
-		clock, m, logger.With("component", "inbox"), tune.worker)
+	wopts := tune.worker
+	wopts.Clock, wopts.Logger = clock, logger.With("component", "inbox")
+	worker, err := handlers.NewWorker(handlers.WorkerDeps[*store.Tx]{
+		Queue: db, InTx: db.InTx, Parse: bot.ParseEvent, Route: router.Route, Metrics: m,
+	}, wopts)
+	if err != nil {
+		return nil, err
+	}
 	worker.Handled = func() { snd.Kick(); fetcher.Kick() }
 
 	sched := scheduler.New(cfg.Location(), clock, elector, db, logger.With("component", "scheduler"))
