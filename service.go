@@ -6,6 +6,10 @@ import (
 	"time"
 )
 
+// EngineerRoundRobin marks a customer's engineer the bot chose: the
+// region's engineer with the fewest customers, ties by userid (issue 16).
+const EngineerRoundRobin = "round_robin"
+
 // Customer tiers (R-VIS-1).
 const (
 	TierKey     = "key"     // 大客户、重点客户: monthly calls, two on-site visits a year
@@ -29,11 +33,13 @@ type Customer struct {
 	Address string
 	Contact string
 	Phone   string
-	// Engineer keeps in touch with the customer (R-VIS-1); "" leaves it to
-	// the first engineer of the region.
-	Engineer  string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// Engineer keeps in touch with the customer (R-VIS-1). "" until named
+	// in the customer list or given one by the bot, in turn within the
+	// region; EngineerSource says which ("" named, EngineerRoundRobin).
+	Engineer       string
+	EngineerSource string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Equipment is one machine of a customer, known by its serial number.
@@ -513,6 +519,9 @@ func MergeCustomer(old, row Customer) (Customer, []FieldChange) {
 	set("联系人", &merged.Contact, row.Contact, same)
 	set("联系电话", &merged.Phone, row.Phone, same)
 	set("负责工程师", &merged.Engineer, row.Engineer, same)
+	if row.Engineer != "" {
+		merged.EngineerSource = "" // named by the department from now on
+	}
 	return merged, changes
 }
 

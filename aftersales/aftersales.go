@@ -13,10 +13,12 @@
 package aftersales
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/servicebot/servicebot"
@@ -44,6 +46,8 @@ type Tx interface {
 	SetCustomerTier(ctx context.Context, id int64, tier string, now time.Time) (bool, error)
 	RecordContact(ctx context.Context, customerID int64, kind string, at time.Time, userID, ref string) (bool, error)
 	LockCustomerContacts(ctx context.Context, id int64) (servicebot.CustomerContacts, error)
+	AssignCustomerEngineer(ctx context.Context, id int64, engineer, source string, now time.Time) (bool, error)
+	CustomersPerEngineer(ctx context.Context) (map[string]int, error)
 	SettleObligation(ctx context.Context, kind, keyPrefix string, want servicebot.Obligation, now time.Time) (bool, error)
 	Engineers(ctx context.Context, org servicebot.Org) ([]servicebot.Member, error)
 
@@ -142,22 +146,40 @@ func New(db Store, inTx TxRunner, workers Workers, cfg Config) *Service {
 // Rules are the follow-up rules in force.
 func (s *Service) Rules() servicebot.FollowUpRules { return s.rules }
 
-// engineerOf picks who keeps in touch with c (R-VIS-1, R-ORG-2): its own
-// engineer, else the first of engineers (the store's Engineers, by userid)
-// in its region, else the first engineer.
-func (s *Service) engineerOf(c servicebot.Customer, engineers []servicebot.Member) string {
-	if c.Engineer != "" {
-		return c.Engineer
+// engineerOf is who keeps in touch with c (R-VIS-1): its own engineer,
+// named or given to it before (roundRobin records the choice); "" when
+// it has none yet.
+func (s *Service) engineerOf(c servicebot.Customer, _ []servicebot.Member) string {
+	return c.Engineer
+}
+
+// roundRobin picks the engineer of a customer that has none (R-ORG-2,
+// issue 16 item 6): of the engineers of its region (all engineers when the
+// region has none), the one with the fewest customers, ties by userid. The
+// choice is recorded on the customer, so it stays and can be explained.
+func (s *Service) roundRobin(ctx context.Context, tx Tx, c servicebot.Customer, engineers []servicebot.Member) (string, error) {
+	counts, err := tx.CustomersPerEngineer(ctx)
+	if err != nil {
+		return "", err
 	}
+	var region []string
 	for _, m := range engineers {
 		if s.org.RegionOf(m.UserID) == c.Region {
-			return m.UserID
+			region = append(region, m.UserID)
 		}
 	}
-	if len(engineers) > 0 {
-		return engineers[0].UserID
+	if len(region) == 0 {
+		for _, m := range engineers {
+			region = append(region, m.UserID)
+		}
 	}
-	return ""
+	if len(region) == 0 {
+		return "", nil
+	}
+	slices.SortFunc(region, func(a, b string) int {
+		return cmp.Or(cmp.Compare(counts[a], counts[b]), cmp.Compare(a, b))
+	})
+	return region[0], nil
 }
 
 // nameOf is how a text people read calls userID: their name in the synced

@@ -387,6 +387,11 @@ func TestDigest_RVIS1_RVIS2_RVIS3_ListsExactlyWhatIsDueOncePerEngineer(t *testin
 		e := newEnv(t, db, "zhangwei", "liqiang", "wangjun")
 		c := e.addCustomer("成都精工机械", servicebot.TierGeneral, at(t, "2026-10-01 09:00"))
 		e.addCustomer("重庆重工", servicebot.TierKey, at(t, "2026-10-12 09:00"))
+		e.tx(at(t, "2026-10-12 09:00"), func(tx *store.Tx) error { // 负责工程师 named in the list
+			_, err := tx.UpsertCustomers(t.Context(), []servicebot.Customer{{Name: "重庆重工", Tier: servicebot.TierKey,
+				Region: servicebot.RegionSouthwest, Engineer: "liqiang"}}, at(t, "2026-10-12 09:00"))
+			return err
+		})
 		due := e.completedJob(c, "zhangwei", at(t, "2026-11-02 16:00"))    // reminded from 11-12
 		notYet := e.completedJob(c, "zhangwei", at(t, "2026-11-05 16:00")) // reminded from 11-15
 		overdue := e.completedJob(c, "liqiang", at(t, "2026-10-20 16:00")) // due by 11-03
@@ -407,7 +412,7 @@ func TestDigest_RVIS1_RVIS2_RVIS3_ListsExactlyWhatIsDueOncePerEngineer(t *testin
 			"zhangwei": {"答复 成都精工机械 的技术咨询（编号1）", "电话回访 成都精工机械（工单" + due.No() + "）"},
 			"liqiang": {"电话回访 成都精工机械（工单" + overdue.No() + "）",
 				// R-VIS-1: the key customer first recorded on 10-12 is owed its
-				// monthly call by 11-12, by the first engineer of its region.
+				// monthly call by 11-12, by its named engineer.
 				"电话回访 重庆重工（重点客户，每月至少1次）"},
 		}
 		if len(got) != len(want) {
@@ -950,5 +955,55 @@ func TestUnknownCustomerQuestionSaidAndJobNamesItsRequest(t *testing.T) {
 			}
 			return err
 		})
+	})
+}
+
+// Issue 16 item 6 (R-ORG-2, R-VIS-1): a customer without a named engineer
+// is given one in turn within its region (the one with the fewest
+// customers, ties by userid), recorded on the customer; naming another
+// engineer moves its open calls and visits to them.
+func TestCustomerEngineer_RoundRobinRecordedAndReassignmentMovesObligations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		for _, name := range []string{"甲厂", "乙厂", "丙厂"} {
+			e.addCustomer(name, servicebot.TierKey, at(t, "2026-11-02 09:00"))
+		}
+		e.run(at(t, "2026-11-02 10:00"))
+		cs, err := db.Customers(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := map[string]int{}
+		for _, c := range cs {
+			if c.EngineerSource != servicebot.EngineerRoundRobin || (c.Engineer != "liqiang" && c.Engineer != "zhangwei") {
+				t.Errorf("%s: engineer %q (%q), want a 西南 engineer given in turn", c.Name, c.Engineer, c.EngineerSource)
+			}
+			per[c.Engineer]++
+		}
+		if per["liqiang"] != 2 || per["zhangwei"] != 1 {
+			t.Errorf("customers per engineer %v, want 2 and 1 (turns, not all to the first)", per)
+		}
+		var jia servicebot.Customer
+		for _, c := range cs {
+			if c.Name == "甲厂" {
+				jia = c
+			}
+		}
+		other := map[string]string{"liqiang": "zhangwei", "zhangwei": "liqiang"}[jia.Engineer]
+		e.tx(at(t, "2026-11-03 09:00"), func(tx *store.Tx) error {
+			_, err := tx.UpsertCustomers(t.Context(), []servicebot.Customer{{Name: "甲厂", Tier: servicebot.TierKey,
+				Region: servicebot.RegionSouthwest, Engineer: other}}, at(t, "2026-11-03 09:00"))
+			return err
+		})
+		e.run(at(t, "2026-11-03 09:01"))
+		for _, kind := range []string{servicebot.ObligationCustomerCall, servicebot.ObligationSiteVisit} {
+			open, err := db.OpenObligationsOf(t.Context(), kind, servicebot.RegularVisitPrefix(kind, jia.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(open) != 1 || open[0].UserID != other {
+				t.Errorf("open %s of 甲厂 after reassigning it to %s: %+v", kind, other, open)
+			}
+		}
 	})
 }

@@ -139,6 +139,10 @@ func (s *Service) openRegularVisits(ctx context.Context, now time.Time) error {
 	}
 	var unsettled []int64
 	for _, c := range customers {
+		if c.Engineer == "" {
+			unsettled = append(unsettled, c.ID) // given an engineer in turn
+			continue
+		}
 		want := s.regularVisits(c, engineers, now)
 		for _, kind := range kinds {
 			have := openOf[servicebot.RegularVisitPrefix(kind, c.ID)]
@@ -179,9 +183,21 @@ func (s *Service) settleRegularVisits(ctx context.Context, tx Tx, id int64, engi
 	if err != nil {
 		return err
 	}
-	if engineers == nil && c.Engineer == "" {
-		if engineers, err = tx.Engineers(ctx, s.org); err != nil {
+	if c.Engineer == "" {
+		if engineers == nil {
+			if engineers, err = tx.Engineers(ctx, s.org); err != nil {
+				return err
+			}
+		}
+		engineer, err := s.roundRobin(ctx, tx, c.Customer, engineers)
+		if err != nil {
 			return err
+		}
+		if engineer != "" {
+			if _, err := tx.AssignCustomerEngineer(ctx, id, engineer, servicebot.EngineerRoundRobin, now); err != nil {
+				return err
+			}
+			c.Engineer, c.EngineerSource = engineer, servicebot.EngineerRoundRobin
 		}
 	}
 	want := s.regularVisits(c, engineers, now)

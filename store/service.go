@@ -17,7 +17,7 @@ import (
 // This file keeps customers, equipment, service jobs (工单), recorded
 // customer contacts and technical questions.
 
-const customerColumns = `id, name, tier, region, address, contact, phone, engineer, created_at, updated_at`
+const customerColumns = `id, name, tier, region, address, contact, phone, engineer, engineer_source, created_at, updated_at`
 
 type customerRow struct {
 	ID        int64    `db:"id"`
@@ -28,13 +28,14 @@ type customerRow struct {
 	Contact   string   `db:"contact"`
 	Phone     string   `db:"phone"`
 	Engineer  string   `db:"engineer"`
+	EngSource string   `db:"engineer_source"`
 	CreatedAt nullTime `db:"created_at"`
 	UpdatedAt nullTime `db:"updated_at"`
 }
 
 func (r customerRow) customer() servicebot.Customer {
 	return servicebot.Customer{ID: r.ID, Name: r.Name, Tier: r.Tier, Region: r.Region, Address: r.Address,
-		Contact: r.Contact, Phone: r.Phone, Engineer: r.Engineer, CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time}
+		Contact: r.Contact, Phone: r.Phone, Engineer: r.Engineer, EngineerSource: r.EngSource, CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time}
 }
 
 // UpsertCustomers stores cs by name: a new name is created, a known one
@@ -48,18 +49,19 @@ func (tx *Tx) UpsertCustomers(ctx context.Context, cs []servicebot.Customer, now
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			_, err = tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
-				INSERT INTO customers (name, tier, region, address, contact, phone, engineer, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-				c.Name, c.Tier, c.Region, c.Address, c.Contact, c.Phone, c.Engineer, ts(now), ts(now))
+				INSERT INTO customers (name, tier, region, address, contact, phone, engineer, engineer_source, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+				c.Name, c.Tier, c.Region, c.Address, c.Contact, c.Phone, c.Engineer, c.EngineerSource, ts(now), ts(now))
 			n.Created++
 		case err != nil:
 		case old.Tier == c.Tier && old.Region == c.Region && old.Address == c.Address &&
-			old.Contact == c.Contact && old.Phone == c.Phone && old.Engineer == c.Engineer:
+			old.Contact == c.Contact && old.Phone == c.Phone && old.Engineer == c.Engineer && old.EngSource == c.EngineerSource:
 			n.Unchanged++
 		default:
 			_, err = tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
-				UPDATE customers SET tier = ?, region = ?, address = ?, contact = ?, phone = ?, engineer = ?, updated_at = ?
-				WHERE id = ?`), c.Tier, c.Region, c.Address, c.Contact, c.Phone, c.Engineer, ts(now), old.ID)
+				UPDATE customers SET tier = ?, region = ?, address = ?, contact = ?, phone = ?, engineer = ?, engineer_source = ?,
+					updated_at = ? WHERE id = ?`),
+				c.Tier, c.Region, c.Address, c.Contact, c.Phone, c.Engineer, c.EngineerSource, ts(now), old.ID)
 			n.Updated++
 		}
 		if err != nil {
@@ -79,6 +81,37 @@ func (tx *Tx) SetCustomerTier(ctx context.Context, id int64, tier string, now ti
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// AssignCustomerEngineer gives customer id, which has no engineer yet, to
+// engineer, recording how they were chosen (source). It reports whether it
+// did: a customer given an engineer meanwhile keeps theirs.
+func (tx *Tx) AssignCustomerEngineer(ctx context.Context, id int64, engineer, source string, now time.Time) (bool, error) {
+	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+		UPDATE customers SET engineer = ?, engineer_source = ?, updated_at = ? WHERE id = ? AND engineer = ''`),
+		engineer, source, ts(now), id)
+	if err != nil {
+		return false, fmt.Errorf("store: assign customer %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// CustomersPerEngineer counts the customers each engineer keeps in touch
+// with (R-VIS-1), by userid.
+func (tx *Tx) CustomersPerEngineer(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Engineer string `db:"engineer"`
+		N        int    `db:"n"`
+	}
+	if err := tx.sqlx.SelectContext(ctx, &rows, `SELECT engineer, COUNT(*) AS n FROM customers WHERE engineer <> '' GROUP BY engineer`); err != nil {
+		return nil, fmt.Errorf("store: customers per engineer: %w", err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Engineer] = r.N
+	}
+	return out, nil
 }
 
 // CustomerByName returns the customer called name, or an error wrapping
@@ -144,7 +177,8 @@ func customerContacts(ctx context.Context, q sqlx.ExtContext, where string, args
 		LastOnSite nullTime `db:"last_onsite"`
 	}
 	err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`
-		SELECT c.id, c.name, c.tier, c.region, c.address, c.contact, c.phone, c.engineer, c.created_at, c.updated_at,
+		SELECT c.id, c.name, c.tier, c.region, c.address, c.contact, c.phone, c.engineer, c.engineer_source,
+			c.created_at, c.updated_at,
 			(SELECT MAX(k.at) FROM customer_contacts k WHERE k.customer_id = c.id AND k.kind = ?) AS last_phone,
 			(SELECT MAX(k.at) FROM customer_contacts k WHERE k.customer_id = c.id AND k.kind = ?) AS last_onsite
 		FROM customers c `+where+` ORDER BY c.name`), append([]any{servicebot.ContactPhone, servicebot.ContactOnSite}, args...)...)
