@@ -91,7 +91,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, looku
 	}
 	if !*empty {
 		began := time.Now()
-		if err := seedDemo(ctx, d.app, db, clock.Now()); err != nil {
+		if err := seedDemo(ctx, d.app, db, clock.Now(), d.sim.UploadMedia); err != nil {
 			_ = ln.Close()
 			return err
 		}

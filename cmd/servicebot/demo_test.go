@@ -126,5 +126,13 @@ func TestDemoStartsWithAPastUnlessEmpty(t *testing.T) {
 		if tt.reports && (!strings.Contains(out, "late") && !strings.Contains(out, "迟")) {
 			t.Errorf("the seeded month has no late report:\n%.2000s", out)
 		}
+		stdout.Reset()
+		if err := run(t.Context(), []string{"--config", filepath.Join(dir, "demo.yaml"), "approvals"}, &stdout, &stderr, lookupFrom(nil)); err != nil {
+			t.Fatalf("approvals: %v\n%s", err, stderr.String())
+		}
+		decided := strings.Contains(stdout.String(), "status approved") && strings.Contains(stdout.String(), "status pending")
+		if decided != tt.reports {
+			t.Errorf("%v: approvals decided and pending: %v, want %v\n%s", tt.args, decided, tt.reports, stdout.String())
+		}
 	}
 }

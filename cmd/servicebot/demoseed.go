@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"hash/fnv"
+	"image"
+	"image/color"
+	"image/png"
 	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/approvals"
 	"github.com/servicebot/servicebot/bot/wecomsim"
 	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/reminders"
@@ -68,7 +73,10 @@ func demoSeeded(ctx context.Context, db *store.DB, month string) (bool, error) {
 // daily-close jobs run as of that day, and the manager's KPI entries for
 // last month. So the month grid, the exports and the KPI drafted on the 1st
 // show real data at once. A database that has a past keeps it.
-func seedDemo(ctx context.Context, a *app, db *store.DB, now time.Time) error {
+//
+// upload keeps a photo where the bot fetches members' media from (the
+// simulator's media/get), so the seeded photos are real files it keeps.
+func seedDemo(ctx context.Context, a *app, db *store.DB, now time.Time, upload func(data []byte, contentType string) string) error {
 	loc := a.cfg.Location()
 	today := servicebot.DateOf(now.In(loc))
 	first := servicebot.NewDate(today.Year, today.Month-1, 1)
@@ -104,6 +112,10 @@ func seedDemo(ctx context.Context, a *app, db *store.DB, now time.Time) error {
 	}
 	deadline := a.cfg.Reports.Deadline
 	engineers := seedEngineers()
+	photo, err := seedPhoto()
+	if err != nil {
+		return err
+	}
 	for day := first; day.Before(today); day = day.AddDays(1) {
 		if !cal.IsWorkingDate(day) {
 			continue
@@ -144,7 +156,7 @@ func seedDemo(ctx context.Context, a *app, db *store.DB, now time.Time) error {
 				}
 				if h%3 == 0 {
 					if _, err := tx.AddReportAttachment(ctx, servicebot.ReportAttachment{UserID: e.userID, Day: day,
-						Kind: servicebot.AttachImage, MediaID: fmt.Sprintf("demo-%s-%s", e.userID, day),
+						Kind: servicebot.AttachImage, MediaID: upload(photo, "image/png"),
 						At: at(15, int(h%50))}); err != nil {
 						return err
 					}
@@ -160,6 +172,9 @@ func seedDemo(ctx context.Context, a *app, db *store.DB, now time.Time) error {
 		if err := a.scheduler.RunNow(ctx, reminders.JobDailyClose, at(deadline.Hour, deadline.Minute).Add(5*time.Minute)); err != nil {
 			return fmt.Errorf("demo seed: close %s: %w", day, err)
 		}
+	}
+	if err := seedApprovals(ctx, a, db, today); err != nil {
+		return err
 	}
 	// The manager's entries for last month, and this month's so far (the
 	// 1st's draft reads them).
@@ -213,4 +228,101 @@ func seedHash(user string, day servicebot.Date) uint32 {
 	h := fnv.New32a()
 	fmt.Fprintf(h, "%s/%s", user, day)
 	return h.Sum32()
+}
+
+// seedApprovals files requests through the approval engine at past times:
+// an urgent parts compensation decided along its whole chain, whose cards
+// and notices belong to a time before the simulator existed and are
+// recorded as sent; and one still pending, whose card goes out at start so
+// its approver can tap it in the demo.
+func seedApprovals(ctx context.Context, a *app, db *store.DB, today servicebot.Date) error {
+	loc := a.cfg.Location()
+	var at time.Time
+	engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+		Rules: a.cfg.ApprovalRules(), Org: a.cfg.Org, Location: loc,
+		Clock: servicebot.ClockFunc(func() time.Time { return at }), Logger: a.logger.With("component", "demo-seed"),
+	})
+	file := func(day servicebot.Date, req servicebot.ApprovalRequest) (servicebot.Approval, error) {
+		at = day.In(loc).Add(10 * time.Hour)
+		ap, err := engine.FileRequest(ctx, req)
+		if err != nil {
+			return ap, fmt.Errorf("demo seed: file %s: %w", req.Kind, err)
+		}
+		return ap, nil
+	}
+	decideAll := func(ap servicebot.Approval, after time.Duration) error {
+		for range 4 {
+			cur, err := db.GetApproval(ctx, ap.Request.ID)
+			if err != nil {
+				return err
+			}
+			var pending *servicebot.ApprovalStep
+			for i := range cur.Steps {
+				if cur.Steps[i].Status == servicebot.StepPending {
+					pending = &cur.Steps[i]
+					break
+				}
+			}
+			if pending == nil {
+				return nil
+			}
+			at = at.Add(after)
+			// The step's first offer that is not a rejection: 同意, 确认, 现场服务….
+			choice := servicebot.ChoiceApprove
+			for _, c := range pending.Action.Choices() {
+				if c.Key != servicebot.ChoiceReject {
+					choice = c.Key
+					break
+				}
+			}
+			if err := engine.Decide(ctx, pending.ID, pending.ApproverID, choice, "同意"); err != nil {
+				return fmt.Errorf("demo seed: decide %d: %w", ap.Request.ID, err)
+			}
+		}
+		return nil
+	}
+	evidence := servicebot.Evidence{Kind: servicebot.EvidenceDamageReport, URL: "https://example.com/demo/damage-photos"}
+	parts, err := file(today.AddDays(-20), servicebot.ApprovalRequest{Kind: servicebot.RequestParts, Urgent: true,
+		Amount: 860_00, Customer: "成都宏达机械厂", Reason: "密封圈老化漏油，急需更换", Requester: "yangfan", Evidence: evidence})
+	if err != nil {
+		return err
+	}
+	if err := decideAll(parts, 3*time.Hour); err != nil {
+		return err
+	}
+	// Decided before the demo's simulator existed: their messages are history.
+	for {
+		rows, err := db.ClaimOutbox(ctx, at.Add(time.Hour), time.Minute, 100)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			break
+		}
+		for _, r := range rows {
+			if err := db.MarkOutboxSent(ctx, r.ID, servicebot.SendResult{MsgID: "demo-history"}, at); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := file(today.AddDays(-1), servicebot.ApprovalRequest{Kind: servicebot.RequestParts, Urgent: true,
+		Amount: 3200_00, Customer: "沈阳北方重工", Reason: "减速机齿轮断齿，客户要求更换", Requester: "yangfan", Evidence: evidence}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// seedPhoto is a small picture standing in for a site photo.
+func seedPhoto() ([]byte, error) {
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for y := range 48 {
+		for x := range 64 {
+			img.Set(x, y, color.RGBA{R: uint8(90 + x), G: uint8(120 + y), B: 160, A: 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("demo seed: photo: %w", err)
+	}
+	return buf.Bytes(), nil
 }
