@@ -82,6 +82,10 @@ type Options struct {
 	// BaseBackoff is the wait after the first failed attempt; it doubles with
 	// each attempt up to MaxBackoff. Defaults 10s and 15m.
 	BaseBackoff, MaxBackoff time.Duration
+	// DeferSpacing is how far apart rows waiting for one recipient's send
+	// limit are deferred: the limit's pace. Default 2s (WeCom's 30 a minute
+	// per member).
+	DeferSpacing time.Duration
 	// ConfigBackoff is the wait after WeCom refused a row for the
 	// department's configuration (60020 untrusted IP, 48002, 60011, 40056…):
 	// the row stays pending, spending no attempt, until the admin fixes it
@@ -102,6 +106,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 2 * time.Second
+	}
+	if o.DeferSpacing <= 0 {
+		o.DeferSpacing = 2 * time.Second
 	}
 	if o.GiveUpAfter <= 0 {
 		o.GiveUpAfter = DefaultGiveUpAfter
@@ -227,12 +234,13 @@ func (s *Sender) pass(ctx context.Context) (claimed, sent int, err error) {
 	defer cancel()
 
 	var errs []error
+	waiting := map[string]int{} // rows of this pass deferred per limiter key
 	for i, m := range rows {
 		if ctx.Err() != nil || leaseCtx.Err() != nil {
 			errs = append(errs, s.release(ctx, rows[i:]))
 			break
 		}
-		ok, err := s.deliver(ctx, leaseCtx, m)
+		ok, err := s.deliver(ctx, leaseCtx, m, waiting)
 		if ok {
 			sent++
 		}
@@ -272,13 +280,21 @@ func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // deliver sends one claimed row within sendCtx and records the outcome
 // (runCtx is Run's, for the shutdown grace of recording). It reports whether
 // the row was sent; the error is about recording only.
-func (s *Sender) deliver(runCtx, sendCtx context.Context, m servicebot.OutboxMessage) (sent bool, err error) {
+//
+// waiting counts the rows this pass deferred per recipient: a recipient at
+// the limit gets room for one message every DeferSpacing, so its n-th waiting
+// row is deferred n spacings further than the first. Deferring them all to
+// the same moment (issue 15) brought a backlog back at once, every row of
+// it claimed and deferred again for each one sent, and that churn took half
+// the database from the inbox worker during a burst.
+func (s *Sender) deliver(runCtx, sendCtx context.Context, m servicebot.OutboxMessage, waiting map[string]int) (sent bool, err error) {
 	log := s.logger.With("outbox_id", m.ID, "kind", m.Kind, "attempt", m.Attempts)
 	ctx, cancel := recordContext(runCtx)
 	defer cancel()
 	now := s.clock.Now()
 
-	ok, retryAfter, err := s.limiter.AllowAll(sendCtx, limiterKeys(m), now)
+	keys := limiterKeys(m)
+	ok, retryAfter, err := s.limiter.AllowAll(sendCtx, keys, now)
 	switch {
 	case err != nil:
 		// Redis is down. The limit only protects against WeCom dropping
@@ -287,6 +303,12 @@ func (s *Sender) deliver(runCtx, sendCtx context.Context, m servicebot.OutboxMes
 	case !ok:
 		// Waiting for room is not a failure and spends no attempt.
 		s.metrics.OutboxDelivery("deferred")
+		queued := 0
+		for _, k := range keys {
+			queued = max(queued, waiting[k])
+			waiting[k]++
+		}
+		retryAfter += time.Duration(queued) * s.opts.DeferSpacing
 		log.DebugContext(ctx, "recipient at send limit, deferring", "retry_after", retryAfter)
 		if err := s.outbox.DeferOutbox(ctx, m.ID, "deferred: a recipient is at the send rate limit", now.Add(retryAfter)); err != nil {
 			return false, fmt.Errorf("sender: defer outbox %d: %w", m.ID, err)

@@ -736,3 +736,32 @@ func TestRobotPostsKeptAt20AMinute(t *testing.T) {
 		}
 	})
 }
+
+// Issue 15: rows waiting for one member's send limit are deferred at the
+// limit's pace (2 s apart), not all to the moment room appears, which
+// brought the whole backlog back to be claimed and deferred again for every
+// message sent.
+func TestSendDefersAMembersBacklogAtTheLimitsPace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		s := w.sender(memoryLimiter(), sender.Options{Batch: 40})
+		var ids []int64
+		for i := range 36 {
+			ids = append(ids, w.enqueue(t, "zhangsan", fmt.Sprintf("回复 %d", i)))
+		}
+		w.sendDue(t, s, 30)
+		seen := map[time.Time]bool{}
+		var last time.Time
+		for _, id := range ids[30:] {
+			got := w.row(t, id)
+			if got.Status != servicebot.OutboxPending || seen[got.NextAttemptAt] {
+				t.Fatalf("row %d: %s, next attempt %v (taken: %v)", id, got.Status, got.NextAttemptAt, seen[got.NextAttemptAt])
+			}
+			seen[got.NextAttemptAt] = true
+			if !last.IsZero() && got.NextAttemptAt.Sub(last) != 2*time.Second {
+				t.Errorf("row %d due %v after the one before, want 2s", id, got.NextAttemptAt.Sub(last))
+			}
+			last = got.NextAttemptAt
+		}
+	})
+}

@@ -38,6 +38,9 @@ import (
 	"github.com/servicebot/servicebot/web"
 )
 
+// inboxWorkers is how many inbox workers run in one process.
+const inboxWorkers = 2
+
 // shutdownGrace is how long requests in flight get to finish after SIGTERM
 // before their context is cancelled.
 const shutdownGrace = 2 * time.Second
@@ -425,7 +428,12 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = a.worker.Run(workCtx) })
+	// Several workers claim side by side (SKIP LOCKED; a member's messages
+	// still go one at a time, in order), so that a burst of callbacks is
+	// handled on every core while the database commits (issue 15).
+	for range inboxWorkers {
+		wg.Go(func() { _ = a.worker.Run(workCtx) })
+	}
 	wg.Go(func() { _ = a.sender.Run(workCtx) })
 	wg.Go(func() { _ = a.fetcher.Run(workCtx) })
 	if a.elector != nil {
