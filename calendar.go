@@ -2,6 +2,7 @@ package servicebot
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/6tail/lunar-go/HolidayUtil"
@@ -268,4 +269,56 @@ func OfficialHolidaysKnown(year int) bool {
 // extra days instead.)
 func officialHoliday(d Date) *HolidayUtil.Holiday {
 	return HolidayUtil.GetHolidayByYmd(d.Year, int(d.Month), d.Day)
+}
+
+// PlanDate is the day a plan written on day is for (issue 9), from the day
+// word it opened with (Report.PlanWhen): "" or 明天 the next working day
+// (a Friday's 明天 is Monday), 后天 and 大后天 two and three days on, 周五 the
+// coming Friday, 下周一 Monday of next week, 下周 the first working day of
+// next week, 周末 the coming Saturday.
+func (c *Calendar) PlanDate(day Date, when string) Date {
+	monday := day.AddDays(-((int(day.Weekday()) + 6) % 7))
+	next := func(d Date) Date {
+		for i := 0; i < 30 && !c.IsWorkingDate(d); i++ {
+			d = d.AddDays(1)
+		}
+		return d
+	}
+	when = strings.TrimPrefix(strings.TrimPrefix(when, "这"), "本")
+	if w, ok := strings.CutPrefix(when, "下个"); ok {
+		when = "下" + w
+	}
+	switch when {
+	case "", "明天", "明日":
+		return next(day.AddDays(1))
+	case "后天":
+		return day.AddDays(2)
+	case "大后天":
+		return day.AddDays(3)
+	case "下周", "下星期", "下礼拜":
+		return next(monday.AddDays(7))
+	}
+	nextWeek := strings.HasPrefix(when, "下")
+	r := []rune(when)
+	n := strings.IndexRune("一二三四五六日", r[len(r)-1])
+	if n > 0 {
+		n /= len("一") // a byte offset; each is 3 bytes
+	}
+	switch r[len(r)-1] {
+	case '天':
+		n = 6
+	case '末':
+		n = 5
+	}
+	if n < 0 {
+		return next(day.AddDays(1))
+	}
+	d := monday.AddDays(n)
+	if nextWeek {
+		return d.AddDays(7)
+	}
+	if !d.After(day) {
+		d = d.AddDays(7)
+	}
+	return d
 }

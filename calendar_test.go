@@ -237,3 +237,32 @@ func TestDate(t *testing.T) {
 		t.Errorf("MarshalText = %q, want 2026-10-01", b)
 	}
 }
+
+// Issue 9: plans named by a weekday or "next working day" are dated by the
+// work calendar.
+func TestCalendar_PlanDate(t *testing.T) {
+	cal, err := NewCalendar(nil, nil, time.FixedZone("CST", 8*3600))
+	if err != nil {
+		t.Fatal(err)
+	}
+	thu, fri := NewDate(2026, 12, 3), NewDate(2026, 12, 4)
+	for _, c := range []struct {
+		day  Date
+		when string
+		want Date
+	}{
+		{thu, "", fri},
+		{fri, "明天", NewDate(2026, 12, 7)}, // Friday's 明天 is the next working day
+		{thu, "后天", NewDate(2026, 12, 5)},
+		{thu, "周五", fri},
+		{fri, "周五", NewDate(2026, 12, 11)}, // a Friday's 周五 is next week's
+		{thu, "下周一", NewDate(2026, 12, 7)},
+		{thu, "下周", NewDate(2026, 12, 7)},
+		{thu, "星期一", NewDate(2026, 12, 7)},
+		{thu, "周末", NewDate(2026, 12, 5)},
+	} {
+		if got := cal.PlanDate(c.day, c.when); got != c.want {
+			t.Errorf("PlanDate(%s, %q) = %s, want %s", c.day, c.when, got, c.want)
+		}
+	}
+}

@@ -27,6 +27,11 @@ const (
 var commandWords = []struct{ word, cmd string }{
 	{"取消请假", cmdCancelLeave},
 	{"请假", cmdLeave},
+	{"补交日报", cmdBackfill}, // issue 9: the ways people say 补报
+	{"补发日报", cmdBackfill},
+	{"补写日报", cmdBackfill},
+	{"补报日报", cmdBackfill},
+	{"补日报", cmdBackfill},
 	{"补报", cmdBackfill},
 	{"补交", cmdBackfill},
 	{"我的日报", cmdMyReports},
@@ -90,7 +95,7 @@ const ReportTemplate = "日报可以这样写，直接发给我就行：\n" +
 
 // Examples in the replies to malformed commands.
 const (
-	exampleBackfill = "例如：\n补报 11月25日\n今天：在XX公司安装调试\n明天：去XX公司回访\n（日期也可以写 11-25、2026-11-25、25号、昨天、前天）"
+	exampleBackfill = "例如：\n补报 11月25日\n今天：在XX公司安装调试\n明天：去XX公司回访\n（日期也可以写 11-25、2026-11-25、25号、昨天、前天、周五、上周三）"
 	exampleLeave    = "例如：\n请假 12月1日-12月3日 家中有事\n请假 12月1日至3日\n请假 明天"
 )
 
@@ -104,6 +109,10 @@ const maxBackfillDays = 62
 
 // backfill files a report for a past day (补报), marked late (R-DAY-2).
 func (h *Flow) backfill(ctx context.Context, tx Tx, m message, args string) error {
+	// A date ahead of today is refused as such, not read as last year's.
+	if d, _, ok := parseDay(args, m.today, senseNearest); ok && d.After(m.today) && daysBetween(m.today, d) <= 31 {
+		return h.reply(ctx, tx, m, fmt.Sprintf("%s（%s）还没到，不能补报。", d.MonthDay(), d.WeekdayName())+exampleBackfill)
+	}
 	day, rest, ok := parseDay(args, m.today, sensePast)
 	switch {
 	case !ok:

@@ -33,6 +33,37 @@ var (
 	rangeSepRe = regexp.MustCompile(`^\s*(?:-|~|至|到|—|–)\s*`)
 )
 
+// weekdayRe: a day of a week, this one or another (issue 9): 周五, 上周五,
+// 上上周三, 下周一, 星期二, 礼拜天. Group 1 the week, 2 the day.
+var weekdayRe = regexp.MustCompile(`^(上上|上|下|这|本)?个?(?:周|星期|礼拜)([一二三四五六日天1-7])`)
+
+// weekdayDate is the date of a weekday: in this week (上: last week, 下:
+// next); without a week named, for a past sense, the latest such day not
+// after today (补报 周五 on a Wednesday is last Friday).
+func weekdayDate(week, day string, today servicebot.Date, sense dateSense) servicebot.Date {
+	n := strings.Index("一二三四五六日", day)/len("一") + 1
+	switch {
+	case day == "天":
+		n = 7
+	case day[0] >= '1' && day[0] <= '7':
+		n = int(day[0] - '0')
+	}
+	monday := today.AddDays(-((int(today.Weekday()) + 6) % 7))
+	switch week {
+	case "上":
+		monday = monday.AddDays(-7)
+	case "上上":
+		monday = monday.AddDays(-14)
+	case "下":
+		monday = monday.AddDays(7)
+	}
+	d := monday.AddDays(n - 1)
+	if week == "" && sense == sensePast && d.After(today) {
+		d = d.AddDays(-7)
+	}
+	return d
+}
+
 // relativeDays are the words for days near today.
 var relativeDays = []struct {
 	word   string
@@ -65,6 +96,9 @@ func parseDayNear(s string, today, anchor servicebot.Date, sense dateSense) (ser
 			return today.AddDays(r.offset), rest, true
 		}
 	}
+	if m := weekdayRe.FindStringSubmatch(s); m != nil {
+		return weekdayDate(m[1], m[2], anchor, sense), s[len(m[0]):], true
+	}
 	if m := fullDateRe.FindStringSubmatch(s); m != nil {
 		d, ok := validDate(atoi(m[1]), atoi(m[2]), atoi(m[3]))
 		return d, s[len(m[0]):], ok
@@ -94,7 +128,7 @@ func startsWithDate(s string) bool {
 			return true
 		}
 	}
-	for _, re := range []*regexp.Regexp{fullDateRe, monthDayRe, numericMonthDayRe, dayOnlyRe} {
+	for _, re := range []*regexp.Regexp{weekdayRe, fullDateRe, monthDayRe, numericMonthDayRe, dayOnlyRe} {
 		if re.MatchString(s) {
 			return true
 		}

@@ -201,7 +201,7 @@ func Feature[T Tx](h *Flow) feature.Feature[T] {
 		Commands: []feature.Command[T]{
 			command(cmdTemplate, []string{"日报模板", "日报格式", "模板"}, "日报模板：看看日报怎么写"),
 			command(cmdMyReports, []string{"我的日报", "本周日报"}, "我的日报：查看本周每天的日报情况"),
-			command(cmdBackfill, []string{"补报", "补交"}, "补报 11月25日 今天：…：补交以前某天的日报"),
+			command(cmdBackfill, []string{"补报", "补交", "补交日报", "补发日报", "补日报"}, "补报 11月25日 今天：…：补交以前某天的日报"),
 			command(cmdLeave, []string{"请假"}, "请假 12月1日-12月3日：登记请假，请假期间不提醒"),
 			command(cmdCancelLeave, []string{"取消请假"}, "取消请假：提前回来时取消请假"),
 		},
@@ -534,6 +534,11 @@ func (h *Flow) confirmation(r servicebot.DailyReport, how filing, today serviceb
 		fmt.Fprintf(&b, "已补充到%s的日报（第%d版）。\n", dayName, r.Revision)
 	}
 	body := servicebot.FormatReportConfirmation(r.Report, r.Day.In(h.cal.Location()))
+	if r.PlanWhen != "" && len(r.Plan) > 0 {
+		// 周五：…, 下周一去…: the plan is for that day, by the work calendar.
+		d := h.cal.PlanDate(r.Day, r.PlanWhen)
+		body = strings.Replace(body, "明日计划：", "计划（"+d.MonthDay()+" "+d.WeekdayName()+"）：", 1)
+	}
 	if r.Day != today {
 		// The parser's request for a missing part speaks of "today".
 		body = askTodayRe.ReplaceAllLiteralString(body, "，可以再发「补报 "+r.Day.MonthDay()+"」加上缺的内容补上。")

@@ -229,3 +229,43 @@ func TestReports_MonthDiaryHasCustomerAndPlace_RDAY5(t *testing.T) {
 		t.Logf("diary 2026-11: 客户 and 地点 filled on %d of %d working days", filled, working)
 	})
 }
+
+// Issue 9: 补报 names the day by its weekday (周五, 上周五, 上周三), and a
+// date ahead is a date ahead, not last year's.
+func TestBackfill_WeekdaysAndFutureDates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		r := newReportRig(t, db)
+		// Friday 11-27: 补报 周三 is this Wednesday, 上周五 the 20th.
+		reply := r.say("zhangwei", "补报 周三 今天：在德阳调试\n明天：回成都", friday(9, 0))
+		wantContains(t, "补报 周三", reply, "11月25日")
+		reply = r.say("zhangwei", "补报 上周五\n今天：在绵阳安装\n明天：调试", friday(9, 1))
+		wantContains(t, "补报 上周五", reply, "11月20日")
+		reply = r.say("zhangwei", "补交日报 上周三 今天：在遵义巡检\n明天：回贵阳", friday(9, 2))
+		wantContains(t, "补交日报 上周三", reply, "11月18日")
+		for _, d := range []servicebot.Date{servicebot.NewDate(2026, 11, 25), servicebot.NewDate(2026, 11, 20), servicebot.NewDate(2026, 11, 18)} {
+			if h := r.history("zhangwei", d); len(h) != 1 || h[0].Source != servicebot.ReportSourceBackfill {
+				t.Errorf("%s: history %+v", d, h)
+			}
+		}
+		// A date ahead is refused plainly; nothing is filed a year back.
+		reply = r.say("zhangwei", "补报 12月3日 今天：安装", friday(9, 3))
+		wantContains(t, "a future date", reply, "12月3日（周四）还没到，不能补报")
+		if h := r.history("zhangwei", servicebot.NewDate(2025, 12, 3)); len(h) != 0 {
+			t.Errorf("filed into last year: %+v", h)
+		}
+	})
+}
+
+// Issue 9: a plan named by a weekday is the plan, dated by the calendar —
+// not today's work — so the Friday reminder does not chase a missing plan.
+func TestReports_WeekdayPlanIsDated(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		r := newReportRig(t, db)
+		reply := r.say("zhangwei", "今天冀丰钢铁减速机检修完成\n下周一：去东营回访", friday(19, 0))
+		wantContains(t, "weekday plan", reply, "计划（11月30日 周一）：去东营回访", "今日工作：冀丰钢铁减速机检修完成")
+		cur, _ := r.current("zhangwei", nov27)
+		if len(cur.Missing) != 0 || len(cur.Plan) != 1 || strings.Contains(strings.Join(cur.Done, ""), "东营") {
+			t.Errorf("report = %+v", cur.Report)
+		}
+	})
+}
