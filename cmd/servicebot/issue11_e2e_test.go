@@ -254,11 +254,13 @@ func launchWithGroup(t *testing.T, db *store.DB, clock servicebot.Clock) *harnes
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	tune := fastTuning
 	tune.groupRobot = "kpi-robot"
+	tune.blobURL = t.TempDir()
 	d, err := startDemo(ln, db, clock, logger, tune, nil)
 	if err != nil {
 		_ = ln.Close()
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { assertNoRejections(t, d.sim) })
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, demo: d, db: db, sim: d.sim, clock: clock, baseURL: d.baseURL, stopped: make(chan error, 1), cancel: cancel}
 	go func() { h.stopped <- d.app.serve(ctx, ln) }()

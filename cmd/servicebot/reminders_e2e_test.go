@@ -68,11 +68,17 @@ func launchScheduled(t *testing.T, db *store.DB, clock servicebot.Clock, prev *d
 	tune := fastTuning
 	tune.noJobs = false
 	tune.redis = rdb
+	if prev == nil {
+		tune.blobURL = t.TempDir()
+	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	d, err := startDemo(ln, db, clock, logger, tune, prev)
 	if err != nil {
 		_ = ln.Close()
 		t.Fatal(err)
+	}
+	if prev == nil {
+		t.Cleanup(func() { assertNoRejections(t, d.sim) })
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, demo: d, db: db, sim: d.sim, clock: clock, baseURL: d.baseURL, stopped: make(chan error, 1), cancel: cancel}
