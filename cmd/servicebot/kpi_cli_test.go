@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -32,7 +33,7 @@ func TestKPICommands_R_KPI_13(t *testing.T) {
 	dbURL := "sqlite:" + filepath.Join(dir, "sb.db")
 	cfgPath := filepath.Join(dir, "servicebot.yaml")
 	if err := os.WriteFile(cfgPath, []byte("database_url: \""+dbURL+"\"\nlog_format: text\nlog_level: warn\n"+
-		"org:\n  roles:\n    service_manager: [boss]\n    engineer: [li]\n"), 0o600); err != nil {
+		"org:\n  after_sales_departments: [2]\n  roles:\n    service_manager: [boss]\n    engineer: [li]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := lookupFrom(nil)
@@ -118,6 +119,30 @@ func TestKPICommands_R_KPI_13(t *testing.T) {
 	if sheets := f.GetSheetList(); len(sheets) != 2 || sheets[1] != "李娜 li" {
 		t.Errorf("sheets = %v", sheets)
 	}
+
+	// Issue 11 item 1 (R-KPI-13): a month not over is not drafted — that
+	// would claim its automatic draft — but may be previewed, recording nothing.
+	stderr.Reset()
+	if err := run(t.Context(), []string{"kpi", "draft", "--month", "2099-01", "--by", "boss", "--config", cfgPath}, &stdout, &stderr, env); err == nil ||
+		!strings.Contains(stderr.String(), "kpi draft refused") || !strings.Contains(stderr.String(), "尚未结束") {
+		t.Errorf("early draft: %v\n%s", err, stderr.String())
+	}
+	stdout.Reset()
+	if err := run(t.Context(), []string{"kpi", "draft", "--month", "2099-01", "--preview", "--config", cfgPath}, &stdout, &stderr, env); err != nil ||
+		!strings.Contains(stdout.String(), "预览 2099-01（未记录") {
+		t.Errorf("preview: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	db, err = store.Open(t.Context(), dbURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.LatestKPIRevision(t.Context(), "2099-01"); !errors.Is(err, servicebot.ErrNotFound) {
+		t.Errorf("an early draft or a preview recorded a revision: %v", err)
+	}
+	if done, err := db.DutyDone(t.Context(), "kpi_draft:2099-01"); err != nil || done {
+		t.Errorf("the month's draft was claimed: %v %v", done, err)
+	}
+	db.Close()
 
 	for _, args := range [][]string{
 		{"kpi"}, {"kpi", "show"}, {"kpi", "export", "--month", "2026-13", "--config", cfgPath},
