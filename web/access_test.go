@@ -41,22 +41,26 @@ func TestAccessPerRole(t *testing.T) {
 		}
 		draft := fmt.Sprintf("/web/submissions/%d", drafts[0].ID)
 
-		const ok, no = http.StatusOK, http.StatusForbidden
+		// nf: allowed, but the month has no KPI draft yet.
+		const ok, no, nf = http.StatusOK, http.StatusForbidden, http.StatusNotFound
 		pages := []string{"/web/", "/web/forms/service_memo", "/web/forms/service_request_install",
-			sub, photo, draft, "/web/submissions", "/web/approvals", "/web/reports"}
+			sub, photo, draft, "/web/submissions", "/web/approvals", "/web/reports",
+			// Issue 12: today's reports (an engineer sees their own day),
+			// 待我审批 and 我的申请 (everyone's own), the KPI table.
+			"/web/today", "/web/approvals/pending", "/web/approvals/mine", "/web/kpi/2026-10/table"}
 		tests := []struct {
 			user string
 			want []int // per page above
 		}{
-			{"eng1", []int{ok, ok, ok, ok, ok, ok, ok, no, no}},
-			{"eng2", []int{ok, ok, ok, no, no, no, ok, no, no}},
-			{"sales1", []int{ok, no, ok, no, no, no, ok, no, no}},
-			{"mgr", []int{ok, no, ok, ok, ok, no, ok, ok, ok}},
-			{"vp", []int{ok, no, no, ok, ok, no, ok, ok, ok}},
-			{"gm", []int{ok, no, no, ok, ok, no, ok, ok, ok}},
-			{"vps", []int{ok, no, no, no, no, no, ok, ok, no}},
-			{"arch", []int{ok, no, no, ok, ok, no, ok, no, no}},
-			{"outsider", []int{no, no, no, no, no, no, no, no, no}},
+			{"eng1", []int{ok, ok, ok, ok, ok, ok, ok, no, no, ok, ok, ok, no}},
+			{"eng2", []int{ok, ok, ok, no, no, no, ok, no, no, ok, ok, ok, no}},
+			{"sales1", []int{ok, no, ok, no, no, no, ok, no, no, no, ok, ok, no}},
+			{"mgr", []int{ok, no, ok, ok, ok, no, ok, ok, ok, ok, ok, ok, nf}},
+			{"vp", []int{ok, no, no, ok, ok, no, ok, ok, ok, ok, ok, ok, nf}},
+			{"gm", []int{ok, no, no, ok, ok, no, ok, ok, ok, ok, ok, ok, nf}},
+			{"vps", []int{ok, no, no, no, no, no, ok, ok, no, no, ok, ok, no}},
+			{"arch", []int{ok, no, no, ok, ok, no, ok, no, no, no, ok, ok, no}},
+			{"outsider", []int{no, no, no, no, no, no, no, no, no, no, no, no, no}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.user, func(t *testing.T) {

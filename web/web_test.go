@@ -23,6 +23,8 @@ import (
 	"github.com/servicebot/servicebot/bot/wecomsim"
 	"github.com/servicebot/servicebot/forms"
 	"github.com/servicebot/servicebot/kpi"
+	"github.com/servicebot/servicebot/people"
+	"github.com/servicebot/servicebot/reportexport"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/web"
 )
@@ -97,12 +99,22 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		CorpID: corpID, AgentID: agentID, SessionKey: bytes.Repeat([]byte("k"), 32), MaxPhotoBytes: 1 << 10,
 		MaxPhotos: 2, Org: org, Location: now.Location(), Clock: clock,
 		KPI: &web.KPI{Store: db, Inputs: &kpi.Inputs{Rules: servicebot.DefaultKPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}},
-	}, db, client, fs, nil)
+	}, db, client, fs, reportexport.New(people.NewDirectory(nil, db, org, cal(t), clock, nil), db,
+		func(d servicebot.Date) time.Time { return d.In(now.Location()).Add(22 * time.Hour) }, now.Location()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = pages
 	return &fixture{t: t, db: db, sim: sim, url: srv.URL, forms: fs}
+}
+
+func cal(t *testing.T) *servicebot.Calendar {
+	t.Helper()
+	c, err := servicebot.NewCalendar(nil, nil, now.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // member is a browser signed in (or not yet) as one member.
