@@ -106,11 +106,13 @@ func newParts(cfg config.Config, db *store.DB, client *bot.Client, dir *people.D
 			Inputs: &kpi.Inputs{Rules: cfg.KPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}}
 	}
 	managers := cfg.Org.Holders(servicebot.RoleServiceManager)
-	p.daily = &reminders.Daily{
+	if p.daily, err = reminders.NewDaily(reminders.Daily{
 		Reporters: dir, Reports: db, Store: db, InTx: reminders.AdaptTx(db.InTx),
 		Calendar: cal, Schedule: reportSchedule(cfg), Managers: managers,
 		Group:  reminders.Group{ChatID: cfg.Group.ChatID, RobotKey: cfg.Group.RobotKey, ShowNames: cfg.Group.ShowNames},
 		Logger: logger.With("component", "reminders"),
+	}); err != nil {
+		return p, err
 	}
 	p.glance = glance.Config{Org: cfg.Org, States: newExporter(cfg, db, dir), Location: cfg.Location(), Clock: clock}
 	if base := pagesURL(cfg, ""); base != "" {
@@ -121,11 +123,13 @@ func newParts(cfg config.Config, db *store.DB, client *bot.Client, dir *people.D
 	if base := strings.TrimSuffix(cfg.PublicURL, "/"); base != "" {
 		fileURL = func(token string) string { return base + reminders.FilePath + token }
 	}
-	p.monthly = &reminders.Monthly{
+	if p.monthly, err = reminders.NewMonthly(reminders.Monthly{
 		Engineers: engineers{dir}, Reports: db, Store: db, InTx: reminders.AdaptTx(db.InTx),
 		Calendar: cal, Schedule: reportSchedule(cfg),
 		RawRecordsDay: cfg.Reports.RawRecordsDay, DiaryDay: cfg.Reports.DiaryDay, RemindDaysBefore: cfg.Reports.RemindDaysBefore,
 		Managers: managers, FileURL: fileURL, Logger: logger.With("component", "monthly"),
+	}); err != nil {
+		return p, err
 	}
 	return p, nil
 }
