@@ -269,3 +269,45 @@ func TestReports_WeekdayPlanIsDated(t *testing.T) {
 		}
 	})
 }
+
+// Issue 9: what may be a report is asked about in one line and filed on 是;
+// 我明天请假 records leave after a one-line confirmation; anything but 是
+// drops the question.
+func TestReports_AskBeforeDroppingAndLeaveBySentence(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		r := newReportRig(t, db)
+		reply := r.say("zhangwei", "今天就这样吧", friday(18, 0))
+		if reply != "这是今天的日报吗？回复「是」保存。" {
+			t.Fatalf("reply = %q, want the one-line question", reply)
+		}
+		if _, found := r.current("zhangwei", nov27); found {
+			t.Fatal("stored before the engineer said so")
+		}
+		reply = r.say("zhangwei", "是", friday(18, 1))
+		wantContains(t, "after 是", reply, "已收到11月27日", "今天就这样吧")
+		if _, found := r.current("zhangwei", nov27); !found {
+			t.Fatal("not stored after 是")
+		}
+
+		reply = r.say("liqiang", "我明天请假", friday(18, 2))
+		if reply != "要登记11月28日（周六）请假1天吗？回复「是」确认。" {
+			t.Fatalf("reply = %q", reply)
+		}
+		reply = r.say("liqiang", "是的", friday(18, 3))
+		wantContains(t, "leave confirmed", reply, "已登记请假：11月28日，共1天")
+		leaves, err := db.ListLeaves(t.Context(), servicebot.NewDate(2026, 11, 28), servicebot.NewDate(2026, 11, 28))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(leaves) != 1 || leaves[0].UserID != "liqiang" {
+			t.Errorf("leaves = %+v", leaves)
+		}
+
+		// Another message drops the question: 是 then means nothing.
+		r.say("zhangwei", "明天请假一天", friday(18, 4))
+		r.say("zhangwei", "算了", friday(18, 5))
+		if reply := r.say("zhangwei", "是", friday(18, 6)); strings.Contains(reply, "已登记") {
+			t.Errorf("a dropped question was answered: %q", reply)
+		}
+	})
+}
