@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/reportexport"
 	"github.com/servicebot/servicebot/web/chart"
 )
@@ -370,6 +372,46 @@ type monthPage struct {
 	Reports         []reportView
 	Rate            string // share of owed days reported on time
 	EngineerMonthOf string
+	KPIHistory      []kpiHistoryLine // engineer.html: the last months' KPI
+}
+
+// kpiHistoryLine is one month of an engineer's KPI history.
+type kpiHistoryLine struct {
+	Month, Title string
+	Total        string
+	Rank, Of     int
+	Published    bool
+}
+
+// kpiHistoryMonths is how far back an engineer's page shows the KPI.
+const kpiHistoryMonths = 6
+
+// kpiHistory is userID's KPI of the months before first, newest first:
+// the newest revision of each month drafted.
+func (s *Server) kpiHistory(r *http.Request, userID string, first servicebot.Date) ([]kpiHistoryLine, error) {
+	if s.cfg.KPI == nil {
+		return nil, nil
+	}
+	var out []kpiHistoryLine
+	d := first
+	for range kpiHistoryMonths {
+		d = servicebot.NewDate(d.Year, d.Month, 1).AddDays(-1)
+		month := monthKey(d)
+		m, err := kpi.Load(r.Context(), s.cfg.KPI.Store, month, 0)
+		if errors.Is(err, servicebot.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range m.Engineers {
+			if c.UserID == userID {
+				out = append(out, kpiHistoryLine{Month: month, Title: monthTitle(d), Total: c.Total.String(), Rank: c.Rank,
+					Of: len(m.Engineers), Published: m.Published})
+			}
+		}
+	}
+	return out, nil
 }
 
 type monthRegion struct {
@@ -566,6 +608,10 @@ func (s *Server) engineer(w http.ResponseWriter, r *http.Request, v Viewer) {
 	}
 	page := s.buildMonth(statesOf(recs), first, last, month)
 	page.Own = !all
+	if page.KPIHistory, err = s.kpiHistory(r, user, first); err != nil {
+		s.internal(w, r, v, err)
+		return
+	}
 	head := s.reportViewOf(recs[0])
 	page.Engineer = &head
 	for _, rec := range slices.Backward(recs) {

@@ -57,6 +57,12 @@ func TestBrowser_KPIPages_RKPI13(t *testing.T) {
 				t.Errorf("the breakdown shows %s indicators", n)
 			}
 			e.screenshot("kpi-card-engineer-" + vp.name + ".png")
+			// The engineer's own page keeps their KPI history.
+			e.do("my month", chromedp.Navigate(h.baseURL+"/web/engineer?u=liqiang"), chromedp.WaitVisible(chromedp.CSS(`#grid`)))
+			if got := e.text("history", chromedp.Text(chromedp.CSS(`main`))); !strings.Contains(got, "2026年11月") || !strings.Contains(got, "总分") {
+				t.Errorf("the engineer's page lacks last month's KPI:\n%s", got)
+			}
+			e.screenshot("engineer-kpi-history-" + vp.name + ".png")
 			for _, path := range []string{"/web/kpi/2026-11/table", "/web/kpi/2026-11/card?u=zhangwei"} {
 				e.do("open "+path, chromedp.Navigate(h.baseURL+path), chromedp.WaitVisible(chromedp.CSS(`h1`)))
 				if got := e.text("refusal", chromedp.Text(chromedp.CSS(`h1`))); got != "无权访问" {
