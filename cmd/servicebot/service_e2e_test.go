@@ -119,17 +119,17 @@ func TestE2E_ServiceJobsFollowUpsAndDigest_RVIS2_RVIS3(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		card := h.waitDelivered("sunli", 1)[0] // R-SVC-1: the service department reviews first
+		card := h.waitCards("sunli", 1)[0] // R-SVC-1: the service department reviews first
 		if _, err := h.sim.ClickButton(ctx, "sunli", card.TaskID,
 			approvals.CardPrefix+strconv.FormatInt(v.Steps[0].ID, 10)+":approve", "", "button_interaction"); err != nil {
 			t.Fatal(err)
 		}
-		card = h.waitDelivered("zhoujianguo", 1)[0]
+		card = h.waitCards("zhoujianguo", 1)[0]
 		if _, err := h.sim.ClickButton(ctx, "zhoujianguo", card.TaskID,
 			approvals.CardPrefix+strconv.FormatInt(v.Steps[1].ID, 10)+":approve", "", "button_interaction"); err != nil {
 			t.Fatal(err)
 		}
-		card = h.waitDelivered("sunli", 2)[1]
+		card = h.waitCards("sunli", 2)[1]
 		if _, err := h.sim.ClickButton(ctx, "sunli", card.TaskID,
 			approvals.CardPrefix+strconv.FormatInt(v.Steps[2].ID, 10)+":zhangwei", "", "button_interaction"); err != nil {
 			t.Fatal(err)
