@@ -152,6 +152,9 @@ type ApprovalRequest struct {
 	Requester  string    // who filed it (userid)
 	Subject    string    // the engineer who pays (tool, fine)
 	Tool       *ToolLoss // tool requests
+	// IdempotencyKey is the caller's key of a request filed through the
+	// API: filing again with the same key returns the first (issue 16).
+	IdempotencyKey string
 	// Site is what a service request says of the customer's site and
 	// machine (R-SVC-1, R-SVC-2); nil for other kinds.
 	Site *ServiceSite

@@ -171,7 +171,15 @@ func (h *RequestsAPI) file(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "unreadable request: " + err.Error()})
 		return
 	}
-	a, err := h.Engine.FileRequest(r.Context(), body.request())
+	req := body.request()
+	// Issue 16: a retried POST with the same Idempotency-Key files nothing
+	// twice and answers with the request filed the first time.
+	req.IdempotencyKey = strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	if len(req.IdempotencyKey) > 200 {
+		handlers.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "Idempotency-Key longer than 200 bytes"})
+		return
+	}
+	a, err := h.Engine.FileRequest(r.Context(), req)
 	var invalid *servicebot.InvalidRequestError
 	switch {
 	case errors.As(err, &invalid):

@@ -94,3 +94,65 @@ func TestRequestsAPI_RAPV1_RLIA2(t *testing.T) {
 		}
 	})
 }
+
+// Issue 16: a retried POST /api/requests with the same Idempotency-Key
+// files once and answers with the request filed the first time; another
+// key files another request. The serial of a fault request reaches the
+// stored request.
+func TestRequestsAPI_IdempotencyKeyFilesOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var members []servicebot.Member
+		for _, u := range []string{"sunli", "zhoujianguo", "yangfan"} {
+			members = append(members, servicebot.Member{UserID: u, Name: u, Departments: []int64{2}, Active: true})
+		}
+		if _, _, err := db.ReplaceDirectory(context.Background(), []servicebot.Department{{ID: 2, ParentID: 1, Name: "售后服务部"}},
+			members, time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
+		org := approvalOrg()
+		org.Roles[servicebot.RoleVPAfterSales] = []string{"zhoujianguo"}
+		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{Org: org,
+			Clock: servicebot.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) })})
+		srv := httptest.NewServer(&approvals.RequestsAPI{Token: testAPIToken, Engine: engine,
+			Logger: slog.New(slog.DiscardHandler)})
+		defer srv.Close()
+		post := func(key string) (int, approvals.View) {
+			body := `{"kind":"service","service_type":"fault","customer":"重庆重工","region":"西南","reason":"停机",
+				"requester":"yangfan","serial":"XK500-2407","model":"XK-500","contact":"王经理","phone":"13800001111"}`
+			req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, srv.URL, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+testAPIToken)
+			if key != "" {
+				req.Header.Set("Idempotency-Key", key)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var v approvals.View
+			if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+			return resp.StatusCode, v
+		}
+		s1, first := post("k-1")
+		s2, again := post("k-1")
+		s3, other := post("k-2")
+		if s1 != http.StatusCreated || s2 != http.StatusCreated || s3 != http.StatusCreated {
+			t.Fatalf("statuses %d %d %d", s1, s2, s3)
+		}
+		if again.ID != first.ID || other.ID == first.ID {
+			t.Errorf("request ids %d, %d (same key), %d (other key)", first.ID, again.ID, other.ID)
+		}
+		list, err := db.ListApprovals(context.Background(), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 2 {
+			t.Errorf("%d requests filed, want 2", len(list))
+		}
+		if first.Site == nil || first.Site.Serial != "XK500-2407" || first.Site.Phone != "13800001111" {
+			t.Errorf("the request's site %+v: want the serial and phone from the API", first.Site)
+		}
+	})
+}

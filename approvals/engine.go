@@ -40,6 +40,7 @@ const reasonWindow = 2 * time.Hour
 type Tx interface {
 	EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error)
 	CreateApproval(ctx context.Context, req servicebot.ApprovalRequest, chain []servicebot.PlannedStep) (servicebot.Approval, error)
+	ApprovalByIdempotencyKey(ctx context.Context, key string) (servicebot.Approval, error)
 	Approval(ctx context.Context, id int64) (servicebot.Approval, error)
 	ApprovalOfStep(ctx context.Context, stepID int64) (servicebot.Approval, error)
 	StartApprovalStep(ctx context.Context, stepID int64, approver, delegatedFrom, taskID string, now time.Time) (bool, error)
@@ -166,6 +167,13 @@ func (e *Engine) FileRequest(ctx context.Context, req servicebot.ApprovalRequest
 // back as a *servicebot.InvalidRequestError; a chain needing a role nobody
 // holds as an error wrapping ErrNoApprover.
 func (e *Engine) File(ctx context.Context, tx Tx, req servicebot.ApprovalRequest) (servicebot.Approval, error) {
+	if req.IdempotencyKey != "" {
+		// A retried POST: the request filed the first time, nothing new.
+		a, err := tx.ApprovalByIdempotencyKey(ctx, req.IdempotencyKey)
+		if !errors.Is(err, servicebot.ErrNotFound) {
+			return a, err
+		}
+	}
 	now := e.clock.Now()
 	req.CreatedAt = now
 	prepared, _, err := e.rules.Prepare(req)

@@ -127,12 +127,13 @@ func (tx *Tx) CreateApproval(ctx context.Context, req servicebot.ApprovalRequest
 	q := tx.sqlx
 	err = q.GetContext(ctx, &req.ID, q.Rebind(`
 		INSERT INTO approval_requests (kind, service_type, urgent, amount_fen, amount_note, customer, region,
-			reason, evidence_kind, evidence_url, requester, subject, details, rules_version, status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			reason, evidence_kind, evidence_url, requester, subject, details, rules_version, status, created_at,
+			idempotency_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`),
 		string(req.Kind), string(req.ServiceType), req.Urgent, int64(req.Amount), req.AmountNote, req.Customer,
 		req.Region, req.Reason, req.Evidence.Kind, req.Evidence.URL, req.Requester, req.Subject, string(details),
-		req.RulesVersion, servicebot.ApprovalPending, ts(req.CreatedAt))
+		req.RulesVersion, servicebot.ApprovalPending, ts(req.CreatedAt), idempotencyKey(req.IdempotencyKey))
 	if err != nil {
 		return servicebot.Approval{}, fmt.Errorf("store: create approval: %w", err)
 	}
@@ -150,6 +151,28 @@ func (tx *Tx) CreateApproval(ctx context.Context, req servicebot.ApprovalRequest
 		}
 	}
 	return getApproval(ctx, q, req.ID, false)
+}
+
+// idempotencyKey is the column's value: NULL for none.
+func idempotencyKey(key string) any {
+	if key == "" {
+		return nil
+	}
+	return key
+}
+
+// ApprovalByIdempotencyKey returns the request filed with key, or an error
+// wrapping servicebot.ErrNotFound.
+func (tx *Tx) ApprovalByIdempotencyKey(ctx context.Context, key string) (servicebot.Approval, error) {
+	var id int64
+	err := tx.sqlx.GetContext(ctx, &id, tx.sqlx.Rebind(`SELECT id FROM approval_requests WHERE idempotency_key = ?`), key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return servicebot.Approval{}, fmt.Errorf("store: approval with key %q: %w", key, servicebot.ErrNotFound)
+	}
+	if err != nil {
+		return servicebot.Approval{}, fmt.Errorf("store: approval with key %q: %w", key, err)
+	}
+	return getApproval(ctx, tx.sqlx, id, false)
 }
 
 // Approval returns a request with its chain, read in the transaction.
