@@ -178,8 +178,11 @@ func TestFault_RedisCutTwoReplicasKeepSendingOneReminderEach_R_DAY_2(t *testing.
 		fmt.Sprintf("gowechat_work__access_token_%s_%d", demoCorpID, demoAgentID))
 
 	clock := &setClock{t: shanghaiTime(t, "2026-11-27 19:50:00")} // a Friday
-	a := launchScheduled(t, db, clock, nil, newRedis())
-	b := launchScheduled(t, db, clock, a.demo, newRedis())
+	// Both replicas are built before either serves (see prepareScheduled).
+	a, serveA := prepareScheduled(t, db, clock, nil, newRedis())
+	b, serveB := prepareScheduled(t, db, clock, a.demo, newRedis())
+	serveA()
+	serveB()
 	sim := a.sim
 	chat := func(user, text string, want int) {
 		t.Helper()

@@ -61,6 +61,18 @@ func shanghaiTime(t testing.TB, s string) time.Time {
 // prev's simulator when prev is given (a restart, or a second replica).
 func launchScheduled(t *testing.T, db *store.DB, clock servicebot.Clock, prev *demo, rdb *redis.Client) *harness {
 	t.Helper()
+	h, serve := prepareScheduled(t, db, clock, prev, rdb)
+	serve()
+	return h
+}
+
+// prepareScheduled builds a bot as launchScheduled does but does not start
+// serving it. Building an app configures the SDK's process-global host and
+// HTTP client (bot.ConfigureSDK), so two replicas in one test process are
+// both built before either serves: otherwise the second one's set-up would
+// race with the first one's requests.
+func prepareScheduled(t *testing.T, db *store.DB, clock servicebot.Clock, prev *demo, rdb *redis.Client) (h *harness, serve func()) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -81,10 +93,11 @@ func launchScheduled(t *testing.T, db *store.DB, clock servicebot.Clock, prev *d
 		t.Cleanup(func() { assertNoRejections(t, d.sim) })
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{t: t, demo: d, db: db, sim: d.sim, clock: clock, baseURL: d.baseURL, stopped: make(chan error, 1), cancel: cancel}
-	go func() { h.stopped <- d.app.serve(ctx, ln) }()
-	t.Cleanup(h.stop)
-	return h
+	h = &harness{t: t, demo: d, db: db, sim: d.sim, clock: clock, baseURL: d.baseURL, stopped: make(chan error, 1), cancel: cancel}
+	return h, func() {
+		go func() { h.stopped <- d.app.serve(ctx, ln) }()
+		t.Cleanup(h.stop)
+	}
 }
 
 // sentWith counts, per recipient, the message/send calls whose text
@@ -228,9 +241,13 @@ func TestE2E_TwoReplicasSendEachReminderOnce_R_DAY_2(t *testing.T) {
 				_ = rdb.Close()
 			}
 			clock := &setClock{t: shanghaiTime(t, "2026-11-27 20:00:30")}
-			a := launchScheduled(t, db, clock, nil, newRedis())
+			// Both are built first (see prepareScheduled), then start
+			// serving 300 ms apart.
+			a, serveA := prepareScheduled(t, db, clock, nil, newRedis())
+			b, serveB := prepareScheduled(t, db, clock, a.demo, newRedis())
+			serveA()
 			time.Sleep(300 * time.Millisecond)
-			b := launchScheduled(t, db, clock, a.demo, newRedis())
+			serveB()
 			sentExactly(t, a, "【日报提醒】", onceEach(demoEngineers))
 			// Both replicas keep looking (every run of the job is a look).
 			for _, h := range []*harness{a, b} {
