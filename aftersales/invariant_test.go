@@ -114,7 +114,7 @@ func propertySeed(t *testing.T) uint64 {
 func TestRegularVisitsInvariant_RVIS1_PropertyRandomContactHistories(t *testing.T) {
 	t.Parallel()
 	histories := map[string]int{store.DialectSQLite: 2000, store.DialectPostgres: 1000}
-	if testing.Short() {
+	if testing.Short() || raceDetector {
 		histories = map[string]int{store.DialectSQLite: 100, store.DialectPostgres: 50}
 	}
 	seed := propertySeed(t)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package aftersales_test
+
+const raceDetector = false
