@@ -380,6 +380,7 @@ type kpiHistoryLine struct {
 	Month, Title string
 	Total        string
 	Rank, Of     int
+	Tied         bool
 	Published    bool
 }
 
@@ -407,7 +408,7 @@ func (s *Server) kpiHistory(r *http.Request, userID string, first servicebot.Dat
 		for _, c := range m.Engineers {
 			if c.UserID == userID {
 				out = append(out, kpiHistoryLine{Month: month, Title: monthTitle(d), Total: c.Total.String(), Rank: c.Rank,
-					Of: len(m.Engineers), Published: m.Published})
+					Of: len(m.Engineers), Tied: kpi.Tied(m.Engineers, c), Published: m.Published})
 			}
 		}
 	}

@@ -151,9 +151,16 @@ func (c Columns) SVG() template.HTML {
 // SVG draws the chart.
 func (b Bars) SVG() template.HTML {
 	const (
-		top, rowH, labelW, textW = 6.0, 22.0, 64.0, 64.0
-		markH                    = 14.0
+		top, rowH, textW = 6.0, 22.0, 64.0
+		markH            = 14.0
 	)
+	// The labels' column fits the longest (a name, or an indicator such as
+	// 外勤率、服务目标合格率), within limits that leave the bars room.
+	longest := 0
+	for _, r := range b.Rows {
+		longest = max(longest, len([]rune(r.Label)))
+	}
+	labelW := math.Min(math.Max(float64(longest)*11+6, 48), 150)
 	scale := b.Max
 	for _, r := range b.Rows {
 		scale = math.Max(scale, r.Value)

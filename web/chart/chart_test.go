@@ -61,10 +61,15 @@ func TestBarsScaleToTheLargestValueOrMark(t *testing.T) {
 		Marks: []Mark{{Value: 10000, Label: "10000 元 10 分", Color: "#2ea121"}}}
 	svg := string(b.SVG())
 	d := parse(t, svg)
-	// The plot is 360 − 64 − 64 = 232 wide; 10000 is its end.
-	// The linked row's bar sits inside its <a>.
-	if len(d.Rects) != 1 || d.Rects[0].Width != "116" || !strings.Contains(svg, `width="58"`) {
-		t.Errorf("bars %+v, want widths 116 and 58:\n%s", d.Rects, svg)
+	// Two-character names take the narrowest label column (48): the plot
+	// is 360 − 48 − 64 = 248 wide, and 10000 is its end. The linked row's
+	// bar sits inside its <a>.
+	if len(d.Rects) != 1 || d.Rects[0].Width != "124" || !strings.Contains(svg, `width="62"`) {
+		t.Errorf("bars %+v, want widths 124 and 62:\n%s", d.Rects, svg)
+	}
+	long := string(Bars{Rows: []Row{{Label: "外勤率、服务目标合格率", Value: 1}}}.SVG())
+	if !strings.Contains(long, `<rect x="127" `) {
+		t.Errorf("a long label is not given its width (11 characters → 127):\n%s", long)
 	}
 	if !strings.Contains(svg, `href="/web/kpi/2026-10/card?u=li&amp;x=1"`) {
 		t.Errorf("the row's link is missing or unescaped:\n%s", svg)
