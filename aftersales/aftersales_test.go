@@ -1007,3 +1007,20 @@ func TestCustomerEngineer_RoundRobinRecordedAndReassignmentMovesObligations(t *t
 		}
 	})
 }
+
+// Issue 16 item 7: the service manager's 我的工单 lists the department's
+// open jobs with their engineers, not 「您目前没有工单」.
+func TestMyJobs_ManagerSeesDepartmentJobs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		c := e.addCustomer("成都精工机械", servicebot.TierGeneral, at(t, "2026-11-01 09:00"))
+		job := e.completedJob(c, "zhangwei", at(t, "2026-11-02 16:00"))
+		e.tx(at(t, "2026-11-03 09:00"), func(tx *store.Tx) error {
+			text, err := e.svc.MyJobs(t.Context(), tx, manager)
+			if !strings.Contains(text, "部门未完结的工单 1 个") || !strings.Contains(text, "工单"+job.No()) || !strings.Contains(text, "张伟") {
+				t.Errorf("the manager's 我的工单:\n%s", text)
+			}
+			return err
+		})
+	})
+}

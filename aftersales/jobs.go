@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -167,6 +168,9 @@ func remoteSupport(a servicebot.Approval) bool {
 // MyJobs is the answer to 我的工单: user's open jobs, with warranty and
 // repeated faults.
 func (s *Service) MyJobs(ctx context.Context, tx Tx, user string) (string, error) {
+	if slices.Contains(s.managers, user) {
+		return s.departmentJobs(ctx, tx)
+	}
 	jobs, err := tx.EngineerJobs(ctx, user)
 	if err != nil {
 		return "", err
@@ -180,6 +184,30 @@ func (s *Service) MyJobs(ctx context.Context, tx Tx, user string) (string, error
 		lines = append(lines, "· "+j.Line(today))
 	}
 	lines = append(lines, "发送「开始 工单号」「完成 工单号」更新状态。")
+	return strings.Join(lines, "\n"), nil
+}
+
+// departmentJobs is 我的工单 for the service manager (issue 16 item 7): every
+// job not yet closed by its return visit, with its engineer.
+func (s *Service) departmentJobs(ctx context.Context, tx Tx) (string, error) {
+	jobs, err := tx.OpenJobs(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(jobs) == 0 {
+		return "部门目前没有未完结的工单。", nil
+	}
+	today := s.rules.Today(s.clock.Now())
+	lines := []string{fmt.Sprintf("部门未完结的工单 %d 个：", len(jobs))}
+	for _, j := range jobs {
+		who := "待派工"
+		if j.Engineer != "" {
+			if who, err = nameOf(ctx, tx, j.Engineer); err != nil {
+				return "", err
+			}
+		}
+		lines = append(lines, fmt.Sprintf("· %s — %s", j.Line(today), who))
+	}
 	return strings.Join(lines, "\n"), nil
 }
 

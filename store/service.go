@@ -537,6 +537,16 @@ func (tx *Tx) EngineerJobs(ctx context.Context, engineer string) ([]servicebot.J
 	return jobs, nil
 }
 
+// OpenJobs returns every job not yet closed by a return visit, oldest
+// first: the service manager's 我的工单.
+func (tx *Tx) OpenJobs(ctx context.Context) ([]servicebot.Job, error) {
+	jobs, err := selectJobs(ctx, tx.sqlx, tx.sqlx.Rebind(jobSelect+` WHERE j.status <> ? ORDER BY j.id`), servicebot.JobVisited)
+	if err != nil {
+		return nil, fmt.Errorf("store: open jobs: %w", err)
+	}
+	return jobs, nil
+}
+
 // Jobs returns the newest jobs, at most limit.
 func (db *DB) Jobs(ctx context.Context, limit int) ([]servicebot.Job, error) {
 	jobs, err := selectJobs(ctx, db.sqlx, db.sqlx.Rebind(jobSelect+` ORDER BY j.id DESC LIMIT ?`), limit)
