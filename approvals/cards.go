@@ -133,8 +133,12 @@ func subText(r servicebot.ApprovalRequest) string {
 // engineers first, by name, keyed by userid.
 func buttons(step servicebot.ApprovalStep, engineers []servicebot.Member) []wecommsg.Button {
 	var out []wecommsg.Button
+	choices := step.Action.Choices()
+	// WeCom takes at most six buttons: the choices and 详情 keep theirs, the
+	// engineers offered get the rest (any engineer can still be named in chat).
+	room := maxButtons - len(choices) - 1
 	for _, m := range engineers {
-		if len(out) == maxButtons-1 {
+		if len(out) == room {
 			break
 		}
 		name := m.Name
@@ -143,7 +147,7 @@ func buttons(step servicebot.ApprovalStep, engineers []servicebot.Member) []weco
 		}
 		out = append(out, wecommsg.Button{Text: "派 " + name, Style: wecommsg.StylePrimary, Key: buttonKey(step.ID, m.UserID)})
 	}
-	for _, c := range step.Action.Choices() {
+	for _, c := range choices {
 		style := wecommsg.StylePrimary
 		if c.Key == servicebot.ChoiceReject {
 			style = wecommsg.StyleNegative
