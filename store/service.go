@@ -556,6 +556,32 @@ func (db *DB) Jobs(ctx context.Context, limit int) ([]servicebot.Job, error) {
 	return jobs, nil
 }
 
+// OpenJobsOf returns the jobs not yet closed by a return visit of
+// engineer ("" for the whole department's), oldest first: the job list page.
+func (db *DB) OpenJobsOf(ctx context.Context, engineer string) ([]servicebot.Job, error) {
+	query, args := jobSelect+` WHERE j.status <> ?`, []any{servicebot.JobVisited}
+	if engineer != "" {
+		query += ` AND j.engineer = ?`
+		args = append(args, engineer)
+	}
+	jobs, err := selectJobs(ctx, db.sqlx, db.sqlx.Rebind(query+` ORDER BY j.id`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: open jobs of %q: %w", engineer, err)
+	}
+	return jobs, nil
+}
+
+// FaultJobsOfSerial returns every fault job on machine serial, oldest
+// first: the machine's fault history on the job page.
+func (db *DB) FaultJobsOfSerial(ctx context.Context, serial string) ([]servicebot.Job, error) {
+	jobs, err := selectJobs(ctx, db.sqlx, db.sqlx.Rebind(jobSelect+` WHERE j.serial = ? AND j.service_type = ? ORDER BY j.id`),
+		serial, string(servicebot.ServiceFault))
+	if err != nil {
+		return nil, fmt.Errorf("store: fault jobs of %s: %w", serial, err)
+	}
+	return jobs, nil
+}
+
 // JobsCompleted returns the jobs completed from from up to (not including)
 // to, whether or not their return visit is recorded since, oldest first.
 func (db *DB) JobsCompleted(ctx context.Context, from, to time.Time) ([]servicebot.Job, error) {

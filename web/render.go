@@ -54,6 +54,9 @@ type pageData struct {
 	Month monthPage
 	Day   reportView
 
+	// job.html, jobs.html
+	Job jobPage
+
 	// kpitable.html, kpicard.html
 	KPITable kpiTablePage
 }

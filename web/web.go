@@ -45,6 +45,9 @@ type Store interface {
 	GetMember(ctx context.Context, userID string) (servicebot.Member, error)
 	ListMembers(ctx context.Context, activeOnly bool) ([]servicebot.Member, error)
 	Job(ctx context.Context, id int64) (servicebot.Job, error)
+	OpenJobsOf(ctx context.Context, engineer string) ([]servicebot.Job, error)
+	FaultJobsOfSerial(ctx context.Context, serial string) ([]servicebot.Job, error)
+	OpenObligationsOf(ctx context.Context, kind, keyPrefix string) ([]servicebot.Obligation, error)
 }
 
 // Identifier turns an OAuth2 code into a userid (*bot.Client).
@@ -175,6 +178,8 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /web/month", s.signedIn(s.month))
 	s.mux.Handle("GET /web/engineer", s.signedIn(s.engineer))
 	s.mux.Handle("GET /web/day", s.signedIn(s.dayReport))
+	s.mux.Handle("GET /web/jobs", s.signedIn(s.jobList))
+	s.mux.Handle("GET /web/jobs/{id}", s.signedIn(s.jobPageOf))
 	s.mux.Handle("GET /web/kpi", s.signedIn(s.kpiHome))
 	s.mux.Handle("GET /web/kpi/{month}", s.signedIn(s.kpiMonthPage))
 	s.mux.Handle("GET /web/kpi/{month}/table", s.signedIn(s.kpiTable))
