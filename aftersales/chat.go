@@ -29,10 +29,11 @@ const QuestionUsage = "请这样登记客户的技术咨询：\n客户咨询 客
 // 开始/完成 <工单号>, 客户咨询, 已答复, 我的待办), the digest card's button,
 // and the follow-up and digest jobs.
 func Feature[T Tx](s *Service) feature.Feature[T] {
-	command := func(re *regexp.Regexp, words []string, help string,
+	engineer := []servicebot.Role{servicebot.RoleEngineer}
+	command := func(re *regexp.Regexp, words []string, help string, roles []servicebot.Role,
 		run func(ctx context.Context, tx Tx, user string, m []string, ev servicebot.Event) (string, error)) feature.Command[T] {
 		return feature.Command[T]{
-			Words: words, Section: "服务工单", Help: help, Match: re.MatchString,
+			Words: words, Section: "服务工单", Help: help, Match: re.MatchString, For: roles,
 			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
 				m := re.FindStringSubmatch(strings.TrimSpace(ev.Content))
 				if m == nil {
@@ -56,11 +57,13 @@ func Feature[T Tx](s *Service) feature.Feature[T] {
 	return feature.Feature[T]{
 		Name: "aftersales",
 		Commands: []feature.Command[T]{
-			command(myJobsRe, []string{"我的工单", "工单列表"}, "我的工单：查看派给我的工单",
+			command(myJobsRe, []string{"我的工单", "工单列表"}, "我的工单：查看派给我的工单（经理：部门未完成的工单）",
+				// The service manager's 我的工单 lists the department's open jobs.
+				[]servicebot.Role{servicebot.RoleEngineer, servicebot.RoleServiceManager},
 				func(ctx context.Context, tx Tx, user string, _ []string, _ servicebot.Event) (string, error) {
 					return s.MyJobs(ctx, tx, user)
 				}),
-			command(moveJobRe, []string{"开始", "完成"}, "开始 7 / 完成 7：开始或完成工单7",
+			command(moveJobRe, []string{"开始", "完成"}, "开始 7 / 完成 7：开始或完成工单7", engineer,
 				func(ctx context.Context, tx Tx, user string, m []string, _ servicebot.Event) (string, error) {
 					n, bad := id(m[2], "工单号太长了，请核对。")
 					switch {
@@ -71,14 +74,14 @@ func Feature[T Tx](s *Service) feature.Feature[T] {
 					}
 					return s.CompleteJob(ctx, tx, user, n)
 				}),
-			command(questionRe, []string{"客户咨询"}, "客户咨询 客户 问题：登记客户的技术咨询，8小时内答复",
+			command(questionRe, []string{"客户咨询"}, "客户咨询 客户 问题：登记客户的技术咨询，8小时内答复", engineer,
 				func(ctx context.Context, tx Tx, user string, m []string, ev servicebot.Event) (string, error) {
 					if m[1] == "" || strings.TrimSpace(m[2]) == "" {
 						return QuestionUsage, nil
 					}
 					return s.LogQuestion(ctx, tx, user, m[1], strings.TrimSpace(m[2]), ev.DedupKey())
 				}),
-			command(answeredRe, []string{"已答复"}, "已答复 编号：咨询答复后销号",
+			command(answeredRe, []string{"已答复"}, "已答复 编号：咨询答复后销号", engineer,
 				func(ctx context.Context, tx Tx, user string, m []string, _ servicebot.Event) (string, error) {
 					n, bad := id(m[1], "编号太长了，请核对。")
 					if bad != "" {
@@ -86,7 +89,7 @@ func Feature[T Tx](s *Service) feature.Feature[T] {
 					}
 					return s.AnswerQuestion(ctx, tx, user, n, m[2])
 				}),
-			command(todoRe, []string{"我的待办", "待办"}, "我的待办（或：待办）：今天要做的和已逾期的事",
+			command(todoRe, []string{"我的待办", "待办"}, "我的待办（或：待办）：今天要做的和已逾期的事", engineer,
 				func(ctx context.Context, tx Tx, user string, _ []string, _ servicebot.Event) (string, error) {
 					return s.Todo(ctx, tx, user)
 				}),

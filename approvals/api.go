@@ -34,6 +34,9 @@ func Feature[T Tx](e *Engine, apiToken string) feature.Feature[T] {
 			Words:   PendingWords,
 			Section: "表单与申请",
 			Help:    "待审批：把等我处理的审批卡片再发一遍",
+			// The approvers of R-APV-1…5.
+			For: []servicebot.Role{servicebot.RoleServiceManager, servicebot.RoleVPAfterSales, servicebot.RoleVPSales,
+				servicebot.RoleVPQuality, servicebot.RoleGeneralManager, servicebot.RoleChairman},
 			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
 				return e.SendPending(ctx, tx, ev)
 			},
@@ -41,6 +44,7 @@ func Feature[T Tx](e *Engine, apiToken string) feature.Feature[T] {
 			Words:   []string{servicebot.PartsIssueCommand},
 			Section: "表单与申请",
 			Help:    "出库 #12 密封圈×4：仓库管理员凭已批准的申请登记配件出库",
+			For:     []servicebot.Role{servicebot.RoleWarehouse},
 			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
 				return e.IssueParts(ctx, tx, ev)
 			},

@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -70,6 +71,11 @@ type Command[T any] struct {
 	// Section groups the command in 帮助 (【日报与请假】); Help is its line
 	// there, without the leading dot ("我的工单：查看派给我的工单").
 	Section, Help string
+	// For are the roles the command is for (R-ORG-1): 帮助 lists it only
+	// to a member holding one of them, so the service manager is not told
+	// to send a daily report. Empty means every member. It decides what the
+	// help shows, not who may run the command: the handler checks that.
+	For []servicebot.Role
 	// Match, when set, says whether text is this command; by default it is
 	// when it is one of Words alone or followed by a space, a colon or a
 	// number ("完成 12"), so that a sentence that merely starts with one
@@ -78,6 +84,19 @@ type Command[T any] struct {
 	// Run answers the command. It may still decline (took false): the text
 	// then goes on to the next command, the daily report, or the help.
 	Run func(ctx context.Context, tx T, ev servicebot.Event) (took bool, err error)
+}
+
+// IsFor reports whether the help lists the command to a member holding roles.
+func (c Command[T]) IsFor(roles []servicebot.Role) bool {
+	if len(c.For) == 0 {
+		return true
+	}
+	for _, r := range roles {
+		if slices.Contains(c.For, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // Matches reports whether text is the command.

@@ -64,7 +64,8 @@ var filingIntro = map[string]string{
 // configured): the commands then say so, instead of getting the help text,
 // which lists them.
 func Feature[T feature.Outbox](clock servicebot.Clock, pages FormPages) feature.Feature[T] {
-	command := func(cmd, help string) feature.Command[T] {
+	// For: who may fill the forms a command links (forms.yaml's roles).
+	command := func(cmd, help string, roles ...servicebot.Role) feature.Command[T] {
 		var words []string
 		for w, c := range formCommandWords {
 			if c == cmd && w != cmd {
@@ -73,7 +74,7 @@ func Feature[T feature.Outbox](clock servicebot.Clock, pages FormPages) feature.
 		}
 		slices.Sort(words)
 		return feature.Command[T]{
-			Words: append([]string{cmd}, words...), Section: "表单与申请", Help: help,
+			Words: append([]string{cmd}, words...), Section: "表单与申请", Help: help, For: roles,
 			Match: func(text string) bool { return formCommandWords[text] == cmd },
 			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
 				text := "表单页面尚未开通，暂时无法在线填写。请联系售后服务部经理。"
@@ -90,10 +91,13 @@ func Feature[T feature.Outbox](clock servicebot.Clock, pages FormPages) feature.
 	return feature.Feature[T]{
 		Name: "forms",
 		Commands: []feature.Command[T]{
-			command(FormsCommand, "表单：在手机上填写售后服务表单"),
-			command(ServiceRequestCommand, "服务申请：安装调试、故障处理、现场走访的申请表"),
-			command(PartsCompensationCommand, "申请配件赔偿：填写售后赔偿申请单，提交后自动送审"),
-			command(ToolCompensationCommand, "申请器械赔偿：填写服务器械赔偿单，提交后自动送审"),
+			command(FormsCommand, "表单：在手机上填写售后服务表单",
+				servicebot.RoleEngineer, servicebot.RoleServiceManager, servicebot.RoleSales, servicebot.RoleSalesClerk),
+			command(ServiceRequestCommand, "服务申请：安装调试、故障处理、现场走访的申请表",
+				servicebot.RoleSales, servicebot.RoleSalesClerk, servicebot.RoleEngineer, servicebot.RoleServiceManager),
+			command(PartsCompensationCommand, "申请配件赔偿：填写售后赔偿申请单，提交后自动送审",
+				servicebot.RoleEngineer, servicebot.RoleSales, servicebot.RoleServiceManager),
+			command(ToolCompensationCommand, "申请器械赔偿：填写服务器械赔偿单，提交后自动送审", servicebot.RoleEngineer),
 		},
 	}
 }

@@ -48,6 +48,7 @@ func Feature[T feature.Outbox](cfg Config) feature.Feature[T] {
 			Words:   Words,
 			Section: "部门管理（经理、公司领导）",
 			Help:    "日报情况 或 今天谁没交：今天已交、未交的人数和名单，附当天日报页面",
+			For:     seesDepartment,
 			Match: func(text string) bool {
 				return feature.StartsWithWord(text, Words...) || strings.TrimRight(text, "？?") == "今天谁没交日报"
 			},

@@ -20,11 +20,12 @@ func Feature[T Tx](c *Course, api *KPIAPI) feature.Feature[T] {
 			// R-KPI-1…12: what the month is scored on, with the weights as
 			// configured, so an engineer can read a preview and appeal it.
 			Words: []string{"考核指标", "考核规则"}, Section: "考核", Help: "考核指标：查看每月考核的指标和分值",
+			For: []servicebot.Role{servicebot.RoleEngineer, servicebot.RoleServiceManager, servicebot.RoleVPAfterSales, servicebot.RoleGeneralManager},
 			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
 				return true, feature.Reply(ctx, tx, ev, indicatorsText(c.Rules, c.AppealWindow), c.Clock.Now())
 			},
 		}, {
-			Words: []string{AppealCommand}, Section: "考核",
+			Words: []string{AppealCommand}, Section: "考核", For: []servicebot.Role{servicebot.RoleEngineer},
 			Help: "申诉 指标 [日期或第几项] 理由：对上月考核预览中的一项扣分申诉，例如：申诉 服务管理 10月14日 当天日报已提交",
 			// Whatever follows 申诉 is the appeal, set off or not.
 			Match: func(text string) bool { return strings.HasPrefix(text, AppealCommand) },

@@ -186,9 +186,9 @@ func (h *Flow) member(ctx context.Context, tx Tx, userID string) (m servicebot.M
 // no other feature's command (a report or a follow-up), voice (kept and
 // answered: WeCom sends an app no transcription), photos and locations.
 func Feature[T Tx](h *Flow) feature.Feature[T] {
-	command := func(name string, words []string, help string) feature.Command[T] {
+	command := func(name string, words []string, help string, roles ...servicebot.Role) feature.Command[T] {
 		return feature.Command[T]{
-			Words: words, Section: "日报与请假", Help: help,
+			Words: words, Section: "日报与请假", Help: help, For: roles,
 			Match: func(text string) bool { cmd, _ := splitCommand(text); return cmd == name },
 			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
 				return h.handleText(ctx, tx, ev, ev.Content)
@@ -199,9 +199,12 @@ func Feature[T Tx](h *Flow) feature.Feature[T] {
 	return feature.Feature[T]{
 		Name: "reports",
 		Commands: []feature.Command[T]{
-			command(cmdTemplate, []string{"日报模板", "日报格式", "模板"}, "日报模板：看看日报怎么写"),
-			command(cmdMyReports, []string{"我的日报", "本周日报"}, "我的日报：查看本周每天的日报情况"),
-			command(cmdBackfill, []string{"补报", "补交", "补交日报", "补发日报", "补日报"}, "补报 11月25日 今天：…：补交以前某天的日报"),
+			// Only engineers send daily reports (R-DAY-1); leave is every
+			// member's: a manager's hands their approvals to a delegate.
+			command(cmdTemplate, []string{"日报模板", "日报格式", "模板"}, "日报模板：看看日报怎么写", servicebot.RoleEngineer),
+			command(cmdMyReports, []string{"我的日报", "本周日报"}, "我的日报：查看本周每天的日报情况", servicebot.RoleEngineer),
+			command(cmdBackfill, []string{"补报", "补交", "补交日报", "补发日报", "补日报"}, "补报 11月25日 今天：…：补交以前某天的日报",
+				servicebot.RoleEngineer),
 			command(cmdLeave, []string{"请假"}, "请假 12月1日-12月3日：登记请假，请假期间不提醒"),
 			command(cmdCancelLeave, []string{"取消请假"}, "取消请假：提前回来时取消请假"),
 		},

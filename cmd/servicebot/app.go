@@ -339,6 +339,8 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	}
 	fetcher := media.New(db, client, blobs, clock, logger.With("component", "media"))
 	router := handlers.NewRouter[*store.Tx](clock)
+	// 帮助 and the hint for text nobody took fit the sender's configured roles.
+	router.UseRoles(cfg.Org)
 	p, err := newParts(cfg, db, client, directory, cal, clock, logger, router.HelpReply)
 	if err != nil {
 		return nil, err

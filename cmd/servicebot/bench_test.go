@@ -123,7 +123,7 @@ type callbackLoad struct {
 // the demo directory in turn, every benchRepeatEvery-th one an exact replay
 // of a recent earlier delivery. run keeps the texts and MsgIds of successive
 // runs apart.
-func buildCallbackLoad(b *testing.B, sim *wecomsim.Sim, callbackURL string, n, run int, help func(string) string) callbackLoad {
+func buildCallbackLoad(b *testing.B, sim *wecomsim.Sim, callbackURL string, n, run int, help func(userID, received string) string) callbackLoad {
 	b.Helper()
 	_, members := wecomsim.DemoDirectory()
 	load := callbackLoad{
@@ -162,7 +162,7 @@ func buildCallbackLoad(b *testing.B, sim *wecomsim.Sim, callbackURL string, n, r
 		})
 		load.keys = append(load.keys, key)
 		if help != nil {
-			load.replies[help(text)] = key
+			load.replies[help(from.UserID, text)] = key
 		}
 		originals = append(originals, i)
 		load.distinct++
@@ -233,7 +233,7 @@ func BenchmarkCallbackServer(b *testing.B) {
 	replies := make(map[string]string)
 	for run := 0; b.Loop(); run++ {
 		b.StopTimer()
-		load := buildCallbackLoad(b, d.sim, callbackURL, s.deliveries, run, d.app.router.HelpReply)
+		load := buildCallbackLoad(b, d.sim, callbackURL, s.deliveries, run, d.app.router.HelpReplyFor)
 		distinct += load.distinct
 		for text, key := range load.replies {
 			replies[text] = key

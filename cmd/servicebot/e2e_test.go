@@ -43,7 +43,7 @@ func TestE2E_TextIsAnsweredWithHelp(t *testing.T) {
 			t.Fatalf("delivery: status %d body %q err %v", d.Status, d.Body, err)
 		}
 		got := h.waitDelivered(engineer, 1)
-		if got[0].MsgType != "text" || got[0].Content != h.helpReply("帮助") {
+		if got[0].MsgType != "text" || got[0].Content != h.helpReply(engineer, "帮助") {
 			t.Fatalf("reply = %s %q, want the help text", got[0].MsgType, got[0].Content)
 		}
 	})

@@ -154,11 +154,11 @@ func TestE2E_EveryHelpCommandIsUnderstood(t *testing.T) {
 		{"申诉 服务管理 10月14日的日报已提交", "考核"},
 	} {
 		reply := h.ask(engineer, c.text, c.marker)
-		if reply == h.helpReply(c.text) {
+		if reply == h.helpReply(engineer, c.text) {
 			t.Errorf("%s: answered with the help text", c.text)
 		}
 	}
-	if reply := h.ask(engineer, "帮助", "【日报与请假】"); reply != h.helpReply("帮助") {
+	if reply := h.ask(engineer, "帮助", "【日报与请假】"); reply != h.helpReply(engineer, "帮助") {
 		t.Errorf("帮助: %q", reply)
 	}
 }

@@ -172,6 +172,9 @@ func (h *harness) settle() {
 	h.t.Fatal("inbox and outbox did not drain within 20s")
 }
 
-// helpReply is the bot's help reply to received: the help text its router
-// builds from the installed features, headed by the quote.
-func (h *harness) helpReply(received string) string { return h.demo.app.router.HelpReply(received) }
+// helpReply is the bot's help reply to user's received: the help for user's
+// roles that its router builds from the installed features, headed by the
+// quote.
+func (h *harness) helpReply(user, received string) string {
+	return h.demo.app.router.HelpReplyFor(user, received)
+}
