@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -73,10 +75,16 @@ func runDemo(t *testing.T, extra ...string) (baseURL, dataDir string) {
 func TestDemoConfigWorksForTheCLI(t *testing.T) {
 	_, dir := runDemo(t)
 	cfgPath := filepath.Join(dir, "demo.yaml")
+	// The CLI runs as a process of its own, as an operator runs it beside
+	// the demo (see cliArgsEnv).
 	cli := func(args ...string) string {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
-		if err := run(t.Context(), append([]string{"--config", cfgPath}, args...), &stdout, &stderr, lookupFrom(nil)); err != nil {
+		cmd := exec.CommandContext(t.Context(), os.Args[0])
+		cmd.Dir = t.TempDir() // a stray database file would land here
+		cmd.Env = append(os.Environ(), cliArgsEnv+"="+strings.Join(append([]string{"--config", cfgPath}, args...), "\x1f"))
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, stderr.String())
 		}
 		return stdout.String()
