@@ -61,7 +61,7 @@ func Feature[T Tx](e *Engine, apiToken string) feature.Feature[T] {
 	}
 	if apiToken != "" {
 		f.Routes = append(f.Routes, feature.Route{Pattern: "POST /api/requests",
-			Handler: &RequestsAPI{Token: apiToken, Engine: e, Logger: e.logger.With("component", "api")}})
+			Handler: &RequestsAPI{Token: apiToken, Engine: e, Customers: e.customers, Logger: e.logger.With("component", "api")}})
 	}
 	return f
 }
@@ -74,15 +74,61 @@ type Filer interface {
 // maxRequestBody bounds a filed request; a real one is a few hundred bytes.
 const maxRequestBody = 64 << 10
 
+// CustomerFinder finds a customer of the customer list by name
+// (*store.DB), or answers an error wrapping servicebot.ErrNotFound.
+type CustomerFinder interface {
+	CustomerByName(ctx context.Context, name string) (servicebot.Customer, error)
+}
+
 // RequestsAPI is POST /api/requests: a form or another system files a
 // request with a JSON body, authenticated by the shared bearer token of
 // config api.token. It answers 201 with the request and its chain, 400 for
 // unreadable JSON, 401 without the token, 422 with the problems of an
 // invalid request.
+//
+// A customer not in the customer list is filed all the same, as 客户咨询
+// logs one (a new customer's first fault must not wait for an import), but
+// the 201 answer says so in "warnings" (code unknown_customer), so the
+// caller can correct a misspelt name: the job of such a request has no
+// customer record, hence no key-customer promotion (R-SVC-2) and no
+// follow-up calls (R-VIS-1) until the customer list has it.
 type RequestsAPI struct {
 	Token  string
 	Engine Filer
-	Logger *slog.Logger
+	// Customers, when set, checks the request's customer (nil: unchecked).
+	Customers CustomerFinder
+	Logger    *slog.Logger
+}
+
+// Warning is a remark on a request that was filed all the same.
+type Warning struct {
+	Code    string `json:"code"`
+	Message string `json:"message"` // Chinese, for people
+}
+
+// WarningUnknownCustomer: the request's customer is not in the customer list.
+const WarningUnknownCustomer = "unknown_customer"
+
+// filedAnswer is the 201 answer: the request and what the caller should check.
+type filedAnswer struct {
+	View
+	Warnings []Warning `json:"warnings,omitempty"`
+}
+
+// warnings are the remarks on filed request r.
+func (h *RequestsAPI) warnings(ctx context.Context, r servicebot.ApprovalRequest) ([]Warning, error) {
+	if h.Customers == nil || strings.TrimSpace(r.Customer) == "" {
+		return nil, nil
+	}
+	_, err := h.Customers.CustomerByName(ctx, r.Customer)
+	switch {
+	case errors.Is(err, servicebot.ErrNotFound):
+		return []Warning{{Code: WarningUnknownCustomer, Message: fmt.Sprintf(
+			"客户名单中没有「%s」，已按所填名称登记；请核对名称，新客户请先导入客户名单。", r.Customer)}}, nil
+	case err != nil:
+		return nil, err
+	}
+	return nil, nil
 }
 
 // requestBody is what callers send. Amounts are yuan, as a JSON string
@@ -196,7 +242,12 @@ func (h *RequestsAPI) file(w http.ResponseWriter, r *http.Request) {
 		handlers.WriteJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
 	default:
 		h.Logger.Info("request filed", "id", a.Request.ID, "kind", a.Request.Kind, "requester", a.Request.Requester)
+		warnings, err := h.warnings(r.Context(), a.Request)
+		if err != nil {
+			// Filed all the same: the warning is advice, the request stands.
+			h.Logger.Warn("check the request's customer", "id", a.Request.ID, "err", err)
+		}
 		w.Header().Set("Location", fmt.Sprintf("/api/requests/%d", a.Request.ID))
-		handlers.WriteJSON(w, http.StatusCreated, ViewOf(a))
+		handlers.WriteJSON(w, http.StatusCreated, filedAnswer{View: ViewOf(a), Warnings: warnings})
 	}
 }

@@ -156,3 +156,75 @@ func TestRequestsAPI_IdempotencyKeyFilesOnce(t *testing.T) {
 		}
 	})
 }
+
+// Issue 16 item 7: a request naming a customer not in the customer list is
+// filed (as 客户咨询 logs one) but the 201 answer warns of it, with a code
+// for programs and the name for people; a listed customer draws no warning.
+func TestRequestsAPI_UnknownCustomerWarns(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+		var members []servicebot.Member
+		for _, u := range []string{"sunli", "wuhaitao", "zhengmin", "huangzhiqiang", "zhoujianguo", "yangfan"} {
+			members = append(members, servicebot.Member{UserID: u, Name: u, Departments: []int64{2}, Active: true})
+		}
+		if _, _, err := db.ReplaceDirectory(context.Background(), []servicebot.Department{{ID: 2, ParentID: 1, Name: "售后服务部"}},
+			members, at); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.InTx(t.Context(), func(tx *store.Tx) error {
+			_, err := tx.UpsertCustomers(t.Context(), []servicebot.Customer{{Name: "重庆重工", Tier: servicebot.TierGeneral,
+				Region: servicebot.RegionSouthwest}}, at)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		org := approvalOrg()
+		org.Roles[servicebot.RoleVPAfterSales] = []string{"zhoujianguo"}
+		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{Org: org, Customers: db,
+			Clock: servicebot.ClockFunc(func() time.Time { return at })})
+		mux := http.NewServeMux()
+		for _, r := range approvals.Feature[*store.Tx](engine, testAPIToken).Routes {
+			mux.Handle(r.Pattern, r.Handler)
+		}
+		srv := httptest.NewServer(mux)
+		defer srv.Close()
+		post := func(customer string) (int, map[string]json.RawMessage) {
+			t.Helper()
+			body := `{"kind":"service","service_type":"install","customer":"` + customer +
+				`","region":"西南","reason":"安装","requester":"yangfan"}`
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/api/requests", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+testAPIToken)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out map[string]json.RawMessage
+			if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+				t.Fatal(err)
+			}
+			return resp.StatusCode, out
+		}
+
+		status, out := post("重庆重功") // misspelt
+		if status != http.StatusCreated || out["id"] == nil {
+			t.Fatalf("unknown customer: %d %s, want 201 with the request", status, out)
+		}
+		var warnings []approvals.Warning
+		if err := json.Unmarshal(out["warnings"], &warnings); err != nil || len(warnings) != 1 ||
+			warnings[0].Code != approvals.WarningUnknownCustomer || !strings.Contains(warnings[0].Message, "「重庆重功」") {
+			t.Errorf("unknown customer's warnings %s (%v)", out["warnings"], err)
+		}
+
+		status, out = post("重庆重工")
+		if status != http.StatusCreated || out["id"] == nil {
+			t.Fatalf("listed customer: %d %s", status, out)
+		}
+		if w, ok := out["warnings"]; ok {
+			t.Errorf("a listed customer draws warnings %s", w)
+		}
+		if list, err := db.ListApprovals(t.Context(), 10); err != nil || len(list) != 2 {
+			t.Errorf("stored %d requests (%v), want both", len(list), err)
+		}
+	})
+}

@@ -92,6 +92,9 @@ type Config struct {
 	// request's machine: its warranty and earlier faults, shown on the
 	// cards, in 详情 and in the dispatch notice (R-SVC-2).
 	Machines MachineHook
+	// Customers, when set, is the customer list POST /api/requests checks
+	// a request's customer against (an unknown one is filed with a warning).
+	Customers CustomerFinder
 	// PendingURL is the page 待我审批 (/web/approvals/pending), linked by
 	// the chat command 待审批; "" when the pages are off.
 	PendingURL string
@@ -127,6 +130,8 @@ type Engine struct {
 	jobs   DispatchHook
 	// machines is Config.Machines.
 	machines MachineHook
+	// customers is Config.Customers.
+	customers CustomerFinder
 	// pendingURL is Config.PendingURL.
 	pendingURL string
 }
@@ -135,7 +140,7 @@ type Engine struct {
 func New(db Store, inTx TxRunner, cfg Config) *Engine {
 	e := &Engine{db: db, inTx: inTx, rules: cfg.Rules.WithDefaults(), org: cfg.Org,
 		loc: cfg.Location, clock: cfg.Clock, logger: cfg.Logger, jobs: cfg.Jobs,
-		machines: cfg.Machines, pendingURL: cfg.PendingURL}
+		machines: cfg.Machines, customers: cfg.Customers, pendingURL: cfg.PendingURL}
 	if e.loc == nil {
 		e.loc = time.UTC
 	}

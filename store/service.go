@@ -117,8 +117,18 @@ func (tx *Tx) CustomersPerEngineer(ctx context.Context) (map[string]int, error) 
 // CustomerByName returns the customer called name, or an error wrapping
 // servicebot.ErrNotFound.
 func (tx *Tx) CustomerByName(ctx context.Context, name string) (servicebot.Customer, error) {
+	return customerByName(ctx, tx.sqlx, name)
+}
+
+// CustomerByName returns the customer called name, or an error wrapping
+// servicebot.ErrNotFound: POST /api/requests warns of an unknown customer.
+func (db *DB) CustomerByName(ctx context.Context, name string) (servicebot.Customer, error) {
+	return customerByName(ctx, db.sqlx, name)
+}
+
+func customerByName(ctx context.Context, q sqlx.ExtContext, name string) (servicebot.Customer, error) {
 	var r customerRow
-	err := tx.sqlx.GetContext(ctx, &r, tx.sqlx.Rebind(`SELECT `+customerColumns+` FROM customers WHERE name = ?`), name)
+	err := sqlx.GetContext(ctx, q, &r, q.Rebind(`SELECT `+customerColumns+` FROM customers WHERE name = ?`), name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return servicebot.Customer{}, fmt.Errorf("store: customer %q: %w", name, servicebot.ErrNotFound)
 	}

@@ -86,7 +86,7 @@ func newParts(cfg config.Config, db *store.DB, client *bot.Client, dir *people.D
 	p.engine = approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
 		Rules: cfg.ApprovalRules(), Org: cfg.Org, Location: cfg.Location(), Clock: clock,
 		Logger: logger.With("component", "approvals"), Jobs: p.service, Machines: p.service,
-		PendingURL: pagesURL(cfg, "/web/approvals/pending"),
+		Customers: db, PendingURL: pagesURL(cfg, "/web/approvals/pending"),
 	})
 	if cfg.WebEnabled() {
 		formsService, pages, err := newWeb(cfg, db, client, p.engine, newExporter(cfg, db, dir), cal, clock, logger)
