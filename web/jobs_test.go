@@ -160,6 +160,9 @@ func TestJobPageAccessAndContent(t *testing.T) {
 		if strings.Contains(bodyA, "⚠重复故障") || strings.Contains(bodyA, `href="`+pageB+`"`) {
 			t.Errorf("the first fault is flagged as repeated or lists a later one:\n%s", bodyA)
 		}
+		if home := f.as("mgr").get("/web/").body; !strings.Contains(home, `href="/web/jobs"`) {
+			t.Error("the managers' home page does not link the job list")
+		}
 		if p := f.as("mgr").get("/web/jobs/99999"); p.status != http.StatusNotFound {
 			t.Errorf("a missing job: %d", p.status)
 		}
