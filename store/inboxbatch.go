@@ -71,21 +71,37 @@ func (b *inboxBatcher) close() {
 
 // insert queues item and waits for its batch to commit, or for ctx.
 func (b *inboxBatcher) insert(ctx context.Context, item servicebot.InboxItem) (bool, error) {
+	if b.ctx.Err() != nil {
+		return false, errClosedInbox
+	}
 	req := inboxRequest{item: item, done: make(chan inboxResult, 1)}
 	select {
 	case b.queue <- req:
 	case <-ctx.Done():
 		return false, fmt.Errorf("store: insert inbox: %w", ctx.Err())
 	case <-b.ctx.Done():
-		return false, errors.New("store: insert inbox: store closed")
+		return false, errClosedInbox
 	}
+	// The store may close after the request was queued and after the
+	// batchers drained the queue: nobody would answer it then, so waiting
+	// ends with the store too. A delivery committed in that instant is
+	// answered 503 and its retry finds it stored (see above).
 	select {
 	case res := <-req.done:
 		return res.inserted, res.err
 	case <-ctx.Done():
 		return false, fmt.Errorf("store: insert inbox: %w", ctx.Err())
+	case <-b.ctx.Done():
+		select {
+		case res := <-req.done:
+			return res.inserted, res.err
+		default:
+			return false, errClosedInbox
+		}
 	}
 }
+
+var errClosedInbox = errors.New("store: insert inbox: store closed")
 
 func (b *inboxBatcher) run() {
 	batch := make([]inboxRequest, 0, inboxBatchMax)
@@ -115,7 +131,7 @@ func (b *inboxBatcher) drain() {
 	for {
 		select {
 		case req := <-b.queue:
-			req.done <- inboxResult{err: errors.New("store: insert inbox: store closed")}
+			req.done <- inboxResult{err: errClosedInbox}
 		default:
 			return
 		}
