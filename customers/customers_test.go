@@ -13,14 +13,21 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/customers"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
 
-var now = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+// start is when every test's import clock starts; each test has a clock of
+// its own (they run in parallel).
+var start = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 
 func importer(db *store.DB) *customers.Importer {
-	return &customers.Importer{InTx: customers.AdaptTx(db.InTx), Clock: servicebot.ClockFunc(func() time.Time { return now })}
+	return importerAt(db, testclock.At(start))
+}
+
+func importerAt(db *store.DB, clock *testclock.Clock) *customers.Importer {
+	return &customers.Importer{InTx: customers.AdaptTx(db.InTx), Clock: clock}
 }
 
 const customersCSV = "\xef\xbb\xbf客户名称,客户类别,区域,地址,联系人,联系电话,负责工程师\n" +
@@ -49,7 +56,8 @@ func TestImport_DryRunListsBadRowsAndChangesNothing_CommitIsIdempotent(t *testin
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		im := importer(db)
+		clock := testclock.At(start)
+		im := importerAt(db, clock)
 
 		for _, commit := range []bool{false, true} {
 			rep, err := im.Import(ctx, customers.KindCustomers, "客户.csv", []byte(customersCSV), commit)
@@ -87,7 +95,7 @@ func TestImport_DryRunListsBadRowsAndChangesNothing_CommitIsIdempotent(t *testin
 			t.Fatalf("first import: %+v %v", first, err)
 		}
 		after1 := stored(t, db)
-		now = now.Add(time.Hour)
+		clock.Add(time.Hour)
 		second, err := im.Import(ctx, customers.KindCustomers, "客户.csv", good, true)
 		if err != nil || second.Counts != (servicebot.ImportCounts{Unchanged: 3}) {
 			t.Fatalf("second import: %+v %v: want all unchanged", second, err)
