@@ -54,7 +54,7 @@ type Config struct {
 	Approvals Approvals `yaml:"approvals"`
 	API       API       `yaml:"api"`
 
-	// KPI is the monthly KPI's rules and course (R-KPI-1…13).
+	// KPI is the monthly KPI's rules and stages (R-KPI-1…13).
 	KPI KPI `yaml:"kpi"`
 
 	// Web: the forms and manager's pages inside WeCom.

@@ -109,11 +109,11 @@ func TestKPIAPI_R_KPI_12(t *testing.T) {
 		}
 
 		// Once drafted, the month exports as JSON and as a workbook.
-		course := &kpi.Course{Rules: servicebot.DefaultKPIRules(), Sources: []kpi.Source{kpi.ManagerInputs{Store: db}},
+		km := &kpi.Month{Rules: servicebot.DefaultKPIRules(), Sources: []kpi.Source{kpi.ManagerInputs{Store: db}},
 			Engineers: fixedEngineers{{UserID: "li", Name: "李娜"}, {UserID: "wang", Name: "王强"}},
 			Store:     db, InTx: kpi.AdaptTx(db.InTx), Location: time.UTC, DraftAt: 9 * time.Hour, AppealWindow: 48 * time.Hour,
 			Clock: clock, Logger: slog.New(slog.DiscardHandler)}
-		if _, err := course.Redraft(t.Context(), "2026-10", "boss", ""); err != nil {
+		if _, err := km.Redraft(t.Context(), "2026-10", "boss", ""); err != nil {
 			t.Fatal(err)
 		}
 		status, body := do("GET", "/api/kpi/2026-10?format=json", testAPIToken, "")
@@ -145,7 +145,7 @@ func (f fixedEngineers) Engineers(context.Context, servicebot.Date) ([]servicebo
 	return f, nil
 }
 
-// 申诉 and the KPI card buttons reach the course through the router, in the
+// 申诉 and the KPI card buttons reach the KPI month through the router, in the
 // inbox row's transaction; other texts go on to their own handlers.
 func TestKPIRouting_R_KPI_13(t *testing.T) {
 	t.Parallel()
@@ -153,7 +153,7 @@ func TestKPIRouting_R_KPI_13(t *testing.T) {
 		ctx := t.Context()
 		now := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
 		clock := servicebot.ClockFunc(func() time.Time { return now })
-		course := &kpi.Course{Rules: servicebot.DefaultKPIRules(), Sources: []kpi.Source{kpi.ManagerInputs{Store: db}},
+		km := &kpi.Month{Rules: servicebot.DefaultKPIRules(), Sources: []kpi.Source{kpi.ManagerInputs{Store: db}},
 			Engineers: fixedEngineers{{UserID: "li", Name: "李娜"}}, Store: db, InTx: kpi.AdaptTx(db.InTx),
 			Location: time.UTC, DraftAt: 9 * time.Hour, AppealWindow: 48 * time.Hour, Managers: []string{"boss"},
 			Clock: clock, Logger: slog.New(slog.DiscardHandler)}
@@ -162,11 +162,11 @@ func TestKPIRouting_R_KPI_13(t *testing.T) {
 			Kind: servicebot.FactTrainingMissed, Date: servicebot.NewDate(2026, 10, 20), Note: "液压培训"}}}, "boss", "test", nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := course.Redraft(ctx, "2026-10", "boss", ""); err != nil {
+		if _, err := km.Redraft(ctx, "2026-10", "boss", ""); err != nil {
 			t.Fatal(err)
 		}
 		router := handlers.NewRouter[*store.Tx](clock)
-		if err := router.Install(kpi.Feature[*store.Tx](course, nil)); err != nil {
+		if err := router.Install(kpi.Feature[*store.Tx](km, nil)); err != nil {
 			t.Fatal(err)
 		}
 		route := func(ev servicebot.Event) []servicebot.OutboxMessage {

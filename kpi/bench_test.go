@@ -28,12 +28,12 @@ func BenchmarkDraft1000Engineers(b *testing.B) {
 		members[i] = servicebot.Member{UserID: fmt.Sprintf("eng%04d", i), Name: fmt.Sprintf("工程师%d", i), Active: true}
 	}
 	seedMonth(b, db, members)
-	course := newCourse(db, clk)
-	course.Engineers = members
+	km := newMonth(db, clk)
+	km.Engineers = members
 
 	b.Run("compute", func(b *testing.B) {
 		for b.Loop() {
-			cards, err := course.Compute(ctx, "2026-10")
+			cards, err := km.Compute(ctx, "2026-10")
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -45,7 +45,7 @@ func BenchmarkDraft1000Engineers(b *testing.B) {
 	b.Run("draft", func(b *testing.B) {
 		for b.Loop() {
 			clk.now = clk.now.Add(time.Minute)
-			if _, err := course.Redraft(ctx, "2026-10", manager, "基准测试"); err != nil {
+			if _, err := km.Redraft(ctx, "2026-10", manager, "基准测试"); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -28,10 +28,10 @@ type ExportStore interface {
 	KPIAppeals(ctx context.Context, month string) ([]servicebot.KPIAppeal, error)
 }
 
-// Month is a recorded month as exported: one revision's scorecards (per
+// MonthRecord is a recorded month as exported: one revision's scorecards (per
 // engineer: each indicator's target, actual, score and reasons; the total),
 // the month's revision history and its appeals.
-type Month struct {
+type MonthRecord struct {
 	Month        string                    `json:"month"`
 	Revision     int                       `json:"revision"`
 	RulesVersion string                    `json:"rules_version"`
@@ -74,31 +74,31 @@ func optTime(t time.Time) *time.Time {
 }
 
 // Load reads month at revision (0: the newest), with its history and appeals.
-func Load(ctx context.Context, st ExportStore, month string, revision int) (Month, error) {
+func Load(ctx context.Context, st ExportStore, month string, revision int) (MonthRecord, error) {
 	revs, err := st.KPIRevisions(ctx, month)
 	if err != nil {
-		return Month{}, fmt.Errorf("kpi: export: %w", err)
+		return MonthRecord{}, fmt.Errorf("kpi: export: %w", err)
 	}
 	if len(revs) == 0 {
-		return Month{}, fmt.Errorf("kpi: export %s: no revision yet: %w", month, servicebot.ErrNotFound)
+		return MonthRecord{}, fmt.Errorf("kpi: export %s: no revision yet: %w", month, servicebot.ErrNotFound)
 	}
 	pick := revs[len(revs)-1]
 	if revision != 0 {
 		i := slices.IndexFunc(revs, func(r servicebot.KPIRevision) bool { return r.Revision == revision })
 		if i < 0 {
-			return Month{}, fmt.Errorf("kpi: export %s: revision %d: %w", month, revision, servicebot.ErrNotFound)
+			return MonthRecord{}, fmt.Errorf("kpi: export %s: revision %d: %w", month, revision, servicebot.ErrNotFound)
 		}
 		pick = revs[i]
 	}
 	cards, err := st.KPIScores(ctx, pick.ID)
 	if err != nil {
-		return Month{}, fmt.Errorf("kpi: export: %w", err)
+		return MonthRecord{}, fmt.Errorf("kpi: export: %w", err)
 	}
 	appeals, err := st.KPIAppeals(ctx, month)
 	if err != nil {
-		return Month{}, fmt.Errorf("kpi: export: %w", err)
+		return MonthRecord{}, fmt.Errorf("kpi: export: %w", err)
 	}
-	out := Month{Month: month, Revision: pick.Revision, RulesVersion: pick.RulesVersion, Published: pick.Published(),
+	out := MonthRecord{Month: month, Revision: pick.Revision, RulesVersion: pick.RulesVersion, Published: pick.Published(),
 		Engineers: cards, History: []RevisionView{}, Appeals: []AppealView{}}
 	for _, r := range revs {
 		out.History = append(out.History, RevisionView{Revision: r.Revision, Reason: r.Reason, CreatedBy: r.CreatedBy,
@@ -113,7 +113,7 @@ func Load(ctx context.Context, st ExportStore, month string, revision int) (Mont
 }
 
 // Write writes m in format (json or xlsx).
-func Write(w io.Writer, format string, m Month) error {
+func Write(w io.Writer, format string, m MonthRecord) error {
 	switch format {
 	case FormatJSON:
 		enc := json.NewEncoder(w)
@@ -132,7 +132,7 @@ func Write(w io.Writer, format string, m Month) error {
 // writeXLSX writes the workbook: a summary sheet (rank, engineer, each
 // indicator's score, total) and one sheet per engineer with the manual's
 // columns 权重, 目标值, 实际值, 评价值 and the reasons.
-func writeXLSX(w io.Writer, m Month) error {
+func writeXLSX(w io.Writer, m MonthRecord) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	const summary = "汇总"

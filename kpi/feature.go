@@ -13,7 +13,7 @@ import (
 // Feature is the KPI's surface: 申诉 in chat, taps on the KPI cards (发布,
 // 查看, 采纳, 驳回), the monthly draft job (R-KPI-13), and the manager's API
 // when api is set (its Token non-empty).
-func Feature[T Tx](c *Course, api *KPIAPI) feature.Feature[T] {
+func Feature[T Tx](c *Month, api *KPIAPI) feature.Feature[T] {
 	f := feature.Feature[T]{
 		Name: "kpi",
 		Commands: []feature.Command[T]{{

@@ -23,9 +23,9 @@ func TestIndicatorsCommand_R_KPI_1_12(t *testing.T) {
 	clock := testclock.At(time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC))
 	rules := servicebot.DefaultKPIRules()
 	rules.Weights = map[servicebot.KPIIndicator]servicebot.Points{servicebot.KPIPartsSales: 1200}
-	course := &kpi.Course{Rules: rules, Location: time.UTC, AppealWindow: 48 * time.Hour, Clock: clock}
+	km := &kpi.Month{Rules: rules, Location: time.UTC, AppealWindow: 48 * time.Hour, Clock: clock}
 	router := handlers.NewRouter[*store.Tx](clock)
-	if err := router.Install(kpi.Feature[*store.Tx](course, nil)); err != nil {
+	if err := router.Install(kpi.Feature[*store.Tx](km, nil)); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(router.HelpText(), "· 考核指标：") || !router.IsCommand("考核指标") || !router.IsCommand("考核规则") {

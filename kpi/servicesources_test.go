@@ -161,7 +161,7 @@ func tallyOf(facts []servicebot.KPIFact) tally {
 }
 
 // scored scores facts with the rules' defaults, a source's Covers making its
-// kinds known, as the course does.
+// kinds known, as the KPI month does.
 func scored(facts []servicebot.KPIFact, src kpi.Source, users ...string) map[string]servicebot.KPIScorecard {
 	in := servicebot.KPIMonthInput{Month: "2026-10", Facts: facts, Known: map[servicebot.KPIFactKind]bool{}}
 	for _, k := range src.Covers() {
@@ -409,7 +409,7 @@ func TestPendingListsOnlyWhatNoRecordCovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &kpi.Course{Sources: []kpi.Source{kpi.BotRecords{}, kpi.Visits{}, kpi.JobRecords{Forms: catalog},
+	c := &kpi.Month{Sources: []kpi.Source{kpi.BotRecords{}, kpi.Visits{}, kpi.JobRecords{Forms: catalog},
 		kpi.FormRecords{Forms: catalog}, kpi.ManagerInputs{}, kpi.Appeals{}}}
 	if got := c.Pending(); !slices.Equal(got, []servicebot.KPIFactKind{servicebot.FactLateArrival}) {
 		t.Errorf("Pending() = %v, want late arrivals only", got)

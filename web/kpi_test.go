@@ -164,10 +164,10 @@ func TestKPIPageInputRoundTrip_RKPI6(t *testing.T) {
 		}
 
 		// The month drafted from the entries downloads as the export's workbook.
-		course := &kpi.Course{Rules: servicebot.DefaultKPIRules(), Sources: []kpi.Source{kpi.ManagerInputs{Store: db}},
+		km := &kpi.Month{Rules: servicebot.DefaultKPIRules(), Sources: []kpi.Source{kpi.ManagerInputs{Store: db}},
 			Engineers: engineersOf{"eng1", "eng2"}, Store: db, InTx: kpi.AdaptTx(db.InTx), Location: now.Location(),
 			AppealWindow: 48 * time.Hour, Clock: servicebot.ClockFunc(func() time.Time { return now }), Logger: slog.New(slog.DiscardHandler)}
-		if _, err := course.Redraft(t.Context(), "2026-10", "mgr", "测试"); err != nil {
+		if _, err := km.Redraft(t.Context(), "2026-10", "mgr", "测试"); err != nil {
 			t.Fatal(err)
 		}
 		if p = mgr.get("/web/kpi/2026-10"); !strings.Contains(p.body, "第 1 版") || !strings.Contains(p.body, "/web/kpi/2026-10/export.xlsx") {

@@ -69,14 +69,14 @@ type kpiRevisionLine struct {
 
 // kpiLoad reads the month's newest revision for a page, answering itself
 // when there is none.
-func (s *Server) kpiLoad(w http.ResponseWriter, r *http.Request, v Viewer, month string) (kpi.Month, bool) {
+func (s *Server) kpiLoad(w http.ResponseWriter, r *http.Request, v Viewer, month string) (kpi.MonthRecord, bool) {
 	if s.cfg.KPI == nil {
 		s.fail(w, r, v, http.StatusServiceUnavailable, "暂不可用", "KPI 考核页面未启用。")
-		return kpi.Month{}, false
+		return kpi.MonthRecord{}, false
 	}
 	if _, _, err := servicebot.KPIMonthRange(month); err != nil {
 		s.fail(w, r, v, http.StatusNotFound, "月份无效", "请选择有效的月份（如 2026-10）。")
-		return kpi.Month{}, false
+		return kpi.MonthRecord{}, false
 	}
 	m, err := kpi.Load(r.Context(), s.cfg.KPI.Store, month, 0)
 	switch {
@@ -90,7 +90,7 @@ func (s *Server) kpiLoad(w http.ResponseWriter, r *http.Request, v Viewer, month
 	return m, true
 }
 
-func (s *Server) kpiPageHead(m kpi.Month) kpiTablePage {
+func (s *Server) kpiPageHead(m kpi.MonthRecord) kpiTablePage {
 	first, _, _ := servicebot.KPIMonthRange(m.Month)
 	return kpiTablePage{Month: m.Month, MonthTitle: monthTitle(first), Revision: m.Revision, Published: m.Published}
 }

@@ -237,7 +237,7 @@ type app struct {
 	worker    *handlers.Worker[*store.Tx]
 	router    *handlers.Router[*store.Tx]
 	features  []feature.Feature[*store.Tx]
-	course    *kpi.Course
+	kpiMonth  *kpi.Month
 	sender    *sender.Sender
 	fetcher   *media.Fetcher
 	scheduler *scheduler.Scheduler
@@ -386,7 +386,7 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 
 	a := &app{
 		cfg: cfg, logger: logger, clock: clock, db: db, rdb: rdb, metrics: m, client: client,
-		directory: directory, worker: worker, router: router, features: feats, course: p.course, sender: snd, fetcher: fetcher, scheduler: sched, elector: redisLeader, mux: mux,
+		directory: directory, worker: worker, router: router, features: feats, kpiMonth: p.kpiMonth, sender: snd, fetcher: fetcher, scheduler: sched, elector: redisLeader, mux: mux,
 		noJobs: tune.noJobs,
 	}
 	if cfg.MetricsAddr != "" {

@@ -35,7 +35,7 @@ func features(p parts) []feature.Feature[*store.Tx] {
 		reports.Feature[*store.Tx](p.reports),            // 日报模板, 我的日报, 补报, 请假, 取消请假; reports, photos, check-ins
 		aftersales.Feature[*store.Tx](p.service),         // 我的工单, 开始/完成, 客户咨询, 已答复, 我的待办; follow-up jobs
 		forms.Feature[*store.Tx](p.clock, p.pages),       // 表单, 服务申请, 申请配件赔偿, 申请器械赔偿
-		kpi.Feature[*store.Tx](p.course, p.kpiAPI),       // 申诉; KPI cards; the monthly draft
+		kpi.Feature[*store.Tx](p.kpiMonth, p.kpiAPI),     // 申诉; KPI cards; the monthly draft
 		approvals.Feature[*store.Tx](p.engine, p.apiKey), // a rejecter's reason; 待审批; approval cards; reminders; /api/requests
 		glance.Feature[*store.Tx](p.glance),              // 日报情况, 今天谁没交 (managers and leaders)
 		reminders.Feature[*store.Tx](p.clock, p.daily, p.monthly, p.archivists, p.db),
@@ -53,7 +53,7 @@ type parts struct {
 	engine     *approvals.Engine
 	apiKey     string
 	pages      forms.FormPages // nil without the web pages
-	course     *kpi.Course
+	kpiMonth   *kpi.Month
 	kpiAPI     *kpi.KPIAPI // nil without api.token
 	daily      *reminders.Daily
 	monthly    *reminders.Monthly
@@ -98,7 +98,7 @@ func newParts(cfg config.Config, db *store.DB, client *bot.Client, dir *people.D
 	} else {
 		logger.Warn("web pages off: set public_url and web.session_key to serve the forms")
 	}
-	if p.course, err = newKPICourse(cfg, db, dir, clock, logger); err != nil {
+	if p.kpiMonth, err = newKPIMonth(cfg, db, dir, clock, logger); err != nil {
 		return p, err
 	}
 	if cfg.API.Token != "" {

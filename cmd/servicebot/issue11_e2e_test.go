@@ -281,18 +281,18 @@ func (h *harness) groupPosts() []wecomsim.Sent {
 }
 
 // Items 1, 4, 5, 7 and 11 of issue 11 and Must show 2 and 3: November's
-// KPI through its course.
+// KPI through its stages.
 func TestE2E_Issue11_KPIMonth_R_KPI_13_R_LIA_0(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		// The bot was down on December 1st: it comes back on the 3rd.
 		clock := &setClock{t: shanghaiTime(t, "2026-12-03 10:00:00")}
 		h := launchWithGroup(t, db, clock)
-		course := h.demo.app.course
+		course := h.demo.app.kpiMonth
 
 		// Item 1: December is not over: no draft, nothing claimed, nobody told.
 		_, err := course.Redraft(ctx, "2026-12", "sunli", "")
-		var refused *servicebot.KPICourseError
+		var refused *servicebot.KPIMonthError
 		if !errors.As(err, &refused) || !errors.Is(err, servicebot.ErrKPIMonthNotEnded) {
 			t.Fatalf("early draft: %v", err)
 		}
@@ -385,7 +385,7 @@ func TestE2E_Issue11_KPIMonth_R_KPI_13_R_LIA_0(t *testing.T) {
 		if err := kpiExport(ctx, db, "2026-11", kpi.FormatJSON, 0, "", &out); err != nil {
 			t.Fatal(err)
 		}
-		var m kpi.Month
+		var m kpi.MonthRecord
 		if err := json.Unmarshal(out.Bytes(), &m); err != nil {
 			t.Fatal(err)
 		}

@@ -24,7 +24,7 @@ import (
 // (reports, check-ins, fines), the service records (visits, jobs
 // and their forms, the forms' contents), the manager's inputs, and the
 // accepted appeals. What no source covers (late arrivals) the manager's card
-// lists as the manager's to enter (kpi.Course.Pending).
+// lists as the manager's to enter (kpi.Month.Pending).
 func kpiSources(db *store.DB, catalog kpi.FormCatalog, loc *time.Location) []kpi.Source {
 	return []kpi.Source{
 		kpi.BotRecords{Store: db, Location: loc},
@@ -36,13 +36,13 @@ func kpiSources(db *store.DB, catalog kpi.FormCatalog, loc *time.Location) []kpi
 	}
 }
 
-// newKPICourse makes the month's course from the configuration.
-func newKPICourse(cfg config.Config, db *store.DB, dir *people.Directory, clock servicebot.Clock, logger *slog.Logger) (*kpi.Course, error) {
+// newKPIMonth makes the KPI month from the configuration.
+func newKPIMonth(cfg config.Config, db *store.DB, dir *people.Directory, clock servicebot.Clock, logger *slog.Logger) (*kpi.Month, error) {
 	catalog, err := forms.Builtin()
 	if err != nil {
 		return nil, fmt.Errorf("kpi: %w", err)
 	}
-	course := &kpi.Course{
+	km := &kpi.Month{
 		Rules: cfg.KPIRules(), Sources: kpiSources(db, catalog, cfg.Location()), Engineers: engineers{dir},
 		Store: db, InTx: kpi.AdaptTx(db.InTx), Location: cfg.Location(),
 		DraftAt:      time.Duration(cfg.KPI.DraftTime.Hour)*time.Hour + time.Duration(cfg.KPI.DraftTime.Minute)*time.Minute,
@@ -52,10 +52,10 @@ func newKPICourse(cfg config.Config, db *store.DB, dir *people.Directory, clock 
 	}
 	if base := strings.TrimSuffix(cfg.PublicURL, "/"); base != "" && cfg.WebEnabled() {
 		// The chat texts stay short and link the pages (issue 12).
-		course.PageURL = func(month, user string) string { return base + web.KPICardPath(month, user) }
-		course.TableURL = func(month string) string { return base + web.KPITablePath(month) }
+		km.PageURL = func(month, user string) string { return base + web.KPICardPath(month, user) }
+		km.TableURL = func(month string) string { return base + web.KPITablePath(month) }
 	}
-	return course, nil
+	return km, nil
 }
 
 // cmdKPI is `servicebot kpi input|export|draft`; each has its own flags.
@@ -162,12 +162,12 @@ func cmdKPI(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 		return err
 	}
 	defer a.close(context.WithoutCancel(ctx))
-	course, err := newKPICourse(cfg, db, a.directory, clock, logger)
+	km, err := newKPIMonth(cfg, db, a.directory, clock, logger)
 	if err != nil {
 		return err
 	}
 	if *preview {
-		cards, err := course.Preview(ctx, *month)
+		cards, err := km.Preview(ctx, *month)
 		if err != nil {
 			return err
 		}
@@ -177,8 +177,8 @@ func cmdKPI(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 		}
 		return nil
 	}
-	rev, err := course.Redraft(ctx, *month, *by, *reason)
-	var refused *servicebot.KPICourseError
+	rev, err := km.Redraft(ctx, *month, *by, *reason)
+	var refused *servicebot.KPIMonthError
 	if errors.As(err, &refused) {
 		// R-KPI-13, issue 11 item 1: nothing is recorded for a month not over.
 		fmt.Fprintf(stderr, "kpi draft refused: %s (use --preview to look without recording)\n", refused.Text)

@@ -20,7 +20,7 @@ func TestBrowser_KPIPages_RKPI13(t *testing.T) {
 	execPath := chromiumPath(t)
 	clock := &setClock{t: shanghaiTime(t, "2026-12-01 10:00:00")}
 	h := startHarnessAt(t, storetest.SQLite(t), clock)
-	if _, err := h.demo.app.course.Redraft(t.Context(), "2026-11", "sunli", "测试起草"); err != nil {
+	if _, err := h.demo.app.kpiMonth.Redraft(t.Context(), "2026-11", "sunli", "测试起草"); err != nil {
 		t.Fatal(err)
 	}
 	preview := h.waitDelivered("liqiang", 1)[0].Content

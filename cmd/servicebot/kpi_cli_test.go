@@ -77,7 +77,7 @@ func TestKPICommands_R_KPI_13(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	course := &kpi.Course{Rules: servicebot.DefaultKPIRules(), Sources: kpiSources(db, catalog, time.UTC),
+	course := &kpi.Month{Rules: servicebot.DefaultKPIRules(), Sources: kpiSources(db, catalog, time.UTC),
 		Engineers: kpiRoster{{UserID: "li", Name: "李娜", Active: true}}, Store: db, InTx: kpi.AdaptTx(db.InTx),
 		Location: time.UTC, DraftAt: 9 * time.Hour, AppealWindow: 48 * time.Hour,
 		Clock:  servicebot.ClockFunc(func() time.Time { return time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC) }),
@@ -94,7 +94,7 @@ func TestKPICommands_R_KPI_13(t *testing.T) {
 	if err := run(t.Context(), []string{"kpi", "export", "--month", "2026-10", "--format", "json", "--config", cfgPath}, &stdout, &stderr, env); err != nil {
 		t.Fatalf("export json: %v\n%s", err, stderr.String())
 	}
-	var m kpi.Month
+	var m kpi.MonthRecord
 	if err := json.Unmarshal(stdout.Bytes(), &m); err != nil {
 		t.Fatalf("export printed %q: %v", stdout.String(), err)
 	}

@@ -1,7 +1,7 @@
 // Package kpi runs the monthly KPI (R-KPI-1…13): it gathers the month's
 // facts from the bot's records and the manager's inputs, scores them with
 // the root package's pure rules, records each computation as a revision,
-// and takes the month through its course: the draft on the 1st at 09:00,
+// and takes the month through its stages: the draft on the 1st at 09:00,
 // each engineer's private preview and appeals (申诉), the manager's card
 // with 发布 and 查看, the published ranking and breakdowns, and corrections
 // as new revisions.
@@ -40,7 +40,7 @@ type Engineers interface {
 	Engineers(ctx context.Context, day servicebot.Date) ([]servicebot.Member, error)
 }
 
-// Store is what the course reads outside a transaction (store.DB).
+// Store is what Month reads outside a transaction (store.DB).
 type Store interface {
 	DutyDone(ctx context.Context, key string) (bool, error)
 	// MonthHasDailyRecords: whether the bot recorded any daily report, or
@@ -50,7 +50,7 @@ type Store interface {
 	KPIScores(ctx context.Context, revisionID int64) ([]servicebot.KPIScorecard, error)
 }
 
-// Tx is what the course writes through: a revision, its publishing, an
+// Tx is what Month writes through: a revision, its publishing, an
 // appeal and its decision commit together with the messages they cause.
 type Tx interface {
 	EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error)
@@ -83,8 +83,9 @@ type Group struct {
 	RobotKey string
 }
 
-// Course is the month's course (R-KPI-13).
-type Course struct {
+// Month takes each KPI month through its stages (R-KPI-13): it computes,
+// drafts, previews, takes appeals, publishes and corrects a month.
+type Month struct {
 	Rules     servicebot.KPIRules
 	Sources   []Source
 	Engineers Engineers
@@ -110,7 +111,7 @@ type Course struct {
 }
 
 // Compute scores month from every source, as of now; it records nothing.
-func (c *Course) Compute(ctx context.Context, month string) ([]servicebot.KPIScorecard, error) {
+func (c *Month) Compute(ctx context.Context, month string) ([]servicebot.KPIScorecard, error) {
 	first, last, err := servicebot.KPIMonthRange(month)
 	if err != nil {
 		return nil, fmt.Errorf("kpi: %w", err)
@@ -139,7 +140,7 @@ func (c *Course) Compute(ctx context.Context, month string) ([]servicebot.KPISco
 // Pending lists the kinds of R-KPI-5…8 no source records for everybody,
 // which the manager has to enter (late arrivals, with the service records
 // plugged in): the manager's card says so.
-func (c *Course) Pending() []servicebot.KPIFactKind {
+func (c *Month) Pending() []servicebot.KPIFactKind {
 	covered := map[servicebot.KPIFactKind]bool{}
 	for _, s := range c.Sources {
 		for _, k := range s.Covers() {
@@ -158,13 +159,13 @@ func (c *Course) Pending() []servicebot.KPIFactKind {
 }
 
 // dueAt is the draft time of the month following month: the 1st at DraftAt.
-func (c *Course) dueAt(month string) time.Time {
+func (c *Month) dueAt(month string) time.Time {
 	first, _, _ := servicebot.KPIMonthRange(month)
 	next := servicebot.NewDate(first.Year, first.Month+1, 1)
 	return next.In(c.Location).Add(c.DraftAt)
 }
 
-func (c *Course) catchUp() time.Duration {
+func (c *Month) catchUp() time.Duration {
 	if c.CatchUp > 0 {
 		return c.CatchUp
 	}
@@ -176,7 +177,7 @@ func draftKey(month string) string { return "kpi_draft:" + month }
 // DraftDue is the job kpi-draft: from the 1st at 09:00 it drafts last
 // month, once, whichever replica or re-run gets there first; a process down
 // at 09:00 drafts when it comes back, within CatchUp.
-func (c *Course) DraftDue(ctx context.Context, now time.Time) error {
+func (c *Month) DraftDue(ctx context.Context, now time.Time) error {
 	month := servicebot.PreviousMonth(now, c.Location)
 	due := c.dueAt(month)
 	// A first start in the middle of a month, or a process down for longer
@@ -203,7 +204,7 @@ func (c *Course) DraftDue(ctx context.Context, now time.Time) error {
 // Redraft computes month again from the records as they are now and
 // records it as the next revision (a correction after publishing is
 // published at once); the engineers whose result changed are told.
-func (c *Course) Redraft(ctx context.Context, month, by, reason string) (servicebot.KPIRevision, error) {
+func (c *Month) Redraft(ctx context.Context, month, by, reason string) (servicebot.KPIRevision, error) {
 	if reason == "" {
 		reason = "重新计算"
 	}
@@ -213,16 +214,16 @@ func (c *Course) Redraft(ctx context.Context, month, by, reason string) (service
 // Preview computes month as of now and records nothing: no revision, no
 // message, no claim on the month's draft. It is what a manager may look at
 // before the month is over (R-KPI-13).
-func (c *Course) Preview(ctx context.Context, month string) ([]servicebot.KPIScorecard, error) {
+func (c *Month) Preview(ctx context.Context, month string) ([]servicebot.KPIScorecard, error) {
 	return c.Compute(ctx, month)
 }
 
-// state is month's course state in the department's zone.
-func (c *Course) state(month string, latest servicebot.KPIRevision) (servicebot.KPIMonthState, error) {
+// state is month's stage in the department's zone.
+func (c *Month) state(month string, latest servicebot.KPIRevision) (servicebot.KPIMonthState, error) {
 	return servicebot.NewKPIMonthState(month, c.Location, latest, false)
 }
 
-func (c *Course) draft(ctx context.Context, month, by, reason string, now time.Time, onlyFirst bool) (servicebot.KPIRevision, error) {
+func (c *Month) draft(ctx context.Context, month, by, reason string, now time.Time, onlyFirst bool) (servicebot.KPIRevision, error) {
 	// Issue 11 item 1: a month not over is never drafted; it would claim
 	// the month's draft and fix its appeal window.
 	st, err := c.state(month, servicebot.KPIRevision{})
@@ -319,7 +320,7 @@ func changedCards(before, now []servicebot.KPIScorecard) []servicebot.KPIScoreca
 // corrected follows a correction after publishing (issue 11 item 7): the
 // group gets the ranking again, and everyone whose rank moved is told,
 // besides those whose own result changed (told by their breakdown).
-func (c *Course) corrected(ctx context.Context, tx Tx, rev servicebot.KPIRevision, before, after, changed []servicebot.KPIScorecard, now time.Time) error {
+func (c *Month) corrected(ctx context.Context, tx Tx, rev servicebot.KPIRevision, before, after, changed []servicebot.KPIScorecard, now time.Time) error {
 	if err := c.postGroup(ctx, tx, rev, after, now); err != nil {
 		return err
 	}
@@ -353,7 +354,7 @@ func sameIndicators(a, b []servicebot.KPIIndicatorScore) bool {
 	return bytes.Equal(ja, jb)
 }
 
-func (c *Course) sendText(ctx context.Context, tx Tx, key, to, text string, now time.Time) error {
+func (c *Month) sendText(ctx context.Context, tx Tx, key, to, text string, now time.Time) error {
 	for i, part := range wecommsg.Split(text, wecommsg.TextLimit) {
 		body, err := wecommsg.Text(part)
 		if err != nil {
@@ -368,14 +369,14 @@ func (c *Course) sendText(ctx context.Context, tx Tx, key, to, text string, now 
 	return nil
 }
 
-func (c *Course) sendBreakdown(ctx context.Context, tx Tx, rev servicebot.KPIRevision, card servicebot.KPIScorecard,
+func (c *Month) sendBreakdown(ctx context.Context, tx Tx, rev servicebot.KPIRevision, card servicebot.KPIScorecard,
 	cards []servicebot.KPIScorecard, correction bool, now time.Time) error {
 	return c.sendText(ctx, tx, fmt.Sprintf("kpi:breakdown:%s:%d:%s", rev.Month, rev.Revision, card.UserID), card.UserID,
 		BreakdownText(rev.Month, rev, card, len(cards), Tied(cards, card), correction, c.pageURL(rev.Month, card.UserID)), now)
 }
 
 // pageURL is the page of userID's breakdown of month ("" without pages).
-func (c *Course) pageURL(month, userID string) string {
+func (c *Month) pageURL(month, userID string) string {
 	if c.PageURL == nil {
 		return ""
 	}
@@ -390,7 +391,7 @@ const maxCardRows = wecommsg.MaxRows
 
 // sendManagerCard sends the managers the revision's card: the top of the
 // ranking, the open appeals, and 发布 / 查看 (R-KPI-13).
-func (c *Course) sendManagerCard(ctx context.Context, tx Tx, rev servicebot.KPIRevision, cards []servicebot.KPIScorecard, now time.Time) error {
+func (c *Month) sendManagerCard(ctx context.Context, tx Tx, rev servicebot.KPIRevision, cards []servicebot.KPIScorecard, now time.Time) error {
 	if len(c.Managers) == 0 {
 		return nil
 	}
@@ -480,7 +481,7 @@ func rankingRows(cards []servicebot.KPIScorecard, room int) []cardKV {
 
 // Click handles a tap on a KPI card button. Only managers act; a tap by
 // anybody else, or on a key this version never made, does nothing.
-func (c *Course) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
+func (c *Month) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
 	if !slices.Contains(c.Managers, ev.FromUserName) {
 		return nil
 	}
@@ -513,7 +514,7 @@ func (c *Course) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
 // still the month's newest: the ranking to the group, each engineer their
 // own breakdown (R-KPI-13). Publishing twice does nothing; a tap on an
 // older card is refused and says which revision is current.
-func (c *Course) publish(ctx context.Context, tx Tx, ev servicebot.Event, month string, revision int, now time.Time) error {
+func (c *Month) publish(ctx context.Context, tx Tx, ev servicebot.Event, month string, revision int, now time.Time) error {
 	rev, cards, err := latest(ctx, tx, month)
 	if err != nil || rev.ID == 0 {
 		return err
@@ -523,7 +524,7 @@ func (c *Course) publish(ctx context.Context, tx Tx, ev servicebot.Event, month 
 		return nil // a key this version never made
 	}
 	if err := st.CanPublish(revision, now); errors.Is(err, servicebot.ErrKPIStaleRevision) {
-		var ce *servicebot.KPICourseError
+		var ce *servicebot.KPIMonthError
 		errors.As(err, &ce)
 		if err := c.sendText(ctx, tx, "reply:"+ev.DedupKey(), ev.FromUserName, ce.Text+"。", now); err != nil {
 			return err
@@ -549,7 +550,7 @@ func (c *Course) publish(ctx context.Context, tx Tx, ev servicebot.Event, month 
 	return updateCard(ctx, tx, ev, fmt.Sprintf("已发布第 %d 版", rev.Revision), now)
 }
 
-func (c *Course) postGroup(ctx context.Context, tx Tx, rev servicebot.KPIRevision, cards []servicebot.KPIScorecard, now time.Time) error {
+func (c *Month) postGroup(ctx context.Context, tx Tx, rev servicebot.KPIRevision, cards []servicebot.KPIScorecard, now time.Time) error {
 	posts, err := wecommsg.Group{ChatID: c.Group.ChatID, RobotKey: c.Group.RobotKey}.Posts(
 		servicebot.OutboxMessage{DedupKey: fmt.Sprintf("kpi:group:%s:%d:0", rev.Month, rev.Revision), CreatedAt: now},
 		RankingMarkdown(rev.Month, rev, cards, c.Location))
@@ -565,7 +566,7 @@ func (c *Course) postGroup(ctx context.Context, tx Tx, rev servicebot.KPIRevisio
 }
 
 // view answers 查看 with the whole ranking and the open appeals.
-func (c *Course) view(ctx context.Context, tx Tx, ev servicebot.Event, month string, now time.Time) error {
+func (c *Month) view(ctx context.Context, tx Tx, ev servicebot.Event, month string, now time.Time) error {
 	rev, cards, err := latest(ctx, tx, month)
 	if err != nil || rev.ID == 0 {
 		return err
@@ -602,7 +603,7 @@ func indicatorNames() string {
 // TakeAppeal takes a text "申诉 <指标> <理由>" from an engineer of the
 // month's draft: it records the appeal and sends the managers a card with
 // 采纳 / 驳回. Any other text is left to the other handlers.
-func (c *Course) TakeAppeal(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
+func (c *Month) TakeAppeal(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
 	rest, ok := strings.CutPrefix(strings.TrimSpace(ev.Content), AppealCommand)
 	if !ok {
 		return false, nil
@@ -785,7 +786,7 @@ func appealDay(s string, ind servicebot.KPIIndicatorScore) (servicebot.Date, boo
 	return servicebot.Date{}, false
 }
 
-func (c *Course) sendAppealCard(ctx context.Context, tx Tx, a servicebot.KPIAppeal, sc servicebot.KPIScorecard, s servicebot.KPIIndicatorScore, now time.Time) error {
+func (c *Month) sendAppealCard(ctx context.Context, tx Tx, a servicebot.KPIAppeal, sc servicebot.KPIScorecard, s servicebot.KPIIndicatorScore, now time.Time) error {
 	if len(c.Managers) == 0 {
 		return nil
 	}
@@ -824,7 +825,7 @@ func (c *Course) sendAppealCard(ctx context.Context, tx Tx, a servicebot.KPIAppe
 // decide accepts or rejects an appeal. Accepting waives the indicator's
 // deductions in a new revision made from the newest one (published at once
 // when the newest was published: a correction); the engineer is told either way.
-func (c *Course) decide(ctx context.Context, tx Tx, ev servicebot.Event, id int64, decision string, now time.Time) error {
+func (c *Month) decide(ctx context.Context, tx Tx, ev servicebot.Event, id int64, decision string, now time.Time) error {
 	a, err := tx.KPIAppeal(ctx, id)
 	if errors.Is(err, servicebot.ErrNotFound) {
 		return nil

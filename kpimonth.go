@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// KPIStage is where a month is in its course (R-KPI-13):
+// KPIStage is where a month is in its stages (R-KPI-13):
 //
 //	open → drafted → appeal window → published → corrected
 //
@@ -43,7 +43,7 @@ func (s KPIStage) Name() string {
 	return string(s)
 }
 
-// KPIMonthState is what the course knows of a month: when it ends, its
+// KPIMonthState is what the KPI month knows of a month: when it ends, its
 // newest revision, and whether any revision was published before it.
 type KPIMonthState struct {
 	Month string
@@ -84,7 +84,7 @@ func (s KPIMonthState) Stage(now time.Time) KPIStage {
 	return KPIStageDrafted
 }
 
-// Errors of the month's course; each wraps into a *KPICourseError saying
+// Errors of the month's stages; each wraps into a *KPIMonthError saying
 // why in Chinese.
 var (
 	// ErrKPIMonthNotEnded: a month is drafted only once it is over (issue 11
@@ -101,19 +101,19 @@ var (
 	ErrKPIPublished = errors.New("kpi: already published")
 )
 
-// KPICourseError is a refused step of the course, with the text for people.
-type KPICourseError struct {
+// KPIMonthError is a refused step of the month's stages, with the text for people.
+type KPIMonthError struct {
 	Err  error
 	Text string
 }
 
-func (e *KPICourseError) Error() string { return e.Err.Error() + ": " + e.Text }
+func (e *KPIMonthError) Error() string { return e.Err.Error() + ": " + e.Text }
 
 // Unwrap returns the sentinel.
-func (e *KPICourseError) Unwrap() error { return e.Err }
+func (e *KPIMonthError) Unwrap() error { return e.Err }
 
-func courseErr(err error, format string, args ...any) error {
-	return &KPICourseError{Err: err, Text: fmt.Sprintf(format, args...)}
+func monthErr(err error, format string, args ...any) error {
+	return &KPIMonthError{Err: err, Text: fmt.Sprintf(format, args...)}
 }
 
 // CanDraft says whether a revision may be recorded now: the first draft
@@ -123,7 +123,7 @@ func courseErr(err error, format string, args ...any) error {
 // yet over is refused: a preview may be computed but records nothing.
 func (s KPIMonthState) CanDraft(now time.Time) error {
 	if !s.Ended(now) {
-		return courseErr(ErrKPIMonthNotEnded, "%s 尚未结束（%s 起才能起草），不能起草；可先预览，预览不记录、不通知任何人",
+		return monthErr(ErrKPIMonthNotEnded, "%s 尚未结束（%s 起才能起草），不能起草；可先预览，预览不记录、不通知任何人",
 			s.Month, s.Ends.Format("2006-01-02 15:04"))
 	}
 	return nil
@@ -134,10 +134,10 @@ func (s KPIMonthState) CanDraft(now time.Time) error {
 // publishing is a correction).
 func (s KPIMonthState) CanAppeal(now time.Time) error {
 	if s.Stage(now) == KPIStageOpen {
-		return courseErr(ErrKPINotDrafted, "%s 的考核还没有起草", s.Month)
+		return monthErr(ErrKPINotDrafted, "%s 的考核还没有起草", s.Month)
 	}
 	if now.After(s.Latest.AppealUntil) {
-		return courseErr(ErrKPIAppealClosed, "%s 考核的申诉已截止", s.Month)
+		return monthErr(ErrKPIAppealClosed, "%s 考核的申诉已截止", s.Month)
 	}
 	return nil
 }
@@ -147,11 +147,11 @@ func (s KPIMonthState) CanAppeal(now time.Time) error {
 func (s KPIMonthState) CanPublish(revision int, now time.Time) error {
 	switch {
 	case s.Stage(now) == KPIStageOpen:
-		return courseErr(ErrKPINotDrafted, "%s 的考核还没有起草", s.Month)
+		return monthErr(ErrKPINotDrafted, "%s 的考核还没有起草", s.Month)
 	case revision != s.Latest.Revision:
-		return courseErr(ErrKPIStaleRevision, "此卡片是第 %d 版，已有第 %d 版，请在最新卡片上发布", revision, s.Latest.Revision)
+		return monthErr(ErrKPIStaleRevision, "此卡片是第 %d 版，已有第 %d 版，请在最新卡片上发布", revision, s.Latest.Revision)
 	case s.Latest.Published():
-		return courseErr(ErrKPIPublished, "第 %d 版已发布", revision)
+		return monthErr(ErrKPIPublished, "第 %d 版已发布", revision)
 	}
 	return nil
 }

@@ -8,9 +8,9 @@ import (
 	"github.com/servicebot/servicebot"
 )
 
-// R-KPI-13: the month's course open → drafted → appeal window → published
+// R-KPI-13: the month's stages open → drafted → appeal window → published
 // → corrected, each step allowed or refused by the state machine.
-func TestKPIMonthCourse_R_KPI_13(t *testing.T) {
+func TestKPIMonthStages_R_KPI_13(t *testing.T) {
 	loc := time.FixedZone("CST", 8*3600)
 	at := func(s string) time.Time {
 		tm, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
@@ -75,7 +75,7 @@ func TestKPIMonthCourse_R_KPI_13(t *testing.T) {
 				if (c.want == nil) != (c.got == nil) || (c.want != nil && !errors.Is(c.got, c.want)) {
 					t.Errorf("%s: %v, want %v", c.what, c.got, c.want)
 				}
-				var ce *servicebot.KPICourseError
+				var ce *servicebot.KPIMonthError
 				if c.got != nil && (!errors.As(c.got, &ce) || ce.Text == "") {
 					t.Errorf("%s: %v says nothing in Chinese", c.what, c.got)
 				}

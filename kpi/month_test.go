@@ -47,8 +47,8 @@ func (c *clock) Now() time.Time { return c.now }
 
 const manager = "boss"
 
-func newCourse(db *store.DB, clk *clock) *kpi.Course {
-	return &kpi.Course{
+func newMonth(db *store.DB, clk *clock) *kpi.Month {
+	return &kpi.Month{
 		Rules:   servicebot.DefaultKPIRules(),
 		Sources: []kpi.Source{kpi.BotRecords{Store: db, Location: shanghai}, kpi.ManagerInputs{Store: db}, kpi.Appeals{Store: db, Location: shanghai}},
 		Engineers: roster{{UserID: "li", Name: "李娜", Active: true}, {UserID: "wang", Name: "王强", Active: true},
@@ -196,17 +196,17 @@ func click(from, key string, now time.Time) servicebot.Event {
 		EventKey: key, ResponseCode: "rc-" + key, CreateTime: now.Unix()}
 }
 
-// TestMonthCourse_R_KPI_13 takes October 2026 through its course: the draft
+// TestMonthStages_R_KPI_13 takes October 2026 through its stages: the draft
 // on November 1st at 09:00 with previews and the manager's card, an appeal
 // accepted into a new revision, publishing (golden files), a late appeal
 // refused, and a correction after publishing.
-func TestMonthCourse_R_KPI_13(t *testing.T) {
+func TestMonthStages_R_KPI_13(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		clk := &clock{}
 		seedOctober(t, db, clk)
-		c := newCourse(db, clk)
+		c := newMonth(db, clk)
 		inTx := func(fn func(tx kpi.Tx) error) {
 			t.Helper()
 			if err := db.InTx(ctx, func(tx *store.Tx) error { return fn(tx) }); err != nil {
@@ -305,7 +305,7 @@ func TestMonthCourse_R_KPI_13(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		score := func(mm kpi.Month, user string, ind servicebot.KPIIndicator) (servicebot.Points, servicebot.Points) {
+		score := func(mm kpi.MonthRecord, user string, ind servicebot.KPIIndicator) (servicebot.Points, servicebot.Points) {
 			for _, sc := range mm.Engineers {
 				if sc.UserID == user {
 					s, _ := sc.Indicator(ind)
@@ -442,11 +442,11 @@ func TestMonthCourse_R_KPI_13(t *testing.T) {
 
 // R-KPI-13: the 1st's automatic draft skips a month the bot has no records
 // of (it was not running), rather than giving everybody −10 for no field
-// days; a month with records is drafted (TestMonthCourse_R_KPI_13).
+// days; a month with records is drafted (TestMonthStages_R_KPI_13).
 func TestDraftDueSkipsAMonthWithoutRecords_R_KPI_13(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		clk := &clock{now: at(11, 1, 9, 0)}
-		if err := newCourse(db, clk).DraftDue(t.Context(), clk.now); err != nil {
+		if err := newMonth(db, clk).DraftDue(t.Context(), clk.now); err != nil {
 			t.Fatal(err)
 		}
 		if rev, err := db.LatestKPIRevision(t.Context(), "2026-10"); err == nil {
