@@ -52,14 +52,6 @@ type OutboxMessage struct {
 	ResponseCode  string          `db:"response_code"`   // a card's response_code, for update_template_card
 }
 
-// TextBody is the Body of an OutText message.
-func TextBody(content string) json.RawMessage {
-	b, _ := json.Marshal(struct {
-		Content string `json:"content"`
-	}{content})
-	return b
-}
-
 // SendResult is what WeCom answered to a delivered outbox row.
 type SendResult struct {
 	MsgID        string

@@ -24,6 +24,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/metrics"
 )
 
@@ -266,7 +267,11 @@ func apiErrors(t *testing.T, m *metrics.Metrics, api, code string) float64 {
 }
 
 func textTo(users, content string) servicebot.OutboxMessage {
-	return servicebot.OutboxMessage{ID: 1, Kind: servicebot.OutText, ToUsers: users, Body: servicebot.TextBody(content)}
+	body, err := wecommsg.Text(content)
+	if err != nil {
+		panic(err) // the tests' texts are short
+	}
+	return servicebot.OutboxMessage{ID: 1, Kind: servicebot.OutText, ToUsers: users, Body: body}
 }
 
 func TestTokenIsCachedUnderTheSDKKey(t *testing.T) {
@@ -431,7 +436,7 @@ func TestSendRequestBodies(t *testing.T) {
 	}{
 		{
 			name:     "text",
-			msg:      servicebot.OutboxMessage{Kind: servicebot.OutText, ToUsers: "zhangsan|ghost9", Body: servicebot.TextBody("日报已收到")},
+			msg:      servicebot.OutboxMessage{Kind: servicebot.OutText, ToUsers: "zhangsan|ghost9", Body: json.RawMessage(`{"content":"日报已收到"}`)},
 			wantPath: "message/send",
 			wantBody: `{"touser":"zhangsan|ghost9","msgtype":"text","agentid":1000002,"text":{"content":"日报已收到"},"enable_duplicate_check":1,"duplicate_check_interval":14400}`,
 			want:     servicebot.SendResult{MsgID: "msg-1", InvalidUsers: []string{"ghost9"}},
@@ -520,8 +525,8 @@ func TestSendRejectsMalformedRows(t *testing.T) {
 		name string
 		msg  servicebot.OutboxMessage
 	}{
-		{"unknown kind", servicebot.OutboxMessage{Kind: "fax", ToUsers: "zhangsan", Body: servicebot.TextBody("x")}},
-		{"text without recipient", servicebot.OutboxMessage{Kind: servicebot.OutText, Body: servicebot.TextBody("x")}},
+		{"unknown kind", servicebot.OutboxMessage{Kind: "fax", ToUsers: "zhangsan", Body: json.RawMessage(`{"content":"x"}`)}},
+		{"text without recipient", servicebot.OutboxMessage{Kind: servicebot.OutText, Body: json.RawMessage(`{"content":"x"}`)}},
 		{"text body not JSON", servicebot.OutboxMessage{Kind: servicebot.OutText, ToUsers: "zhangsan", Body: json.RawMessage(`content`)}},
 		{"card body an array", servicebot.OutboxMessage{Kind: servicebot.OutTemplateCard, ToUsers: "zhangsan", Body: json.RawMessage(`[1]`)}},
 		{"card body null", servicebot.OutboxMessage{Kind: servicebot.OutTemplateCard, ToUsers: "zhangsan", Body: json.RawMessage(`null`)}},

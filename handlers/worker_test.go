@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -103,7 +104,7 @@ func TestWorker_FailingHandlerRollsBackRetriesThenFails(t *testing.T) {
 		boom := errors.New("boom")
 		route := func(ctx context.Context, tx *store.Tx, ev servicebot.Event) error {
 			if _, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
-				Kind: servicebot.OutText, ToUsers: ev.FromUserName, Body: servicebot.TextBody("x"), CreatedAt: clock.Now(),
+				Kind: servicebot.OutText, ToUsers: ev.FromUserName, Body: json.RawMessage(`{"content":"x"}`), CreatedAt: clock.Now(),
 			}); err != nil {
 				return err
 			}
@@ -185,7 +186,7 @@ func TestWorker_BatchOneFailingRowCostsTheOthersNothing(t *testing.T) {
 		}
 		route := func(ctx context.Context, tx *store.Tx, ev servicebot.Event) error {
 			if _, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
-				Kind: servicebot.OutText, ToUsers: ev.FromUserName, Body: servicebot.TextBody("收到"), CreatedAt: clock.Now(),
+				Kind: servicebot.OutText, ToUsers: ev.FromUserName, Body: json.RawMessage(`{"content":"收到"}`), CreatedAt: clock.Now(),
 			}); err != nil {
 				return err
 			}

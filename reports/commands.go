@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/feature"
 )
 
@@ -201,9 +202,15 @@ func (h *Flow) recordLeave(ctx context.Context, tx Tx, m message, who servicebot
 			by = me.Name
 		}
 		told := fmt.Sprintf("%s 已为您登记请假：%s，共%d天。请假期间不会提醒您交日报，您的审批由代理人处理。", by, span, days)
-		if _, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{DedupKey: "leave-told:" + m.ev.DedupKey(),
-			Kind: servicebot.OutText, ToUsers: who.UserID, Body: servicebot.TextBody(told), CreatedAt: m.now}); err != nil {
-			return fmt.Errorf("reports: %w", err)
+		rows, err := wecommsg.Texts(servicebot.OutboxMessage{DedupKey: "leave-told:" + m.ev.DedupKey(),
+			ToUsers: who.UserID, CreatedAt: m.now}, told)
+		if err != nil {
+			return fmt.Errorf("reports: leave told: %w", err)
+		}
+		for _, r := range rows {
+			if _, _, err := tx.EnqueueOutbox(ctx, r); err != nil {
+				return fmt.Errorf("reports: %w", err)
+			}
 		}
 		return h.reply(ctx, tx, m, fmt.Sprintf("已为 %s 登记请假：%s，共%d天，已通知本人。", cmp.Or(who.Name, who.UserID), span, days))
 	}

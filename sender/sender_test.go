@@ -2,6 +2,7 @@ package sender_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -96,10 +97,14 @@ func (w *world) sender(limiter sender.Limiter, opts sender.Options) *sender.Send
 // enqueue writes a text message to users, due now.
 func (w *world) enqueue(t *testing.T, users, content string) int64 {
 	t.Helper()
+	body, err := wecommsg.Text(content)
+	if err != nil {
+		t.Fatal(err)
+	}
 	id, _, err := w.db.EnqueueOutbox(t.Context(), servicebot.OutboxMessage{
 		Kind:      servicebot.OutText,
 		ToUsers:   users,
-		Body:      servicebot.TextBody(content),
+		Body:      body,
 		CreatedAt: w.clock.Now(),
 	})
 	if err != nil {
@@ -301,7 +306,7 @@ func TestSendFailsPermanentErrors(t *testing.T) {
 				w := newWorld(t, db)
 				s := w.sender(memoryLimiter(), sender.Options{})
 				id, _, err := db.EnqueueOutbox(t.Context(), servicebot.OutboxMessage{
-					Kind: tc.kind, ToUsers: "zhangsan", Body: servicebot.TextBody("工具借用单"), CreatedAt: t0,
+					Kind: tc.kind, ToUsers: "zhangsan", Body: json.RawMessage(`{"content":"工具借用单"}`), CreatedAt: t0,
 				})
 				if err != nil {
 					t.Fatal(err)

@@ -294,7 +294,7 @@ func TestDeferOutboxGivesTheAttemptBack(t *testing.T) {
 		ctx := t.Context()
 		now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 		id, _, err := db.EnqueueOutbox(ctx, servicebot.OutboxMessage{
-			Kind: servicebot.OutText, ToUsers: "liqiang", Body: servicebot.TextBody("x"), CreatedAt: now,
+			Kind: servicebot.OutText, ToUsers: "liqiang", Body: json.RawMessage(`{"content":"x"}`), CreatedAt: now,
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -270,7 +271,7 @@ func outboxMessage(key string, at time.Time) servicebot.OutboxMessage {
 		DedupKey:  key,
 		Kind:      servicebot.OutText,
 		ToUsers:   "zhangsan|lisi",
-		Body:      servicebot.TextBody("收到，谢谢"),
+		Body:      json.RawMessage(`{"content":"收到，谢谢"}`),
 		CreatedAt: at,
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/bot/wecomsim"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -72,9 +73,13 @@ func TestE2E_FiftyConcurrentSendsFetchOneToken(t *testing.T) {
 	errs := make([]error, 50)
 	for i := range errs {
 		wg.Go(func() {
+			body, err := wecommsg.Text("并发消息 " + itoa(int64(i)))
+			if err != nil {
+				errs[i] = err
+				return
+			}
 			_, errs[i] = client.Send(t.Context(), servicebot.OutboxMessage{
-				Kind: servicebot.OutText, ToUsers: engineer,
-				Body: servicebot.TextBody("并发消息 " + itoa(int64(i))),
+				Kind: servicebot.OutText, ToUsers: engineer, Body: body,
 			})
 		})
 	}
