@@ -14,8 +14,9 @@ import (
 	"github.com/servicebot/servicebot"
 )
 
-// This file keeps customers, equipment, service jobs (工单), recorded
-// customer contacts and technical questions.
+// This file keeps the after-sales records (package aftersales): customers,
+// equipment, service jobs (工单), recorded customer contacts and technical
+// questions.
 
 const customerColumns = `id, name, tier, region, address, contact, phone, engineer, engineer_source, created_at, updated_at`
 
