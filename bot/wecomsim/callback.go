@@ -318,6 +318,7 @@ func (s *Sim) logInbound(from, kind, text string) *inboundEntry {
 	s.rev++
 	e := &inboundEntry{seq: s.rev, rev: s.rev, at: s.now(), from: from, kind: kind, text: text}
 	s.inbound = append(s.inbound, e)
+	s.keepInboundLocked(e)
 	s.notifyLocked()
 	return e
 }
@@ -330,5 +331,6 @@ func (s *Sim) finishInbound(e *inboundEntry, d Delivery, err error) {
 	if err != nil {
 		e.err = err.Error()
 	}
+	s.keepInboundLocked(e)
 	s.notifyLocked()
 }

@@ -492,6 +492,7 @@ func (s *Sim) appchatCreate(_ *http.Request, body []byte) any {
 	}
 	s.chats[req.ChatID] = &appChat{ID: req.ChatID, Name: req.Name, Owner: req.Owner, Members: slices.Clone(req.UserList)}
 	s.chatOrder = append(s.chatOrder, req.ChatID)
+	s.keepLocked(histChat, req.ChatID, s.chats[req.ChatID])
 	s.notifyLocked()
 	return struct {
 		status

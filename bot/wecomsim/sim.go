@@ -184,6 +184,11 @@ type Sim struct {
 	inbound     []*inboundEntry
 	rejections  []Rejection
 	media       map[string]*storedMedia // media_id → file, as media/get serves it
+	// hist keeps what the page shows across restarts (KeepHistory);
+	// histQueue is what is still to be written, histWake wakes the writer.
+	hist      History
+	histQueue []histRecord
+	histWake  chan struct{}
 }
 
 // storedMedia is a temporary media file: WeCom keeps it three days.
@@ -409,6 +414,7 @@ func (s *Sim) recordLocked(m Sent) Sent {
 	s.rev++
 	m.Seq = s.rev
 	s.sent = append(s.sent, m)
+	s.keepSentLocked(m)
 	s.notifyLocked()
 	return m
 }

@@ -89,6 +89,15 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, looku
 		_ = ln.Close()
 		return err
 	}
+	// The /sim page's conversations are kept in the demo's database: a
+	// restarted demo shows the earlier ones. Stopped (its last writes
+	// done) before the database closes.
+	stopHistory, err := d.sim.KeepHistory(ctx, db)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer stopHistory()
 	if !*empty {
 		began := time.Now()
 		if err := seedDemo(ctx, d.app, db, clock.Now(), d.sim.UploadMedia); err != nil {

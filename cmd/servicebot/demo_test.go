@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -37,27 +40,40 @@ func (l *lockedBuffer) String() string {
 func runDemo(t *testing.T, extra ...string) (baseURL, dataDir string) {
 	t.Helper()
 	dataDir = t.TempDir()
+	baseURL, _ = startDemoIn(t, dataDir, extra...)
+	return baseURL, dataDir
+}
+
+// startDemoIn starts `servicebot demo --data dataDir` on a free port and
+// returns the /sim address and a stop that ends it as Ctrl+C does and waits
+// until it has stopped (also called when the test ends).
+func startDemoIn(t *testing.T, dataDir string, extra ...string) (baseURL string, stop func()) {
+	t.Helper()
 	var stdout, stderr lockedBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	args := append([]string{"demo", "--addr", "127.0.0.1:0", "--data", dataDir}, extra...)
 	go func() { done <- run(ctx, args, &stdout, &stderr, lookupFrom(nil)) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil && !errors.Is(err, context.Canceled) {
-				t.Errorf("demo: %v\n%s", err, stderr.String())
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil && !errors.Is(err, context.Canceled) {
+					t.Errorf("demo: %v\n%s", err, stderr.String())
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("demo did not stop within 30 s")
 			}
-		case <-time.After(30 * time.Second):
-			t.Error("demo did not stop within 30 s")
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
 	addr := regexp.MustCompile(`打开模拟器: (http://\S+)/sim`)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := addr.FindStringSubmatch(stdout.String()); m != nil {
-			return m[1], dataDir
+			return m[1], stop
 		}
 		select {
 		case err := <-done:
@@ -66,7 +82,7 @@ func runDemo(t *testing.T, extra ...string) (baseURL, dataDir string) {
 		}
 	}
 	t.Fatalf("demo did not start within 30 s:\n%s\n%s", stdout.String(), stderr.String())
-	return "", ""
+	return "", nil
 }
 
 // Must show 3: right after `demo` has started, the command it prints,
@@ -142,5 +158,60 @@ func TestDemoStartsWithAPastUnlessEmpty(t *testing.T) {
 		if decided != tt.reports {
 			t.Errorf("%v: approvals decided and pending: %v, want %v\n%s", tt.args, decided, tt.reports, stdout.String())
 		}
+	}
+}
+
+// simItem is a bubble of the /sim page's conversation.
+type simItem struct {
+	Seq     int    `json:"seq"`
+	From    string `json:"from"`
+	Type    string `json:"type"`
+	Content string `json:"content"`
+	Time    string `json:"time"`
+}
+
+func simConversation(t *testing.T, base, user string) []simItem {
+	t.Helper()
+	resp, err := http.Get(base + "/sim/api/messages?after=0&user=" + user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		Items []simItem `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	return got.Items
+}
+
+// The /sim page's history is kept in the demo's database: after a restart
+// of `servicebot demo` on the same folder the page shows the earlier
+// conversation, what the member wrote and what the bot answered.
+func TestDemoRestartKeepsTheSimulatorHistory(t *testing.T) {
+	dir := t.TempDir()
+	base, stop := startDemoIn(t, dir, "--empty")
+	resp, err := http.Post(base+"/sim/api/send", "application/json", strings.NewReader(`{"user":"zhangwei","content":"帮助"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var before []simItem
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		before = simConversation(t, base, "zhangwei")
+		if slices.ContainsFunc(before, func(it simItem) bool { return it.From == "bot" }) {
+			break
+		}
+	}
+	if len(before) < 2 || before[0].From != "me" || before[0].Content != "帮助" || before[len(before)-1].From != "bot" {
+		t.Fatalf("before the restart the conversation is %+v, want the member's 帮助 and the bot's answer", before)
+	}
+	stop()
+
+	base, _ = startDemoIn(t, dir, "--empty")
+	after := simConversation(t, base, "zhangwei")
+	if !slices.Equal(after[:min(len(after), len(before))], before) {
+		t.Errorf("after the restart the conversation is\n%+v\nwant it to begin with\n%+v", after, before)
 	}
 }
