@@ -12,6 +12,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/approvals"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -193,6 +194,28 @@ func TestUrgentChain_RAPV2_RAPV5(t *testing.T) {
 			if !strings.Contains(string(cards[0].Body), want) {
 				t.Errorf("card lacks %q: %s", want, cards[0].Body)
 			}
+		}
+		// Issue 10: WeCom documents button styles 1 to 4 and turns any other
+		// into 1 (不填或错填默认1, 90236/101032 Button结构体): 驳回 must carry a
+		// documented style of its own, the negative one, not the primary's.
+		var card struct {
+			Buttons []struct {
+				Text  string `json:"text"`
+				Style int    `json:"style"`
+			} `json:"button_list"`
+		}
+		if err := json.Unmarshal(cards[0].Body, &card); err != nil {
+			t.Fatal(err)
+		}
+		styles := map[string]int{}
+		for _, b := range card.Buttons {
+			if b.Style < 1 || b.Style > 4 {
+				t.Errorf("button %s has style %d, not one of WeCom's 1 to 4", b.Text, b.Style)
+			}
+			styles[b.Text] = b.Style
+		}
+		if styles["驳回"] != int(wecommsg.StyleNegative) || styles["同意"] != int(wecommsg.StylePrimary) {
+			t.Errorf("驳回 style %d, 同意 style %d: want %d and %d", styles["驳回"], styles["同意"], wecommsg.StyleNegative, wecommsg.StylePrimary)
 		}
 
 		approve := approvals.CardPrefix + itoa(step.ID) + ":approve"

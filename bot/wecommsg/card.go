@@ -11,8 +11,14 @@ import (
 )
 
 // Style is a button's style (button_list.style). WeCom documents the values
-// 1 to 4 (不填或错填默认1) and shows them only as a picture: 1 a filled
-// primary button, 2 a secondary one, 3 a negative (red) one, 4 a plain one.
+// 1 to 4 ("按钮样式，目前可填1~4，不填或错填默认1", 90236 按钮交互型 and
+// 101032 Button结构体) and shows what each looks like only in a picture
+// ("备注：按钮样式"); go-workwx, WxJava and other SDKs copy the same words
+// and name no colours. The names below are our reading of that picture,
+// not documented text: 1 primary, 2 secondary, 3 negative (red), 4 plain.
+// What the documentation does fix is that any other value shows as 1, so a
+// 驳回 with an undocumented style would look like 同意 (the simulator
+// refuses one). Sources: bot/wecomsim/testdata/contract/SOURCES.md.
 type Style int
 
 // The documented button styles.

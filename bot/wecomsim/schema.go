@@ -123,6 +123,13 @@ var webhookSchema = schema{
 	"markdown": obj(schema{"content": str()}),
 }
 
+// Button styles: "按钮样式，目前可填1~4，不填或错填默认1" (Button结构体,
+// 90236 and 101032); what each looks like is shown only as a picture there.
+const (
+	minButtonStyle = 1
+	maxButtonStyle = 4
+)
+
 // taskIDPattern is a task_id's documented charset: 数字、字母和"_-@", ≤ 128 bytes.
 var taskIDPattern = regexp.MustCompile(`^[0-9A-Za-z_\-@]{1,128}$`)
 
@@ -244,9 +251,10 @@ type wireCard struct {
 		AppID string `json:"appid"`
 	} `json:"card_action"`
 	Buttons []struct {
-		Type int    `json:"type"`
-		Key  string `json:"key"`
-		URL  string `json:"url"`
+		Type  int    `json:"type"`
+		Key   string `json:"key"`
+		URL   string `json:"url"`
+		Style *int   `json:"style"`
 	} `json:"button_list"`
 	ReplaceText string `json:"replace_text"`
 }
@@ -330,6 +338,10 @@ func checkCard(path string, raw json.RawMessage, update bool) error {
 				return fmt.Errorf("%s.button_list[%d]: type 1 needs url", path, i)
 			case b.Key != "" && seen[b.Key]:
 				return fmt.Errorf("%s.button_list[%d].key %q repeats", path, i, b.Key)
+			case b.Style != nil && (*b.Style < minButtonStyle || *b.Style > maxButtonStyle):
+				// WeCom takes it and shows style 1 (不填或错填默认1): a 驳回
+				// would look like the primary button. Refused here.
+				return fmt.Errorf("%s.button_list[%d].style %d: documented values are %d to %d", path, i, *b.Style, minButtonStyle, maxButtonStyle)
 			}
 			seen[b.Key] = true
 		}
