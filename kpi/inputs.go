@@ -237,16 +237,27 @@ var columnNames = map[string]string{
 	"说明": "note", "备注": "note", "note": "note",
 }
 
+// ErrNULBytes is what ParseFile's error wraps when the file holds NUL bytes.
+// A text file with NULs is most often one saved as UTF-16 ("Unicode text");
+// PostgreSQL cannot store NUL in text, so such a file used to fail half-way
+// with a database error (issue 15 item 5) instead of a clear refusal.
+var ErrNULBytes = errors.New("holds NUL bytes (saved as UTF-16 \"Unicode text\", or not a text file?): save it as CSV UTF-8 or .xlsx; nothing was recorded")
+
 // ParseFile reads an upload: .xlsx (the first sheet) or CSV, a header row
 // then one entry per row. It returns the rows with their line numbers, or
-// the problems of every bad row.
+// the problems of every bad row. A file with a NUL byte, in a CSV or in any
+// cell, is refused whole with an error wrapping ErrNULBytes.
 func ParseFile(r io.Reader, filename, month string) ([]servicebot.KPIInput, []int, error) {
 	raw, err := io.ReadAll(io.LimitReader(r, 10<<20))
 	if err != nil {
 		return nil, nil, fmt.Errorf("kpi: read %s: %w", filename, err)
 	}
 	var table [][]string
-	if strings.HasSuffix(strings.ToLower(filename), ".xlsx") || bytes.HasPrefix(raw, []byte("PK\x03\x04")) {
+	xlsx := strings.HasSuffix(strings.ToLower(filename), ".xlsx") || bytes.HasPrefix(raw, []byte("PK\x03\x04"))
+	if !xlsx && bytes.IndexByte(raw, 0) >= 0 {
+		return nil, nil, fmt.Errorf("kpi: %s %w", filename, ErrNULBytes)
+	}
+	if xlsx {
 		f, err := excelize.OpenReader(bytes.NewReader(raw))
 		if err != nil {
 			return nil, nil, fmt.Errorf("kpi: open %s: %w", filename, err)
@@ -264,6 +275,13 @@ func ParseFile(r io.Reader, filename, month string) ([]servicebot.KPIInput, []in
 	}
 	if len(table) == 0 {
 		return nil, nil, fmt.Errorf("kpi: %s is empty", filename)
+	}
+	for n, rec := range table {
+		for _, v := range rec {
+			if strings.IndexByte(v, 0) >= 0 {
+				return nil, nil, fmt.Errorf("kpi: %s line %d %w", filename, n+1, ErrNULBytes)
+			}
+		}
 	}
 	cols := map[int]string{}
 	for i, h := range table[0] {

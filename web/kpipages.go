@@ -244,6 +244,9 @@ func (s *Server) kpiUpload(w http.ResponseWriter, r *http.Request, v Viewer) {
 	case errors.As(err, &invalid):
 		s.renderKPI(w, r, v, month, http.StatusUnprocessableEntity, "", rowProblems(invalid, "未录入任何一行，请改正后重新上传："), kpi.InputRow{})
 		return
+	case errors.Is(err, kpi.ErrNULBytes):
+		s.renderKPI(w, r, v, month, http.StatusUnprocessableEntity, "", []string{"文件 " + name + " 含有 NUL 字节（常见于另存为“Unicode 文本”）：请另存为“CSV UTF-8”或 .xlsx 后重新上传，本次未录入任何一行。"}, kpi.InputRow{})
+		return
 	case err != nil:
 		s.renderKPI(w, r, v, month, http.StatusUnprocessableEntity, "", []string{"无法读取文件：" + name + "（请上传 .xlsx 或 .csv）"}, kpi.InputRow{})
 		return

@@ -60,6 +60,20 @@ func TestKPICommands_R_KPI_13(t *testing.T) {
 		!strings.Contains(stderr.String(), "only the service manager") {
 		t.Fatalf("an engineer's input: %v\n%s", err, stderr.String())
 	}
+	// Issue 15 item 5: a file with NUL bytes (here the good file's rows
+	// saved as UTF-16, as Excel's "Unicode text" does) is refused whole with
+	// a clear error, not a database failure half-way; the input below then
+	// finds nothing recorded before it.
+	var utf16 strings.Builder
+	for _, r := range "账号,项目,数值\nli,附加分,+2\n" {
+		utf16.WriteString(string([]byte{byte(r), byte(r >> 8)}))
+	}
+	nul := write("utf16.csv", utf16.String())
+	stdout.Reset()
+	if err := run(t.Context(), []string{"kpi", "input", nul, "--month", "2026-10", "--by", "boss", "--config", cfgPath}, &stdout, &stderr, env); !errors.Is(err, kpi.ErrNULBytes) ||
+		!strings.Contains(err.Error(), "utf16.csv holds NUL bytes") || !strings.Contains(err.Error(), "nothing was recorded") {
+		t.Fatalf("a file with NUL bytes: got %v, want a refusal naming the file\n%s", err, stdout.String())
+	}
 	good := write("good.csv", "账号,项目,日期,数值,说明\nli,附加分,,+2,巡检\nli,客户投诉,2026-10-07,,响应慢\n")
 	for i, want := range []string{"2 entries recorded for 2026-10 by boss, 0 already recorded", "0 entries recorded for 2026-10 by boss, 2 already recorded"} {
 		stdout.Reset()
