@@ -99,7 +99,7 @@ func (c *Client) Token(ctx context.Context) (string, error) {
 
 // call makes one WeCom API call through fn, which gets the access token to
 // use. It records the call's metrics and turns a non-zero errcode into a
-// *servicebot.APIError. When WeCom rejects the token (40014, 42001) it drops
+// *wecommsg.APIError. When WeCom rejects the token (40014, 42001) it drops
 // the token from the cache, fetches a new one and tries once more.
 func (c *Client) call(ctx context.Context, api string, fn func(token string) error) error {
 	for attempt := 1; ; attempt++ {
@@ -120,7 +120,7 @@ func (c *Client) call(ctx context.Context, api string, fn func(token string) err
 			return fmt.Errorf("bot: %s: %w", api, redactErr(err))
 		}
 		c.metrics.APICall(api, took, ce.ErrCode)
-		apiErr := &servicebot.APIError{API: api, Code: ce.ErrCode, Msg: redact(ce.ErrMsg)}
+		apiErr := &wecommsg.APIError{API: api, Code: ce.ErrCode, Msg: redact(ce.ErrMsg)}
 		if apiErr.TokenProblem() && attempt == 1 {
 			c.log.Warn("WeCom rejected the access token; refreshing it and retrying once",
 				"api", api, "errcode", ce.ErrCode)
@@ -196,7 +196,7 @@ type sendRequest struct {
 // e.g. {"msgtype":"markdown","markdown":{"content":"…"}}. Those two APIs have
 // no duplicate check, so a retry after an unknown outcome may show twice.
 //
-// A non-zero errcode comes back as a *servicebot.APIError; a row that can
+// A non-zero errcode comes back as a *wecommsg.APIError; a row that can
 // never be sent (unknown kind, no recipient, body not a JSON object) as an
 // error wrapping servicebot.ErrMalformed; anything else is a transport
 // failure worth retrying.
@@ -344,7 +344,7 @@ func (c *Client) sendWebhook(ctx context.Context, m servicebot.OutboxMessage) er
 	}
 	if ce, ok := errors.AsType[*util.CommonError](err); ok {
 		c.metrics.APICall(api, took, ce.ErrCode)
-		return &servicebot.APIError{API: api, Code: ce.ErrCode, Msg: redact(ce.ErrMsg)}
+		return &wecommsg.APIError{API: api, Code: ce.ErrCode, Msg: redact(ce.ErrMsg)}
 	}
 	c.metrics.APICall(api, took, metrics.TransportFailure)
 	return fmt.Errorf("%s: %w", api, redactErr(err))
@@ -446,7 +446,7 @@ const maxMediaBytes = 20 << 20
 // GetMedia downloads a temporary media file (media/get, 素材管理 · 获取临时素材)
 // — a photo or a voice message an engineer sent — with its content type.
 // A media id is valid for three days; after that WeCom answers an errcode,
-// returned as *servicebot.APIError.
+// returned as *wecommsg.APIError.
 func (c *Client) GetMedia(ctx context.Context, mediaID string) ([]byte, string, error) {
 	const api = "media/get"
 	var (

@@ -322,9 +322,9 @@ func TestSendRefreshesRejectedTokenOnce(t *testing.T) {
 		{
 			name: "rejected again after the refresh",
 			reject: func(_ *testing.T, tc testClient) {
-				tc.fake.rejectAll = servicebot.CodeTokenExpired
+				tc.fake.rejectAll = wecommsg.CodeTokenExpired
 			},
-			wantErrCode: servicebot.CodeTokenExpired, wantGettokens: 2, wantAttempts: 2,
+			wantErrCode: wecommsg.CodeTokenExpired, wantGettokens: 2, wantAttempts: 2,
 		},
 	}
 	for _, tt := range tests {
@@ -337,7 +337,7 @@ func TestSendRefreshesRejectedTokenOnce(t *testing.T) {
 				t.Errorf("%d gettoken and %d message/send calls, want %d and %d", gettokens, len(calls), tt.wantGettokens, tt.wantAttempts)
 			}
 			if tt.wantErrCode != 0 {
-				apiErr, ok := errors.AsType[*servicebot.APIError](err)
+				apiErr, ok := errors.AsType[*wecommsg.APIError](err)
 				if !ok || apiErr.Code != tt.wantErrCode || !apiErr.TokenProblem() {
 					t.Fatalf("err = %v, want APIError %d", err, tt.wantErrCode)
 				}
@@ -391,10 +391,10 @@ func TestSendReturnsAPIError(t *testing.T) {
 		code      int64
 		temporary bool
 	}{
-		{servicebot.CodeAPIFreqLimit, true},
-		{servicebot.CodeTooManyCalls, true},
-		{servicebot.CodeSystemBusy, true},
-		{servicebot.CodeAllInvalidUsers, false},
+		{wecommsg.CodeAPIFreqLimit, true},
+		{wecommsg.CodeTooManyCalls, true},
+		{wecommsg.CodeSystemBusy, true},
+		{wecommsg.CodeAllInvalidUsers, false},
 		{60020, false}, // IP not allowed
 	}
 	for _, tt := range tests {
@@ -403,9 +403,9 @@ func TestSendReturnsAPIError(t *testing.T) {
 			fake.errcodes = []int64{tt.code}
 			tc := newTestClient(t, fake)
 			res, err := tc.Send(context.Background(), textTo("zhangsan", "hi"))
-			apiErr, ok := errors.AsType[*servicebot.APIError](err)
+			apiErr, ok := errors.AsType[*wecommsg.APIError](err)
 			if !ok {
-				t.Fatalf("err = %v, want a *servicebot.APIError", err)
+				t.Fatalf("err = %v, want a *wecommsg.APIError", err)
 			}
 			if apiErr.API != "message/send" || apiErr.Code != tt.code || apiErr.Temporary() != tt.temporary {
 				t.Errorf("APIError = %+v (temporary %v), want message/send %d temporary %v", apiErr, apiErr.Temporary(), tt.code, tt.temporary)
@@ -553,12 +553,12 @@ func TestSendRejectsMalformedRows(t *testing.T) {
 // the client must not report such a send as delivered.
 func TestWebhookErrcodeIsAnError(t *testing.T) {
 	fake := newFakeWeCom()
-	fake.errcodes = []int64{servicebot.CodeAPIFreqLimit}
+	fake.errcodes = []int64{wecommsg.CodeAPIFreqLimit}
 	tc := newTestClient(t, fake)
 	_, err := tc.Send(context.Background(), servicebot.OutboxMessage{Kind: servicebot.OutWebhook, ToChat: "robot-key-1",
 		Body: json.RawMessage(`{"msgtype":"text","text":{"content":"x"}}`)})
-	apiErr, ok := errors.AsType[*servicebot.APIError](err)
-	if !ok || apiErr.API != "webhook/send" || apiErr.Code != servicebot.CodeAPIFreqLimit || !apiErr.Temporary() {
+	apiErr, ok := errors.AsType[*wecommsg.APIError](err)
+	if !ok || apiErr.API != "webhook/send" || apiErr.Code != wecommsg.CodeAPIFreqLimit || !apiErr.Temporary() {
 		t.Fatalf("err = %v, want a temporary webhook/send APIError 45009", err)
 	}
 	if strings.Contains(err.Error(), "robot-key-1") {
@@ -605,7 +605,7 @@ func TestTransportErrorsAreRedacted(t *testing.T) {
 			if err == nil {
 				t.Fatal("Send succeeded against a failing server")
 			}
-			if _, ok := errors.AsType[*servicebot.APIError](err); ok {
+			if _, ok := errors.AsType[*wecommsg.APIError](err); ok {
 				t.Errorf("err = %v is an APIError; a transport failure carries no errcode", err)
 			}
 			if !strings.Contains(err.Error(), "REDACTED") {
@@ -701,6 +701,6 @@ func TestAddressBookAndOAuth(t *testing.T) {
 }
 
 func isAPIError(err error, code int64) bool {
-	apiErr, ok := errors.AsType[*servicebot.APIError](err)
+	apiErr, ok := errors.AsType[*wecommsg.APIError](err)
 	return ok && apiErr.Code == code
 }

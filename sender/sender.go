@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/internal/grace"
 	"github.com/servicebot/servicebot/metrics"
 )
@@ -43,7 +44,7 @@ type Outbox interface {
 
 // API delivers one row to WeCom (bot.Client). It refreshes the access token
 // and retries once on 40014/42001 itself, and reports a non-zero errcode as
-// *servicebot.APIError.
+// *wecommsg.APIError.
 type API interface {
 	Send(ctx context.Context, m servicebot.OutboxMessage) (servicebot.SendResult, error)
 }
@@ -330,7 +331,7 @@ func (s *Sender) deliver(runCtx, sendCtx context.Context, m servicebot.OutboxMes
 	}
 
 	errText := sendErr.Error()
-	if apiErr, ok := errors.AsType[*servicebot.APIError](sendErr); ok {
+	if apiErr, ok := errors.AsType[*wecommsg.APIError](sendErr); ok {
 		if fix, config := apiErr.ConfigProblem(); config {
 			// Not the message's fault and not WeCom's: nothing is given up
 			// while the department fixes its configuration.
@@ -383,7 +384,7 @@ func permanent(err error) bool {
 	if errors.Is(err, servicebot.ErrMalformed) {
 		return true
 	}
-	var apiErr *servicebot.APIError
+	var apiErr *wecommsg.APIError
 	return errors.As(err, &apiErr) && !apiErr.Temporary() && !apiErr.TokenProblem()
 }
 

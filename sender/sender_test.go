@@ -219,9 +219,9 @@ func TestSendRetriesTemporaryErrors(t *testing.T) {
 		name  string
 		fault wecomsim.Fault
 	}{
-		{"45009 rate limit", wecomsim.Fault{ErrCode: servicebot.CodeAPIFreqLimit}},
-		{"-1 system busy", wecomsim.Fault{ErrCode: servicebot.CodeSystemBusy}},
-		{"45033 too many calls", wecomsim.Fault{ErrCode: servicebot.CodeTooManyCalls}},
+		{"45009 rate limit", wecomsim.Fault{ErrCode: wecommsg.CodeAPIFreqLimit}},
+		{"-1 system busy", wecomsim.Fault{ErrCode: wecommsg.CodeSystemBusy}},
+		{"45033 too many calls", wecomsim.Fault{ErrCode: wecommsg.CodeTooManyCalls}},
 		{"502 from a proxy", wecomsim.Fault{HTTPStatus: 502}},
 	}
 	const base = 10 * time.Second
@@ -272,7 +272,7 @@ func TestSendBackoffGrows(t *testing.T) {
 		const base, maxBackoff = 10 * time.Second, 35 * time.Second
 		s := w.sender(memoryLimiter(), sender.Options{BaseBackoff: base, MaxBackoff: maxBackoff, MaxAttempts: 5})
 		id := w.enqueue(t, "zhangsan", "回访提醒")
-		w.sim.InjectFault("message/send", wecomsim.Fault{ErrCode: servicebot.CodeAPIFreqLimit, Times: 4})
+		w.sim.InjectFault("message/send", wecomsim.Fault{ErrCode: wecommsg.CodeAPIFreqLimit, Times: 4})
 
 		for attempt, full := range []time.Duration{base, 2 * base, maxBackoff, maxBackoff} {
 			now := w.clock.Now()
@@ -294,7 +294,7 @@ func TestSendFailsPermanentErrors(t *testing.T) {
 		kind     string
 		wantText string
 	}{
-		{"81013 all recipients invalid", &wecomsim.Fault{ErrCode: servicebot.CodeAllInvalidUsers, ErrMsg: "user & party & tag all invalid"},
+		{"81013 all recipients invalid", &wecomsim.Fault{ErrCode: wecommsg.CodeAllInvalidUsers, ErrMsg: "user & party & tag all invalid"},
 			servicebot.OutText, "81013"},
 		{"40003 invalid userid", &wecomsim.Fault{ErrCode: 40003, ErrMsg: "invalid UserID"},
 			servicebot.OutText, "40003"},
@@ -339,7 +339,7 @@ func TestSendGivesUpAfterMaxAttempts(t *testing.T) {
 		w := newWorld(t, db)
 		s := w.sender(memoryLimiter(), sender.Options{MaxAttempts: 3, BaseBackoff: time.Second})
 		id := w.enqueue(t, "zhangsan", "月度KPI已发布")
-		w.sim.InjectFault("message/send", wecomsim.Fault{ErrCode: servicebot.CodeSystemBusy, Times: 3})
+		w.sim.InjectFault("message/send", wecomsim.Fault{ErrCode: wecommsg.CodeSystemBusy, Times: 3})
 
 		for range 3 {
 			w.sendDue(t, s, 0)
@@ -535,7 +535,7 @@ func TestConfigErrorKeepsRowsUntilFixed_60020(t *testing.T) {
 			ids = append(ids, w.enqueue(t, u, fmt.Sprintf("第 %d 条提醒", i+1)))
 		}
 		fixedAt := t0.Add(10 * time.Minute)
-		w.sim.InjectFault("message/send", wecomsim.Fault{ErrCode: servicebot.CodeUntrustedIP,
+		w.sim.InjectFault("message/send", wecomsim.Fault{ErrCode: wecommsg.CodeUntrustedIP,
 			ErrMsg: "not allow to access from your ip", Until: fixedAt})
 
 		// Ten minutes of 60020, the sender looking every 20 seconds.
@@ -634,7 +634,7 @@ type blockedAPI struct {
 
 func (b *blockedAPI) Send(ctx context.Context, m servicebot.OutboxMessage) (servicebot.SendResult, error) {
 	if b.clock.Now().Before(b.until) {
-		return servicebot.SendResult{}, &servicebot.APIError{API: "message/send", Code: servicebot.CodeAPIFreqLimit, Msg: "api freq out of limit"}
+		return servicebot.SendResult{}, &wecommsg.APIError{API: "message/send", Code: wecommsg.CodeAPIFreqLimit, Msg: "api freq out of limit"}
 	}
 	return b.api.Send(ctx, m)
 }

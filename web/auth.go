@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 const (
@@ -231,7 +232,7 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, Viewer{}, http.StatusForbidden, "无法识别身份", "只有本企业成员可以使用此页面。")
 		return
 	}
-	if apiErr, isAPI := errors.AsType[*servicebot.APIError](err); isAPI && apiErr.Code == servicebot.CodeInvalidOAuthCode {
+	if apiErr, isAPI := errors.AsType[*wecommsg.APIError](err); isAPI && apiErr.Code == wecommsg.CodeInvalidOAuthCode {
 		// The code expired or was used already (a reload, the back
 		// button): not a fault, sign in again. The page asked for starts a
 		// fresh OAuth round with a fresh state.

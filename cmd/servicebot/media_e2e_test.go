@@ -11,6 +11,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/blob/blobtest"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -72,7 +73,7 @@ func TestE2E_PhotoAndVoiceOutliveTheirMediaIDs(t *testing.T) {
 				clock.Set(clock.Now().Add(72*time.Hour + time.Minute))
 				for _, id := range []string{photoID, voiceID} {
 					_, _, err := h.demo.app.client.GetMedia(ctx, id)
-					if apiErr, ok := errors.AsType[*servicebot.APIError](err); !ok || apiErr.Code != 40007 {
+					if apiErr, ok := errors.AsType[*wecommsg.APIError](err); !ok || apiErr.Code != 40007 {
 						t.Fatalf("media %s three days on: %v, want errcode 40007", id, err)
 					}
 				}

@@ -44,7 +44,7 @@ func TestE2E_TokenExpiredRefreshesOnceRetriesOnceDeliversOnce(t *testing.T) {
 // is delivered, once.
 func TestE2E_RateLimitedSendBacksOffThenDelivers(t *testing.T) {
 	h := startHarness(t, storetest.SQLite(t))
-	h.sim.InjectFault("message/send", wecomsim.Fault{ErrCode: servicebot.CodeAPIFreqLimit, ErrMsg: "api freq out of limit", Times: 2})
+	h.sim.InjectFault("message/send", wecomsim.Fault{ErrCode: wecommsg.CodeAPIFreqLimit, ErrMsg: "api freq out of limit", Times: 2})
 	if _, err := h.sim.SendText(t.Context(), engineer, "限流测试"); err != nil {
 		t.Fatal(err)
 	}
