@@ -39,6 +39,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, looku
 		"Runs the bot beside a WeCom simulator in one process, on a SQLite file in DIR: open /sim, pick a\n"+
 			"member of the demo department and chat with the bot. The page's clock control moves the demo's\n"+
 			"time (20:00 reminders, 09:00 summary, the 1st's KPI draft); the bot's jobs run at the new time.\n"+
+			"Restarted on the same DIR, the demo goes on from that time and the page shows the earlier chats.\n"+
 			"It writes DIR/demo.yaml, the configuration of its database and simulator, so the other\n"+
 			"commands work on the demo while it runs. Unless --empty, a new demo database starts with a past:\n"+
 			"last month and this one up to yesterday, the engineers' reports in their own styles (some late,\n"+
@@ -84,6 +85,12 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, looku
 	}
 	defer db.Close()
 	clock := newDemoClock(servicebot.SystemClock{}, start)
+	// Where the clock control moved the time survives a restart, unless
+	// --at sets it anew.
+	if err := clock.keepIn(ctx, db, start.IsZero()); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	d, err := startDemo(ln, db, clock, logger, tuning{}, nil)
 	if err != nil {
 		_ = ln.Close()

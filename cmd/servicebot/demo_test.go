@@ -215,3 +215,59 @@ func TestDemoRestartKeepsTheSimulatorHistory(t *testing.T) {
 		t.Errorf("after the restart the conversation is\n%+v\nwant it to begin with\n%+v", after, before)
 	}
 }
+
+// simClock is the /sim page's clock line after a GET, or after moving it
+// to preset when one is given.
+func simClock(t *testing.T, base, preset string) string {
+	t.Helper()
+	var resp *http.Response
+	var err error
+	if preset == "" {
+		resp, err = http.Get(base + "/sim/api/clock")
+	} else {
+		resp, err = http.Post(base+"/sim/api/clock", "application/json", strings.NewReader(`{"preset":"`+preset+`"}`))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Now string `json:"now"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("clock %q: %d %v", preset, resp.StatusCode, err)
+	}
+	return v.Now
+}
+
+// Where the clock control moved the demo's time is kept in its database:
+// a restarted demo goes on from there (its records are never dated after
+// its now), unless --at sets the time anew.
+func TestDemoRestartKeepsTheClock(t *testing.T) {
+	dir := t.TempDir()
+	base, stop := startDemoIn(t, dir, "--empty", "--at", "2026-11-27T19:55:00+08:00")
+	if got := simClock(t, base, "first"); got != "2026-12-01 周二 09:00" {
+		t.Fatalf("moved to the 1st, the clock shows %s", got)
+	}
+	stop()
+
+	base, stop = startDemoIn(t, dir, "--empty")
+	if got := simClock(t, base, ""); got != "2026-12-01 周二 09:00" {
+		t.Errorf("after the restart the clock shows %s, want the time it had reached", got)
+	}
+	if got := simClock(t, base, "next-09:00"); got != "2026-12-02 周三 09:00" {
+		t.Errorf("moved on after the restart, the clock shows %s", got)
+	}
+	stop()
+
+	base, stop = startDemoIn(t, dir, "--empty")
+	if got := simClock(t, base, ""); got != "2026-12-02 周三 09:00" {
+		t.Errorf("after a second restart the clock shows %s", got)
+	}
+	stop()
+
+	base, _ = startDemoIn(t, dir, "--empty", "--at", "2026-12-10T08:00:00+08:00")
+	if got := simClock(t, base, ""); got != "2026-12-10 周四 08:00" {
+		t.Errorf("--at after a restart: the clock shows %s", got)
+	}
+}
