@@ -16,6 +16,15 @@ const (
 	ReportSourceBackfill = "补报"        // a report for a past day (补报 11月25日 …)
 )
 
+// ReportMark is that one engineer filed a report for one day, and how
+// (ReportOnTime or ReportLate), without its contents: a month's grid of a
+// large department reads thousands of them.
+type ReportMark struct {
+	UserID string
+	Day    Date
+	Status string
+}
+
 // ReportState is what the reminders need to know of one engineer's report
 // for one day: whether there is one, when it came and whether it is whole.
 // A day with no report has no ReportState at all.

@@ -91,7 +91,7 @@ type Roster interface {
 type Reports interface {
 	ListReports(ctx context.Context, from, to servicebot.Date) ([]servicebot.DailyReport, error)
 	// ListReportStates is ListReports without the contents (States).
-	ListReportStates(ctx context.Context, from, to servicebot.Date) ([]servicebot.DailyReport, error)
+	ListReportStates(ctx context.Context, from, to servicebot.Date) ([]servicebot.ReportMark, error)
 	ListReportAttachments(ctx context.Context, from, to servicebot.Date) ([]servicebot.ReportAttachment, error)
 	GetMember(ctx context.Context, userID string) (servicebot.Member, error)
 }

@@ -219,17 +219,17 @@ func listReports(ctx context.Context, q sqlx.ExtContext, where string, args []an
 // reported which day, on time or late (UserID, Day and Status only). A
 // month's grid of a large department reads it instead of every report's
 // text; rows are scanned by hand, not by reflection, for the same reason.
-func (db *DB) ListReportStates(ctx context.Context, from, to servicebot.Date) ([]servicebot.DailyReport, error) {
+func (db *DB) ListReportStates(ctx context.Context, from, to servicebot.Date) ([]servicebot.ReportMark, error) {
 	rows, err := db.sqlx.QueryContext(ctx, db.sqlx.Rebind(`SELECT user_id, day, status
 		FROM daily_reports WHERE is_current = TRUE AND day >= ? AND day <= ?`), from.String(), to.String())
 	if err != nil {
 		return nil, fmt.Errorf("store: list report states %s..%s: %w", from, to, err)
 	}
 	defer rows.Close()
-	var out []servicebot.DailyReport
+	out := make([]servicebot.ReportMark, 0, 1024)
 	days := map[string]servicebot.Date{}
 	for rows.Next() {
-		var r servicebot.DailyReport
+		var r servicebot.ReportMark
 		var day string
 		if err := rows.Scan(&r.UserID, &day, &r.Status); err != nil {
 			return nil, fmt.Errorf("store: list report states: %w", err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"syscall"
 	"testing"
@@ -131,6 +132,10 @@ func BenchmarkGlancePages(b *testing.B) {
 						sent = rec.Body.Len()
 					} else {
 						raw = rec.Body.Len()
+						// GLANCE_DUMP=/tmp/x- keeps the pages (/tmp/x-today.html …) to look at.
+						if d := os.Getenv("GLANCE_DUMP"); d != "" {
+							_ = os.WriteFile(d+path[5:]+".html", rec.Body.Bytes(), 0o644)
+						}
 					}
 				}
 			}
@@ -138,6 +143,10 @@ func BenchmarkGlancePages(b *testing.B) {
 			// iteration): what the page costs the bot apart from waiting
 			// on a shared, loaded machine and on Postgres.
 			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(2*len(times)), "cpu-ms/render")
+			// Must show 2: each page under 150 KB uncompressed, charts included.
+			if raw > 150*1024 {
+				b.Errorf("%s weighs %.1f KB uncompressed, want under 150 KB", path, float64(raw)/1024)
+			}
 			slices.Sort(times)
 			p95 := times[len(times)*95/100]
 			b.ReportMetric(float64(p95.Microseconds())/1000, "p95-ms")
