@@ -10,10 +10,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/aftersales"
 	"github.com/servicebot/servicebot/approvals"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/forms"
 	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/store"
@@ -453,6 +455,64 @@ func TestDigest_RVIS1_RVIS2_RVIS3_ListsExactlyWhatIsDueOncePerEngineer(t *testin
 		e.run(at(t, "2026-11-14 08:30"))
 		if after := len(e.outbox()); after != before {
 			t.Errorf("on a Saturday %d message(s) went out", after-before)
+		}
+	})
+}
+
+// Issue 10: a long digest shows on its card as many whole items as WeCom's
+// sub_title_text holds (160 characters, 90236), never one cut in the
+// middle, and says how many more 查看最新待办 lists.
+func TestDigest_LongListShowsWholeItemsThatFitAndCountsTheRest(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, "zhangwei")
+		c := e.addCustomer("成都精工机械", servicebot.TierGeneral, at(t, "2026-10-01 09:00"))
+		const total = 8
+		for i := range total {
+			e.completedJob(c, "zhangwei", at(t, "2026-11-02 16:00").Add(time.Duration(i)*time.Minute))
+		}
+		e.run(at(t, "2026-11-12 08:30"))
+		d := digests(e.outbox())["zhangwei"]
+		if d.n != 1 {
+			t.Fatalf("zhangwei got %d digests", d.n)
+		}
+		_, sub, _ := strings.Cut(d.text, "\n") // the title, then sub_title_text
+		if n := utf8.RuneCountInString(sub); n > wecommsg.SubTitleRunes {
+			t.Errorf("sub_title_text of %d characters, over %d:\n%s", n, wecommsg.SubTitleRunes, sub)
+		}
+		var full string
+		e.tx(at(t, "2026-11-12 08:31"), func(tx *store.Tx) error {
+			var err error
+			full, err = e.svc.Todo(t.Context(), tx, "zhangwei")
+			return err
+		})
+		shown := 0
+		for _, line := range strings.Split(sub, "\n") {
+			if strings.HasPrefix(line, "· ") {
+				shown++
+				if !strings.Contains(full, line+"\n") && !strings.HasSuffix(full, line) {
+					t.Errorf("item %q is not whole", line)
+				}
+			}
+		}
+		var left int
+		if _, err := fmt.Sscanf(sub[strings.LastIndex(sub, "另有"):], "另有 %d 项", &left); err != nil {
+			t.Fatalf("the card does not say how many are left: %v\n%s", err, sub)
+		}
+		if shown < 3 || shown+left != total {
+			t.Errorf("%d shown + %d left, want %d in all (and more than the 3 the robot's 112 characters held):\n%s", shown, left, total, sub)
+		}
+		t.Logf("the card shows %d of %d:\n%s", shown, total, sub)
+		// One more whole item would not have fitted.
+		lines := strings.Split(full, "\n")
+		var items []string
+		for _, l := range lines {
+			if strings.HasPrefix(l, "· ") {
+				items = append(items, l)
+			}
+		}
+		if next := sub[:strings.LastIndex(sub, "\n")] + "\n" + items[shown] + "\n" + fmt.Sprintf("另有 %d 项，点「查看最新待办」看全部", left-1); utf8.RuneCountInString(next) <= wecommsg.SubTitleRunes {
+			t.Errorf("item %d would have fitted:\n%s", shown+1, next)
 		}
 	})
 }

@@ -302,7 +302,7 @@ func (s *Service) sendDigest(ctx context.Context, tx Tx, user string, day servic
 	body, err := wecommsg.ButtonCard{
 		Title:    fmt.Sprintf("今日待办 %d 项", len(items)),
 		Desc:     "售后服务部 · 回访与咨询",
-		SubTitle: servicebot.DigestText(day, items, s.rules.Location),
+		SubTitle: digestSubTitle(servicebot.DigestText(day, items, s.rules.Location)),
 		Rows:     rows,
 		TaskID:   digestTaskID(day, duty),
 		Buttons:  []wecommsg.Button{{Text: "查看最新待办", Style: wecommsg.StylePrimary, Key: TodoButtonPrefix + day.String()}},
@@ -316,6 +316,21 @@ func (s *Service) sendDigest(ctx context.Context, tx Tx, user string, day servic
 		return false, fmt.Errorf("enqueue digest: %w", err)
 	}
 	return true, nil
+}
+
+// digestSubTitle is as much of a digest's list as the card shows, in whole
+// items (a clipped item could name the wrong customer or date), and how
+// many are left for 查看最新待办, whose answer is the whole list.
+func digestSubTitle(list string) string {
+	return wecommsg.FitLines(strings.Split(list, "\n"), wecommsg.SubTitleRunes, func(left []string) string {
+		n := 0
+		for _, l := range left {
+			if strings.HasPrefix(l, "· ") {
+				n++
+			}
+		}
+		return fmt.Sprintf("另有 %d 项，点「查看最新待办」看全部", n)
+	})
 }
 
 // digestTaskID names a digest card. WeCom refuses a task_id the app has

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/servicebot/servicebot"
 )
@@ -29,23 +31,45 @@ const (
 	StylePlain     Style = 4
 )
 
-// Documented limits of a button_interaction card (90236). The "建议不超过"
-// lengths are what WeCom shows; longer text is clipped here with "…", so
-// what the card says is what the person sees.
+// Documented limits of a button_interaction card sent by an app (90236
+// 发送应用消息 · 按钮交互型). The "建议不超过" lengths are what WeCom shows;
+// longer text is clipped here with "…", so what the card says is what the
+// person sees. (The group robot's template card, 91770, has smaller ones —
+// sub_title_text 112, title 26 — which several SDKs copy; the bot sends no
+// robot cards.) Sources: bot/wecomsim/testdata/contract/SOURCES.md.
 const (
 	MaxButtons       = 6    // button_list: 列表长度不超过6
 	MaxRows          = 6    // horizontal_content_list: 列表长度不超过6
 	MaxKeyBytes      = 1024 // button key: 最长支持1024字节
 	MaxTaskIDBytes   = 128  // task_id: 最长128字节
-	SourceRunes      = 13   // source.desc
-	TitleRunes       = 26   // main_title.title
-	DescRunes        = 30   // main_title.desc
-	SubTitleRunes    = 112  // sub_title_text
-	RowKeyRunes      = 5    // horizontal_content_list.keyname
-	RowValueRunes    = 26   // horizontal_content_list.value
-	ButtonTextRunes  = 10   // button_list.text
+	SourceRunes      = 20   // source.desc: 建议不超过20个字
+	TitleRunes       = 36   // main_title.title: 建议不超过36个字
+	DescRunes        = 44   // main_title.desc: 建议不超过44个字
+	SubTitleRunes    = 160  // sub_title_text: 建议不超过160个字
+	RowKeyRunes      = 5    // horizontal_content_list.keyname: 建议不超过5个字
+	RowValueRunes    = 30   // horizontal_content_list.value: 建议不超过30个字
+	ButtonTextRunes  = 10   // button_list.text: 建议不超过10个字
 	ReplaceTextRunes = 10   // replace_text, the grey button of an updated card
 )
+
+// FitLines is as many of lines, whole and in order, as fit in limit
+// characters joined by newlines — for sub_title_text, where a list clipped
+// in the middle of an item would say something false. When some are left
+// out, more(left) is appended as a last line (it must say how to see them)
+// and room is kept for it.
+func FitLines(lines []string, limit int, more func(left []string) string) string {
+	join := func(ls []string) string { return strings.Join(ls, "\n") }
+	if utf8.RuneCountInString(join(lines)) <= limit {
+		return join(lines)
+	}
+	for n := len(lines) - 1; n >= 0; n-- {
+		out := append(slices.Clone(lines[:n]), more(lines[n:]))
+		if s := join(out); utf8.RuneCountInString(s) <= limit {
+			return s
+		}
+	}
+	return Clip(more(lines), limit)
+}
 
 // taskIDPattern is the documented charset of a task_id: 数字、字母和"_-@".
 var taskIDPattern = regexp.MustCompile(`^[0-9A-Za-z_\-@]+$`)

@@ -3,6 +3,7 @@ package wecommsg
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -232,4 +233,30 @@ func FuzzBuildersStayUnder2048(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FitLines keeps whole lines while they fit and says what is left; the
+// result never exceeds the limit.
+func TestFitLines(t *testing.T) {
+	more := func(left []string) string { return fmt.Sprintf("另有%d行", len(left)) }
+	lines := []string{"一二三四", "五六七八", "九十一二", "三四五六"} // 4 runes each
+	for _, tc := range []struct {
+		limit int
+		want  string
+	}{
+		{19, "一二三四\n五六七八\n九十一二\n三四五六"}, // all fit: 4*4 + 3 newlines
+		{18, "一二三四\n五六七八\n另有2行"},        // room kept for the last line
+		{14, "一二三四\n五六七八\n另有2行"},
+		{13, "一二三四\n另有3行"},
+		{4, "另有4行"},
+		{3, "另有…"},
+	} {
+		got := FitLines(lines, tc.limit, more)
+		if got != tc.want {
+			t.Errorf("limit %d: %q, want %q", tc.limit, got, tc.want)
+		}
+		if n := utf8.RuneCountInString(got); n > tc.limit {
+			t.Errorf("limit %d: %d runes", tc.limit, n)
+		}
+	}
 }
