@@ -245,7 +245,7 @@ func TestFitLines(t *testing.T) {
 		want  string
 	}{
 		{19, "一二三四\n五六七八\n九十一二\n三四五六"}, // all fit: 4*4 + 3 newlines
-		{18, "一二三四\n五六七八\n另有2行"},        // room kept for the last line
+		{18, "一二三四\n五六七八\n另有2行"},       // room kept for the last line
 		{14, "一二三四\n五六七八\n另有2行"},
 		{13, "一二三四\n另有3行"},
 		{4, "另有4行"},
