@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -17,6 +16,7 @@ import (
 	"github.com/servicebot/servicebot/approvals"
 	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/forms"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
@@ -41,14 +41,6 @@ func at(t testing.TB, s string) time.Time {
 	return tm
 }
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
-
 // roster is who works every day: the input the people directory gives the
 // digest in production.
 type roster []string
@@ -68,7 +60,7 @@ type env struct {
 	db    *store.DB
 	org   servicebot.Org
 	svc   *aftersales.Service
-	clock *testClock
+	clock *testclock.Clock
 }
 
 // deptAfterSales is the after-sales department of the synced address book.
@@ -99,7 +91,7 @@ func newEnv(t *testing.T, db *store.DB, workers ...string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &testClock{}
+	clock := testclock.At(time.Time{})
 	syncDirectory(t, db)
 	org := servicebot.Org{
 		AfterSalesDepartments: []int64{deptAfterSales},
@@ -116,7 +108,7 @@ func newEnv(t *testing.T, db *store.DB, workers ...string) *env {
 // tx runs fn in a transaction as of when.
 func (e *env) tx(when time.Time, fn func(tx *store.Tx) error) {
 	e.t.Helper()
-	e.clock.set(when)
+	e.clock.Set(when)
 	if err := e.db.InTx(e.t.Context(), fn); err != nil {
 		e.t.Fatal(err)
 	}
@@ -162,7 +154,7 @@ func (e *env) completedJob(c servicebot.Customer, engineer string, when time.Tim
 // run runs both scheduled jobs as of when.
 func (e *env) run(when time.Time) {
 	e.t.Helper()
-	e.clock.set(when)
+	e.clock.Set(when)
 	if err := e.svc.FollowUps(e.t.Context(), when); err != nil {
 		e.t.Fatal(err)
 	}
@@ -583,7 +575,7 @@ func TestDispatchTellsEngineerOnceWithTheJob(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		e.addCustomer("成都精工机械", servicebot.TierGeneral, at(t, "2026-11-01 09:00"))
-		e.clock.set(at(t, "2026-11-02 09:00"))
+		e.clock.Set(at(t, "2026-11-02 09:00"))
 		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
 			Org: e.org, Location: shanghai, Clock: e.clock, Jobs: e.svc})
 		a, err := engine.FileRequest(t.Context(), servicebot.ApprovalRequest{Kind: servicebot.RequestService,
@@ -693,7 +685,7 @@ func TestRemoteSupport_RSVC2_KeyCustomerAndNoOnSiteVisit(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				e := newEnv(t, db)
 				c := e.addCustomer("重庆重工", servicebot.TierGeneral, at(t, "2026-10-08 09:00"))
-				e.clock.set(at(t, "2026-11-02 09:00"))
+				e.clock.Set(at(t, "2026-11-02 09:00"))
 				engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
 					Org: e.org, Location: shanghai, Clock: e.clock, Jobs: e.svc})
 				job := e.fileAndDispatch(engine, servicebot.ServiceFault, c.Name, choice, "liqiang")
@@ -790,7 +782,7 @@ func TestFaultMachine_RSVC2_SerialReachesJobCardsAndNotice(t *testing.T) {
 				Serial: "XK500-2407", Engineer: "zhangwei", Status: servicebot.JobCompleted, CreatedAt: at(t, "2026-10-08 09:00")})
 			return err
 		})
-		e.clock.set(at(t, "2026-11-02 09:00"))
+		e.clock.Set(at(t, "2026-11-02 09:00"))
 		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
 			Org: e.org, Location: shanghai, Clock: e.clock, Jobs: e.svc, Machines: e.svc})
 		a, err := engine.FileRequest(t.Context(), servicebot.ApprovalRequest{Kind: servicebot.RequestService,
@@ -991,7 +983,7 @@ func TestUnknownCustomerQuestionSaidAndJobNamesItsRequest(t *testing.T) {
 			!strings.Contains(unknown, "编号2") {
 			t.Errorf("客户咨询 replies:\n%s\n%s", known, unknown)
 		}
-		e.clock.set(at(t, "2026-11-02 10:00"))
+		e.clock.Set(at(t, "2026-11-02 10:00"))
 		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
 			Org: e.org, Location: shanghai, Clock: e.clock, Jobs: e.svc, Machines: e.svc})
 		// A job made by hand first, so the request's and the job's numbers differ.

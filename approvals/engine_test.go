@@ -6,13 +6,13 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/approvals"
 	"github.com/servicebot/servicebot/bot/wecommsg"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -69,24 +69,15 @@ func demoOrg() servicebot.Org {
 	}
 }
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 type fixture struct {
 	t      *testing.T
 	db     *store.DB
-	clock  *clock
+	clock  *testclock.Clock
 	engine *approvals.Engine
 }
 
 func newFixture(t *testing.T, db *store.DB, rules servicebot.ApprovalRules) *fixture {
-	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	c := testclock.At(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	deps, members := directory()
 	syncDirectory(t, db, deps, members)
 	e := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{

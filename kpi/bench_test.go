@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -22,7 +23,7 @@ func BenchmarkDraft1000Engineers(b *testing.B) {
 	const engineersN = 1000
 	db := storetest.Postgres(b)
 	ctx := b.Context()
-	clk := &clock{now: at(10, 31, 23, 0)}
+	clk := testclock.At(at(10, 31, 23, 0))
 	members := make(roster, engineersN)
 	for i := range members {
 		members[i] = servicebot.Member{UserID: fmt.Sprintf("eng%04d", i), Name: fmt.Sprintf("工程师%d", i), Active: true}
@@ -44,7 +45,7 @@ func BenchmarkDraft1000Engineers(b *testing.B) {
 	})
 	b.Run("draft", func(b *testing.B) {
 		for b.Loop() {
-			clk.now = clk.now.Add(time.Minute)
+			clk.Add(time.Minute)
 			if _, err := km.Redraft(ctx, "2026-10", manager, "基准测试"); err != nil {
 				b.Fatal(err)
 			}

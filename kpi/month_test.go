@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
@@ -40,14 +41,9 @@ func (r roster) Engineers(context.Context, servicebot.Date) ([]servicebot.Member
 	return r, nil
 }
 
-// clock is the test's "now", moved by hand.
-type clock struct{ now time.Time }
-
-func (c *clock) Now() time.Time { return c.now }
-
 const manager = "boss"
 
-func newMonth(db *store.DB, clk *clock) *kpi.Month {
+func newMonth(db *store.DB, clk *testclock.Clock) *kpi.Month {
 	return &kpi.Month{
 		Rules:   servicebot.DefaultKPIRules(),
 		Sources: []kpi.Source{kpi.BotRecords{Store: db, Location: shanghai}, kpi.ManagerInputs{Store: db}, kpi.Appeals{Store: db, Location: shanghai}},
@@ -62,7 +58,7 @@ func newMonth(db *store.DB, clk *clock) *kpi.Month {
 }
 
 // seedOctober records October 2026 the way the bot and the manager would.
-func seedOctober(t *testing.T, db *store.DB, clk *clock) {
+func seedOctober(t *testing.T, db *store.DB, clk *testclock.Clock) {
 	t.Helper()
 	ctx := t.Context()
 	fen := func(v servicebot.Fen) *servicebot.Fen { return &v }
@@ -100,7 +96,7 @@ func seedOctober(t *testing.T, db *store.DB, clk *clock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk.now = at(10, 31, 18, 0)
+	clk.Set(at(10, 31, 18, 0))
 	inputs := &kpi.Inputs{Rules: servicebot.DefaultKPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clk}
 	csv := "账号,项目,日期,数量,数值,目标,说明\n" +
 		",profit,,,11.5%,12%,\n" +
@@ -204,7 +200,7 @@ func TestMonthStages_R_KPI_13(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		clk := &clock{}
+		clk := testclock.At(time.Time{})
 		seedOctober(t, db, clk)
 		c := newMonth(db, clk)
 		inTx := func(fn func(tx kpi.Tx) error) {
@@ -224,9 +220,9 @@ func TestMonthStages_R_KPI_13(t *testing.T) {
 		if _, err := db.LatestKPIRevision(ctx, "2026-10"); err == nil {
 			t.Fatal("drafted before 09:00")
 		}
-		clk.now = at(11, 1, 9, 0)
+		clk.Set(at(11, 1, 9, 0))
 		for range 2 { // a re-run drafts nothing more
-			if err := c.DraftDue(ctx, clk.now); err != nil {
+			if err := c.DraftDue(ctx, clk.Now()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -259,9 +255,9 @@ func TestMonthStages_R_KPI_13(t *testing.T) {
 		// wang has two missing reports (R-KPI-4: 6.00). An appeal names one
 		// deduction: without saying which, he is asked (R-KPI-13).
 		mark := lastID(outbox(t, db))
-		clk.now = at(11, 2, 10, 0)
+		clk.Set(at(11, 2, 10, 0))
 		inTx(func(tx kpi.Tx) error {
-			_, err := c.TakeAppeal(ctx, tx, text("wang", "申诉 服务管理 8、9日在矿区没有信号，当晚已电话汇报", clk.now))
+			_, err := c.TakeAppeal(ctx, tx, text("wang", "申诉 服务管理 8、9日在矿区没有信号，当晚已电话汇报", clk.Now()))
 			return err
 		})
 		if asked := since(outbox(t, db), mark); len(asked) != 1 || !strings.Contains(content(t, asked[0]), "有 2 项扣分") {
@@ -272,7 +268,7 @@ func TestMonthStages_R_KPI_13(t *testing.T) {
 		}
 		mark = lastID(outbox(t, db))
 		inTx(func(tx kpi.Tx) error {
-			took, err := c.TakeAppeal(ctx, tx, text("wang", "申诉 服务管理 10月8日 在矿区没有信号，当晚已电话汇报", clk.now))
+			took, err := c.TakeAppeal(ctx, tx, text("wang", "申诉 服务管理 10月8日 在矿区没有信号，当晚已电话汇报", clk.Now()))
 			if !took {
 				t.Error("appeal not taken")
 			}
@@ -284,14 +280,14 @@ func TestMonthStages_R_KPI_13(t *testing.T) {
 			t.Fatalf("appeal sent %+v", got)
 		}
 		// Somebody else's tap on 采纳 does nothing; the manager's does.
-		inTx(func(tx kpi.Tx) error { return c.Click(ctx, tx, click("zhang", "kpi:appeal:1:accept", clk.now)) })
+		inTx(func(tx kpi.Tx) error { return c.Click(ctx, tx, click("zhang", "kpi:appeal:1:accept", clk.Now())) })
 		if revs, _ := db.KPIRevisions(ctx, "2026-10"); len(revs) != 1 {
 			t.Fatalf("a non-manager's tap made a revision")
 		}
 		mark = lastID(outbox(t, db))
-		clk.now = at(11, 2, 15, 0)
+		clk.Set(at(11, 2, 15, 0))
 		for range 2 { // a double tap decides once
-			inTx(func(tx kpi.Tx) error { return c.Click(ctx, tx, click(manager, "kpi:appeal:1:accept", clk.now)) })
+			inTx(func(tx kpi.Tx) error { return c.Click(ctx, tx, click(manager, "kpi:appeal:1:accept", clk.Now())) })
 		}
 		m, err := kpi.Load(ctx, db, "2026-10", 0)
 		if err != nil {
@@ -335,8 +331,8 @@ func TestMonthStages_R_KPI_13(t *testing.T) {
 		// 查看 answers with the ranking and publishes nothing; 发布 on the
 		// card of revision 1 is refused: it never showed revision 2.
 		mark = lastID(outbox(t, db))
-		inTx(func(tx kpi.Tx) error { return c.Click(ctx, tx, click(manager, "kpi:view:2026-10:1", clk.now)) })
-		inTx(func(tx kpi.Tx) error { return c.Click(ctx, tx, click(manager, "kpi:publish:2026-10:1", clk.now)) })
+		inTx(func(tx kpi.Tx) error { return c.Click(ctx, tx, click(manager, "kpi:view:2026-10:1", clk.Now())) })
+		inTx(func(tx kpi.Tx) error { return c.Click(ctx, tx, click(manager, "kpi:publish:2026-10:1", clk.Now())) })
 		if latest, _ := db.LatestKPIRevision(ctx, "2026-10"); latest.Published() {
 			t.Fatal("查看 or a stale 发布 published")
 		}
@@ -347,9 +343,9 @@ func TestMonthStages_R_KPI_13(t *testing.T) {
 
 		// 发布: the ranking to the group, each engineer their breakdown.
 		mark = lastID(outbox(t, db))
-		clk.now = at(11, 3, 10, 0)
+		clk.Set(at(11, 3, 10, 0))
 		for range 2 {
-			inTx(func(tx kpi.Tx) error { return c.Click(ctx, tx, click(manager, "kpi:publish:2026-10:2", clk.now)) })
+			inTx(func(tx kpi.Tx) error { return c.Click(ctx, tx, click(manager, "kpi:publish:2026-10:2", clk.Now())) })
 		}
 		published := since(outbox(t, db), mark)
 		var group []string
@@ -377,9 +373,9 @@ func TestMonthStages_R_KPI_13(t *testing.T) {
 
 		// After the window, an appeal is refused.
 		mark = lastID(outbox(t, db))
-		clk.now = at(11, 3, 9, 1).Add(24 * time.Hour)
+		clk.Set(at(11, 3, 9, 1).Add(24 * time.Hour))
 		inTx(func(tx kpi.Tx) error {
-			_, err := c.TakeAppeal(ctx, tx, text("li", "申诉 市场维护与开发 有一笔配件销售漏报", clk.now))
+			_, err := c.TakeAppeal(ctx, tx, text("li", "申诉 市场维护与开发 有一笔配件销售漏报", clk.Now()))
 			return err
 		})
 		late := since(outbox(t, db), mark)
@@ -445,8 +441,8 @@ func TestMonthStages_R_KPI_13(t *testing.T) {
 // days; a month with records is drafted (TestMonthStages_R_KPI_13).
 func TestDraftDueSkipsAMonthWithoutRecords_R_KPI_13(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		clk := &clock{now: at(11, 1, 9, 0)}
-		if err := newMonth(db, clk).DraftDue(t.Context(), clk.now); err != nil {
+		clk := testclock.At(at(11, 1, 9, 0))
+		if err := newMonth(db, clk).DraftDue(t.Context(), clk.Now()); err != nil {
 			t.Fatal(err)
 		}
 		if rev, err := db.LatestKPIRevision(t.Context(), "2026-10"); err == nil {

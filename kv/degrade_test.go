@@ -11,28 +11,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/servicebot/servicebot/internal/faultproxy"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/kv"
 	"github.com/servicebot/servicebot/kv/kvtest"
 	"github.com/servicebot/servicebot/metrics"
 )
-
-// fakeClock is a clock the test moves.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // proxiedRedis is a client of TEST_REDIS_URL's Redis through p.
 func proxiedRedis(t *testing.T, p *faultproxy.Proxy) *redis.Client {
@@ -50,7 +33,7 @@ func TestTokenCacheReplicasConvergeWhenRedisReturns(t *testing.T) {
 	real := kvtest.Redis(t)
 	key := kvtest.KeyPrefix(t, real) + "gowechat_work__access_token_corp_1000002"
 	proxy := faultproxy.Start(t, real.Options().Addr)
-	clock := &fakeClock{t: time.Now()}
+	clock := testclock.At(time.Now())
 	d := kv.Degrade{Now: clock.Now, Logger: testLogger(t)}
 	a := kv.NewTokenCache(proxiedRedis(t, proxy), d)
 	b := kv.NewTokenCache(proxiedRedis(t, proxy), d)
@@ -120,7 +103,7 @@ func TestTokenCacheRedisHungAnswersFromTheProcess(t *testing.T) {
 // error for the sender, a metric per failure and one warning a minute.
 func TestFallbackLimiterKeepsTheLimitInProcessAndWarnsOnceAMinute(t *testing.T) {
 	t.Parallel()
-	clock := &fakeClock{t: time.Now()}
+	clock := testclock.At(time.Now())
 	var warnings countingHandler
 	m := metrics.New()
 	l := kv.NewFallbackLimiter(deadRedis(t), "sendlimit:", 30, time.Minute,

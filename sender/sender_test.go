@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/servicebot/servicebot/bot"
 	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/bot/wecomsim"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/kv"
 	"github.com/servicebot/servicebot/kv/kvtest"
 	"github.com/servicebot/servicebot/metrics"
@@ -30,28 +30,9 @@ import (
 // t0 is a Monday morning, away from :00 and :30.
 var t0 = time.Date(2025, 3, 10, 9, 7, 0, 0, time.UTC)
 
-// fakeClock is the time shared by the sender, the store's rows and the
-// simulator's rate windows; tests move it instead of sleeping.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // world is one test's WeCom simulator, store and sender parts.
 type world struct {
-	clock   *fakeClock
+	clock   *testclock.Clock
 	sim     *wecomsim.Sim
 	api     *bot.Client
 	db      *store.DB
@@ -68,7 +49,7 @@ var members = []wecomsim.Member{
 // process-global, so these tests do not run in parallel.
 func newWorld(t *testing.T, db *store.DB) *world {
 	t.Helper()
-	clock := &fakeClock{now: t0}
+	clock := testclock.At(t0)
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	sim := wecomsim.New(wecomsim.Options{
 		CorpID:      "ww-test-corp",
@@ -252,7 +233,7 @@ func TestSendRetriesTemporaryErrors(t *testing.T) {
 					t.Fatalf("message/send called %d times before the backoff passed, want 1", n)
 				}
 
-				w.clock.Advance(base)
+				w.clock.Add(base)
 				w.sendDue(t, s, 1)
 				if got := w.row(t, id); got.Status != servicebot.OutboxSent || got.Attempts != 2 {
 					t.Fatalf("after the retry: status %s, attempts %d; want sent, 2", got.Status, got.Attempts)
@@ -281,7 +262,7 @@ func TestSendBackoffGrows(t *testing.T) {
 			if wait := got.NextAttemptAt.Sub(now); wait < full/2 || wait > full {
 				t.Fatalf("attempt %d: next attempt in %v, want between %v and %v", attempt+1, wait, full/2, full)
 			}
-			w.clock.Advance(full)
+			w.clock.Add(full)
 		}
 		w.sendDue(t, s, 1)
 	})
@@ -324,7 +305,7 @@ func TestSendFailsPermanentErrors(t *testing.T) {
 				w.wantDeliveries(t, map[string]float64{"failed": 1})
 
 				// Failed rows stay failed.
-				w.clock.Advance(time.Hour)
+				w.clock.Add(time.Hour)
 				w.sendDue(t, s, 0)
 				if got := w.row(t, id); got.Status != servicebot.OutboxFailed || got.Attempts != 1 {
 					t.Fatalf("a failed row was tried again: status %s, attempts %d", got.Status, got.Attempts)
@@ -343,7 +324,7 @@ func TestSendGivesUpAfterMaxAttempts(t *testing.T) {
 
 		for range 3 {
 			w.sendDue(t, s, 0)
-			w.clock.Advance(time.Minute)
+			w.clock.Add(time.Minute)
 		}
 		got := w.row(t, id)
 		if got.Status != servicebot.OutboxFailed || got.Attempts != 3 || !strings.Contains(got.LastError, "after 3 attempts") {
@@ -388,9 +369,9 @@ func TestSendDefersOverLimit(t *testing.T) {
 				}
 				w.wantDeliveries(t, map[string]float64{"sent": 31, "deferred": 1})
 
-				w.clock.Advance(59 * time.Second)
+				w.clock.Add(59 * time.Second)
 				w.sendDue(t, s, 0)
-				w.clock.Advance(time.Second)
+				w.clock.Add(time.Second)
 				w.sendDue(t, s, 1)
 
 				if got := w.row(t, ids[30]); got.Status != servicebot.OutboxSent || got.Attempts != 1 {
@@ -548,7 +529,7 @@ func TestConfigErrorKeepsRowsUntilFixed_60020(t *testing.T) {
 			if counts[servicebot.OutboxFailed] != 0 {
 				t.Fatalf("at %s a row failed for good during the 60020", w.clock.Now().Sub(t0))
 			}
-			w.clock.Advance(20 * time.Second)
+			w.clock.Add(20 * time.Second)
 		}
 		for _, id := range ids {
 			m := w.row(t, id)
@@ -562,9 +543,9 @@ func TestConfigErrorKeepsRowsUntilFixed_60020(t *testing.T) {
 		}
 
 		// Fixed: within one ConfigBackoff everything goes, once.
-		w.clock.Advance(time.Minute)
+		w.clock.Add(time.Minute)
 		w.sendDue(t, s, len(ids))
-		w.clock.Advance(time.Hour)
+		w.clock.Add(time.Hour)
 		w.sendDue(t, s, 0)
 		for _, u := range []string{"zhangsan", "lisi"} {
 			got := w.sim.Delivered(u)
@@ -612,7 +593,7 @@ func TestRequeueFailedSendsOnceMore(t *testing.T) {
 			t.Fatalf("a sent row was requeued: %d, %v", n, err)
 		}
 		w.sendDue(t, s, 1)
-		w.clock.Advance(time.Hour)
+		w.clock.Add(time.Hour)
 		w.sendDue(t, s, 0)
 		if got := len(w.sim.Delivered("zhangsan")); got != 1 {
 			t.Errorf("zhangsan received %d, want 1", got)
@@ -628,7 +609,7 @@ func TestRequeueFailedSendsOnceMore(t *testing.T) {
 // through to the simulator.
 type blockedAPI struct {
 	api   sender.API
-	clock *fakeClock
+	clock *testclock.Clock
 	until time.Time
 }
 
@@ -654,13 +635,13 @@ func TestSend45009BlockOf90MinutesDeliversEveryMessageOnceAfterwards(t *testing.
 			for _, u := range []string{"zhangsan", "lisi"} {
 				ids = append(ids, w.enqueue(t, u, fmt.Sprintf("消息 %d", i)))
 			}
-			w.clock.Advance(17 * time.Second) // spread, so their backoffs differ
+			w.clock.Add(17 * time.Second) // spread, so their backoffs differ
 		}
 		for w.clock.Now().Before(t0.Add(4 * time.Hour)) {
 			if _, err := s.SendDue(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			w.clock.Advance(30 * time.Second)
+			w.clock.Add(30 * time.Second)
 		}
 		maxAttempts := 0
 		for _, id := range ids {
@@ -698,7 +679,7 @@ func TestSendGivesUpByTimeSinceTheFirstFailure(t *testing.T) {
 			if _, err := s.SendDue(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			w.clock.Advance(10 * time.Minute)
+			w.clock.Add(10 * time.Minute)
 		}
 		got := w.row(t, id)
 		if got.Status != servicebot.OutboxFailed || !got.FirstFailedAt.Equal(t0) {
@@ -729,7 +710,7 @@ func TestRobotPostsKeptAt20AMinute(t *testing.T) {
 			}
 		}
 		w.sendDue(t, s, sender.RobotsPerMinute)
-		w.clock.Advance(time.Minute)
+		w.clock.Add(time.Minute)
 		w.sendDue(t, s, 5)
 		for _, m := range w.sim.Sent() {
 			if m.API == "webhook/send" && m.Duplicate {

@@ -56,7 +56,7 @@ func TestTokenLifecycle(t *testing.T) {
 		t.Fatalf("send with a fresh token: %+v", a)
 	}
 
-	f.clock.Advance(7200 * time.Second)
+	f.clock.Add(7200 * time.Second)
 	if a := f.post(t, "message/send", first, textMsg("zhangwei", "你好")); a.ErrCode != 42001 {
 		t.Fatalf("after 7200 s errcode = %d, want 42001", a.ErrCode)
 	}
@@ -226,7 +226,7 @@ func TestDuplicateCheck(t *testing.T) {
 		t.Fatalf("delivered %d, want 1", n)
 	}
 
-	f.clock.Advance(601 * time.Second)
+	f.clock.Add(601 * time.Second)
 	third := f.post(t, "message/send", token, body)
 	if third.ErrCode != 0 || third.MsgID == first.MsgID {
 		t.Fatalf("after the interval: %+v, want a new message", third)
@@ -260,7 +260,7 @@ func TestSilentDrop(t *testing.T) {
 		if a := f.post(t, "message/send", token, textMsg("zhangwei", "提醒 "+string(rune('A'+i)))); a.ErrCode != 0 {
 			t.Fatalf("message %d: errcode %d; WeCom drops silently, it never errors", i, a.ErrCode)
 		}
-		f.clock.Advance(time.Second)
+		f.clock.Add(time.Second)
 	}
 	sent := f.sim.Sent()
 	if sent[29].Dropped || !sent[30].Dropped {
@@ -281,7 +281,7 @@ func TestSilentDrop(t *testing.T) {
 	}
 
 	// A minute after the first, room again.
-	f.clock.Advance(30 * time.Second)
+	f.clock.Add(30 * time.Second)
 	f.post(t, "message/send", token, textMsg("zhangwei", "一分钟后"))
 	if n := len(f.sim.Delivered("zhangwei")); n != 31 {
 		t.Fatalf("after the minute delivered %d, want 31", n)
@@ -316,7 +316,7 @@ func TestUpdateTemplateCard(t *testing.T) {
 
 	fresh := sendCard("apv-2")
 	stale := sendCard("apv-3")
-	f.clock.Advance(72*time.Hour - time.Second)
+	f.clock.Add(72*time.Hour - time.Second)
 	token = f.token(t) // the old one expired long ago
 	newCard := map[string]any{"agentid": testAgentID, "response_code": fresh, "template_card": map[string]any{
 		"card_type": "text_notice", "main_title": map[string]any{"title": "审批已通过"},
@@ -324,7 +324,7 @@ func TestUpdateTemplateCard(t *testing.T) {
 	if a := f.post(t, "message/update_template_card", token, newCard); a.ErrCode != 0 {
 		t.Fatalf("just under 72 h: %+v", a)
 	}
-	f.clock.Advance(time.Second)
+	f.clock.Add(time.Second)
 	if a := f.post(t, "message/update_template_card", token, relabel(stale)); a.ErrCode != 40058 {
 		t.Fatalf("at 72 h: errcode %d, want 40058 (expired)", a.ErrCode)
 	}
@@ -420,7 +420,7 @@ func TestWebhookRobot(t *testing.T) {
 	if a := send("robot-key"); a.ErrCode != 45009 {
 		t.Fatalf("21st message in a minute: errcode %d, want 45009", a.ErrCode)
 	}
-	f.clock.Advance(time.Minute)
+	f.clock.Add(time.Minute)
 	if a := send("robot-key"); a.ErrCode != 0 {
 		t.Fatalf("a minute later: %+v", a)
 	}

@@ -293,7 +293,7 @@ func TestReplayPostsTheSameRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.clock.Advance(5 * time.Second) // a retry comes later; it must still be the same request
+	f.clock.Add(5 * time.Second) // a retry comes later; it must still be the same request
 	again, err := f.sim.Replay(context.Background(), d)
 	if err != nil {
 		t.Fatal(err)

@@ -8,11 +8,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/servicebot/servicebot/bot/wecomsim"
+	"github.com/servicebot/servicebot/internal/testclock"
 )
 
 const (
@@ -24,33 +24,15 @@ const (
 	testAESKey = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 )
 
-// fakeClock is a settable clock shared by the simulator and the test.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type fixture struct {
 	sim   *wecomsim.Sim
 	srv   *httptest.Server
-	clock *fakeClock
+	clock *testclock.Clock
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2025, 3, 10, 9, 15, 0, 0, time.FixedZone("CST", 8*3600))}
+	clock := testclock.At(time.Date(2025, 3, 10, 9, 15, 0, 0, time.FixedZone("CST", 8*3600)))
 	departments, members := wecomsim.DemoDirectory()
 	sim := wecomsim.New(wecomsim.Options{
 		CorpID: testCorpID, Secret: testSecret, AgentID: testAgentID,

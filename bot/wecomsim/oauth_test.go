@@ -69,7 +69,7 @@ func TestOAuthCodeFlow(t *testing.T) {
 	}
 
 	late := authorizeAs(t, f, "liqiang")
-	f.clock.Advance(5 * time.Minute)
+	f.clock.Add(5 * time.Minute)
 	if a := f.get(t, "auth/getuserinfo", token, url.Values{"code": {late}}); a.ErrCode != 40029 {
 		t.Fatalf("code after 5 minutes: errcode %d, want 40029", a.ErrCode)
 	}
