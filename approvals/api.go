@@ -239,7 +239,7 @@ func (h *RequestsAPI) file(w http.ResponseWriter, r *http.Request) {
 			"problems": []string{fmt.Sprintf("审批链所需的角色未配置人员：%v", err)}})
 	case err != nil:
 		h.Logger.Error("file request", "err", err)
-		handlers.WriteJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+		handlers.WriteJSONError(w, err)
 	default:
 		h.Logger.Info("request filed", "id", a.Request.ID, "kind", a.Request.Kind, "requester", a.Request.Requester)
 		warnings, err := h.warnings(r.Context(), a.Request)

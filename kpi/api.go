@@ -294,5 +294,5 @@ func (h *KPIAPI) export(w http.ResponseWriter, r *http.Request) {
 
 func (h *KPIAPI) fail(w http.ResponseWriter, what string, err error) {
 	h.Logger.Error(what, "err", err)
-	handlers.WriteJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+	handlers.WriteJSONError(w, err)
 }

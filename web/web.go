@@ -24,6 +24,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/forms"
+	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/reportexport"
 )
 
@@ -226,6 +227,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, v Viewer, status i
 // internal logs err and renders a general failure page.
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, v Viewer, err error) {
 	if errors.Is(err, context.Canceled) {
+		return
+	}
+	if status := handlers.ErrorStatus(err); status != http.StatusInternalServerError {
+		// The request ran out of time (handlers.Deadline): busy, not broken.
+		s.cfg.Logger.Warn("web: request timed out", "path", r.URL.Path, "user", v.UserID, "err", err)
+		s.fail(w, r, v, status, "服务器繁忙", "服务器繁忙，请稍后再试。")
 		return
 	}
 	s.cfg.Logger.Error("web: request failed", "path", r.URL.Path, "user", v.UserID, "err", err)

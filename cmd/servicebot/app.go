@@ -271,6 +271,9 @@ type tuning struct {
 	// redis, in tests, gives a demo instance the Redis that `serve` would
 	// get from the configuration (several replicas on one database).
 	redis *redis.Client
+	// requestTimeout, in tests, shortens the time a page or API request
+	// may take (handlers.DefaultRequestTimeout).
+	requestTimeout time.Duration
 	// groupRobot, in tests, gives a demo instance a department group robot
 	// (the simulator's) where rankings and counts are posted.
 	groupRobot string
@@ -366,11 +369,12 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 			sched.Add(j)
 		}
 		for _, r := range f.Routes {
-			mux.Handle(r.Pattern, r.Handler)
+			// The features' APIs (/api/…) and pages end in time.
+			mux.Handle(r.Pattern, handlers.Deadline(tune.requestTimeout, 0, r.Handler))
 		}
 	}
 	if p.web != nil {
-		mux.Handle(web.Prefix, p.web)
+		mux.Handle(web.Prefix, handlers.Deadline(tune.requestTimeout, 0, p.web))
 	}
 	mux.Handle("/wecom/callback", &handlers.Callback{
 		Opener: crypto, Parse: bot.ParseEvent, Inbox: db, Clock: clock,
@@ -416,9 +420,11 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		ReadHeaderTimeout: 5 * time.Second,
 		// Generous: a form with a few phone photos over a slow mobile link.
 		// Slow-header clients are cut off by ReadHeaderTimeout; callbacks
-		// are capped at 1 MiB by their handler.
-		ReadTimeout:  2 * time.Minute,
-		WriteTimeout: 2 * time.Minute,
+		// are capped at 1 MiB by their handler. The handlers themselves end
+		// sooner (handlers.Deadline); writing lasts a little longer than the
+		// longest of them, so that its 503 still reaches the client.
+		ReadTimeout:  handlers.DefaultUploadTimeout,
+		WriteTimeout: handlers.DefaultUploadTimeout + 10*time.Second,
 		IdleTimeout:  2 * time.Minute,
 	}
 	serveErr := make(chan error, 2)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/internal/faultproxy"
 	"github.com/servicebot/servicebot/kv/kvtest"
 	"github.com/servicebot/servicebot/reminders"
@@ -39,10 +40,18 @@ func timedGet(t *testing.T, url string, limit time.Duration) (int, time.Duration
 // open, no byte back) must not hang the bot. Callbacks get 503 within 2 s
 // (so WeCom retries, maybe on a healthy replica) without opening a
 // connection each, /healthz answers, /readyz says not ready within 2 s, and
-// shutdown (what SIGTERM starts) ends within 5 s.
+// shutdown (what SIGTERM starts) ends within 5 s. A page waiting on the
+// database ends at the request's time limit with 503 (handlers.Deadline, here
+// shortened to 1 s) instead of holding the request for ever.
 func TestFault_PostgresHung_503Within2sHealthAnswersShutdownWithin5s(t *testing.T) {
 	db, proxy := storetest.PostgresBehindProxy(t)
-	h := startHarness(t, db)
+	tune := fastTuning
+	tune.requestTimeout = time.Second
+	h := launchTuned(t, db, nil, servicebot.SystemClock{}, "", tune)
+	phone := h.phone("sunli") // the demo directory's service manager
+	if status, _ := h.open(phone, http.MethodGet, h.baseURL+"/web/reports", nil); status != http.StatusOK {
+		t.Fatalf("/web/reports with the database answering: status %d, want 200", status)
+	}
 	q, body, err := h.sim.BuildCallback(textXML(engineer, "数据库正常时的消息", 15001))
 	if err != nil {
 		t.Fatal(err)
@@ -102,11 +111,15 @@ func TestFault_PostgresHung_503Within2sHealthAnswersShutdownWithin5s(t *testing.
 	if status, took := timedGet(t, h.baseURL+"/readyz", 5*time.Second); status != http.StatusServiceUnavailable || took > 2*time.Second {
 		t.Errorf("/readyz: %d after %v, want 503 within 2 s", status, took)
 	}
+	start := time.Now()
+	if status, _ := h.open(phone, http.MethodGet, h.baseURL+"/web/reports", nil); status != http.StatusServiceUnavailable || time.Since(start) > 3*time.Second {
+		t.Errorf("/web/reports with the database hung: %d after %v, want 503 at the 1 s request limit", status, time.Since(start))
+	}
 	if status, took := timedGet(t, h.baseURL+"/metrics", 5*time.Second); status != http.StatusOK || took > 3*time.Second {
 		t.Errorf("/metrics: %d after %v, want an answer within its 2 s timeout", status, took)
 	}
 
-	start := time.Now()
+	start = time.Now()
 	h.cancel()
 	h.cancel = nil
 	select {

@@ -66,12 +66,17 @@ func launch(t *testing.T, db *store.DB, prev *demo, clock servicebot.Clock) *har
 // of the test's own).
 func launchWithBlobs(t *testing.T, db *store.DB, prev *demo, clock servicebot.Clock, blobURL string) *harness {
 	t.Helper()
+	return launchTuned(t, db, prev, clock, blobURL, fastTuning)
+}
+
+// launchTuned is launchWithBlobs with tuning other than fastTuning.
+func launchTuned(t *testing.T, db *store.DB, prev *demo, clock servicebot.Clock, blobURL string, tune tuning) *harness {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	tune := fastTuning
 	tune.blobURL = blobURL
 	if prev == nil && blobURL == "" {
 		tune.blobURL = t.TempDir()
