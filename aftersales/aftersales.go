@@ -55,6 +55,7 @@ type Tx interface {
 	GetJob(ctx context.Context, id int64) (servicebot.Job, error)
 	JobOfRequest(ctx context.Context, requestID int64) (servicebot.Job, error)
 	EngineerJobs(ctx context.Context, engineer string) ([]servicebot.Job, error)
+	CompletedJobsFor(ctx context.Context, engineer string, customerID int64) ([]servicebot.Job, error)
 	OpenJobs(ctx context.Context) ([]servicebot.Job, error)
 	MoveJob(ctx context.Context, id int64, from []string, to, engineer, assign string, now time.Time) (bool, error)
 	SetJobSerial(ctx context.Context, id int64, serial string) error

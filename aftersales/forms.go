@@ -99,15 +99,12 @@ func (s *Service) formFiled(ctx context.Context, tx Tx, def servicebot.FormDef, 
 // return visit is still open, the zero job when there is none, and a field
 // error naming the jobs when there are several.
 func (s *Service) returnVisitOwed(ctx context.Context, tx Tx, user string, customerID int64, customer string) (servicebot.Job, error) {
-	jobs, err := tx.EngineerJobs(ctx, user)
+	jobs, err := tx.CompletedJobsFor(ctx, user, customerID)
 	if err != nil {
 		return servicebot.Job{}, err
 	}
 	var owed []servicebot.Job
 	for _, j := range jobs {
-		if j.CustomerID != customerID || j.Status != servicebot.JobCompleted {
-			continue
-		}
 		ob, err := tx.GetObligation(ctx, servicebot.ReturnVisitKey(j.ID))
 		switch {
 		case errors.Is(err, servicebot.ErrNotFound):

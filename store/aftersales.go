@@ -212,10 +212,10 @@ func (tx *Tx) SettleObligation(ctx context.Context, kind, keyPrefix string, want
 	if want.Key != "" && (want.Kind != kind || !strings.HasPrefix(want.Key, keyPrefix)) {
 		return false, fmt.Errorf("store: settle %s %s: obligation %s is not one of them", kind, keyPrefix, want.Key)
 	}
+	cond, condArgs := openOfKindWithKeyPrefix(tx.sqlx.DriverName(), kind, keyPrefix)
 	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
-		UPDATE obligations SET status = ?, closed_at = ?
-		WHERE status = ? AND kind = ? AND substr(key, 1, ?) = ? AND key <> ?`),
-		servicebot.ObligationDone, ts(now), servicebot.ObligationOpen, kind, len(keyPrefix), keyPrefix, want.Key)
+		UPDATE obligations SET status = ?, closed_at = ? WHERE `+cond+` AND key <> ?`),
+		append(append([]any{servicebot.ObligationDone, ts(now)}, condArgs...), want.Key)...)
 	if err != nil {
 		return false, fmt.Errorf("store: settle %s %s: %w", kind, keyPrefix, err)
 	}
@@ -245,9 +245,9 @@ func (tx *Tx) SettleObligation(ctx context.Context, kind, keyPrefix string, want
 // with keyPrefix, by due time.
 func (db *DB) OpenObligationsOf(ctx context.Context, kind, keyPrefix string) ([]servicebot.Obligation, error) {
 	var rows []obligationRow
+	cond, args := openOfKindWithKeyPrefix(db.sqlx.DriverName(), kind, keyPrefix)
 	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`SELECT `+obligationColumns+` FROM obligations
-		WHERE status = ? AND kind = ? AND substr(key, 1, ?) = ? ORDER BY due_at, id`),
-		servicebot.ObligationOpen, kind, len(keyPrefix), keyPrefix)
+		WHERE `+cond+` ORDER BY due_at, id`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s obligations %s: %w", kind, keyPrefix, err)
 	}
@@ -548,6 +548,19 @@ func (tx *Tx) EngineerJobs(ctx context.Context, engineer string) ([]servicebot.J
 	return jobs, nil
 }
 
+// CompletedJobsFor returns engineer's completed jobs at the customer that
+// no return visit has closed yet, oldest first: the jobs a return-visit
+// questionnaire may be for. Narrowed in the query, since an engineer's jobs
+// pile up over the years and a questionnaire concerns one customer.
+func (tx *Tx) CompletedJobsFor(ctx context.Context, engineer string, customerID int64) ([]servicebot.Job, error) {
+	jobs, err := selectJobs(ctx, tx.sqlx, tx.sqlx.Rebind(jobSelect+` WHERE j.engineer = ? AND j.status = ? AND j.customer_id = ? ORDER BY j.id`),
+		engineer, servicebot.JobCompleted, customerID)
+	if err != nil {
+		return nil, fmt.Errorf("store: completed jobs of %s at customer %d: %w", engineer, customerID, err)
+	}
+	return jobs, nil
+}
+
 // OpenJobs returns every job not yet closed by a return visit, oldest
 // first: the service manager's 我的工单.
 func (tx *Tx) OpenJobs(ctx context.Context) ([]servicebot.Job, error) {
@@ -730,6 +743,29 @@ func (tx *Tx) AnswerTechQuestion(ctx context.Context, id int64, by, answer strin
 	return n == 1, err
 }
 
+// openOfKindWithKeyPrefix is the condition "open, of kind, key starting
+// with keyPrefix" and its arguments, written so that the index
+// obligations_open_key serves it: a range over the keys in byte order
+// rather than substr(key, …), which reads every open obligation of the kind
+// (thousands of customers' R-VIS-1 calls, once per recorded contact). Byte
+// order is what the range needs, so Postgres compares in the "C" collation
+// whatever the database's own, as its index does; SQLite's is byte order.
+func openOfKindWithKeyPrefix(driverName, kind, keyPrefix string) (string, []any) {
+	status := `status = '` + servicebot.ObligationOpen + `'` // a literal, so that the partial index applies
+	last := len(keyPrefix) - 1
+	if last < 0 || keyPrefix[last] >= 0x7f {
+		// No ASCII last byte to step past (every key prefix of ours ends
+		// in one): the plain, unindexed comparison.
+		return status + ` AND kind = ? AND substr(key, 1, ?) = ?`, []any{kind, len(keyPrefix), keyPrefix}
+	}
+	past := keyPrefix[:last] + string(keyPrefix[last]+1)
+	key := `key`
+	if driverName == "postgres" {
+		key = `key COLLATE "C"`
+	}
+	return status + ` AND kind = ? AND ` + key + ` >= ? AND ` + key + ` < ?`, []any{kind, keyPrefix, past}
+}
+
 // OpenObligations returns the open obligations of the kinds, of userID
 // ("" for everybody's), by due time.
 func (tx *Tx) OpenObligations(ctx context.Context, userID string, kinds []string) ([]servicebot.Obligation, error) {
@@ -768,9 +804,10 @@ func openObligations(ctx context.Context, q sqlx.ExtContext, userID string, kind
 // with keyPrefix (all of one customer's R-VIS-1 calls, say) and returns how
 // many it closed.
 func (tx *Tx) CloseObligationsOf(ctx context.Context, kind, keyPrefix, status string, now time.Time) (int, error) {
+	cond, condArgs := openOfKindWithKeyPrefix(tx.sqlx.DriverName(), kind, keyPrefix)
 	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
-		UPDATE obligations SET status = ?, closed_at = ? WHERE status = ? AND kind = ? AND substr(key, 1, ?) = ?`),
-		status, ts(now), servicebot.ObligationOpen, kind, len(keyPrefix), keyPrefix)
+		UPDATE obligations SET status = ?, closed_at = ? WHERE `+cond),
+		append([]any{status, ts(now)}, condArgs...)...)
 	if err != nil {
 		return 0, fmt.Errorf("store: close %s obligations %s: %w", kind, keyPrefix, err)
 	}

@@ -341,8 +341,18 @@
   }
 
   $('composer').addEventListener('submit', send);
+  // Enter sends and Shift+Enter breaks the line. The break Enter would type
+  // must not land in the emptied composer: some keyboards deliver it as its
+  // own input event after the keydown that sent, which preventDefault there
+  // does not reach.
+  var shiftHeld = false;
   $('input').addEventListener('keydown', function (ev) {
+    shiftHeld = ev.shiftKey;
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { send(ev); }
+  });
+  $('input').addEventListener('beforeinput', function (ev) {
+    var lineBreak = ev.inputType === 'insertLineBreak' || ev.inputType === 'insertParagraph';
+    if (lineBreak && !shiftHeld && !ev.isComposing) { ev.preventDefault(); }
   });
   $('back').addEventListener('click', function () { document.body.classList.remove('chatting'); });
 
