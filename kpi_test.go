@@ -2,6 +2,7 @@ package servicebot_test
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 
@@ -94,31 +95,78 @@ func handMonth() servicebot.KPIMonthInput {
 	}
 }
 
+// scores are expected scores by indicator, each commented with its rule ID.
+type scores map[servicebot.KPIIndicator]servicebot.Points
+
 func TestKPIScoreHandComputedMonth_R_KPI_1_to_12(t *testing.T) {
 	// Company figures, the same for all three:
 	//   R-KPI-1  profit 11.50 % vs 12.00 %: 6 − 0.50 = 5.50
 	//   R-KPI-2  productivity 103.25 % vs 100 %: 6 + 3.25 = 9.25 (may exceed the weight)
 	//   R-KPI-3  80.00 元 vs 76 元: 5.263 % over → −5.26 → 2.74
 	//   R-KPI-3b 94.50 % vs 96 %: 1.5 points × 1.5 = −2.25 → 5.75
-	company := []servicebot.Points{550, 925, 274, 575}
+	company := scores{
+		servicebot.KPIProfit:       550, // R-KPI-1
+		servicebot.KPIProductivity: 925, // R-KPI-2
+		servicebot.KPIQuality:      274, // R-KPI-3
+		servicebot.KPIRetention:    575, // R-KPI-3b
+	}
 	want := map[string]struct {
 		rank   int
 		total  servicebot.Points
-		scores []servicebot.Points // R-KPI-4 … R-KPI-12 in table order
+		scores scores // R-KPI-4 … R-KPI-12
 	}{
 		// R-KPI-4 8−1 (late daily free); -5 8; -6 8; -7 8 (6 calls, 1 visit);
 		// -8 9−4; -9 5; -10 10000.00 → 10; -11 4×4; -12 +7 → +5.
-		"zhang": {1, 9524, []servicebot.Points{700, 800, 800, 800, 500, 500, 1000, 400, 400, 400, 400, 500}},
+		"zhang": {1, 9524, scores{
+			servicebot.KPIServiceMgmt:    700,  // R-KPI-4
+			servicebot.KPIField:          800,  // R-KPI-5
+			servicebot.KPIServiceQuality: 800,  // R-KPI-6
+			servicebot.KPIVisits:         800,  // R-KPI-7
+			servicebot.KPIRecords:        500,  // R-KPI-8
+			servicebot.KPITechTraining:   500,  // R-KPI-9
+			servicebot.KPIPartsSales:     1000, // R-KPI-10
+			servicebot.KPIResponsibility: 400,  // R-KPI-11
+			servicebot.KPITeamwork:       400,  // R-KPI-11
+			servicebot.KPIInitiative:     400,  // R-KPI-11
+			servicebot.KPIDiscipline:     400,  // R-KPI-11
+			servicebot.KPIBonus:          500,  // R-KPI-12
+		}},
 		// R-KPI-4 8−1−9 → 0 (clamped); -5 8−1 (15 days) −3×2 = 1;
 		// -6 8−1−2−1−2 = 2; -7 8−1−1−2 = 4; -8 9 − 5 fields × 2 (5 or more:
 		// each costs 2, RULES.md threshold note) − 2 (form) → 0 (clamped);
 		// -9 5−1−2 = 2; -10 4999.99 → 4; -11 4−6 → 0, 4−1 = 3, 4, 4−2 = 2;
 		// -12 −7 → −5.
-		"li": {3, 4024, []servicebot.Points{0, 100, 200, 400, 0, 200, 400, 0, 300, 400, 200, -500}},
+		"li": {3, 4024, scores{
+			servicebot.KPIServiceMgmt:    0,    // R-KPI-4
+			servicebot.KPIField:          100,  // R-KPI-5
+			servicebot.KPIServiceQuality: 200,  // R-KPI-6
+			servicebot.KPIVisits:         400,  // R-KPI-7
+			servicebot.KPIRecords:        0,    // R-KPI-8
+			servicebot.KPITechTraining:   200,  // R-KPI-9
+			servicebot.KPIPartsSales:     400,  // R-KPI-10
+			servicebot.KPIResponsibility: 0,    // R-KPI-11
+			servicebot.KPITeamwork:       300,  // R-KPI-11
+			servicebot.KPIInitiative:     400,  // R-KPI-11
+			servicebot.KPIDiscipline:     200,  // R-KPI-11
+			servicebot.KPIBonus:          -500, // R-KPI-12
+		}},
 		// R-KPI-4 8−2, appeal accepted → 8; -5 days unknown, 8−1−1 = 6;
 		// -6 8; -7 8−1, calls and visits unknown = 7; -8 9; -9 5;
 		// -10 9999.99 → 8; -11 16; -12 +2.50.
-		"wang": {2, 9274, []servicebot.Points{800, 600, 800, 700, 900, 500, 800, 400, 400, 400, 400, 250}},
+		"wang": {2, 9274, scores{
+			servicebot.KPIServiceMgmt:    800, // R-KPI-4
+			servicebot.KPIField:          600, // R-KPI-5
+			servicebot.KPIServiceQuality: 800, // R-KPI-6
+			servicebot.KPIVisits:         700, // R-KPI-7
+			servicebot.KPIRecords:        900, // R-KPI-8
+			servicebot.KPITechTraining:   500, // R-KPI-9
+			servicebot.KPIPartsSales:     800, // R-KPI-10
+			servicebot.KPIResponsibility: 400, // R-KPI-11
+			servicebot.KPITeamwork:       400, // R-KPI-11
+			servicebot.KPIInitiative:     400, // R-KPI-11
+			servicebot.KPIDiscipline:     400, // R-KPI-11
+			servicebot.KPIBonus:          250, // R-KPI-12
+		}},
 	}
 	in := handMonth()
 	// li has 9 missing daily reports: added here to keep the list short.
@@ -135,14 +183,19 @@ func TestKPIScoreHandComputedMonth_R_KPI_1_to_12(t *testing.T) {
 		if c.Rank != w.rank || c.Total != w.total {
 			t.Errorf("%s: rank %d total %s, want rank %d total %s", c.UserID, c.Rank, c.Total, w.rank, w.total)
 		}
-		all := append(slices.Clone(company), w.scores...)
+		all := maps.Clone(company)
+		maps.Copy(all, w.scores)
 		if len(c.Indicators) != len(all) {
 			t.Fatalf("%s: %d indicators, want %d", c.UserID, len(c.Indicators), len(all))
 		}
-		for i, s := range c.Indicators {
+		for _, s := range c.Indicators {
 			t.Run(fmt.Sprintf("%s/%s_%s", c.UserID, s.Rule, s.Indicator), func(t *testing.T) {
-				if s.Score != all[i] {
-					t.Errorf("score %s, want %s; reasons %+v", s.Score, all[i], s.Reasons)
+				want, ok := all[s.Indicator]
+				if !ok {
+					t.Fatalf("indicator %s (%s) has no expected score", s.Indicator, s.Rule)
+				}
+				if s.Score != want {
+					t.Errorf("score %s, want %s; reasons %+v", s.Score, want, s.Reasons)
 				}
 				// Every point is explained: the weight plus the reasons is the score.
 				sum := s.Weight
