@@ -277,6 +277,9 @@ type tuning struct {
 	// groupRobot, in tests, gives a demo instance a department group robot
 	// (the simulator's) where rankings and counts are posted.
 	groupRobot string
+	// groupChat, in tests, gives it an app group chat (appchat/send)
+	// instead; the test creates the chat in the simulator.
+	groupChat string
 }
 
 // newApp wires the concrete parts. The caller keeps db and closes it after

@@ -177,6 +177,7 @@ func startDemo(ln net.Listener, db *store.DB, clock servicebot.Clock, logger *sl
 	}
 	cfg.Org = demoOrg()
 	cfg.Group.RobotKey = tune.groupRobot
+	cfg.Group.ChatID = tune.groupChat
 	// The forms' pages sign in through the simulator's OAuth page.
 	cfg.PublicURL = baseURL
 	cfg.Web = config.Web{SessionKey: sessionKey, AuthorizeURL: baseURL + "/connect/oauth2/authorize"}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -247,26 +246,9 @@ func TestE2E_Issue11_WhoDecides_RLIA0_RAPV5_RSVC1_RSVC3(t *testing.T) {
 // launchWithGroup starts the demo with a department group robot, on clock.
 func launchWithGroup(t *testing.T, db *store.DB, clock servicebot.Clock) *harness {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	tune := fastTuning
 	tune.groupRobot = "kpi-robot"
-	tune.blobURL = t.TempDir()
-	d, err := startDemo(ln, db, clock, logger, tune, nil)
-	if err != nil {
-		_ = ln.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { assertNoRejections(t, d.sim) })
-	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{t: t, demo: d, db: db, sim: d.sim, clock: clock, baseURL: d.baseURL, stopped: make(chan error, 1), cancel: cancel}
-	go func() { h.stopped <- d.app.serve(ctx, ln) }()
-	t.Cleanup(h.stop)
-	h.waitDirectory()
-	return h
+	return launchTuned(t, db, nil, clock, "", tune)
 }
 
 // groupPosts are the rankings posted to the department group.
