@@ -237,3 +237,26 @@ func (s *S3) Get(ctx context.Context, key string) ([]byte, string, error) {
 	}
 	return data, ctype, nil
 }
+
+// Delete removes the blob; a missing one is no error.
+func (d *Dir) Delete(_ context.Context, key string) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("blob: delete %s: %w", key, err)
+	}
+	return nil
+}
+
+// Delete removes the blob; a missing one is no error.
+func (s *S3) Delete(ctx context.Context, key string) error {
+	if !ValidKey(key) {
+		return fmt.Errorf("blob: invalid key %q", key)
+	}
+	if err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{}); err != nil {
+		return fmt.Errorf("blob: delete %s: %w", key, err)
+	}
+	return nil
+}

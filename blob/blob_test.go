@@ -32,6 +32,22 @@ func TestStores(t *testing.T) {
 			if _, _, err := s.Get(ctx, "media/2026-11-27/missing.jpg"); !errors.Is(err, servicebot.ErrNotFound) {
 				t.Errorf("missing key: %v, want ErrNotFound", err)
 			}
+			// Delete, used when a fetch lost the race to record its file.
+			d, ok := s.(interface {
+				Delete(context.Context, string) error
+			})
+			if !ok {
+				t.Fatalf("%T has no Delete", s)
+			}
+			if err := d.Delete(ctx, "media/2026-11-27/0123abcd.jpg"); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := s.Get(ctx, "media/2026-11-27/0123abcd.jpg"); !errors.Is(err, servicebot.ErrNotFound) {
+				t.Errorf("after Delete: %v, want ErrNotFound", err)
+			}
+			if err := d.Delete(ctx, "media/2026-11-27/0123abcd.jpg"); err != nil {
+				t.Errorf("deleting a missing blob: %v", err)
+			}
 			for _, bad := range []string{"../etc/passwd", "/abs", "media/../x", "Media/X"} {
 				if err := s.Put(ctx, bad, photo, ""); err == nil {
 					t.Errorf("key %q accepted", bad)

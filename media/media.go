@@ -25,8 +25,18 @@ const Lifetime = 72 * time.Hour
 // Store is the database's side: attachments waiting for their media.
 type Store interface {
 	MediaToFetch(ctx context.Context, now time.Time, limit int) ([]servicebot.ReportAttachment, error)
-	KeepMedia(ctx context.Context, id int64, key, contentType string) error
+	// ClaimMediaFetch takes a due attachment for one fetch until leaseUntil;
+	// false when another replica has it or it is kept already.
+	ClaimMediaFetch(ctx context.Context, id int64, now, leaseUntil time.Time) (bool, error)
+	// KeepMedia is false when the attachment was kept already.
+	KeepMedia(ctx context.Context, id int64, key, contentType string) (bool, error)
 	RetryMediaFetch(ctx context.Context, id int64, errText string, next time.Time) error
+}
+
+// Remover deletes a blob; a blob.Store that has it lets the fetcher remove
+// a file it stored but lost the race to record.
+type Remover interface {
+	Delete(ctx context.Context, key string) error
 }
 
 // API downloads a temporary media file (bot.Client.GetMedia).
@@ -45,7 +55,10 @@ type Fetcher struct {
 	// Poll is the pause between looks; Backoff the first wait after a failed
 	// fetch, doubling up to an hour. Defaults 1m and 1m.
 	Poll, Backoff time.Duration
-	kick          chan struct{}
+	// Lease is how long a claimed fetch is this replica's alone (media/get
+	// and the blob store's Put must finish within it). Default 10m.
+	Lease time.Duration
+	kick  chan struct{}
 }
 
 // New makes a Fetcher.
@@ -54,7 +67,7 @@ func New(store Store, api API, blobs blob.Store, clock servicebot.Clock, logger 
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Fetcher{store: store, api: api, blobs: blobs, clock: clock, logger: logger,
-		Poll: time.Minute, Backoff: time.Minute, kick: make(chan struct{}, 1)}
+		Poll: time.Minute, Backoff: time.Minute, Lease: 10 * time.Minute, kick: make(chan struct{}, 1)}
 }
 
 // Kick makes Run look now (a photo just arrived).
@@ -103,9 +116,16 @@ func (f *Fetcher) FetchDue(ctx context.Context) (int, error) {
 	}
 }
 
+// fetch claims a, downloads its media and keeps it. Several replicas run a
+// Fetcher on one database: the claim makes one of them fetch each file, so
+// no two store it under two keys (one of them an orphan in the blob store).
 func (f *Fetcher) fetch(ctx context.Context, a servicebot.ReportAttachment) (bool, error) {
 	now := f.clock.Now()
 	log := f.logger.With("attachment", a.ID, "kind", a.Kind, "user", a.UserID)
+	claimed, err := f.store.ClaimMediaFetch(ctx, a.ID, now, now.Add(f.Lease))
+	if err != nil || !claimed {
+		return false, err
+	}
 	data, ctype, err := f.api.GetMedia(ctx, a.MediaID)
 	if err == nil {
 		key, kerr := Key(a, ctype)
@@ -113,8 +133,14 @@ func (f *Fetcher) fetch(ctx context.Context, a servicebot.ReportAttachment) (boo
 			return false, kerr
 		}
 		if err = f.blobs.Put(ctx, key, data, ctype); err == nil {
-			if err := f.store.KeepMedia(ctx, a.ID, key, ctype); err != nil {
+			kept, err := f.store.KeepMedia(ctx, a.ID, key, ctype)
+			if err != nil {
 				return false, err
+			}
+			if !kept {
+				// Kept meanwhile by a fetch whose lease this one outlived.
+				f.remove(ctx, log, key)
+				return false, nil
 			}
 			log.InfoContext(ctx, "media kept", "key", key, "bytes", len(data))
 			return true, nil
@@ -136,6 +162,17 @@ func (f *Fetcher) fetch(ctx context.Context, a servicebot.ReportAttachment) (boo
 		return false, errors.Join(err, rerr)
 	}
 	return false, nil
+}
+
+func (f *Fetcher) remove(ctx context.Context, log *slog.Logger, key string) {
+	r, ok := f.blobs.(Remover)
+	if !ok {
+		log.WarnContext(ctx, "media kept twice; this copy stays unreferenced in the blob store", "key", key)
+		return
+	}
+	if err := r.Delete(ctx, key); err != nil {
+		log.WarnContext(ctx, "media kept twice; removing this copy failed", "key", key, "err", err)
+	}
 }
 
 // Key is where an attachment's media is kept: media/DAY/RANDOM.EXT. The

@@ -411,14 +411,37 @@ func (db *DB) MediaToFetch(ctx context.Context, now time.Time, limit int) ([]ser
 	return out, nil
 }
 
-// KeepMedia records that attachment id is kept in the blob store under key.
-func (db *DB) KeepMedia(ctx context.Context, id int64, key, contentType string) error {
-	_, err := db.sqlx.ExecContext(ctx, db.sqlx.Rebind(`UPDATE report_attachments
-		SET blob_key = ?, content_type = ?, next_fetch_at = NULL, fetch_error = '' WHERE id = ?`), key, contentType, id)
+// ClaimMediaFetch takes attachment id for one media/get until leaseUntil,
+// if it is still due at now: of two replicas that saw it due, one gets it
+// (the other's UPDATE finds next_fetch_at already moved past now). A claim
+// whose holder dies runs out at leaseUntil and the row is due again.
+func (db *DB) ClaimMediaFetch(ctx context.Context, id int64, now, leaseUntil time.Time) (bool, error) {
+	res, err := db.sqlx.ExecContext(ctx, db.sqlx.Rebind(`UPDATE report_attachments SET next_fetch_at = ?
+		WHERE id = ? AND blob_key = '' AND next_fetch_at IS NOT NULL AND next_fetch_at <= ?`), ts(leaseUntil), id, ts(now))
 	if err != nil {
-		return fmt.Errorf("store: keep media %d: %w", id, err)
+		return false, fmt.Errorf("store: claim media fetch %d: %w", id, err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: claim media fetch %d: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// KeepMedia records that attachment id is kept in the blob store under key.
+// It is false when the attachment was kept already (under another key, by a
+// fetch whose claim had run out): the first kept file stays the one.
+func (db *DB) KeepMedia(ctx context.Context, id int64, key, contentType string) (bool, error) {
+	res, err := db.sqlx.ExecContext(ctx, db.sqlx.Rebind(`UPDATE report_attachments
+		SET blob_key = ?, content_type = ?, next_fetch_at = NULL, fetch_error = '' WHERE id = ? AND blob_key = ''`), key, contentType, id)
+	if err != nil {
+		return false, fmt.Errorf("store: keep media %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: keep media %d: %w", id, err)
+	}
+	return n == 1, nil
 }
 
 // RetryMediaFetch records a failed media/get of attachment id: tried again
