@@ -240,23 +240,42 @@ func (e *Engine) sendCard(ctx context.Context, tx Tx, a servicebot.Approval, ste
 
 // updateCard shows the decision on the card the approver tapped, spending
 // the click's response_code (one use, 72 h); its one button greys out with
-// the result (replace_text, which only an update may carry).
+// the result (replace_text, which only an update may carry). The cards
+// 待审批 sent again for the step (issue 12) are updated too, each with the
+// code WeCom returned when it was sent: a copy left with live buttons would
+// answer a tap with "already decided".
 func (e *Engine) updateCard(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, result, responseCode string, now time.Time) error {
-	if responseCode == "" {
+	again, err := tx.SentResponseCodes(ctx, againKey(step.ID))
+	if err != nil {
+		return err
+	}
+	codes := again
+	if responseCode != "" {
+		codes = append([]string{responseCode}, again...)
+	}
+	if len(codes) == 0 {
 		return nil
 	}
 	card, err := e.cardFor(ctx, tx, a, step, result)
 	if err != nil {
 		return err
 	}
-	body, err := wecommsg.UpdateCard([]string{step.ApproverID}, responseCode, card, result)
-	if err != nil {
-		return fmt.Errorf("approvals: card update: %w", err)
+	for _, code := range codes {
+		body, err := wecommsg.UpdateCard([]string{step.ApproverID}, code, card, result)
+		if err != nil {
+			return fmt.Errorf("approvals: card update: %w", err)
+		}
+		key := fmt.Sprintf("apv-update:%d", step.ID)
+		if code != responseCode {
+			key += ":" + code // a copy sent again
+		}
+		if err := e.enqueue(ctx, tx, servicebot.OutboxMessage{
+			DedupKey: key, Kind: servicebot.OutUpdateCard, ToUsers: step.ApproverID, Body: body, CreatedAt: now,
+		}); err != nil {
+			return err
+		}
 	}
-	return e.enqueue(ctx, tx, servicebot.OutboxMessage{
-		DedupKey: fmt.Sprintf("apv-update:%d", step.ID), Kind: servicebot.OutUpdateCard,
-		ToUsers: step.ApproverID, Body: body, CreatedAt: now,
-	})
+	return nil
 }
 
 // cardRows fits the summary into the card's six rows (WeCom shows no more):

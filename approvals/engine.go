@@ -59,6 +59,9 @@ type Tx interface {
 	// outbox row dedupKey ("" when unsent): a decision made on the web
 	// updates the approver's card with it.
 	SentResponseCode(ctx context.Context, dedupKey string) (string, error)
+	// SentResponseCodes are those of every sent row whose key starts with
+	// prefix: the cards 待审批 sent again for a step.
+	SentResponseCodes(ctx context.Context, prefix string) ([]string, error)
 	AddPartsIssue(ctx context.Context, p servicebot.PartsIssue) (servicebot.PartsIssue, error)
 }
 

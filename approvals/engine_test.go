@@ -583,3 +583,93 @@ func TestDecideOnWeb_RAPV5(t *testing.T) {
 		}
 	})
 }
+
+// sendAll delivers every pending outbox row, as the sender would: WeCom
+// returns each card a response_code ("sent:" and the row's key).
+func (f *fixture) sendAll() {
+	f.t.Helper()
+	ctx := context.Background()
+	rows, err := f.db.ClaimOutbox(ctx, f.clock.Now(), time.Minute, 1000)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, m := range rows {
+		if err := f.db.MarkOutboxSent(ctx, m.ID, servicebot.SendResult{MsgID: "m" + itoa(m.ID), ResponseCode: "sent:" + m.DedupKey}, f.clock.Now()); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+}
+
+// sendPending is the approver asking 待审批 in chat.
+func (f *fixture) sendPending(user string) {
+	f.t.Helper()
+	f.clock.Add(time.Second)
+	ev := servicebot.Event{FromUserName: user, CreateTime: f.clock.Now().Unix(), MsgType: servicebot.MsgText, Content: "待审批",
+		MsgID: f.clock.Now().String()}
+	err := f.db.InTx(context.Background(), func(tx *store.Tx) error {
+		_, err := f.engine.SendPending(context.Background(), tx, ev)
+		return err
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// updatedCodes are the response_codes of the card updates queued for user,
+// each with the card's new description.
+func (f *fixture) updatedCodes(user string) map[string]string {
+	f.t.Helper()
+	out := map[string]string{}
+	for _, m := range f.to(user, servicebot.OutUpdateCard) {
+		var u struct {
+			ResponseCode string `json:"response_code"`
+			TemplateCard struct {
+				MainTitle struct{ Desc string } `json:"main_title"`
+			} `json:"template_card"`
+		}
+		if err := json.Unmarshal(m.Body, &u); err != nil {
+			f.t.Fatal(err)
+		}
+		out[u.ResponseCode] = u.TemplateCard.MainTitle.Desc
+	}
+	return out
+}
+
+// Issue 12: a step decided on the web updates the card the approver was
+// sent and every copy 待审批 sent again, each with its own response_code.
+func TestDecideOnWebUpdatesCardsSentAgain_RAPV5(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, servicebot.ApprovalRules{})
+		a := f.file(urgentParts(800_00))
+		f.sendAll()
+		f.sendPending("sunli")
+		f.sendPending("sunli")
+		f.sendAll()
+		cards := f.to("sunli", servicebot.OutTemplateCard)
+		if len(cards) != 0 {
+			t.Fatalf("cards left unsent: %+v", cards)
+		}
+		if err := f.engine.Decide(t.Context(), a.Steps[0].ID, "sunli", servicebot.ChoiceApprove, ""); err != nil {
+			t.Fatal(err)
+		}
+		got := f.updatedCodes("sunli")
+		want := []string{"sent:apv-card:" + a.Steps[0].TaskID}
+		rows, err := db.ListOutbox(t.Context(), []string{servicebot.OutboxSent}, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range rows {
+			if strings.HasPrefix(m.DedupKey, "apv-again:") {
+				want = append(want, "sent:"+m.DedupKey)
+			}
+		}
+		if len(want) != 3 || len(got) != 3 {
+			t.Fatalf("updates %v, want one for each of the cards %v", got, want)
+		}
+		for _, code := range want {
+			if got[code] != "已同意" {
+				t.Errorf("the card sent with %s was updated to %q, want 已同意 (updates %v)", code, got[code], got)
+			}
+		}
+	})
+}

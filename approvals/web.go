@@ -99,6 +99,10 @@ func (e *Engine) StepChoices(ctx context.Context, a servicebot.Approval, step se
 	return append(out, step.Action.Choices()...), nil
 }
 
+// againKey starts the outbox key of every card 待审批 sent again for step
+// stepID: the step's decision finds them by it, to update each.
+func againKey(stepID int64) string { return fmt.Sprintf("apv-again:%d:", stepID) }
+
 func nameOr(m servicebot.Member) string {
 	if m.Name != "" {
 		return m.Name
@@ -150,7 +154,7 @@ func (e *Engine) SendPending(ctx context.Context, tx Tx, ev servicebot.Event) (b
 			return false, fmt.Errorf("approvals: card: %w", err)
 		}
 		if err := e.enqueue(ctx, tx, servicebot.OutboxMessage{
-			DedupKey: fmt.Sprintf("apv-again:%s:%d", ev.DedupKey(), step.ID), Kind: servicebot.OutTemplateCard,
+			DedupKey: againKey(step.ID) + ev.DedupKey(), Kind: servicebot.OutTemplateCard,
 			ToUsers: user, Body: body, CreatedAt: now,
 		}); err != nil {
 			return false, err

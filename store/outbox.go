@@ -188,6 +188,21 @@ func (tx *Tx) SentResponseCode(ctx context.Context, dedupKey string) (string, er
 	return codes[0], nil
 }
 
+// SentResponseCodes are the response_codes WeCom returned for the sent rows
+// whose dedup key starts with prefix (no LIKE wildcards in it), oldest
+// first: the cards 待审批 sent again for one step, each updated with its
+// own code when the step is decided.
+func (tx *Tx) SentResponseCodes(ctx context.Context, prefix string) ([]string, error) {
+	var codes []string
+	err := tx.sqlx.SelectContext(ctx, &codes, tx.sqlx.Rebind(
+		`SELECT response_code FROM outbox WHERE dedup_key LIKE ? AND status = ? AND COALESCE(response_code, '') <> '' ORDER BY id`),
+		prefix+"%", servicebot.OutboxSent)
+	if err != nil {
+		return nil, fmt.Errorf("store: sent response codes of %s: %w", prefix, err)
+	}
+	return codes, nil
+}
+
 // MarkOutboxSent records a delivered row: WeCom's msgid and response_code and
 // the time. Recipients WeCom did not know are kept in last_error; otherwise
 // the error of an earlier attempt, if any, stays.
