@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -178,7 +179,7 @@ func TestWriteFormats(t *testing.T) {
 		z := rows[3]
 		want := []string{"2026-11-23", "周一", "zhangwei", "张伟", "其他", "按时", "2026-11-23 19:30",
 			"1. 成都某厂安装调试\n2. 培训操作工", "去重庆", "成都某厂", "成都", "缺传感器", "1234.50", "", "",
-			"08:45 成都市武侯区", "", "1"}
+			"08:45 成都市武侯区", "", "", "1"}
 		for i, w := range want {
 			if z[i] != w {
 				t.Errorf("CSV column %s = %q, want %q", rows[0][i], z[i], w)
@@ -216,6 +217,116 @@ func TestWriteFormats(t *testing.T) {
 	if err := reportexport.Write(&bytes.Buffer{}, "pdf", recs); err == nil {
 		t.Error("an unknown format was accepted")
 	}
+}
+
+// Issue 10: kept voice messages are in the exports like photos — the
+// 语音 column of CSV and xlsx links the kept file, JSON lists it — and one
+// not yet fetched says so instead of showing nothing.
+func TestExportsLinkKeptVoiceLikePhotos(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		ex := seed(t, db)
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			for _, a := range []servicebot.ReportAttachment{
+				{UserID: "zhangwei", Day: day(23), Kind: servicebot.AttachImage, MediaID: "p1", At: at(23, 10, 5),
+					PicURL: "https://wework.qpic.cn/p1", BlobKey: "media/2026-11-23/aaaa.jpg", ContentType: "image/jpeg"},
+				{UserID: "zhangwei", Day: day(23), Kind: servicebot.AttachVoice, MediaID: "v1", At: at(23, 10, 7),
+					Format: "amr", BlobKey: "media/2026-11-23/bbbb.amr", ContentType: "audio/amr"},
+				{UserID: "liqiang", Day: day(24), Kind: servicebot.AttachVoice, MediaID: "v2", At: at(24, 16, 0), Format: "amr"},
+			} {
+				if _, err := tx.AddReportAttachment(ctx, a); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex.MediaURL = func(key string) string { return "https://bot.example.com/files/" + key }
+		recs, err := ex.Records(ctx, day(23), day(24), at(27, 10, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cell := func(rows [][]string, user, date, header string) string {
+			t.Helper()
+			col := slices.Index(rows[0], header)
+			if col < 0 {
+				t.Fatalf("no column %s in %v", header, rows[0])
+			}
+			for _, r := range rows[1:] {
+				if r[0] == date && r[2] == user {
+					if col < len(r) {
+						return r[col]
+					}
+					return ""
+				}
+			}
+			t.Fatalf("no row for %s %s", user, date)
+			return ""
+		}
+		check := func(format string, rows [][]string) {
+			t.Helper()
+			for _, tc := range []struct{ user, date, header, want string }{
+				{"zhangwei", "2026-11-23", "照片", "10:05 https://bot.example.com/files/media/2026-11-23/aaaa.jpg"},
+				{"zhangwei", "2026-11-23", "语音", "10:07 https://bot.example.com/files/media/2026-11-23/bbbb.amr"},
+				{"liqiang", "2026-11-24", "语音", "16:00 （尚未保存）"},
+				{"liqiang", "2026-11-24", "照片", ""},
+			} {
+				if got := cell(rows, tc.user, tc.date, tc.header); got != tc.want {
+					t.Errorf("%s: %s %s %s = %q, want %q", format, tc.user, tc.date, tc.header, got, tc.want)
+				}
+			}
+		}
+
+		var buf bytes.Buffer
+		if err := reportexport.Write(&buf, reportexport.FormatCSV, recs); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(buf.Bytes(), []byte("\uFEFF")))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("csv", rows)
+
+		buf.Reset()
+		if err := reportexport.Write(&buf, reportexport.FormatXLSX, recs); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if rows, err = f.GetRows("日报"); err != nil {
+			t.Fatal(err)
+		}
+		check("xlsx", rows)
+
+		buf.Reset()
+		if err := reportexport.Write(&buf, reportexport.FormatJSON, recs); err != nil {
+			t.Fatal(err)
+		}
+		var back []reportexport.Record
+		if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+			t.Fatal(err)
+		}
+		voices := 0
+		for _, r := range back {
+			for _, a := range r.Attachments {
+				if a.Kind == servicebot.AttachVoice && r.UserID == "zhangwei" {
+					voices++
+					if a.URL != "https://bot.example.com/files/media/2026-11-23/bbbb.amr" {
+						t.Errorf("JSON voice link %q", a.URL)
+					}
+				}
+			}
+		}
+		if voices != 1 {
+			t.Errorf("JSON lists %d kept voice messages of zhangwei, want 1", voices)
+		}
+	})
 }
 
 // States (the month's grid, issue 12) says for every engineer and day what

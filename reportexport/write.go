@@ -84,6 +84,7 @@ var columns = []struct {
 	{"缺少", 12, func(r Record) string { return strings.Join(r.Missing, "、") }},
 	{"签到", 28, func(r Record) string { return attachments(r, "location") }},
 	{"照片", 28, func(r Record) string { return attachments(r, "image") }},
+	{"语音", 28, func(r Record) string { return attachments(r, "voice") }},
 	{"版本", 6, func(r Record) string {
 		if r.Revision == 0 {
 			return ""
@@ -104,8 +105,8 @@ func numbered(items []string) string {
 	return strings.Join(lines, "\n")
 }
 
-// attachments lists the check-ins (time and place) or the photos (time and
-// link) of a record, one a line.
+// attachments lists the check-ins (time and place), the photos or the voice
+// messages (time and link to the kept copy) of a record, one a line.
 func attachments(r Record, kind string) string {
 	var lines []string
 	for _, a := range r.Attachments {
@@ -115,6 +116,9 @@ func attachments(r Record, kind string) string {
 		what := a.URL // the kept copy; WeCom's PicUrl is not meant to last
 		if what == "" {
 			what = a.PicURL
+		}
+		if what == "" {
+			what = "（尚未保存）" // a voice not yet fetched has no other link
 		}
 		if kind == "location" {
 			what = a.Label
