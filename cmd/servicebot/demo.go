@@ -43,7 +43,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, looku
 			"It writes DIR/demo.yaml, the configuration of its database and simulator, so the other\n"+
 			"commands work on the demo while it runs. Unless --empty, a new demo database starts with a past:\n"+
 			"last month and this one up to yesterday, the engineers' reports in their own styles (some late,\n"+
-			"some missing), check-ins and photos, a week of leave, the manager's KPI entries.",
+			"some missing), check-ins and photos, a week of leave, service jobs with their forms (fault reports,\n"+
+			"return-visit questionnaires…), approvals decided and pending, the manager's KPI entries.",
 		"servicebot demo\nservicebot --config data/demo.yaml job list", 0, stdout, stderr)
 	defaultAddr := "127.0.0.1:8080"
 	if v, ok := lookup("SERVICEBOT_HTTP_ADDR"); ok && v != "" {
@@ -52,7 +53,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, looku
 	addr := fs.String("addr", defaultAddr, "address to listen on")
 	dataDir := fs.String("data", "data", "folder for the demo's SQLite database and demo.yaml")
 	startAt := fs.String("at", "", "start the demo's clock at this `TIME` (RFC 3339) instead of now")
-	empty := fs.Bool("empty", false, "start bare: no past month of reports, check-ins, leave and KPI entries")
+	empty := fs.Bool("empty", false, "start bare: no past month of reports, check-ins, leave, jobs, approvals and KPI entries")
 	if err := fs.parse(args); err != nil {
 		return err
 	}

@@ -77,6 +77,7 @@ func startDemoIn(t *testing.T, dataDir string, extra ...string) (baseURL string,
 		}
 		select {
 		case err := <-done:
+			done <- err // for stop
 			t.Fatalf("demo stopped: %v\n%s", err, stderr.String())
 		case <-time.After(50 * time.Millisecond):
 		}

@@ -70,8 +70,9 @@ func demoSeeded(ctx context.Context, db *store.DB, month string) (bool, error) {
 // last month to yesterday, the six engineers' reports in their own styles
 // (a few late, a few missing), check-ins with places and photos, a week of
 // leave, each day opened and closed by the bot's own daily-reminders and
-// daily-close jobs run as of that day, and the manager's KPI entries for
-// last month. So the month grid, the exports and the KPI drafted on the 1st
+// daily-close jobs run as of that day, service jobs with their forms
+// (seedJobs), approvals decided and pending, and the manager's KPI entries
+// for last month. So the month grid, the exports and the KPI drafted on the 1st
 // show real data at once. A database that has a past keeps it.
 //
 // upload keeps a photo where the bot fetches members' media from (the
@@ -173,6 +174,9 @@ func seedDemo(ctx context.Context, a *app, db *store.DB, now time.Time, upload f
 			return fmt.Errorf("demo seed: close %s: %w", day, err)
 		}
 	}
+	if err := seedJobs(ctx, a, db, today); err != nil {
+		return err
+	}
 	if err := seedApprovals(ctx, a, db, today); err != nil {
 		return err
 	}
@@ -250,60 +254,19 @@ func seedApprovals(ctx context.Context, a *app, db *store.DB, today servicebot.D
 		}
 		return ap, nil
 	}
-	decideAll := func(ap servicebot.Approval, after time.Duration) error {
-		for range 4 {
-			cur, err := db.GetApproval(ctx, ap.Request.ID)
-			if err != nil {
-				return err
-			}
-			var pending *servicebot.ApprovalStep
-			for i := range cur.Steps {
-				if cur.Steps[i].Status == servicebot.StepPending {
-					pending = &cur.Steps[i]
-					break
-				}
-			}
-			if pending == nil {
-				return nil
-			}
-			at = at.Add(after)
-			// The step's first offer that is not a rejection: 同意, 确认, 现场服务….
-			choice := servicebot.ChoiceApprove
-			for _, c := range pending.Action.Choices() {
-				if c.Key != servicebot.ChoiceReject {
-					choice = c.Key
-					break
-				}
-			}
-			if err := engine.Decide(ctx, pending.ID, pending.ApproverID, choice, "同意"); err != nil {
-				return fmt.Errorf("demo seed: decide %d: %w", ap.Request.ID, err)
-			}
-		}
-		return nil
-	}
 	evidence := servicebot.Evidence{Kind: servicebot.EvidenceDamageReport, URL: "https://example.com/demo/damage-photos"}
 	parts, err := file(today.AddDays(-20), servicebot.ApprovalRequest{Kind: servicebot.RequestParts, Urgent: true,
 		Amount: 860_00, Customer: "成都宏达机械厂", Reason: "密封圈老化漏油，急需更换", Requester: "yangfan", Evidence: evidence})
 	if err != nil {
 		return err
 	}
-	if err := decideAll(parts, 3*time.Hour); err != nil {
-		return err
+	if err := seedDecide(ctx, db, engine, parts.Request.ID, func() { at = at.Add(3 * time.Hour) },
+		func(servicebot.ApprovalStep) string { return "" }); err != nil {
+		return fmt.Errorf("demo seed: %w", err)
 	}
 	// Decided before the demo's simulator existed: their messages are history.
-	for {
-		rows, err := db.ClaimOutbox(ctx, at.Add(time.Hour), time.Minute, 100)
-		if err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			break
-		}
-		for _, r := range rows {
-			if err := db.MarkOutboxSent(ctx, r.ID, servicebot.SendResult{MsgID: "demo-history"}, at); err != nil {
-				return err
-			}
-		}
+	if err := seedOutboxSent(ctx, db, at.Add(time.Hour)); err != nil {
+		return err
 	}
 	if _, err := file(today.AddDays(-1), servicebot.ApprovalRequest{Kind: servicebot.RequestParts, Urgent: true,
 		Amount: 3200_00, Customer: "沈阳北方重工", Reason: "减速机齿轮断齿，客户要求更换", Requester: "yangfan", Evidence: evidence}); err != nil {
