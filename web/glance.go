@@ -93,12 +93,17 @@ type reportView struct {
 	Customer, Location   string
 	Parts                string // yuan, "" when the report does not say
 	Photos               []string
+	Voices               []voiceView // kept voice messages (issue 10)
 	Checkins             []checkinView
 	Revision             int
 	Source               string
 }
 
 type checkinView struct{ At, Place string }
+
+// voiceView is a kept voice message: when, and the link to the file (amr,
+// which browsers do not play: it downloads).
+type voiceView struct{ At, URL string }
 
 func (s *Server) reportViewOf(rec reportexport.Record) reportView {
 	v := reportView{UserID: rec.UserID, Name: cmp.Or(rec.Name, "（已离职）"), Region: cmp.Or(rec.Region, servicebot.RegionOther),
@@ -126,6 +131,10 @@ func (s *Server) reportViewOf(rec reportexport.Record) reportView {
 				v.Photos = append(v.Photos, a.URL)
 			case a.PicURL != "":
 				v.Photos = append(v.Photos, a.PicURL)
+			}
+		case servicebot.AttachVoice:
+			if a.URL != "" {
+				v.Voices = append(v.Voices, voiceView{At: a.At.In(s.cfg.Location).Format("15:04"), URL: a.URL})
 			}
 		case servicebot.AttachLocation:
 			place := a.Label

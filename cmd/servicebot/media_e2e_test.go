@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"html"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,6 +100,20 @@ func TestE2E_PhotoAndVoiceOutliveTheirMediaIDs(t *testing.T) {
 				if !bytes.Equal(opened[servicebot.AttachImage], photo) || !bytes.Equal(opened[servicebot.AttachVoice], voice) {
 					t.Errorf("the export's links opened %d-byte photo and %d-byte voice, want the files sent (%d, %d)",
 						len(opened[servicebot.AttachImage]), len(opened[servicebot.AttachVoice]), len(photo), len(voice))
+				}
+				// The manager's page of the day links both kept files too.
+				resp, err := h.phone("sunli").Get(h.baseURL + "/web/today?d=" + day.String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				page, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				for _, r := range recs {
+					for _, a := range r.Attachments {
+						if a.Kind != servicebot.AttachLocation && !strings.Contains(string(page), html.EscapeString(a.URL)) {
+							t.Errorf("/web/today (%d) does not link the kept %s %s", resp.StatusCode, a.Kind, a.URL)
+						}
+					}
 				}
 			})
 		})
