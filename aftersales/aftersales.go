@@ -24,6 +24,7 @@ import (
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/forms"
+	"github.com/servicebot/servicebot/internal/txn"
 )
 
 // Job names, as `servicebot job list` shows them.
@@ -90,17 +91,6 @@ type Workers interface {
 	Reporters(ctx context.Context, day servicebot.Date) ([]servicebot.Member, error)
 }
 
-// TxRunner runs fn in one transaction, committed when fn returns nil.
-type TxRunner func(ctx context.Context, fn func(Tx) error) error
-
-// AdaptTx turns a store's InTx, whose callback takes the store's own
-// transaction type, into a TxRunner.
-func AdaptTx[T Tx](inTx func(context.Context, func(T) error) error) TxRunner {
-	return func(ctx context.Context, fn func(Tx) error) error {
-		return inTx(ctx, func(t T) error { return fn(t) })
-	}
-}
-
 // Config is the department's rules and people.
 type Config struct {
 	Rules    servicebot.FollowUpRules
@@ -117,7 +107,7 @@ type Config struct {
 // Service is the service work of the department.
 type Service struct {
 	db       Store
-	inTx     TxRunner
+	inTx     txn.Runner[Tx]
 	workers  Workers
 	rules    servicebot.FollowUpRules
 	org      servicebot.Org
@@ -128,9 +118,10 @@ type Service struct {
 	formURL  func(formID string, jobID int64) string
 }
 
-// New makes the service work over db.
-func New(db Store, inTx TxRunner, workers Workers, cfg Config) *Service {
-	s := &Service{db: db, inTx: inTx, workers: workers, rules: cfg.Rules, org: cfg.Org, cal: cfg.Calendar,
+// New makes the service work over db, whose transactions inTx runs
+// (*store.DB's InTx).
+func New[T Tx](db Store, inTx txn.Runner[T], workers Workers, cfg Config) *Service {
+	s := &Service{db: db, inTx: txn.Narrow(inTx, func(t T) Tx { return t }), workers: workers, rules: cfg.Rules, org: cfg.Org, cal: cfg.Calendar,
 		clock: cfg.Clock, logger: cfg.Logger, managers: cfg.Org.Holders(servicebot.RoleServiceManager),
 		formURL: cfg.FormURL}
 	if s.rules.Location == nil {

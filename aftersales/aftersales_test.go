@@ -99,7 +99,7 @@ func newEnv(t *testing.T, db *store.DB, workers ...string) *env {
 			servicebot.RoleSales: {"yangfan"}},
 		Regions: map[string]string{"zhangwei": servicebot.RegionSouthwest, "liqiang": servicebot.RegionSouthwest, "wangjun": servicebot.RegionNorth},
 	}
-	svc := aftersales.New(db, aftersales.AdaptTx(db.InTx), roster(workers), aftersales.Config{
+	svc := aftersales.New(db, db.InTx, roster(workers), aftersales.Config{
 		Rules: servicebot.DefaultFollowUpRules(shanghai), Org: org, Calendar: cal, Clock: clock,
 	})
 	return &env{t: t, db: db, org: org, svc: svc, clock: clock}
@@ -576,8 +576,8 @@ func TestDispatchTellsEngineerOnceWithTheJob(t *testing.T) {
 		e := newEnv(t, db)
 		e.addCustomer("成都精工机械", servicebot.TierGeneral, at(t, "2026-11-01 09:00"))
 		e.clock.Set(at(t, "2026-11-02 09:00"))
-		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
-			Org: e.org, Location: shanghai, Clock: e.clock, Jobs: e.svc})
+		engine := approvals.New(db, db.InTx, approvals.Config{
+			Org: e.org, Location: shanghai, Clock: e.clock}).WithHooks(dispatchHooks(e.svc))
 		a, err := engine.FileRequest(t.Context(), servicebot.ApprovalRequest{Kind: servicebot.RequestService,
 			ServiceType: servicebot.ServiceInstall, Customer: "成都精工机械", Region: servicebot.RegionSouthwest,
 			Reason: "新购XK-500安装调试", Requester: "yangfan"})
@@ -620,7 +620,16 @@ func TestDispatchTellsEngineerOnceWithTheJob(t *testing.T) {
 // fileAndDispatch files a service request of typ for customer through the
 // approval engine, walks its chain (choice at the VP's fault step, approve
 // elsewhere, engineer at dispatch) and returns the stored job.
-func (e *env) fileAndDispatch(engine *approvals.Engine, typ servicebot.ServiceType, customer, choice, engineer string) servicebot.Job {
+// dispatchHooks are the service work's approval hooks without the
+// machine status: the job follows the approval, the cards say nothing of
+// the machine.
+func dispatchHooks(s *aftersales.Service) approvals.Hooks[*store.Tx] {
+	h := aftersales.ApprovalHooks[*store.Tx](s)
+	h.MachineStatus = nil
+	return h
+}
+
+func (e *env) fileAndDispatch(engine *approvals.Engine[*store.Tx], typ servicebot.ServiceType, customer, choice, engineer string) servicebot.Job {
 	t := e.t
 	t.Helper()
 	a, err := engine.FileRequest(t.Context(), servicebot.ApprovalRequest{Kind: servicebot.RequestService,
@@ -642,7 +651,7 @@ func (e *env) fileAndDispatch(engine *approvals.Engine, typ servicebot.ServiceTy
 // the VP's fault step, approve at an approval or review, engineer at the
 // dispatch. before, when set, runs before each tap with the step about to
 // be decided.
-func (e *env) walkChain(engine *approvals.Engine, id int64, choice, engineer string, before func(servicebot.ApprovalStep)) {
+func (e *env) walkChain(engine *approvals.Engine[*store.Tx], id int64, choice, engineer string, before func(servicebot.ApprovalStep)) {
 	t := e.t
 	t.Helper()
 	for range 6 {
@@ -686,8 +695,8 @@ func TestRemoteSupport_RSVC2_KeyCustomerAndNoOnSiteVisit(t *testing.T) {
 				e := newEnv(t, db)
 				c := e.addCustomer("重庆重工", servicebot.TierGeneral, at(t, "2026-10-08 09:00"))
 				e.clock.Set(at(t, "2026-11-02 09:00"))
-				engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
-					Org: e.org, Location: shanghai, Clock: e.clock, Jobs: e.svc})
+				engine := approvals.New(db, db.InTx, approvals.Config{
+					Org: e.org, Location: shanghai, Clock: e.clock}).WithHooks(dispatchHooks(e.svc))
 				job := e.fileAndDispatch(engine, servicebot.ServiceFault, c.Name, choice, "liqiang")
 				remote := choice == servicebot.ChoiceRemote
 				if job.Remote != remote || job.Engineer != "liqiang" {
@@ -783,8 +792,8 @@ func TestFaultMachine_RSVC2_SerialReachesJobCardsAndNotice(t *testing.T) {
 			return err
 		})
 		e.clock.Set(at(t, "2026-11-02 09:00"))
-		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
-			Org: e.org, Location: shanghai, Clock: e.clock, Jobs: e.svc, Machines: e.svc})
+		engine := approvals.New(db, db.InTx, approvals.Config{
+			Org: e.org, Location: shanghai, Clock: e.clock}).WithHooks(aftersales.ApprovalHooks[*store.Tx](e.svc))
 		a, err := engine.FileRequest(t.Context(), servicebot.ApprovalRequest{Kind: servicebot.RequestService,
 			ServiceType: servicebot.ServiceFault, Customer: c.Name, Region: servicebot.RegionSouthwest,
 			Reason: "尽快恢复生产", Requester: "yangfan", Site: &servicebot.ServiceSite{Contact: "王经理", Phone: "13800001111",
@@ -880,7 +889,7 @@ func TestReturnVisitLinksAndQuestionnaireWithoutJob_RVIS2(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.svc = aftersales.New(db, aftersales.AdaptTx(db.InTx), roster{"zhangwei"}, aftersales.Config{
+		e.svc = aftersales.New(db, db.InTx, roster{"zhangwei"}, aftersales.Config{
 			Rules: servicebot.DefaultFollowUpRules(shanghai), Org: e.org, Calendar: cal, Clock: e.clock,
 			FormURL: func(id string, job int64) string {
 				return fmt.Sprintf("https://bot.example/web/forms/%s?job=%d", id, job)
@@ -984,8 +993,8 @@ func TestUnknownCustomerQuestionSaidAndJobNamesItsRequest(t *testing.T) {
 			t.Errorf("客户咨询 replies:\n%s\n%s", known, unknown)
 		}
 		e.clock.Set(at(t, "2026-11-02 10:00"))
-		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
-			Org: e.org, Location: shanghai, Clock: e.clock, Jobs: e.svc, Machines: e.svc})
+		engine := approvals.New(db, db.InTx, approvals.Config{
+			Org: e.org, Location: shanghai, Clock: e.clock}).WithHooks(aftersales.ApprovalHooks[*store.Tx](e.svc))
 		// A job made by hand first, so the request's and the job's numbers differ.
 		e.tx(e.clock.Now(), func(tx *store.Tx) error {
 			_, _, err := tx.CreateJob(t.Context(), servicebot.Job{Type: servicebot.ServiceVisit, Customer: "成都精工机械",

@@ -20,7 +20,7 @@ const FieldJob = "job_id"
 
 // SubmissionHook returns what a submitted form of def means for its job
 // and customer, run in the submission's transaction (register it with
-// forms.Service.OnSubmit through forms.TypedHook):
+// forms.Service.OnSubmit; RegisterForms does for every form):
 //   - the 电话回访跟踪问卷表 closes the job's return visit (R-VIS-2; the job
 //     becomes 已回访) and counts as a phone call of the customer (R-VIS-1);
 //   - the 客户回访售后服务报告 counts as an on-site visit (R-VIS-1, R-VIS-4);
@@ -184,9 +184,15 @@ func (s *Service) alertIfDissatisfied(ctx context.Context, tx Tx, def servicebot
 	return tell(ctx, tx, "dissatisfied:"+ref, s.managers, text+"\n请及时跟进处理。", at)
 }
 
-// RegisterForms hooks SubmissionHook onto every form of f's catalog.
-func (s *Service) RegisterForms(f *forms.Service) {
+// RegisterForms hooks s's SubmissionHook onto every form of f's catalog.
+// T is the store's transaction, which has what both forms and the service
+// work write through.
+func RegisterForms[T interface {
+	forms.Tx
+	Tx
+}](s *Service, f *forms.Service[T]) {
 	for _, def := range f.Catalog().All() {
-		f.OnSubmit(def.ID, forms.TypedHook(s.SubmissionHook(def)))
+		h := s.SubmissionHook(def)
+		f.OnSubmit(def.ID, func(ctx context.Context, tx T, sub servicebot.FormSubmission) error { return h(ctx, tx, sub) })
 	}
 }

@@ -12,26 +12,33 @@ import (
 	"github.com/servicebot/servicebot/approvals"
 )
 
-// asTx is the approval engine's transaction as ours. The engine hands its
-// hooks the store's transaction typed by what the engine itself needs; the
-// one the store gives implements both.
-func asTx(tx approvals.Tx) (Tx, error) {
-	t, ok := tx.(Tx)
-	if !ok {
-		return nil, fmt.Errorf("aftersales: transaction %T cannot store service jobs", tx)
+// ApprovalHooks are the service work's part in the approval engine's
+// transactions: a service request's job follows its approval
+// (AwaitingDispatch, Dispatched) and the cards say what the records know of
+// its machine (MachineStatus). T is the store's transaction, which has what
+// both the engine and the service work write through.
+func ApprovalHooks[T interface {
+	approvals.Tx
+	Tx
+}](s *Service) approvals.Hooks[T] {
+	return approvals.Hooks[T]{
+		AwaitingDispatch: func(ctx context.Context, tx T, a servicebot.Approval, now time.Time) error {
+			return s.AwaitingDispatch(ctx, tx, a, now)
+		},
+		Dispatched: func(ctx context.Context, tx T, a servicebot.Approval, engineer string, now time.Time) (string, error) {
+			return s.Dispatched(ctx, tx, a, engineer, now)
+		},
+		MachineStatus: func(ctx context.Context, tx T, r servicebot.ApprovalRequest, now time.Time) (string, error) {
+			return s.MachineStatus(ctx, tx, r, now)
+		},
 	}
-	return t, nil
 }
 
 // AwaitingDispatch creates the job of a service request that reached its
 // dispatch step, waiting for an engineer (待派工), with the VP's decision
-// applied (R-SVC-2). Part of approvals.DispatchHook.
-func (s *Service) AwaitingDispatch(ctx context.Context, atx approvals.Tx, a servicebot.Approval, now time.Time) error {
-	tx, err := asTx(atx)
-	if err != nil {
-		return err
-	}
-	_, err = s.jobFor(ctx, tx, a, now)
+// applied (R-SVC-2). Part of ApprovalHooks.
+func (s *Service) AwaitingDispatch(ctx context.Context, tx Tx, a servicebot.Approval, now time.Time) error {
+	_, err := s.jobFor(ctx, tx, a, now)
 	return err
 }
 
@@ -40,12 +47,8 @@ func (s *Service) AwaitingDispatch(ctx context.Context, atx approvals.Tx, a serv
 // job's line for the engineer's dispatch notice: the engine sends one
 // message, so the engineer is not told of one dispatch twice. A job of
 // remote support (R-SVC-2) tells the engineer to support the customer
-// remotely, not to go on site. Part of approvals.DispatchHook.
-func (s *Service) Dispatched(ctx context.Context, atx approvals.Tx, a servicebot.Approval, engineer string, now time.Time) (string, error) {
-	tx, err := asTx(atx)
-	if err != nil {
-		return "", err
-	}
+// remotely, not to go on site. Part of ApprovalHooks.
+func (s *Service) Dispatched(ctx context.Context, tx Tx, a servicebot.Approval, engineer string, now time.Time) (string, error) {
 	j, err := s.jobFor(ctx, tx, a, now)
 	if err != nil {
 		return "", err
@@ -110,11 +113,10 @@ func (s *Service) jobFor(ctx context.Context, tx Tx, a servicebot.Approval, now 
 // MachineStatus is what the records know of r's machine, for the VP's
 // card, the dispatch card and notice and 详情 (R-SVC-2): its warranty today
 // from the imported equipment, and the earlier fault jobs on its serial
-// number (a repeated fault). Part of approvals.MachineHook.
-func (s *Service) MachineStatus(ctx context.Context, atx approvals.Tx, r servicebot.ApprovalRequest, now time.Time) (string, error) {
-	tx, err := asTx(atx)
-	if err != nil || r.Site == nil || r.Site.Serial == "" {
-		return "", err
+// number (a repeated fault). Part of ApprovalHooks.
+func (s *Service) MachineStatus(ctx context.Context, tx Tx, r servicebot.ApprovalRequest, now time.Time) (string, error) {
+	if r.Site == nil || r.Site.Serial == "" {
+		return "", nil
 	}
 	today := s.rules.Today(now)
 	e, err := tx.EquipmentBySerial(ctx, r.Site.Serial)

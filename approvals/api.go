@@ -17,7 +17,7 @@ import (
 // Feature is the approvals' surface: taps on approval cards, a rejecter's
 // next text as the reason (R-APV-5's audit), the reminder and escalation
 // job, and POST /api/requests when api.token is set.
-func Feature[T Tx](e *Engine, apiToken string) feature.Feature[T] {
+func Feature[T Tx](e *Engine[T], apiToken string) feature.Feature[T] {
 	f := feature.Feature[T]{
 		Name: "approvals",
 		Listen: []func(ctx context.Context, tx T, ev servicebot.Event, isCommand bool) (bool, error){

@@ -42,7 +42,7 @@ func TestRequestsAPI_RAPV1_RLIA2(t *testing.T) {
 			members, time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC)); err != nil {
 			t.Fatal(err)
 		}
-		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{Org: approvalOrg(),
+		engine := approvals.New(db, db.InTx, approvals.Config{Org: approvalOrg(),
 			Clock: servicebot.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) })})
 		srv := httptest.NewServer(&approvals.RequestsAPI{Token: testAPIToken, Engine: engine,
 			Logger: slog.New(slog.DiscardHandler)})
@@ -111,7 +111,7 @@ func TestRequestsAPI_IdempotencyKeyFilesOnce(t *testing.T) {
 		}
 		org := approvalOrg()
 		org.Roles[servicebot.RoleVPAfterSales] = []string{"zhoujianguo"}
-		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{Org: org,
+		engine := approvals.New(db, db.InTx, approvals.Config{Org: org,
 			Clock: servicebot.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) })})
 		srv := httptest.NewServer(&approvals.RequestsAPI{Token: testAPIToken, Engine: engine,
 			Logger: slog.New(slog.DiscardHandler)})
@@ -180,7 +180,7 @@ func TestRequestsAPI_UnknownCustomerWarns(t *testing.T) {
 		}
 		org := approvalOrg()
 		org.Roles[servicebot.RoleVPAfterSales] = []string{"zhoujianguo"}
-		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{Org: org, Customers: db,
+		engine := approvals.New(db, db.InTx, approvals.Config{Org: org, Customers: db,
 			Clock: servicebot.ClockFunc(func() time.Time { return at })})
 		mux := http.NewServeMux()
 		for _, r := range approvals.Feature[*store.Tx](engine, testAPIToken).Routes {

@@ -159,7 +159,7 @@ func buttons(step servicebot.ApprovalStep, engineers []servicebot.Member) []weco
 
 // cardFor is the card of a pending step, or, with result set, of a decided
 // one, naming people from the address book through tx.
-func (e *Engine) cardFor(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, result string) (wecommsg.ButtonCard, error) {
+func (e *Engine[T]) cardFor(ctx context.Context, tx T, a servicebot.Approval, step servicebot.ApprovalStep, result string) (wecommsg.ButtonCard, error) {
 	names, err := namesOf(ctx, tx, append(participants(a), step.EscalatedFrom)...)
 	if err != nil {
 		return wecommsg.ButtonCard{}, err
@@ -196,7 +196,7 @@ func (e *Engine) cardFor(ctx context.Context, tx Tx, a servicebot.Approval, step
 // confirmCard turns the tapped card into its second state (confirm, when
 // 驳回 was tapped: 确认驳回 or 返回) or back to its first, spending the tap's
 // response_code. Nothing is decided.
-func (e *Engine) confirmCard(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep,
+func (e *Engine[T]) confirmCard(ctx context.Context, tx T, a servicebot.Approval, step servicebot.ApprovalStep,
 	confirm bool, ev servicebot.Event, now time.Time) error {
 	if ev.ResponseCode == "" {
 		return nil
@@ -223,7 +223,7 @@ func (e *Engine) confirmCard(ctx context.Context, tx Tx, a servicebot.Approval, 
 }
 
 // sendCard sends the step's current approver their card, once per task id.
-func (e *Engine) sendCard(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, now time.Time) error {
+func (e *Engine[T]) sendCard(ctx context.Context, tx T, a servicebot.Approval, step servicebot.ApprovalStep, now time.Time) error {
 	card, err := e.cardFor(ctx, tx, a, step, "")
 	if err != nil {
 		return err
@@ -244,7 +244,7 @@ func (e *Engine) sendCard(ctx context.Context, tx Tx, a servicebot.Approval, ste
 // 待审批 sent again for the step (issue 12) are updated too, each with the
 // code WeCom returned when it was sent: a copy left with live buttons would
 // answer a tap with "already decided".
-func (e *Engine) updateCard(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, result, responseCode string, now time.Time) error {
+func (e *Engine[T]) updateCard(ctx context.Context, tx T, a servicebot.Approval, step servicebot.ApprovalStep, result, responseCode string, now time.Time) error {
 	again, err := tx.SentResponseCodes(ctx, againKey(step.ID))
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ import (
 // Anyone else is told NotApproverText and nothing changes. A repeated tap
 // by whoever decided changes nothing and says nothing: the card already
 // shows the decision.
-func (e *Engine) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
+func (e *Engine[T]) Click(ctx context.Context, tx T, ev servicebot.Event) error {
 	stepID, choice, ok := parseKey(ev.EventKey)
 	if !ok {
 		e.logger.Warn("approvals: unreadable button key", "key", ev.EventKey)
@@ -84,7 +84,7 @@ func (e *Engine) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
 }
 
 // decisionOf maps a button to a decision, if the step offers it.
-func (e *Engine) decisionOf(ctx context.Context, tx Tx, r servicebot.ApprovalRequest, step servicebot.ApprovalStep, choice string) (string, bool, error) {
+func (e *Engine[T]) decisionOf(ctx context.Context, tx T, r servicebot.ApprovalRequest, step servicebot.ApprovalStep, choice string) (string, bool, error) {
 	if choice == servicebot.ChoiceReject && slices.ContainsFunc(step.Action.Choices(), func(c servicebot.Choice) bool { return c.Key == choice }) {
 		return servicebot.ApprovalRejected, true, nil
 	}
@@ -101,7 +101,7 @@ func (e *Engine) decisionOf(ctx context.Context, tx Tx, r servicebot.ApprovalReq
 
 // involved reports whether user may read the request's details: its
 // requester or subject, or anyone on its chain.
-func (e *Engine) involved(a servicebot.Approval, user string) bool {
+func (e *Engine[T]) involved(a servicebot.Approval, user string) bool {
 	if user == a.Request.Requester || user == a.Request.Subject {
 		return true
 	}
@@ -111,7 +111,7 @@ func (e *Engine) involved(a servicebot.Approval, user string) bool {
 }
 
 // afterDecision does everything a recorded decision causes, in its transaction.
-func (e *Engine) afterDecision(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, now time.Time) error {
+func (e *Engine[T]) afterDecision(ctx context.Context, tx T, a servicebot.Approval, step servicebot.ApprovalStep, now time.Time) error {
 	// a was read before this decision: whatever follows from it (the next
 	// step, the service job of R-SVC-2's remote support) reads the decided
 	// step, not the pending one.
@@ -184,9 +184,9 @@ func (e *Engine) afterDecision(ctx context.Context, tx Tx, a servicebot.Approval
 		if plan := faultPlan(a); plan != "" {
 			msg += "\n分管副总意见：" + plan
 		}
-		if e.jobs != nil {
+		if e.hooks.Dispatched != nil {
 			// The job's line goes in this notice: one message per dispatch.
-			note, err := e.jobs.Dispatched(ctx, tx, a, step.Choice, now)
+			note, err := e.hooks.Dispatched(ctx, tx, a, step.Choice, now)
 			if err != nil {
 				return err
 			}
@@ -229,7 +229,7 @@ func (e *Engine) afterDecision(ctx context.Context, tx Tx, a servicebot.Approval
 
 // sendCopies tells the roles the step names of its approval (R-APV-4);
 // approver is the name of who approved.
-func (e *Engine) sendCopies(ctx context.Context, tx Tx, r servicebot.ApprovalRequest, step servicebot.ApprovalStep, approver string, now time.Time) error {
+func (e *Engine[T]) sendCopies(ctx context.Context, tx T, r servicebot.ApprovalRequest, step servicebot.ApprovalStep, approver string, now time.Time) error {
 	var to []string
 	for _, role := range step.Copies {
 		for _, u := range e.org.Holders(role) {
@@ -275,7 +275,7 @@ func closingNote(r servicebot.ApprovalRequest) string {
 }
 
 // reply answers the tapper, once per delivery.
-func (e *Engine) reply(ctx context.Context, tx Tx, ev servicebot.Event, text string, now time.Time) error {
+func (e *Engine[T]) reply(ctx context.Context, tx T, ev servicebot.Event, text string, now time.Time) error {
 	return e.tell(ctx, tx, "reply:"+ev.DedupKey(), ev.FromUserName, text, now)
 }
 
@@ -283,7 +283,7 @@ func (e *Engine) reply(ctx context.Context, tx Tx, ev servicebot.Event, text str
 // owe one (rejected within the last two hours and not yet explained): it is
 // recorded as the step's comment and told to the requester. It reports
 // whether it took the text; otherwise the text is someone else's business.
-func (e *Engine) TakeReason(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
+func (e *Engine[T]) TakeReason(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
 	text := strings.TrimSpace(ev.Content)
 	if ev.MsgType != servicebot.MsgText || text == "" {
 		return false, nil

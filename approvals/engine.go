@@ -22,6 +22,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot/wecommsg"
+	"github.com/servicebot/servicebot/internal/txn"
 )
 
 // CardPrefix starts the key of every button of an approval card:
@@ -70,17 +71,6 @@ type Store interface {
 	PendingApprovalSteps(ctx context.Context) ([]servicebot.ApprovalStep, error)
 }
 
-// TxRunner runs fn in one transaction, committed when fn returns nil.
-type TxRunner func(ctx context.Context, fn func(Tx) error) error
-
-// AdaptTx turns a store's InTx, whose callback takes the store's own
-// transaction type, into a TxRunner.
-func AdaptTx[T Tx](inTx func(context.Context, func(T) error) error) TxRunner {
-	return func(ctx context.Context, fn func(Tx) error) error {
-		return inTx(ctx, func(t T) error { return fn(t) })
-	}
-}
-
 // Config is what the engine routes by.
 type Config struct {
 	Rules    servicebot.ApprovalRules
@@ -88,13 +78,6 @@ type Config struct {
 	Location *time.Location // whose calendar day decides "on leave"
 	Clock    servicebot.Clock
 	Logger   *slog.Logger
-	// Jobs, when set, is told of service requests reaching and passing
-	// their dispatch step, so the service job (工单) follows the approval.
-	Jobs DispatchHook
-	// Machines, when set, says what the records know of a service
-	// request's machine: its warranty and earlier faults, shown on the
-	// cards, in 详情 and in the dispatch notice (R-SVC-2).
-	Machines MachineHook
 	// Customers, when set, is the customer list POST /api/requests checks
 	// a request's customer against (an unknown one is filed with a warning).
 	Customers CustomerFinder
@@ -103,47 +86,52 @@ type Config struct {
 	PendingURL string
 }
 
-// MachineHook says, in the transaction, what the records know of the
-// machine of a service request (its warranty today, earlier fault jobs on
-// its serial number) in one line, or "" when it names none.
-type MachineHook interface {
-	MachineStatus(ctx context.Context, tx Tx, r servicebot.ApprovalRequest, now time.Time) (string, error)
+// Hooks are what other features do inside the engine's transactions. They
+// are written against T, the store's transaction the engine runs on, so the
+// compiler checks that it has what each hook writes through
+// (aftersales.ApprovalHooks builds them). A nil hook is skipped.
+type Hooks[T any] struct {
+	// AwaitingDispatch is told when a service request reaches its dispatch
+	// step (a job now waits for an engineer), so the service job (工单)
+	// follows the approval. It may be called again for the same request (a
+	// repeated delivery): it must be idempotent.
+	AwaitingDispatch func(ctx context.Context, tx T, a servicebot.Approval, now time.Time) error
+	// Dispatched is told when the service manager dispatches an engineer;
+	// it returns what the engineer's dispatch notice adds (the job and how
+	// to move it): the engineer gets one message, not two back to back.
+	// Idempotent, as AwaitingDispatch.
+	Dispatched func(ctx context.Context, tx T, a servicebot.Approval, engineer string, now time.Time) (note string, err error)
+	// MachineStatus says what the records know of the machine of a service
+	// request (its warranty today, earlier fault jobs on its serial number)
+	// in one line, or "" when it names none: shown on the cards, in 详情 and
+	// in the dispatch notice (R-SVC-2).
+	MachineStatus func(ctx context.Context, tx T, r servicebot.ApprovalRequest, now time.Time) (string, error)
 }
 
-// DispatchHook is told, in the transaction of the change, when a service
-// request reaches its dispatch step (a job now waits for an engineer) and
-// when the service manager dispatches an engineer. Both may be called again
-// for the same request (a repeated delivery): they must be idempotent.
-// Dispatched returns what the engineer's dispatch notice adds (the job and
-// how to move it): the engineer gets one message, not two back to back.
-type DispatchHook interface {
-	AwaitingDispatch(ctx context.Context, tx Tx, a servicebot.Approval, now time.Time) error
-	Dispatched(ctx context.Context, tx Tx, a servicebot.Approval, engineer string, now time.Time) (note string, err error)
-}
-
-// Engine files requests and moves them along their chains.
-type Engine struct {
+// Engine files requests and moves them along their chains, in
+// transactions of type T (*store.Tx).
+type Engine[T Tx] struct {
 	db     Store
-	inTx   TxRunner
+	inTx   txn.Runner[T]
 	rules  servicebot.ApprovalRules
 	org    servicebot.Org
 	loc    *time.Location
 	clock  servicebot.Clock
 	logger *slog.Logger
-	jobs   DispatchHook
-	// machines is Config.Machines.
-	machines MachineHook
+	// hooks are set by WithHooks.
+	hooks Hooks[T]
 	// customers is Config.Customers.
 	customers CustomerFinder
 	// pendingURL is Config.PendingURL.
 	pendingURL string
 }
 
-// New makes an engine over db.
-func New(db Store, inTx TxRunner, cfg Config) *Engine {
-	e := &Engine{db: db, inTx: inTx, rules: cfg.Rules.WithDefaults(), org: cfg.Org,
-		loc: cfg.Location, clock: cfg.Clock, logger: cfg.Logger, jobs: cfg.Jobs,
-		machines: cfg.Machines, customers: cfg.Customers, pendingURL: cfg.PendingURL}
+// New makes an engine over db whose transactions inTx runs (*store.DB's
+// InTx).
+func New[T Tx](db Store, inTx txn.Runner[T], cfg Config) *Engine[T] {
+	e := &Engine[T]{db: db, inTx: inTx, rules: cfg.Rules.WithDefaults(), org: cfg.Org,
+		loc: cfg.Location, clock: cfg.Clock, logger: cfg.Logger,
+		customers: cfg.Customers, pendingURL: cfg.PendingURL}
 	if e.loc == nil {
 		e.loc = time.UTC
 	}
@@ -156,13 +144,20 @@ func New(db Store, inTx TxRunner, cfg Config) *Engine {
 	return e
 }
 
+// WithHooks sets what other features do inside the engine's transactions
+// and returns e. Set them while wiring, before serving.
+func (e *Engine[T]) WithHooks(h Hooks[T]) *Engine[T] {
+	e.hooks = h
+	return e
+}
+
 // ErrNoApprover: nobody is configured for a role a chain needs.
 var ErrNoApprover = errors.New("approvals: no approver configured")
 
 // FileRequest files req in its own transaction; see File.
-func (e *Engine) FileRequest(ctx context.Context, req servicebot.ApprovalRequest) (servicebot.Approval, error) {
+func (e *Engine[T]) FileRequest(ctx context.Context, req servicebot.ApprovalRequest) (servicebot.Approval, error) {
 	var a servicebot.Approval
-	err := e.inTx(ctx, func(tx Tx) error {
+	err := e.inTx(ctx, func(tx T) error {
 		var err error
 		a, err = e.File(ctx, tx, req)
 		return err
@@ -174,7 +169,7 @@ func (e *Engine) FileRequest(ctx context.Context, req servicebot.ApprovalRequest
 // chain and sends the first approver their card. An invalid request comes
 // back as a *servicebot.InvalidRequestError; a chain needing a role nobody
 // holds as an error wrapping ErrNoApprover.
-func (e *Engine) File(ctx context.Context, tx Tx, req servicebot.ApprovalRequest) (servicebot.Approval, error) {
+func (e *Engine[T]) File(ctx context.Context, tx T, req servicebot.ApprovalRequest) (servicebot.Approval, error) {
 	if req.IdempotencyKey != "" {
 		// A retried POST: the request filed the first time, nothing new.
 		a, err := tx.ApprovalByIdempotencyKey(ctx, req.IdempotencyKey)
@@ -258,7 +253,7 @@ func (e *Engine) File(ctx context.Context, tx Tx, req servicebot.ApprovalRequest
 // book, the payer of a tool or fine is somebody who can hold a tool or be
 // fined (not the filer's own free choice of anybody), and a service
 // request's region is one the department has.
-func (e *Engine) checkParties(ctx context.Context, tx Tx, r servicebot.ApprovalRequest) error {
+func (e *Engine[T]) checkParties(ctx context.Context, tx T, r servicebot.ApprovalRequest) error {
 	var problems []string
 	member := func(userID, what string) {
 		m, err := tx.GetMember(ctx, userID)
@@ -286,7 +281,7 @@ func (e *Engine) checkParties(ctx context.Context, tx Tx, r servicebot.ApprovalR
 
 // regions are the department's regions (R-ORG-2): the defaults and every
 // region an engineer is configured for.
-func (e *Engine) regions() []string {
+func (e *Engine[T]) regions() []string {
 	out := []string{servicebot.RegionSouthwest, servicebot.RegionNorth, servicebot.RegionOther}
 	for _, r := range e.org.Regions {
 		if r != "" && !slices.Contains(out, r) {
@@ -298,7 +293,7 @@ func (e *Engine) regions() []string {
 
 // parties gathers who is around a request now: filer, payer, role holders
 // and who of them (or their delegates) is on leave today (R-APV-5).
-func (e *Engine) parties(ctx context.Context, tx Tx, r servicebot.ApprovalRequest, now time.Time) (servicebot.ApprovalParties, error) {
+func (e *Engine[T]) parties(ctx context.Context, tx T, r servicebot.ApprovalRequest, now time.Time) (servicebot.ApprovalParties, error) {
 	p := servicebot.ApprovalParties{Filer: r.Requester, Payer: r.Subject, Holders: e.org.Roles, Away: map[string]bool{}}
 	day := servicebot.DateOf(now.In(e.loc))
 	var users []string
@@ -326,7 +321,7 @@ func (e *Engine) parties(ctx context.Context, tx Tx, r servicebot.ApprovalReques
 // approverFor picks who decides a step of a now (R-APV-5): the pure
 // servicebot.ApprovalRules.Assign over the parties of the case and who is
 // on leave today.
-func (e *Engine) approverFor(ctx context.Context, tx Tx, r servicebot.ApprovalRequest, action servicebot.StepAction, role servicebot.Role, now time.Time) (servicebot.Assignment, error) {
+func (e *Engine[T]) approverFor(ctx context.Context, tx T, r servicebot.ApprovalRequest, action servicebot.StepAction, role servicebot.Role, now time.Time) (servicebot.Assignment, error) {
 	p, err := e.parties(ctx, tx, r, now)
 	if err != nil {
 		return servicebot.Assignment{}, err
@@ -339,7 +334,7 @@ func (e *Engine) approverFor(ctx context.Context, tx Tx, r servicebot.ApprovalRe
 }
 
 // startStep makes step pending with its approver and sends them its card.
-func (e *Engine) startStep(ctx context.Context, tx Tx, a servicebot.Approval, step servicebot.ApprovalStep, now time.Time) error {
+func (e *Engine[T]) startStep(ctx context.Context, tx T, a servicebot.Approval, step servicebot.ApprovalStep, now time.Time) error {
 	as, err := e.approverFor(ctx, tx, a.Request, step.Action, step.Role, now)
 	if err != nil {
 		return err
@@ -351,8 +346,8 @@ func (e *Engine) startStep(ctx context.Context, tx Tx, a servicebot.Approval, st
 		return err
 	}
 	step.Status, step.ApproverID, step.DelegatedFrom, step.TaskID = servicebot.StepPending, approver, delegatedFrom, taskID
-	if step.Action == servicebot.ActionDispatch && e.jobs != nil {
-		if err := e.jobs.AwaitingDispatch(ctx, tx, a, now); err != nil {
+	if step.Action == servicebot.ActionDispatch && e.hooks.AwaitingDispatch != nil {
+		if err := e.hooks.AwaitingDispatch(ctx, tx, a, now); err != nil {
 			return err
 		}
 	}
@@ -381,7 +376,7 @@ func taskID(r servicebot.ApprovalRequest, stepID int64, n int) string {
 // none. Engineers are the address book's, as the daily report counts them
 // (the store's Engineers): a new hire synced into the department is offered
 // the day they are chased for reports (R-ORG-1).
-func (e *Engine) engineersFor(ctx context.Context, tx Tx, region string) ([]servicebot.Member, error) {
+func (e *Engine[T]) engineersFor(ctx context.Context, tx T, region string) ([]servicebot.Member, error) {
 	all, err := tx.Engineers(ctx, e.org)
 	if err != nil {
 		return nil, fmt.Errorf("approvals: engineers: %w", err)
@@ -399,7 +394,7 @@ func (e *Engine) engineersFor(ctx context.Context, tx Tx, region string) ([]serv
 }
 
 // enqueue writes one outbox row; key makes it once-only per cause.
-func (e *Engine) enqueue(ctx context.Context, tx Tx, m servicebot.OutboxMessage) error {
+func (e *Engine[T]) enqueue(ctx context.Context, tx T, m servicebot.OutboxMessage) error {
 	if _, _, err := tx.EnqueueOutbox(ctx, m); err != nil {
 		return fmt.Errorf("approvals: enqueue %s: %w", m.Kind, err)
 	}
@@ -407,7 +402,7 @@ func (e *Engine) enqueue(ctx context.Context, tx Tx, m servicebot.OutboxMessage)
 }
 
 // tell enqueues a text to users (joined by "|"), once per key.
-func (e *Engine) tell(ctx context.Context, tx Tx, key, users, text string, now time.Time) error {
+func (e *Engine[T]) tell(ctx context.Context, tx T, key, users, text string, now time.Time) error {
 	if users == "" {
 		return nil
 	}
@@ -425,15 +420,15 @@ func (e *Engine) tell(ctx context.Context, tx Tx, key, users, text string, now t
 	return nil
 }
 
-func (e *Engine) audit(ctx context.Context, tx Tx, requestID, stepID int64, actor, action, note string, now time.Time) error {
+func (e *Engine[T]) audit(ctx context.Context, tx T, requestID, stepID int64, actor, action, note string, now time.Time) error {
 	return tx.AddApprovalEvent(ctx, servicebot.ApprovalEvent{RequestID: requestID, StepID: stepID,
 		At: now, Actor: actor, Action: action, Note: note})
 }
 
-// machineStatus is Machines' line for r, "" without a hook or a machine.
-func (e *Engine) machineStatus(ctx context.Context, tx Tx, r servicebot.ApprovalRequest) (string, error) {
-	if e.machines == nil || r.Site == nil || r.Site.Serial == "" {
+// machineStatus is MachineStatus' line for r, "" without a hook or a machine.
+func (e *Engine[T]) machineStatus(ctx context.Context, tx T, r servicebot.ApprovalRequest) (string, error) {
+	if e.hooks.MachineStatus == nil || r.Site == nil || r.Site.Serial == "" {
 		return "", nil
 	}
-	return e.machines.MachineStatus(ctx, tx, r, e.clock.Now())
+	return e.hooks.MachineStatus(ctx, tx, r, e.clock.Now())
 }

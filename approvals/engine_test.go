@@ -73,14 +73,14 @@ type fixture struct {
 	t      *testing.T
 	db     *store.DB
 	clock  *testclock.Clock
-	engine *approvals.Engine
+	engine *approvals.Engine[*store.Tx]
 }
 
 func newFixture(t *testing.T, db *store.DB, rules servicebot.ApprovalRules) *fixture {
 	c := testclock.At(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	deps, members := directory()
 	syncDirectory(t, db, deps, members)
-	e := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+	e := approvals.New(db, db.InTx, approvals.Config{
 		Rules: rules, Org: demoOrg(), Location: time.UTC, Clock: c})
 	return &fixture{t: t, db: db, clock: c, engine: e}
 }

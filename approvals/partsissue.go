@@ -14,7 +14,7 @@ import (
 // recorded with the request, in its audit trail (and so in its exports),
 // and the requester is told; anything else is refused with the reason and
 // nothing recorded. It reports whether the text was a 出库.
-func (e *Engine) IssueParts(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
+func (e *Engine[T]) IssueParts(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
 	rest, ok := strings.CutPrefix(strings.TrimSpace(ev.Content), servicebot.PartsIssueCommand)
 	if !ok || ev.MsgType != servicebot.MsgText {
 		return false, nil

@@ -18,7 +18,7 @@ const JobName = "approval-reminders"
 // had it RemindAfter (24 h) is reminded, once per approver. Each step is
 // handled in its own transaction behind a conditional update, so a re-run,
 // a late run or two replicas never remind or escalate twice.
-func (e *Engine) RemindDue(ctx context.Context, now time.Time) error {
+func (e *Engine[T]) RemindDue(ctx context.Context, now time.Time) error {
 	steps, err := e.db.PendingApprovalSteps(ctx)
 	if err != nil {
 		return err
@@ -27,7 +27,7 @@ func (e *Engine) RemindDue(ctx context.Context, now time.Time) error {
 	for _, s := range steps {
 		switch {
 		case s.EscalatedAt.IsZero() && !now.Before(s.StartedAt.Add(e.rules.EscalateAfter)):
-			err = e.inTx(ctx, func(tx Tx) error {
+			err = e.inTx(ctx, func(tx T) error {
 				done, err := e.escalate(ctx, tx, s, now)
 				if err != nil || done || !s.RemindedAt.IsZero() || now.Before(s.AssignedAt.Add(e.rules.RemindAfter)) {
 					return err
@@ -35,7 +35,7 @@ func (e *Engine) RemindDue(ctx context.Context, now time.Time) error {
 				return e.remind(ctx, tx, s, now) // no level above: reminded only
 			})
 		case s.RemindedAt.IsZero() && !now.Before(s.AssignedAt.Add(e.rules.RemindAfter)):
-			err = e.inTx(ctx, func(tx Tx) error { return e.remind(ctx, tx, s, now) })
+			err = e.inTx(ctx, func(tx T) error { return e.remind(ctx, tx, s, now) })
 		default:
 			continue
 		}
@@ -48,11 +48,11 @@ func (e *Engine) RemindDue(ctx context.Context, now time.Time) error {
 
 // nextLevel is the level above role for the request's kind (R-APV-5):
 // a parts compensation climbs service manager → sales VP → general manager.
-func (e *Engine) nextLevel(kind servicebot.RequestKind, role servicebot.Role) servicebot.Role {
+func (e *Engine[T]) nextLevel(kind servicebot.RequestKind, role servicebot.Role) servicebot.Role {
 	return e.rules.NextLevel(kind, role)
 }
 
-func (e *Engine) remind(ctx context.Context, tx Tx, s servicebot.ApprovalStep, now time.Time) error {
+func (e *Engine[T]) remind(ctx context.Context, tx T, s servicebot.ApprovalStep, now time.Time) error {
 	ok, err := tx.MarkApprovalReminded(ctx, s.ID, s.ApproverID, now)
 	if err != nil || !ok {
 		return err
@@ -77,7 +77,7 @@ func (e *Engine) remind(ctx context.Context, tx Tx, s servicebot.ApprovalStep, n
 // escalate hands s to the next level of its request's kind, reporting
 // whether it did; a step with no level above, or whose next level is the
 // same person, stays.
-func (e *Engine) escalate(ctx context.Context, tx Tx, s servicebot.ApprovalStep, now time.Time) (bool, error) {
+func (e *Engine[T]) escalate(ctx context.Context, tx T, s servicebot.ApprovalStep, now time.Time) (bool, error) {
 	a, err := tx.Approval(ctx, s.RequestID)
 	if err != nil {
 		return false, err

@@ -30,11 +30,11 @@ var (
 // requester told, the next step started, copies sent), and the card the
 // approver holds in chat updated with the code of its sending. A rejection
 // carries its reason, passed on to the requester at once.
-func (e *Engine) Decide(ctx context.Context, stepID int64, user, choice, reason string) error {
-	return e.inTx(ctx, func(tx Tx) error { return e.decideOnWeb(ctx, tx, stepID, user, choice, strings.TrimSpace(reason)) })
+func (e *Engine[T]) Decide(ctx context.Context, stepID int64, user, choice, reason string) error {
+	return e.inTx(ctx, func(tx T) error { return e.decideOnWeb(ctx, tx, stepID, user, choice, strings.TrimSpace(reason)) })
 }
 
-func (e *Engine) decideOnWeb(ctx context.Context, tx Tx, stepID int64, user, choice, reason string) error {
+func (e *Engine[T]) decideOnWeb(ctx context.Context, tx T, stepID int64, user, choice, reason string) error {
 	a, err := tx.ApprovalOfStep(ctx, stepID)
 	if err != nil {
 		return err
@@ -82,10 +82,10 @@ func (e *Engine) decideOnWeb(ctx context.Context, tx Tx, stepID int64, user, cho
 
 // StepChoices are what the approver of step may choose, as on the card:
 // the action's choices, and for a dispatch the engineers of the region.
-func (e *Engine) StepChoices(ctx context.Context, a servicebot.Approval, step servicebot.ApprovalStep) ([]servicebot.Choice, error) {
+func (e *Engine[T]) StepChoices(ctx context.Context, a servicebot.Approval, step servicebot.ApprovalStep) ([]servicebot.Choice, error) {
 	var out []servicebot.Choice
 	if step.Action == servicebot.ActionDispatch {
-		err := e.inTx(ctx, func(tx Tx) error {
+		err := e.inTx(ctx, func(tx T) error {
 			engineers, err := e.engineersFor(ctx, tx, a.Request.Region)
 			for _, m := range engineers {
 				out = append(out, servicebot.Choice{Key: m.UserID, Label: "派 " + nameOr(m)})
@@ -121,7 +121,7 @@ const maxPendingCards = 5
 // decision comes again as its card (a new task_id: WeCom refuses one it has
 // seen; the buttons name the step, so a tap decides it as on the first
 // card), and a line with the count and the page.
-func (e *Engine) SendPending(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
+func (e *Engine[T]) SendPending(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
 	steps, err := e.db.PendingApprovalSteps(ctx)
 	if err != nil {
 		return false, err

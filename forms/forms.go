@@ -14,6 +14,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/approvals"
+	"github.com/servicebot/servicebot/internal/txn"
 )
 
 // Tx is the part of a store transaction forms write through (*store.Tx
@@ -31,20 +32,10 @@ type Tx interface {
 	AttachFormPhotos(ctx context.Context, submissionID int64, userID string, photoIDs []int64) error
 }
 
-// TxRunner runs fn in one transaction, committed when fn returns nil.
-type TxRunner func(ctx context.Context, fn func(Tx) error) error
-
-// AdaptTx turns a store's InTx, whose callback takes the store's own
-// transaction type, into a TxRunner.
-func AdaptTx[T Tx](inTx func(context.Context, func(T) error) error) TxRunner {
-	return func(ctx context.Context, fn func(Tx) error) error {
-		return inTx(ctx, func(t T) error { return fn(t) })
-	}
-}
-
-// Filer files an approval request in a transaction (*approvals.Engine).
-type Filer interface {
-	File(ctx context.Context, tx approvals.Tx, req servicebot.ApprovalRequest) (servicebot.Approval, error)
+// Filer files an approval request in a transaction of type T
+// (*approvals.Engine).
+type Filer[T any] interface {
+	File(ctx context.Context, tx T, req servicebot.ApprovalRequest) (servicebot.Approval, error)
 }
 
 // Config is how a Service is set up; every field is optional.
@@ -57,17 +48,17 @@ type Config struct {
 }
 
 // Service saves drafts and submits forms of a catalog.
-type Service struct {
+type Service[T Tx] struct {
 	catalog *Catalog
-	inTx    TxRunner
-	filer   Filer
+	inTx    txn.Runner[T]
+	filer   Filer[T]
 	cfg     Config
-	hooks   map[string][]SubmissionHook
+	hooks   map[string][]SubmissionHook[T]
 }
 
 // New makes a Service. filer may be nil when no form of the catalog files
 // an approval.
-func New(catalog *Catalog, inTx TxRunner, filer Filer, cfg Config) *Service {
+func New[T Tx](catalog *Catalog, inTx txn.Runner[T], filer Filer[T], cfg Config) *Service[T] {
 	if cfg.Clock == nil {
 		cfg.Clock = servicebot.SystemClock{}
 	}
@@ -77,11 +68,11 @@ func New(catalog *Catalog, inTx TxRunner, filer Filer, cfg Config) *Service {
 	if cfg.SubmissionURL == nil {
 		cfg.SubmissionURL = func(id int64) string { return fmt.Sprintf("/web/submissions/%d", id) }
 	}
-	return &Service{catalog: catalog, inTx: inTx, filer: filer, cfg: cfg, hooks: map[string][]SubmissionHook{}}
+	return &Service[T]{catalog: catalog, inTx: inTx, filer: filer, cfg: cfg, hooks: map[string][]SubmissionHook[T]{}}
 }
 
 // Catalog is the service's catalog.
-func (s *Service) Catalog() *Catalog { return s.catalog }
+func (s *Service[T]) Catalog() *Catalog { return s.catalog }
 
 // Filled is what a person sends from a form page.
 type Filled struct {
@@ -134,7 +125,7 @@ func clean(def servicebot.FormDef, in servicebot.FormValues) servicebot.FormValu
 }
 
 // SaveDraft keeps what was filled so far, valid or not.
-func (s *Service) SaveDraft(ctx context.Context, in Filled) (servicebot.FormSubmission, error) {
+func (s *Service[T]) SaveDraft(ctx context.Context, in Filled) (servicebot.FormSubmission, error) {
 	def, ok := s.catalog.Form(in.FormID)
 	if !ok {
 		return servicebot.FormSubmission{}, fmt.Errorf("forms: draft of %q: %w", in.FormID, servicebot.ErrNotFound)
@@ -143,7 +134,7 @@ func (s *Service) SaveDraft(ctx context.Context, in Filled) (servicebot.FormSubm
 	sub := servicebot.FormSubmission{ID: in.DraftID, FormID: def.ID, FormVersion: def.Version, UserID: in.UserID,
 		JobID: in.JobID, Values: clean(def, in.Values), Status: servicebot.SubmissionDraft, CreatedAt: now, UpdatedAt: now}
 	var saved servicebot.FormSubmission
-	err := s.inTx(ctx, func(tx Tx) error {
+	err := s.inTx(ctx, func(tx T) error {
 		var err error
 		if saved, err = tx.SaveFormSubmission(ctx, sub); err != nil {
 			return err
@@ -160,7 +151,7 @@ func (s *Service) SaveDraft(ctx context.Context, in Filled) (servicebot.FormSubm
 // submitted, files its approval if the form is a request, and runs the
 // form's hooks — all in one transaction. An invalid form comes back as
 // servicebot.FieldErrors (errors.Is ErrInvalidForm) and stores nothing.
-func (s *Service) Submit(ctx context.Context, in Filled) (servicebot.FormSubmission, error) {
+func (s *Service[T]) Submit(ctx context.Context, in Filled) (servicebot.FormSubmission, error) {
 	def, ok := s.catalog.Form(in.FormID)
 	if !ok {
 		return servicebot.FormSubmission{}, fmt.Errorf("forms: submit %q: %w", in.FormID, servicebot.ErrNotFound)
@@ -180,7 +171,7 @@ func (s *Service) Submit(ctx context.Context, in Filled) (servicebot.FormSubmiss
 	sub := servicebot.FormSubmission{ID: in.DraftID, FormID: def.ID, FormVersion: def.Version, UserID: in.UserID,
 		JobID: in.JobID, Values: values, Status: servicebot.SubmissionSubmitted,
 		CreatedAt: now, UpdatedAt: now, SubmittedAt: now}
-	err := s.inTx(ctx, func(tx Tx) error {
+	err := s.inTx(ctx, func(tx T) error {
 		saved, err := tx.SaveFormSubmission(ctx, sub)
 		if err != nil {
 			return err
@@ -214,7 +205,7 @@ func (s *Service) Submit(ctx context.Context, in Filled) (servicebot.FormSubmiss
 
 // file files the approval a request form asks for and records it on the
 // submission. The submission's page is the request's evidence (R-APV-1).
-func (s *Service) file(ctx context.Context, tx Tx, sub servicebot.FormSubmission, req servicebot.ApprovalRequest) (servicebot.FormSubmission, error) {
+func (s *Service[T]) file(ctx context.Context, tx T, sub servicebot.FormSubmission, req servicebot.ApprovalRequest) (servicebot.FormSubmission, error) {
 	if s.filer == nil {
 		return sub, fmt.Errorf("%s files an approval but no engine is wired", sub.FormID)
 	}

@@ -2,7 +2,6 @@ package forms
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/servicebot/servicebot"
 )
@@ -33,7 +32,9 @@ const (
 )
 
 // SubmissionHook runs when a form is submitted, inside the transaction that
-// stores the submission (and files its approval, if the form starts one).
+// stores the submission (and files its approval, if the form starts one),
+// written against the store's transaction type T: a hook writes through
+// its own package's Tx, which the compiler checks T has.
 // Returning an error rolls all of it back: nothing is stored and the person
 // filling in sees the form again. A servicebot.FieldErrors (or an error
 // wrapping one) is shown beside the fields it names — use it for a problem
@@ -41,25 +42,11 @@ const (
 // general failure page.
 //
 // sub is the stored submission: its ID, SubmittedAt and ApprovalID are set.
-type SubmissionHook func(ctx context.Context, tx Tx, sub servicebot.FormSubmission) error
-
-// TypedHook adapts a hook written against the caller's own transaction
-// interface (T, which the store's transaction also implements) to a
-// SubmissionHook, so a package can write through its own store methods in
-// the submission's transaction.
-func TypedHook[T any](h func(ctx context.Context, tx T, sub servicebot.FormSubmission) error) SubmissionHook {
-	return func(ctx context.Context, tx Tx, sub servicebot.FormSubmission) error {
-		t, ok := tx.(T)
-		if !ok {
-			return fmt.Errorf("forms: hook for %s: transaction %T does not implement %T", sub.FormID, tx, (*T)(nil))
-		}
-		return h(ctx, t, sub)
-	}
-}
+type SubmissionHook[T any] func(ctx context.Context, tx T, sub servicebot.FormSubmission) error
 
 // OnSubmit registers h for submissions of form formID; hooks of one form
 // run in the order registered. Register hooks while wiring, before serving:
 // OnSubmit is not safe to call concurrently with Submit.
-func (s *Service) OnSubmit(formID string, h SubmissionHook) {
+func (s *Service[T]) OnSubmit(formID string, h SubmissionHook[T]) {
 	s.hooks[formID] = append(s.hooks[formID], h)
 }

@@ -146,7 +146,7 @@ func TestRequestFormsStartApprovals(t *testing.T) {
 func TestSubmissionHooks(t *testing.T) {
 	f := newFixture(t, storetest.SQLite(t))
 	var seen []servicebot.FormSubmission
-	f.forms.OnSubmit(forms.PhoneReturnVisit, forms.TypedHook(func(ctx context.Context, tx *store.Tx, sub servicebot.FormSubmission) error {
+	f.forms.OnSubmit(forms.PhoneReturnVisit, func(ctx context.Context, tx *store.Tx, sub servicebot.FormSubmission) error {
 		if sub.JobID == 999 {
 			return fmt.Errorf("job: %w", servicebot.FieldErrors{"job_id": "工单 999 不存在"})
 		}
@@ -156,7 +156,7 @@ func TestSubmissionHooks(t *testing.T) {
 		}
 		seen = append(seen, got)
 		return nil
-	}))
+	})
 	eng := f.as("eng1")
 	values := url.Values{"action": {"submit"}, "customer": {"成都某机械厂"}, "contact": {"李四"}, "phone": {"13800138000"},
 		"called_at": {"2026-11-12T10:00"}, "running_state": {"良好"}, "timeliness": {"满意"}, "attitude": {"满意"},

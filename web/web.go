@@ -97,12 +97,19 @@ type Config struct {
 	Logger   *slog.Logger
 }
 
+// Forms keeps drafts and submits forms of a catalog (*forms.Service).
+type Forms interface {
+	Catalog() *forms.Catalog
+	SaveDraft(ctx context.Context, in forms.Filled) (servicebot.FormSubmission, error)
+	Submit(ctx context.Context, in forms.Filled) (servicebot.FormSubmission, error)
+}
+
 // Server serves the pages.
 type Server struct {
 	cfg     Config
 	db      Store
 	ids     Identifier
-	forms   *forms.Service
+	forms   Forms
 	reports Reports
 	pages   map[string]*template.Template
 	mux     *http.ServeMux
@@ -113,7 +120,7 @@ const MinSessionKey = 32
 
 // New makes the pages' server. reports may be nil: the reports page then
 // says it is not available.
-func New(cfg Config, db Store, ids Identifier, fs *forms.Service, reports Reports) (*Server, error) {
+func New(cfg Config, db Store, ids Identifier, fs Forms, reports Reports) (*Server, error) {
 	if len(cfg.SessionKey) < MinSessionKey {
 		return nil, fmt.Errorf("web: session key must be at least %d bytes", MinSessionKey)
 	}

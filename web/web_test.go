@@ -58,7 +58,7 @@ type fixture struct {
 	db    *store.DB
 	sim   *wecomsim.Sim
 	url   string // the web server
-	forms *forms.Service
+	forms *forms.Service[*store.Tx]
 }
 
 // newFixture runs the pages over db, signing in through the WeCom simulator's
@@ -84,7 +84,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Cleanup(func() { bot.ConfigureSDK(bot.DefaultAPIBase, 10*time.Second) })
 	client := bot.NewClient(bot.ClientConfig{CorpID: corpID, AgentID: agentID, Secret: secret}, cache.NewMemory(), nil, nil)
 
-	engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+	engine := approvals.New(db, db.InTx, approvals.Config{
 		Rules: servicebot.DefaultApprovalRules(), Org: org, Clock: clock})
 	catalog, err := forms.Builtin()
 	if err != nil {
@@ -93,7 +93,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	fs := forms.New(catalog, forms.AdaptTx(db.InTx), engine, forms.Config{Clock: clock,
+	fs := forms.New(catalog, db.InTx, engine, forms.Config{Clock: clock,
 		SubmissionURL: func(id int64) string { return fmt.Sprintf("%s/web/submissions/%d", srv.URL, id) }})
 	pages, err := web.New(web.Config{PublicURL: srv.URL, AuthorizeURL: simSrv.URL + "/connect/oauth2/authorize",
 		CorpID: corpID, AgentID: agentID, SessionKey: bytes.Repeat([]byte("k"), 32), MaxPhotoBytes: 1 << 10,

@@ -71,7 +71,7 @@ func TestApprovalsJobEscalatesOnceAndAuditShowsIt_RAPV5(t *testing.T) {
 			defer db.Close()
 			seedDemoDirectory(t, db)
 			filed := time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
-			engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+			engine := approvals.New(db, db.InTx, approvals.Config{
 				Rules: servicebot.ApprovalRules{Version: "test-2026"}, Org: demoOrg(),
 				Clock: servicebot.ClockFunc(func() time.Time { return filed })})
 			a, err := engine.FileRequest(ctx, servicebot.ApprovalRequest{Kind: servicebot.RequestParts, Urgent: true,

@@ -32,7 +32,7 @@ func fileThroughAPI(t *testing.T, db *store.DB, clock servicebot.Clock, body str
 	cfg.Org, cfg.API.Token = demoOrg(), apiToken
 	mux := http.NewServeMux()
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+	engine := approvals.New(db, db.InTx, approvals.Config{
 		Rules: cfg.ApprovalRules(), Org: cfg.Org, Location: cfg.Location(), Clock: clock, Logger: logger,
 	})
 	for _, r := range approvals.Feature[*store.Tx](engine, cfg.API.Token).Routes {

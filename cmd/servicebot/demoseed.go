@@ -242,7 +242,7 @@ func seedHash(user string, day servicebot.Date) uint32 {
 func seedApprovals(ctx context.Context, a *app, db *store.DB, today servicebot.Date) error {
 	loc := a.cfg.Location()
 	var at time.Time
-	engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+	engine := approvals.New(db, db.InTx, approvals.Config{
 		Rules: a.cfg.ApprovalRules(), Org: a.cfg.Org, Location: loc,
 		Clock: servicebot.ClockFunc(func() time.Time { return at }), Logger: a.logger.With("component", "demo-seed"),
 	})

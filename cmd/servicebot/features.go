@@ -50,7 +50,7 @@ type parts struct {
 	directory  *people.Directory
 	reports    *reports.Flow
 	service    *aftersales.Service
-	engine     *approvals.Engine
+	engine     *approvals.Engine[*store.Tx]
 	apiKey     string
 	pages      forms.FormPages // nil without the web pages
 	kpiMonth   *kpi.Month
@@ -81,19 +81,19 @@ func newParts(cfg config.Config, db *store.DB, client *bot.Client, dir *people.D
 		// The 完成 reply and the digest link the job's questionnaire (R-VIS-2).
 		acfg.FormURL = func(id string, jobID int64) string { return web.FormURL(cfg.PublicURL, id, jobID) }
 	}
-	p.service = aftersales.New(db, aftersales.AdaptTx(db.InTx), dir, acfg)
+	p.service = aftersales.New(db, db.InTx, dir, acfg)
 	// Service requests are followed through dispatch by the service work.
-	p.engine = approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+	p.engine = approvals.New(db, db.InTx, approvals.Config{
 		Rules: cfg.ApprovalRules(), Org: cfg.Org, Location: cfg.Location(), Clock: clock,
-		Logger: logger.With("component", "approvals"), Jobs: p.service, Machines: p.service,
+		Logger:    logger.With("component", "approvals"),
 		Customers: db, PendingURL: pagesURL(cfg, "/web/approvals/pending"),
-	})
+	}).WithHooks(aftersales.ApprovalHooks[*store.Tx](p.service))
 	if cfg.WebEnabled() {
 		formsService, pages, err := newWeb(cfg, db, client, p.engine, newExporter(cfg, db, dir), cal, clock, logger)
 		if err != nil {
 			return p, err
 		}
-		p.service.RegisterForms(formsService)
+		aftersales.RegisterForms(p.service, formsService)
 		p.pages, p.web = pages, pages
 	} else {
 		logger.Warn("web pages off: set public_url and web.session_key to serve the forms")
@@ -135,14 +135,14 @@ func newParts(cfg config.Config, db *store.DB, client *bot.Client, dir *people.D
 }
 
 // newWeb makes the forms and the manager's pages served under /web/.
-func newWeb(cfg config.Config, db *store.DB, client *bot.Client, engine *approvals.Engine, reports web.Reports,
-	cal *servicebot.Calendar, clock servicebot.Clock, logger *slog.Logger) (*forms.Service, *web.Server, error) {
+func newWeb(cfg config.Config, db *store.DB, client *bot.Client, engine *approvals.Engine[*store.Tx], reports web.Reports,
+	cal *servicebot.Calendar, clock servicebot.Clock, logger *slog.Logger) (*forms.Service[*store.Tx], *web.Server, error) {
 	catalog, err := forms.Builtin()
 	if err != nil {
 		return nil, nil, err
 	}
 	var pages *web.Server
-	fs := forms.New(catalog, forms.AdaptTx(db.InTx), engine, forms.Config{Clock: clock,
+	fs := forms.New(catalog, db.InTx, engine, forms.Config{Clock: clock,
 		Logger: logger.With("component", "forms"), SubmissionURL: func(id int64) string { return pages.SubmissionURL(id) }})
 	pages, err = web.New(web.Config{
 		PublicURL: cfg.PublicURL, AuthorizeURL: cfg.Web.AuthorizeURL, CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID,

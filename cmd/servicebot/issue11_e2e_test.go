@@ -34,7 +34,7 @@ func postRequest(t *testing.T, db *store.DB, clock servicebot.Clock, rules servi
 	cfg := config.Default()
 	cfg.Org, cfg.API.Token = demoOrg(), apiToken
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+	engine := approvals.New(db, db.InTx, approvals.Config{
 		Rules: rules, Org: cfg.Org, Location: cfg.Location(), Clock: clock, Logger: logger,
 	})
 	mux := http.NewServeMux()

@@ -57,17 +57,17 @@ func seedJobs(ctx context.Context, a *app, db *store.DB, today servicebot.Date) 
 	var at time.Time
 	clock := servicebot.ClockFunc(func() time.Time { return at })
 	logger := a.logger.With("component", "demo-seed")
-	service := aftersales.New(db, aftersales.AdaptTx(db.InTx), nil, aftersales.Config{
+	service := aftersales.New(db, db.InTx, nil, aftersales.Config{
 		Rules: servicebot.DefaultFollowUpRules(loc), Org: a.cfg.Org, Calendar: cal, Clock: clock, Logger: logger})
-	engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+	engine := approvals.New(db, db.InTx, approvals.Config{
 		Rules: a.cfg.ApprovalRules(), Org: a.cfg.Org, Location: loc, Clock: clock, Logger: logger,
-		Jobs: service, Machines: service})
+	}).WithHooks(aftersales.ApprovalHooks[*store.Tx](service))
 	catalog, err := forms.Builtin()
 	if err != nil {
 		return err
 	}
-	filer := forms.New(catalog, forms.AdaptTx(db.InTx), engine, forms.Config{Clock: clock, Logger: logger})
-	service.RegisterForms(filer)
+	filer := forms.New(catalog, db.InTx, engine, forms.Config{Clock: clock, Logger: logger})
+	aftersales.RegisterForms(service, filer)
 
 	// filed is 10:00 back days before today, moved on to a working day
 	// when the job and its return visit still end before today.
@@ -129,8 +129,8 @@ func seedJobs(ctx context.Context, a *app, db *store.DB, today servicebot.Date) 
 
 // seedOneJob files sj's request, decides it along its chain, and moves its
 // job on as sj says, the clock *at following each step.
-func seedOneJob(ctx context.Context, db *store.DB, engine *approvals.Engine, service *aftersales.Service,
-	filer *forms.Service, sj seedJob, at *time.Time) error {
+func seedOneJob(ctx context.Context, db *store.DB, engine *approvals.Engine[*store.Tx], service *aftersales.Service,
+	filer *forms.Service[*store.Tx], sj seedJob, at *time.Time) error {
 	*at = sj.filed
 	req := servicebot.ApprovalRequest{Kind: servicebot.RequestService, ServiceType: sj.kind, Customer: sj.customer,
 		Region: sj.region, Reason: sj.reason, Requester: sj.requester}
@@ -190,7 +190,7 @@ func seedOneJob(ctx context.Context, db *store.DB, engine *approvals.Engine, ser
 }
 
 // seedForm files form id for job at time at, filled as the engineer would.
-func seedForm(ctx context.Context, filer *forms.Service, id string, sj seedJob, job servicebot.Job,
+func seedForm(ctx context.Context, filer *forms.Service[*store.Tx], id string, sj seedJob, job servicebot.Job,
 	extra servicebot.FormValues, at time.Time) error {
 	def, ok := filer.Catalog().Form(id)
 	if !ok {
@@ -256,7 +256,7 @@ func seedFormValues(def servicebot.FormDef, sj seedJob, at time.Time) servicebot
 // seedDecide decides each pending step of request id in turn: with
 // choose's answer, or else the step's first offer that is not a rejection
 // (同意, 确认, 现场服务…). advance moves the clock on before each decision.
-func seedDecide(ctx context.Context, db *store.DB, engine *approvals.Engine, id int64, advance func(),
+func seedDecide(ctx context.Context, db *store.DB, engine *approvals.Engine[*store.Tx], id int64, advance func(),
 	choose func(servicebot.ApprovalStep) string) error {
 	for range 6 {
 		cur, err := db.GetApproval(ctx, id)

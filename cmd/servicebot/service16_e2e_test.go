@@ -99,7 +99,7 @@ func TestE2E_Issue16_RemoteFaultMachineSameDayContactsAndReturnVisit(t *testing.
 		}
 
 		// A fault request with its machine, filed as sales files it.
-		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+		engine := approvals.New(db, db.InTx, approvals.Config{
 			Rules: config.Default().ApprovalRules(), Org: demoOrg(), Location: clock.Now().Location(), Clock: clock,
 		})
 		v, err := engine.FileRequest(ctx, servicebot.ApprovalRequest{Kind: servicebot.RequestService,

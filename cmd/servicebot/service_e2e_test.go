@@ -110,7 +110,7 @@ func TestE2E_ServiceJobsFollowUpsAndDigest_RVIS2_RVIS3(t *testing.T) {
 
 		// R-SVC-1: VP approves, the service manager dispatches zhangwei.
 		// Filed as of the test's clock, so its messages are due on that clock.
-		engine := approvals.New(db, approvals.AdaptTx(db.InTx), approvals.Config{
+		engine := approvals.New(db, db.InTx, approvals.Config{
 			Rules: config.Default().ApprovalRules(), Org: demoOrg(), Location: shanghaiTime(t, "2026-11-02 08:00:00").Location(), Clock: clock,
 		})
 		v, err := engine.FileRequest(ctx, servicebot.ApprovalRequest{Kind: servicebot.RequestService,
