@@ -15,9 +15,6 @@ import (
 
 	"github.com/silenceper/wechat/v2/cache"
 	"github.com/silenceper/wechat/v2/util"
-	"github.com/silenceper/wechat/v2/work/config"
-	workctx "github.com/silenceper/wechat/v2/work/context"
-	"github.com/silenceper/wechat/v2/work/message"
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot/wecommsg"
@@ -29,27 +26,31 @@ type ClientConfig struct {
 	CorpID  string
 	AgentID int64
 	Secret  string
-	// APIBase is the API host when not WeCom's (the simulator); the calls
-	// this package makes without the SDK (media/get) use it.
+	// APIBase is the API host when not WeCom's (the simulator, a proxy).
 	APIBase string
+	// Timeout bounds each API call (DefaultTimeout when zero): the SDK's
+	// HTTP client has none, so a stalled connection would hang a sender.
+	Timeout time.Duration
 }
+
+// DefaultTimeout bounds an API call when ClientConfig.Timeout is zero.
+const DefaultTimeout = 10 * time.Second
 
 // Client calls the WeCom API for one self-built app. It is safe for
 // concurrent use.
 //
-// The SDK is not context-aware: message/send (through message.Client) runs
-// to completion or to the HTTP client's timeout (ConfigureSDK) whatever
-// happens to ctx. Every method checks ctx before each call it makes, and the
-// calls this package makes itself (gettoken, update_template_card, appchat,
-// webhook, address book, OAuth) use the SDK's *Context helpers and do honour
-// ctx.
+// Every call goes to the app's own API host with the SDK's *Context
+// helpers, bounded by ctx and the app's timeout. The SDK's own clients
+// (message.Client, credential.WorkAccessToken) are not used: they take the
+// host from a process-global setting and message.Client ignores ctx, so two
+// apps in one process (two replicas in a test) could not each have theirs.
 type Client struct {
-	agentID  int64
-	apiBase  string
-	tokens   *tokenSource
-	messages *message.Client
-	metrics  *metrics.Metrics
-	log      *slog.Logger
+	agentID int64
+	apiBase string
+	timeout time.Duration
+	tokens  *tokenSource
+	metrics *metrics.Metrics
+	log     *slog.Logger
 }
 
 // NewClient makes a Client whose access token lives in tokens, under the
@@ -60,27 +61,21 @@ func NewClient(cfg ClientConfig, tokens cache.Cache, m *metrics.Metrics, logger 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	src := newTokenSource(cfg.CorpID, cfg.Secret, cfg.AgentID, tokens, m, logger)
-	sdk := &workctx.Context{
-		Config: &config.Config{
-			CorpID:     cfg.CorpID,
-			CorpSecret: cfg.Secret,
-			AgentID:    strconv.FormatInt(cfg.AgentID, 10),
-			Cache:      tokens,
-		},
-		AccessTokenHandle: src,
-	}
 	base := strings.TrimRight(cfg.APIBase, "/")
 	if base == "" {
 		base = DefaultAPIBase
 	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
 	return &Client{
-		agentID:  cfg.AgentID,
-		apiBase:  base,
-		tokens:   src,
-		messages: message.NewClient(sdk),
-		metrics:  m,
-		log:      logger,
+		agentID: cfg.AgentID,
+		apiBase: base,
+		timeout: timeout,
+		tokens:  newTokenSource(base, cfg.CorpID, cfg.Secret, cfg.AgentID, tokens, m, logger),
+		metrics: m,
+		log:     logger,
 	}
 }
 
@@ -90,6 +85,8 @@ func (c *Client) Token(ctx context.Context) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("bot: access token: %w", err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
 	tok, err := c.tokens.GetAccessTokenContext(ctx)
 	if err != nil {
 		return "", fmt.Errorf("bot: access token: %w", err)
@@ -135,7 +132,9 @@ func (c *Client) call(ctx context.Context, api string, fn func(token string) err
 // and decodes the answer into resp, which must embed util.CommonError.
 func (c *Client) post(ctx context.Context, api string, req, resp any) error {
 	return c.call(ctx, api, func(token string) error {
-		body, err := util.PostJSONContext(ctx, apiURL(api, url.Values{"access_token": {token}}), req)
+		ctx, cancel := context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+		body, err := util.PostJSONContext(ctx, c.apiURL(api, url.Values{"access_token": {token}}), req)
 		if err != nil {
 			return err
 		}
@@ -151,7 +150,9 @@ func (c *Client) get(ctx context.Context, api string, query url.Values, resp any
 		for k, v := range query {
 			q[k] = v
 		}
-		body, err := util.HTTPGetContext(ctx, apiURL(api, q))
+		ctx, cancel := context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+		body, err := util.HTTPGetContext(ctx, c.apiURL(api, q))
 		if err != nil {
 			return err
 		}
@@ -159,10 +160,9 @@ func (c *Client) get(ctx context.Context, api string, query url.Values, resp any
 	})
 }
 
-// apiURL is the URL of an API under DefaultAPIBase; the SDK's URI modifier
-// (ConfigureSDK) redirects it.
-func apiURL(api string, query url.Values) string {
-	return DefaultAPIBase + "/cgi-bin/" + api + "?" + query.Encode()
+// apiURL is the URL of an API on the app's API host.
+func (c *Client) apiURL(api string, query url.Values) string {
+	return c.apiBase + "/cgi-bin/" + api + "?" + query.Encode()
 }
 
 // duplicateCheckInterval is WeCom's maximum (4 h): a send retried within it
@@ -252,15 +252,8 @@ func (c *Client) sendMessage(ctx context.Context, m servicebot.OutboxMessage) (s
 		// A card's task_id is unique already.
 		req.TemplateCard = m.Body
 	}
-	var resp *message.SendResponse
-	err := c.call(ctx, "message/send", func(string) error {
-		// message.Client takes the token from c.tokens itself: the one
-		// call just fetched, unless another goroutine refreshed it meanwhile.
-		var err error
-		resp, err = c.messages.Send("message/send", req)
-		return err
-	})
-	if err != nil {
+	var resp sendResponse
+	if err := c.post(ctx, "message/send", req, &resp); err != nil {
 		return servicebot.SendResult{}, err
 	}
 	return servicebot.SendResult{
@@ -275,6 +268,17 @@ func (c *Client) sendMessage(ctx context.Context, m servicebot.OutboxMessage) (s
 // retry of a row but never a second row that says the same thing.
 func markRow(body json.RawMessage, id int64) (json.RawMessage, error) {
 	return wecommsg.Mark(body, id)
+}
+
+// sendResponse is message/send's answer (silenceper's message.SendResponse).
+type sendResponse struct {
+	util.CommonError
+	InvalidUser    string `json:"invaliduser"`
+	InvalidParty   string `json:"invalidparty"`
+	InvalidTag     string `json:"invalidtag"`
+	UnlicensedUser string `json:"unlicenseduser"`
+	MsgID          string `json:"msgid"`
+	ResponseCode   string `json:"response_code"`
 }
 
 type updateCardResponse struct {
@@ -332,8 +336,10 @@ func (c *Client) sendWebhook(ctx context.Context, m servicebot.OutboxMessage) er
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", api, err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
 	start := time.Now()
-	body, err := util.PostJSONContext(ctx, apiURL(api, url.Values{"key": {m.ToChat}}), req)
+	body, err := util.PostJSONContext(ctx, c.apiURL(api, url.Values{"key": {m.ToChat}}), req)
 	if err == nil {
 		err = util.DecodeWithCommonError(body, api)
 	}
@@ -454,8 +460,11 @@ func (c *Client) GetMedia(ctx context.Context, mediaID string) ([]byte, string, 
 		ctype string
 	)
 	err := c.call(ctx, api, func(token string) error {
-		q := url.Values{"access_token": {token}, "media_id": {mediaID}}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.apiBase+"/cgi-bin/"+api+"?"+q.Encode(), nil)
+		// A download may take longer than a call: a 20 MB video on a slow
+		// link. The stored media are photos and voice, far smaller.
+		ctx, cancel := context.WithTimeout(ctx, 3*c.timeout)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.apiURL(api, url.Values{"access_token": {token}, "media_id": {mediaID}}), nil)
 		if err != nil {
 			return err
 		}

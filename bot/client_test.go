@@ -1,8 +1,5 @@
 package bot_test
 
-// These tests point the SDK's process-global URI modifier and HTTP client at
-// a test server (bot.ConfigureSDK), so none of them may run in parallel.
-
 import (
 	"bytes"
 	"context"
@@ -214,14 +211,13 @@ func newTestClient(t *testing.T, fake *fakeWeCom) testClient {
 	t.Helper()
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	bot.ConfigureSDK(srv.URL, 5*time.Second)
-	t.Cleanup(func() { bot.ConfigureSDK(bot.DefaultAPIBase, 10*time.Second) })
 
 	tokens := cache.NewMemory()
 	m := metrics.New()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c := bot.NewClient(bot.ClientConfig{CorpID: clientCorpID, AgentID: clientAgentID, Secret: clientSecret}, tokens, m, logger)
+	c := bot.NewClient(bot.ClientConfig{CorpID: clientCorpID, AgentID: clientAgentID, Secret: clientSecret,
+		APIBase: srv.URL, Timeout: 5 * time.Second}, tokens, m, logger)
 	return testClient{Client: c, fake: fake, tokens: tokens, metrics: m, logs: logs}
 }
 

@@ -4,6 +4,9 @@
 // card updates, manage app group chats and read the address book (Client).
 //
 // It is built on github.com/silenceper/wechat/v2 and imports only its util,
-// cache, credential and work/... packages: the root package's init
-// reconfigures logrus for the whole process.
+// cache and credential packages: the root package's init reconfigures logrus
+// for the whole process. Every call goes through the SDK's context-aware
+// util helpers to the app's own API host (ClientConfig.APIBase), so nothing
+// of the SDK's process-global settings (URI modifier, default HTTP client)
+// is changed, and several apps, each with its own host, share one process.
 package bot

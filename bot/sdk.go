@@ -1,38 +1,11 @@
 package bot
 
 import (
-	"net/http"
 	"regexp"
-	"strings"
-	"time"
-
-	"github.com/silenceper/wechat/v2/util"
 )
 
-// DefaultAPIBase is the WeCom API host the SDK has hard-coded in every URL.
+// DefaultAPIBase is WeCom's API host (ClientConfig.APIBase when empty).
 const DefaultAPIBase = "https://qyapi.weixin.qq.com"
-
-// ConfigureSDK points the SDK at apiBase (the simulator, or a proxy) instead
-// of DefaultAPIBase, and gives its HTTP client a timeout (the SDK's default
-// client has none, so a stalled connection would hang a sender forever).
-//
-// Both settings are PROCESS-GLOBAL variables of silenceper's util package:
-// call this once at start-up, before any Client is used. Tests that call it
-// must not run in parallel with each other or with anything using a Client.
-func ConfigureSDK(apiBase string, timeout time.Duration) {
-	base := strings.TrimRight(apiBase, "/")
-	if base == "" || base == DefaultAPIBase {
-		util.SetURIModifier(nil)
-	} else {
-		util.SetURIModifier(func(uri string) string {
-			if rest, ok := strings.CutPrefix(uri, DefaultAPIBase); ok {
-				return base + rest
-			}
-			return uri
-		})
-	}
-	util.DefaultHTTPClient = &http.Client{Timeout: timeout}
-}
 
 // secretParam matches the query parameters that carry a credential: the
 // access token, the app secret, and a group robot's webhook key (anyone with

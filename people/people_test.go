@@ -1,8 +1,5 @@
 package people_test
 
-// These tests point the SDK's process-global URI modifier at a simulator
-// (bot.ConfigureSDK), so none of them may run in parallel.
-
 import (
 	"errors"
 	"net/http/httptest"
@@ -56,9 +53,8 @@ func addressBook(t *testing.T, deps []wecomsim.Department, members []wecomsim.Me
 		Members: members, Departments: deps})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
-	bot.ConfigureSDK(srv.URL, 5*time.Second)
-	t.Cleanup(func() { bot.ConfigureSDK(bot.DefaultAPIBase, 10*time.Second) })
-	return bot.NewClient(bot.ClientConfig{CorpID: corpID, AgentID: agentID, Secret: secret}, cache.NewMemory(), nil, nil)
+	return bot.NewClient(bot.ClientConfig{CorpID: corpID, AgentID: agentID, Secret: secret, APIBase: srv.URL,
+		Timeout: 5 * time.Second}, cache.NewMemory(), nil, nil)
 }
 
 func newDirectory(t *testing.T, src people.Source, db *store.DB, org servicebot.Org) *people.Directory {

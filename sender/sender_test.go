@@ -45,8 +45,7 @@ var members = []wecomsim.Member{
 	{UserID: "lisi", Name: "李四", Departments: []int64{1}},
 }
 
-// newWorld starts a simulator and points the SDK at it. The SDK's target is
-// process-global, so these tests do not run in parallel.
+// newWorld starts a simulator and a client of it.
 func newWorld(t *testing.T, db *store.DB) *world {
 	t.Helper()
 	clock := testclock.At(t0)
@@ -62,11 +61,10 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
-	bot.ConfigureSDK(srv.URL, 5*time.Second)
-	t.Cleanup(func() { bot.ConfigureSDK(bot.DefaultAPIBase, 30*time.Second) })
 
 	m := metrics.New()
-	api := bot.NewClient(bot.ClientConfig{CorpID: "ww-test-corp", AgentID: 1000002, Secret: "test-secret"},
+	api := bot.NewClient(bot.ClientConfig{CorpID: "ww-test-corp", AgentID: 1000002, Secret: "test-secret",
+		APIBase: srv.URL, Timeout: 5 * time.Second},
 		cache.NewMemory(), m, logger)
 	return &world{clock: clock, sim: sim, api: api, db: db, metrics: m, logger: logger}
 }

@@ -80,9 +80,8 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		Departments: []wecomsim.Department{{ID: 1, Name: "公司"}}})
 	simSrv := httptest.NewServer(sim.Handler())
 	t.Cleanup(simSrv.Close)
-	bot.ConfigureSDK(simSrv.URL, 5*time.Second)
-	t.Cleanup(func() { bot.ConfigureSDK(bot.DefaultAPIBase, 10*time.Second) })
-	client := bot.NewClient(bot.ClientConfig{CorpID: corpID, AgentID: agentID, Secret: secret}, cache.NewMemory(), nil, nil)
+	client := bot.NewClient(bot.ClientConfig{CorpID: corpID, AgentID: agentID, Secret: secret, APIBase: simSrv.URL,
+		Timeout: 5 * time.Second}, cache.NewMemory(), nil, nil)
 
 	engine := approvals.New(db, db.InTx, approvals.Config{
 		Rules: servicebot.DefaultApprovalRules(), Org: org, Clock: clock})

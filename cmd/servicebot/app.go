@@ -292,9 +292,6 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	m := metrics.New()
 	m.MustRegister(metrics.NewQueueCollector(db, clock.Now, logger))
 
-	// The SDK's HTTP client and API host are process-global (WECOM.md).
-	bot.ConfigureSDK(cfg.WeCom.APIBase, cfg.WeCom.HTTPTimeout)
-
 	var (
 		tokens      cache.Cache
 		limiter     sender.Limiter
@@ -323,6 +320,7 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	}
 	client := bot.NewClient(bot.ClientConfig{
 		CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, Secret: cfg.WeCom.Secret, APIBase: cfg.WeCom.APIBase,
+		Timeout: cfg.WeCom.HTTPTimeout,
 	}, tokens, m, logger)
 	cal, err := servicebot.NewCalendar(cfg.Calendar.ExtraOff, cfg.Calendar.ExtraWork, cfg.Location())
 	if err != nil {

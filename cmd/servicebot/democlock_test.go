@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/servicebot/servicebot/bot"
 	"github.com/servicebot/servicebot/bot/wecomsim"
 	"github.com/servicebot/servicebot/config"
 	"github.com/servicebot/servicebot/store"
@@ -30,7 +29,6 @@ func TestServeNeverHasTheDemoClock(t *testing.T) {
 		Token: demoToken, EncodingAESKey: aesKey})
 	simSrv := httptest.NewServer(sim.Handler())
 	t.Cleanup(simSrv.Close)
-	t.Cleanup(func() { bot.ConfigureSDK(bot.DefaultAPIBase, 10*time.Second) })
 
 	dir := t.TempDir()
 	dbURL := "sqlite:" + filepath.Join(dir, "servicebot-demo.db")

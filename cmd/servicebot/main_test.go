@@ -9,8 +9,7 @@ import (
 // cliArgsEnv, when set, makes the test binary act as the servicebot command
 // with these arguments (separated by \x1f) instead of running tests: a test
 // that needs the CLI as its own process (as an operator runs it beside a
-// running bot) starts os.Args[0] with it. In one process the command would
-// share the WeCom SDK's process-global settings with the bot under test.
+// running bot) starts os.Args[0] with it.
 const cliArgsEnv = "SERVICEBOT_TEST_CLI_ARGS"
 
 func TestMain(m *testing.M) {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
-	"github.com/servicebot/servicebot/bot"
 	"github.com/servicebot/servicebot/bot/wecomsim"
 	"github.com/servicebot/servicebot/config"
 	"github.com/servicebot/servicebot/store/storetest"
@@ -24,7 +23,6 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 		Token: demoToken, EncodingAESKey: strings.Repeat("k", 43)})
 	simSrv := httptest.NewServer(sim.Handler())
 	t.Cleanup(simSrv.Close)
-	t.Cleanup(func() { bot.ConfigureSDK(bot.DefaultAPIBase, 10*time.Second) })
 
 	cfg := config.Default()
 	cfg.WeCom = config.WeCom{CorpID: demoCorpID, AgentID: demoAgentID, Secret: demoSecret, Token: demoToken,

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
-	"github.com/servicebot/servicebot/bot"
 	"github.com/servicebot/servicebot/bot/wecomsim"
 	"github.com/servicebot/servicebot/scheduler"
 	"github.com/servicebot/servicebot/store"
@@ -69,7 +68,6 @@ func TestSyncCommand(t *testing.T) {
 		Token: demoToken, EncodingAESKey: strings.Repeat("k", 43), Members: members, Departments: deps})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
-	t.Cleanup(func() { bot.ConfigureSDK(bot.DefaultAPIBase, 10*time.Second) })
 
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "servicebot.yaml")
