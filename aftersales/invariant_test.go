@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -124,61 +125,51 @@ func TestRegularVisitsInvariant_RVIS1_PropertyRandomContactHistories(t *testing.
 		n := histories[db.Dialect()]
 		t.Logf("seed %d, %d histories (replay with SERVICEBOT_PROPERTY_SEED=%d)", seed, n, seed)
 		rng := rand.New(rand.NewPCG(seed, 0x5eed))
-		e := newEnv(t, db)
-		rules := e.svc.Rules()
-		contacts, submissions := 0, int64(0)
-		for i := range n {
-			h := randomHistory(rng, i)
-			c := e.addCustomer(h.name, h.tier, h.created)
-			tier := h.tier
-			var lastPhone, lastOnSite time.Time
-			for k, step := range h.steps {
-				if step.kind == "" {
-					// An import changes the tier; the next contact (or the
-					// scheduled job) settles what it owes.
-					tier = step.tier
-					e.tx(e.clock.Now(), func(tx *store.Tx) error {
-						_, err := tx.UpsertCustomers(t.Context(), []servicebot.Customer{{Name: h.name, Tier: tier,
-							Region: servicebot.RegionSouthwest}}, e.clock.Now())
-						return err
-					})
-					continue
-				}
-				submissions++
-				e.tx(step.at, func(tx *store.Tx) error {
-					switch step.path {
-					case "job":
-						j, _, err := tx.CreateJob(t.Context(), servicebot.Job{Type: servicebot.ServiceVisit, CustomerID: c.ID,
-							Customer: c.Name, Engineer: "zhangwei", Status: servicebot.JobAssigned, CreatedAt: step.at, AssignedAt: step.at})
-						if err != nil {
-							return err
-						}
-						_, err = e.svc.CompleteJob(t.Context(), tx, "zhangwei", j.ID)
-						return err
-					case "visit report":
-						return e.svc.SubmissionHook(visitDef)(t.Context(), tx, servicebot.FormSubmission{
-							ID: submissions, FormID: forms.VisitReport, UserID: "zhangwei",
-							Values: servicebot.FormValues{"customer": h.name}, SubmittedAt: step.at})
-					default:
-						return e.svc.SubmissionHook(callDef)(t.Context(), tx, servicebot.FormSubmission{
-							ID: submissions, FormID: forms.PhoneReturnVisit, UserID: "zhangwei",
-							Values: servicebot.FormValues{"customer": h.name, "satisfaction": "满意"}, SubmittedAt: step.at})
-					}
-				})
-				contacts++
-				if step.kind == servicebot.ContactPhone && step.at.After(lastPhone) {
-					lastPhone = step.at
-				}
-				if step.kind == servicebot.ContactOnSite && step.at.After(lastOnSite) {
-					lastOnSite = step.at
-				}
-				if msg := checkRegularVisits(t, db, rules, c.ID, tier, h.created, lastPhone, lastOnSite); msg != "" {
-					t.Fatalf("history %d (%s, first recorded %s), after step %d of %v:\n%s",
-						i, h.name, h.created.Format(time.DateTime), k, h.steps, msg)
+		hs := make([]history, n)
+		firstSubmission := make([]int64, n) // the form ids a sequential run would give
+		var submissions int64
+		for i := range hs {
+			hs[i] = randomHistory(rng, i)
+			firstSubmission[i] = submissions + 1
+			for _, step := range hs[i].steps {
+				if step.kind != "" {
+					submissions++
 				}
 			}
 		}
-		t.Logf("%d histories, %d contacts recorded, invariant checked after each", n, contacts)
+		// Every history is its own customer, so they are recorded side by
+		// side, each worker with its own clock, as contacts of different
+		// customers arrive on a running bot. Postgres answers each statement
+		// over the network: workers keep it busy. SQLite takes one writer at
+		// a time, and its statements are all CPU: one worker.
+		workers := 1
+		if db.Dialect() == store.DialectPostgres {
+			workers = 4
+		}
+		envs := make([]*env, workers)
+		for w := range envs {
+			envs[w] = newEnv(t, db)
+		}
+		e := envs[0]
+		rules := e.svc.Rules()
+		var contacts atomic.Int64
+		t.Run("histories", func(t *testing.T) {
+			for w := range workers {
+				t.Run(fmt.Sprintf("worker%d", w), func(t *testing.T) {
+					t.Parallel()
+					e := envs[w]
+					e.t = t
+					for i := w; i < n; i += workers {
+						contacts.Add(int64(recordHistory(t, e, i, hs[i], firstSubmission[i], visitDef, callDef, rules)))
+					}
+				})
+			}
+		})
+		if t.Failed() {
+			return
+		}
+		e.t = t
+		t.Logf("%d histories, %d contacts recorded, invariant checked after each", n, contacts.Load())
 
 		// The scheduled job agrees: it settles the customers whose last
 		// step was a tier change and leaves every other as it is.
@@ -200,6 +191,66 @@ func TestRegularVisitsInvariant_RVIS1_PropertyRandomContactHistories(t *testing.
 			}
 		}
 	})
+}
+
+// recordHistory records history i (customer h) step by step, checking the
+// invariant after each contact, and returns how many contacts it recorded.
+// Its forms are numbered from submission on.
+func recordHistory(t *testing.T, e *env, i int, h history, submission int64, visitDef, callDef servicebot.FormDef,
+	rules servicebot.FollowUpRules) int {
+	t.Helper()
+	db := e.db
+	c := e.addCustomer(h.name, h.tier, h.created)
+	tier := h.tier
+	contacts := 0
+	var lastPhone, lastOnSite time.Time
+	for k, step := range h.steps {
+		if step.kind == "" {
+			// An import changes the tier; the next contact (or the
+			// scheduled job) settles what it owes.
+			tier = step.tier
+			e.tx(e.clock.Now(), func(tx *store.Tx) error {
+				_, err := tx.UpsertCustomers(t.Context(), []servicebot.Customer{{Name: h.name, Tier: tier,
+					Region: servicebot.RegionSouthwest}}, e.clock.Now())
+				return err
+			})
+			continue
+		}
+		submissions := submission
+		submission++
+		e.tx(step.at, func(tx *store.Tx) error {
+			switch step.path {
+			case "job":
+				j, _, err := tx.CreateJob(t.Context(), servicebot.Job{Type: servicebot.ServiceVisit, CustomerID: c.ID,
+					Customer: c.Name, Engineer: "zhangwei", Status: servicebot.JobAssigned, CreatedAt: step.at, AssignedAt: step.at})
+				if err != nil {
+					return err
+				}
+				_, err = e.svc.CompleteJob(t.Context(), tx, "zhangwei", j.ID)
+				return err
+			case "visit report":
+				return e.svc.SubmissionHook(visitDef)(t.Context(), tx, servicebot.FormSubmission{
+					ID: submissions, FormID: forms.VisitReport, UserID: "zhangwei",
+					Values: servicebot.FormValues{"customer": h.name}, SubmittedAt: step.at})
+			default:
+				return e.svc.SubmissionHook(callDef)(t.Context(), tx, servicebot.FormSubmission{
+					ID: submissions, FormID: forms.PhoneReturnVisit, UserID: "zhangwei",
+					Values: servicebot.FormValues{"customer": h.name, "satisfaction": "满意"}, SubmittedAt: step.at})
+			}
+		})
+		contacts++
+		if step.kind == servicebot.ContactPhone && step.at.After(lastPhone) {
+			lastPhone = step.at
+		}
+		if step.kind == servicebot.ContactOnSite && step.at.After(lastOnSite) {
+			lastOnSite = step.at
+		}
+		if msg := checkRegularVisits(t, db, rules, c.ID, tier, h.created, lastPhone, lastOnSite); msg != "" {
+			t.Fatalf("history %d (%s, first recorded %s), after step %d of %v:\n%s",
+				i, h.name, h.created.Format(time.DateTime), k, h.steps, msg)
+		}
+	}
+	return contacts
 }
 
 // checkRegularVisits says what is wrong with customer id's open R-VIS-1
