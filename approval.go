@@ -117,11 +117,14 @@ const (
 	ApprovalPending  = "pending"
 	ApprovalApproved = "approved"
 	ApprovalRejected = "rejected"
+	// ApprovalWithdrawn: the requester withdrew it before any step was
+	// decided (我的申请 → 撤回). It ends the request as a rejection does.
+	ApprovalWithdrawn = "withdrawn"
 
 	StepWaiting   = "waiting"   // an earlier step is not decided yet
 	StepPending   = "pending"   // its approver may decide now
 	StepDecided   = "decided"   // Decision says how
-	StepCancelled = "cancelled" // an earlier step rejected the request
+	StepCancelled = "cancelled" // an earlier step rejected the request, or it was withdrawn
 )
 
 // Evidence of a compensation request (R-APV-1).
@@ -310,6 +313,7 @@ const (
 	EventEscalated = "escalated"
 	EventCopied    = "copied"
 	EventClosed    = "closed"
+	EventWithdrawn = "withdrawn" // the requester withdrew it (我的申请 → 撤回)
 )
 
 // ApprovalEvent is one line of a request's audit trail.

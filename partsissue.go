@@ -109,6 +109,8 @@ func approvalStatusName(s string) string {
 		return "审批中"
 	case ApprovalRejected:
 		return "已驳回"
+	case ApprovalWithdrawn:
+		return "已撤回"
 	case ApprovalApproved:
 		return "已通过"
 	}

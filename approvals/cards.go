@@ -379,6 +379,8 @@ func statusText(status string) string {
 		return "已通过"
 	case servicebot.ApprovalRejected:
 		return "已驳回"
+	case servicebot.ApprovalWithdrawn:
+		return "已撤回"
 	}
 	return status
 }

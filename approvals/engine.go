@@ -63,6 +63,9 @@ type Tx interface {
 	// SentResponseCodes are those of every sent row whose key starts with
 	// prefix: the cards 待审批 sent again for a step.
 	SentResponseCodes(ctx context.Context, prefix string) ([]string, error)
+	// WithdrawApproval ends the request as withdrawn if stepID, its pending
+	// step, is still undecided; false when it was decided already.
+	WithdrawApproval(ctx context.Context, id, stepID int64, now time.Time) (bool, error)
 	AddPartsIssue(ctx context.Context, p servicebot.PartsIssue) (servicebot.PartsIssue, error)
 }
 

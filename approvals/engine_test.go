@@ -673,3 +673,65 @@ func TestDecideOnWebUpdatesCardsSentAgain_RAPV5(t *testing.T) {
 		}
 	})
 }
+
+// Issue 12: 我的申请 → 撤回: only the requester, only while nothing is
+// decided, once; the approver's cards (the first and the copies sent
+// again) show it, the approver is told, and the step can no longer be
+// decided.
+func TestWithdraw_RAPV5(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, servicebot.ApprovalRules{})
+		ctx := t.Context()
+		a := f.file(urgentParts(800_00)) // yangfan's; sunli decides first
+		f.sendAll()
+		f.sendPending("sunli")
+		f.sendAll()
+		id := a.Request.ID
+		if err := f.engine.Withdraw(ctx, id, "sunli"); !errors.Is(err, approvals.ErrNotRequester) {
+			t.Fatalf("the approver withdrawing: %v", err)
+		}
+		if err := f.engine.Withdraw(ctx, id, "yangfan"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.engine.Withdraw(ctx, id, "yangfan"); !errors.Is(err, approvals.ErrNotWithdrawable) {
+			t.Fatalf("a second withdrawal: %v", err)
+		}
+		if err := f.engine.Decide(ctx, a.Steps[0].ID, "sunli", servicebot.ChoiceApprove, ""); !errors.Is(err, approvals.ErrNotApprover) {
+			t.Fatalf("deciding a withdrawn request: %v", err)
+		}
+		got := f.approval(id)
+		if got.Request.Status != servicebot.ApprovalWithdrawn || got.Request.ClosedAt.IsZero() ||
+			got.Steps[0].Status != servicebot.StepCancelled || got.Steps[1].Status != servicebot.StepCancelled {
+			t.Fatalf("after 撤回: %+v %+v", got.Request, got.Steps)
+		}
+		events := 0
+		for _, e := range got.Events {
+			if e.Action == servicebot.EventWithdrawn && e.Actor == "yangfan" {
+				events++
+			}
+		}
+		if events != 1 {
+			t.Errorf("withdrawal events %d, want 1: %+v", events, got.Events)
+		}
+		codes := f.updatedCodes("sunli")
+		if len(codes) != 2 || codes["sent:apv-card:"+a.Steps[0].TaskID] != "申请人已撤回" {
+			t.Errorf("card updates %v, want the card and its copy showing 申请人已撤回", codes)
+		}
+		told := f.to("sunli", servicebot.OutText)
+		if len(told) == 0 || !strings.Contains(textOf(told[len(told)-1]), "撤回了") {
+			t.Errorf("the approver was told %+v", told)
+		}
+
+		// Once a step is decided, the request can no longer be withdrawn.
+		b := f.file(urgentParts(900_00))
+		if err := f.engine.Decide(ctx, b.Steps[0].ID, "sunli", servicebot.ChoiceApprove, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.engine.Withdraw(ctx, b.Request.ID, "yangfan"); !errors.Is(err, approvals.ErrNotWithdrawable) {
+			t.Fatalf("withdrawing after a decision: %v", err)
+		}
+		if got := f.approval(b.Request.ID); got.Request.Status != servicebot.ApprovalPending {
+			t.Errorf("a refused withdrawal changed the request: %+v", got.Request)
+		}
+	})
+}

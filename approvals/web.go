@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/servicebot/servicebot"
@@ -21,7 +22,67 @@ var (
 	ErrReasonRequired = errors.New("approvals: a rejection needs its reason")
 	// ErrChoiceNotOffered: the step does not offer the choice.
 	ErrChoiceNotOffered = errors.New("approvals: choice not offered by the step")
+	// ErrNotRequester: only the request's requester may withdraw it.
+	ErrNotRequester = errors.New("approvals: not the request's requester")
+	// ErrNotWithdrawable: a step is decided already (or the request is
+	// closed, or waits for dispatch with its service job open): it can no
+	// longer be withdrawn.
+	ErrNotWithdrawable = errors.New("approvals: request can no longer be withdrawn")
 )
+
+// Withdraw ends request id as withdrawn by its requester user (我的申请 →
+// 撤回, issue 12) while nothing is decided, in its own transaction, with
+// the decision's guarantees: only the requester; once (the pending step is
+// cancelled by a conditional update, the row a decision updates, so a
+// second submit or a decision racing it leaves one outcome); the pending
+// approver's card updated (and the copies 待审批 sent again) and the
+// approver told they need not act.
+func (e *Engine[T]) Withdraw(ctx context.Context, id int64, user string) error {
+	return e.inTx(ctx, func(tx T) error { return e.withdraw(ctx, tx, id, user) })
+}
+
+func (e *Engine[T]) withdraw(ctx context.Context, tx T, id int64, user string) error {
+	a, err := tx.Approval(ctx, id)
+	if err != nil {
+		return err
+	}
+	if a.Request.Requester != user {
+		return ErrNotRequester
+	}
+	step, ok := a.Current()
+	decided := slices.ContainsFunc(a.Steps, func(s servicebot.ApprovalStep) bool { return s.Status == servicebot.StepDecided })
+	// A dispatch step pending has its service job open (AwaitingDispatch):
+	// the service manager closes that, not a withdrawal.
+	if a.Request.Status != servicebot.ApprovalPending || !ok || decided || step.Action == servicebot.ActionDispatch {
+		return ErrNotWithdrawable
+	}
+	now := e.clock.Now()
+	done, err := tx.WithdrawApproval(ctx, id, step.ID, now)
+	if err != nil {
+		return err
+	}
+	if !done {
+		return ErrNotWithdrawable
+	}
+	code, err := tx.SentResponseCode(ctx, "apv-card:"+step.TaskID)
+	if err != nil {
+		return err
+	}
+	a.Request.Status, a.Request.ClosedAt = servicebot.ApprovalWithdrawn, now
+	step.Status = servicebot.StepCancelled
+	names, err := namesOf(ctx, tx, user, step.ApproverID)
+	if err != nil {
+		return err
+	}
+	if err := e.updateCard(ctx, tx, a, step, "申请人已撤回", code, now); err != nil {
+		return err
+	}
+	if err := e.audit(ctx, tx, id, step.ID, user, servicebot.EventWithdrawn, "申请人撤回，尚无审批人处理", now); err != nil {
+		return err
+	}
+	text := fmt.Sprintf("%s 撤回了%s（%s），您无需再处理。", nameIn(names, user), title(a.Request), amountOrCustomer(a.Request))
+	return e.tell(ctx, tx, fmt.Sprintf("apv-withdrawn:%d", id), step.ApproverID, text, now)
+}
 
 // Decide records member user's decision of step stepID made on the web
 // page, in its own transaction: the same rules as a tap on the card

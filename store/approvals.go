@@ -15,7 +15,7 @@ import (
 )
 
 const approvalRequestColumns = `id, kind, service_type, urgent, amount_fen, amount_note, customer, region, reason,
-	evidence_kind, evidence_url, requester, subject, details, rules_version, status, created_at, closed_at`
+	evidence_kind, evidence_url, requester, subject, details, rules_version, status, created_at, closed_at, withdrawn_at`
 
 const approvalStepColumns = `id, request_id, seq, role, action, copies, status, approver_id, delegated_from,
 	escalated_from, escalated_at, decision, choice, comment, awaiting_reason, started_at, assigned_at,
@@ -47,6 +47,7 @@ type approvalRequestRow struct {
 	Status       string   `db:"status"`
 	CreatedAt    nullTime `db:"created_at"`
 	ClosedAt     nullTime `db:"closed_at"`
+	WithdrawnAt  nullTime `db:"withdrawn_at"`
 }
 
 func (r approvalRequestRow) request() (servicebot.ApprovalRequest, error) {
@@ -54,13 +55,19 @@ func (r approvalRequestRow) request() (servicebot.ApprovalRequest, error) {
 	if err := json.Unmarshal(r.Details, &d); err != nil {
 		return servicebot.ApprovalRequest{}, fmt.Errorf("request %d details: %w", r.ID, err)
 	}
+	status := r.Status
+	if !r.WithdrawnAt.IsZero() {
+		// Stored as rejected (SQLite cannot widen the status CHECK without
+		// rebuilding a table five others reference); withdrawn_at tells.
+		status = servicebot.ApprovalWithdrawn
+	}
 	return servicebot.ApprovalRequest{
 		ID: r.ID, Kind: servicebot.RequestKind(r.Kind), ServiceType: servicebot.ServiceType(r.ServiceType),
 		Urgent: r.Urgent, Amount: servicebot.Fen(r.AmountFen), AmountNote: r.AmountNote,
 		Customer: r.Customer, Region: r.Region, Reason: r.Reason,
 		Evidence:  servicebot.Evidence{Kind: r.EvidenceKind, URL: r.EvidenceURL},
 		Requester: r.Requester, Subject: r.Subject, Tool: d.Tool, Fine: d.Fine, Site: d.Site,
-		RulesVersion: r.RulesVersion, Status: r.Status, CreatedAt: r.CreatedAt.Time, ClosedAt: r.ClosedAt.Time,
+		RulesVersion: r.RulesVersion, Status: status, CreatedAt: r.CreatedAt.Time, ClosedAt: r.ClosedAt.Time,
 	}, nil
 }
 
@@ -298,6 +305,34 @@ func (tx *Tx) CloseApproval(ctx context.Context, id int64, status string, now ti
 		UPDATE approval_steps SET status = ? WHERE request_id = ? AND status = ?`),
 		servicebot.StepCancelled, id, servicebot.StepWaiting)
 	return true, approvalErr("store: close approval", id, err)
+}
+
+// WithdrawApproval ends pending request id as withdrawn by its requester,
+// provided stepID, its step pending now, is still undecided: the step is
+// cancelled first (the same row a decision updates, so a decision racing
+// the withdrawal either comes first, and the withdrawal reports false, or
+// finds the step cancelled and decides nothing), then the request is
+// closed and its waiting steps cancelled. It reports false, changing
+// nothing the caller keeps, when the step or the request was decided
+// already; the caller then rolls its transaction back.
+func (tx *Tx) WithdrawApproval(ctx context.Context, id, stepID int64, now time.Time) (bool, error) {
+	ok, err := rowChanged(tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+		UPDATE approval_steps SET status = ? WHERE id = ? AND request_id = ? AND status = ?`),
+		servicebot.StepCancelled, stepID, id, servicebot.StepPending))
+	if err != nil || !ok {
+		return false, approvalErr("store: withdraw approval", id, err)
+	}
+	// The status stays within the column's CHECK: see request().
+	ok, err = rowChanged(tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+		UPDATE approval_requests SET status = ?, closed_at = ?, withdrawn_at = ? WHERE id = ? AND status = ?`),
+		servicebot.ApprovalRejected, ts(now), ts(now), id, servicebot.ApprovalPending))
+	if err != nil || !ok {
+		return false, approvalErr("store: withdraw approval", id, err)
+	}
+	_, err = tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+		UPDATE approval_steps SET status = ? WHERE request_id = ? AND status = ?`),
+		servicebot.StepCancelled, id, servicebot.StepWaiting)
+	return true, approvalErr("store: withdraw approval", id, err)
 }
 
 // AwaitedReason returns the step whose rejection reason userID still owes,

@@ -17,6 +17,49 @@ import (
 type ApprovalEngine interface {
 	Decide(ctx context.Context, stepID int64, user, choice, reason string) error
 	StepChoices(ctx context.Context, a servicebot.Approval, step servicebot.ApprovalStep) ([]servicebot.Choice, error)
+	// Withdraw ends the viewer's own request while nothing is decided (我的申请 → 撤回).
+	Withdraw(ctx context.Context, id int64, user string) error
+}
+
+// withdrawable reports whether v may withdraw a from the page: their own
+// request, pending, no step decided, not waiting for dispatch (the engine
+// checks all of it again, in its transaction).
+func (s *Server) withdrawable(a servicebot.Approval, v Viewer) bool {
+	step, ok := a.Current()
+	return s.cfg.Approvals != nil && a.Request.Requester == v.UserID && a.Request.Status == servicebot.ApprovalPending && ok &&
+		step.Action != servicebot.ActionDispatch &&
+		!slices.ContainsFunc(a.Steps, func(s servicebot.ApprovalStep) bool { return s.Status == servicebot.StepDecided })
+}
+
+// approvalWithdraw withdraws the viewer's own request posted from its page,
+// then shows the page again (a redirect: a reload posts nothing).
+func (s *Server) approvalWithdraw(w http.ResponseWriter, r *http.Request, v Viewer) {
+	if s.cfg.Approvals == nil {
+		s.fail(w, r, v, http.StatusServiceUnavailable, "暂不可用", "网页审批未启用。")
+		return
+	}
+	a, ok := s.approvalOfPath(w, r, v)
+	if !ok {
+		return
+	}
+	err := s.cfg.Approvals.Withdraw(r.Context(), a.Request.ID, v.UserID)
+	switch {
+	case err == nil:
+		s.cfg.Logger.Info("web: approval withdrawn", "request", a.Request.ID, "by", v.UserID)
+		http.Redirect(w, r, fmt.Sprintf("/web/approvals/%d?done=withdrawn", a.Request.ID), http.StatusSeeOther)
+	case errors.Is(err, approvals.ErrNotRequester):
+		s.fail(w, r, v, http.StatusForbidden, "无法撤回", "只有申请人本人可以撤回申请。")
+	case errors.Is(err, approvals.ErrNotWithdrawable):
+		// A second submit finds it withdrawn (read again: two submits at
+		// once both read it pending): the first withdrawal stands.
+		if now, rerr := s.db.GetApproval(r.Context(), a.Request.ID); rerr == nil && now.Request.Status == servicebot.ApprovalWithdrawn {
+			http.Redirect(w, r, fmt.Sprintf("/web/approvals/%d?done=withdrawn-already", a.Request.ID), http.StatusSeeOther)
+			return
+		}
+		s.fail(w, r, v, http.StatusConflict, "无法撤回", "审批人已经处理过这条申请（或已进入派工），不能再撤回。")
+	default:
+		s.internal(w, r, v, err)
+	}
 }
 
 // decideView is the decision form of the step the viewer may decide now.
@@ -168,6 +211,10 @@ func approvalNotice(done string) string {
 		return "已处理，审批卡片和申请人都已同步。"
 	case "already":
 		return "这一步已经处理过了，以第一次处理为准。"
+	case "withdrawn":
+		return "已撤回，审批人的卡片已同步。"
+	case "withdrawn-already":
+		return "这条申请已经撤回了。"
 	}
 	return ""
 }

@@ -188,6 +188,9 @@ type approvalView struct {
 	View   approvals.View
 	Names  map[string]string
 	Decide *decideView // the viewer's pending step, nil without one
+	// Withdraw is the CSRF token of the 撤回 form, "" when the viewer may
+	// not withdraw the request.
+	Withdraw string
 }
 
 func approvalStatus(s string) string {
@@ -198,6 +201,8 @@ func approvalStatus(s string) string {
 		return "已通过"
 	case servicebot.ApprovalRejected:
 		return "已驳回"
+	case servicebot.ApprovalWithdrawn:
+		return "已撤回"
 	}
 	return s
 }
@@ -236,6 +241,8 @@ func eventName(action string) string {
 		return "抄送"
 	case servicebot.EventClosed:
 		return "结束"
+	case servicebot.EventWithdrawn:
+		return "撤回"
 	}
 	return action
 }
@@ -279,8 +286,12 @@ func (s *Server) renderApproval(w http.ResponseWriter, r *http.Request, v Viewer
 	if decide != nil {
 		decide.Problem, decide.Reason = problem, reason
 	}
+	view := approvalView{View: approvals.ViewOf(a), Names: s.names(r), Decide: decide}
+	if s.withdrawable(a, v) {
+		view.Withdraw = v.csrf
+	}
 	s.render(w, r, status, "approval.html", pageData{Title: fmt.Sprintf("审批 #%d", a.Request.ID), Viewer: v, Notice: notice,
-		Approval: approvalView{View: approvals.ViewOf(a), Names: s.names(r), Decide: decide}})
+		Approval: view})
 }
 
 // reportPeriod reads ?from=&to= (default: this month so far).

@@ -182,6 +182,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /web/approvals/mine", s.signedIn(s.approvalsMine))
 	s.mux.Handle("GET /web/approvals/{id}", s.signedIn(s.approvalPage))
 	s.mux.Handle("POST /web/approvals/{id}/decide", s.signedIn(s.approvalDecide))
+	s.mux.Handle("POST /web/approvals/{id}/withdraw", s.signedIn(s.approvalWithdraw))
 	s.mux.Handle("GET /web/today", s.signedIn(s.today))
 	s.mux.Handle("GET /web/month", s.signedIn(s.month))
 	s.mux.Handle("GET /web/engineer", s.signedIn(s.engineer))
