@@ -34,6 +34,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/internal/txn"
 )
 
 // Kinds of file an import takes.
@@ -48,16 +49,6 @@ type Tx interface {
 	UpsertEquipment(ctx context.Context, es []servicebot.Equipment, now time.Time) (servicebot.ImportCounts, error)
 	CustomerByName(ctx context.Context, name string) (servicebot.Customer, error)
 	EquipmentBySerial(ctx context.Context, serial string) (servicebot.Equipment, error)
-}
-
-// TxRunner runs fn in one transaction, committed when fn returns nil.
-type TxRunner func(ctx context.Context, fn func(Tx) error) error
-
-// AdaptTx turns a store's InTx into a TxRunner.
-func AdaptTx[T Tx](inTx func(context.Context, func(T) error) error) TxRunner {
-	return func(ctx context.Context, fn func(Tx) error) error {
-		return inTx(ctx, func(t T) error { return fn(t) })
-	}
 }
 
 // Problem is one bad row: its number in the file (the header is row 1) and
@@ -107,7 +98,13 @@ func (c RowChange) String() string {
 
 // Importer imports files into the store.
 type Importer struct {
-	InTx  TxRunner
+	inTx txn.Runner[Tx]
+	cfg  ImportConfig
+}
+
+// ImportConfig is how an Importer checks and stamps rows; every field is
+// optional.
+type ImportConfig struct {
 	Clock servicebot.Clock
 	// Regions are the regions a customer may be in (R-ORG-2); an empty
 	// cell is 其他 for a new customer.
@@ -116,6 +113,19 @@ type Importer struct {
 	// column takes their userid or name, and anyone else is a bad row. An
 	// empty list (no address book synced yet) checks nothing.
 	Engineers func(ctx context.Context) ([]servicebot.Member, error)
+}
+
+func (c ImportConfig) withDefaults() ImportConfig {
+	if c.Clock == nil {
+		c.Clock = servicebot.SystemClock{}
+	}
+	return c
+}
+
+// NewImporter makes an Importer writing in the transactions inTx runs
+// (*store.DB's InTx).
+func NewImporter[T Tx](inTx txn.Runner[T], cfg ImportConfig) *Importer {
+	return &Importer{inTx: txn.Narrow(inTx, func(t T) Tx { return t }), cfg: cfg.withDefaults()}
 }
 
 // errDryRun rolls back the transaction of a dry run.
@@ -132,8 +142,8 @@ func (im *Importer) Import(ctx context.Context, kind, filename string, data []by
 	}
 	rows := tab.rows
 	var engineers []servicebot.Member
-	if im.Engineers != nil && kind == KindCustomers {
-		if engineers, err = im.Engineers(ctx); err != nil {
+	if im.cfg.Engineers != nil && kind == KindCustomers {
+		if engineers, err = im.cfg.Engineers(ctx); err != nil {
 			return Report{}, err
 		}
 		if len(engineers) == 0 {
@@ -141,8 +151,8 @@ func (im *Importer) Import(ctx context.Context, kind, filename string, data []by
 		}
 	}
 	rep := Report{Kind: kind, Encoding: tab.encoding}
-	now := im.Clock.Now()
-	err = im.InTx(ctx, func(tx Tx) error {
+	now := im.cfg.Clock.Now()
+	err = im.inTx(ctx, func(tx Tx) error {
 		var err error
 		switch kind {
 		case KindCustomers:
@@ -367,7 +377,7 @@ func (im *Importer) parseCustomers(tab table, engineers []servicebot.Member) ([]
 	if len(missing) > 0 {
 		return nil, []Problem{{Row: 1, Reason: "缺少列：" + strings.Join(missing, "、")}}
 	}
-	regions := im.Regions
+	regions := im.cfg.Regions
 	if len(regions) == 0 {
 		regions = []string{servicebot.RegionSouthwest, servicebot.RegionNorth, servicebot.RegionOther}
 	}

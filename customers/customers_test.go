@@ -27,7 +27,7 @@ func importer(db *store.DB) *customers.Importer {
 }
 
 func importerAt(db *store.DB, clock *testclock.Clock) *customers.Importer {
-	return &customers.Importer{InTx: customers.AdaptTx(db.InTx), Clock: clock}
+	return customers.NewImporter(db.InTx, customers.ImportConfig{Clock: clock})
 }
 
 const customersCSV = "\xef\xbb\xbf客户名称,客户类别,区域,地址,联系人,联系电话,负责工程师\n" +
@@ -324,10 +324,10 @@ func TestImport_NeverErases_FormulasMissingColumnsGBK(t *testing.T) {
 func TestImport_UnknownEngineerRefused(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		im := importer(db)
-		im.Engineers = func(context.Context) ([]servicebot.Member, error) {
-			return []servicebot.Member{{UserID: "zhangwei", Name: "张伟"}, {UserID: "liqiang", Name: "李强"}}, nil
-		}
+		im := customers.NewImporter(db.InTx, customers.ImportConfig{Clock: testclock.At(start),
+			Engineers: func(context.Context) ([]servicebot.Member, error) {
+				return []servicebot.Member{{UserID: "zhangwei", Name: "张伟"}, {UserID: "liqiang", Name: "李强"}}, nil
+			}})
 		file := "客户名称,负责工程师\n甲厂,zhangwei\n乙厂,李强\n丙厂,zhangwie\n丁厂,王五\n"
 		rep, err := im.Import(t.Context(), customers.KindCustomers, "c.csv", []byte(file), true)
 		if err != nil {

@@ -48,8 +48,8 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 			regions = append(regions, r)
 		}
 	}
-	im := &customers.Importer{InTx: customers.AdaptTx(db.InTx), Clock: servicebot.SystemClock{}, Regions: regions,
-		Engineers: func(ctx context.Context) ([]servicebot.Member, error) { return db.Engineers(ctx, cfg.Org) }}
+	im := customers.NewImporter(db.InTx, customers.ImportConfig{Regions: regions,
+		Engineers: func(ctx context.Context) ([]servicebot.Member, error) { return db.Engineers(ctx, cfg.Org) }})
 	rep, err := im.Import(ctx, kind, path, data, *commit)
 	if err != nil {
 		return err

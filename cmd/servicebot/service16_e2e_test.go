@@ -88,7 +88,7 @@ func TestE2E_Issue16_RemoteFaultMachineSameDayContactsAndReturnVisit(t *testing.
 		ctx := t.Context()
 		clock := &setClock{t: shanghaiTime(t, "2026-11-02 08:00:00")} // a Monday
 		h := launchAt(t, db, clock)
-		im := &customers.Importer{InTx: customers.AdaptTx(db.InTx), Clock: clock}
+		im := customers.NewImporter(db.InTx, customers.ImportConfig{Clock: clock})
 		for _, f := range []struct{ kind, name, data string }{
 			{customers.KindCustomers, "客户.csv", "客户名称,客户类别,区域,负责工程师\n重庆重工,一般客户,西南,zhangwei\n"},
 			{customers.KindEquipment, "设备.csv", "客户名称,设备型号,出厂编号,出厂日期,保修截止\n重庆重工,XK-500,XK500-2407,2025-03-01,2027-03-01\n"},

@@ -101,7 +101,7 @@ func TestE2E_ServiceJobsFollowUpsAndDigest_RVIS2_RVIS3(t *testing.T) {
 		ctx := t.Context()
 		clock := &setClock{t: shanghaiTime(t, "2026-11-02 08:00:00")} // a Monday
 		h := launchAt(t, db, clock)
-		im := &customers.Importer{InTx: customers.AdaptTx(db.InTx), Clock: clock}
+		im := customers.NewImporter(db.InTx, customers.ImportConfig{Clock: clock})
 		rep, err := im.Import(ctx, customers.KindCustomers, "客户.csv",
 			[]byte("客户名称,客户类别,区域\n成都精工机械,一般客户,西南\n"), true)
 		if err != nil || !rep.Committed {
