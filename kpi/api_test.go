@@ -34,7 +34,7 @@ func TestKPIAPI_R_KPI_12(t *testing.T) {
 		org := servicebot.Org{Roles: map[servicebot.Role][]string{
 			servicebot.RoleServiceManager: {"boss"}, servicebot.RoleGeneralManager: {"zhao"}}}
 		api := &kpi.KPIAPI{Token: testAPIToken, Org: org, Store: db, Logger: slog.New(slog.DiscardHandler),
-			Inputs: &kpi.Inputs{Rules: servicebot.DefaultKPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}}
+			Inputs: kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: servicebot.DefaultKPIRules(), Clock: clock})}
 		mux := http.NewServeMux()
 		api.Register(mux)
 		srv := httptest.NewServer(mux)
@@ -109,10 +109,10 @@ func TestKPIAPI_R_KPI_12(t *testing.T) {
 		}
 
 		// Once drafted, the month exports as JSON and as a workbook.
-		km := &kpi.Month{Rules: servicebot.DefaultKPIRules(), Sources: []kpi.Source{kpi.ManagerInputs{Store: db}},
+		km := kpi.NewMonth(db, db.InTx, kpi.MonthConfig{Rules: servicebot.DefaultKPIRules(), Sources: []kpi.Source{kpi.ManagerInputs{Store: db}},
 			Engineers: fixedEngineers{{UserID: "li", Name: "李娜"}, {UserID: "wang", Name: "王强"}},
-			Store:     db, InTx: kpi.AdaptTx(db.InTx), Location: time.UTC, DraftAt: 9 * time.Hour, AppealWindow: 48 * time.Hour,
-			Clock: clock, Logger: slog.New(slog.DiscardHandler)}
+			Location:  time.UTC, DraftAt: 9 * time.Hour, AppealWindow: 48 * time.Hour,
+			Clock: clock, Logger: slog.New(slog.DiscardHandler)})
 		if _, err := km.Redraft(t.Context(), "2026-10", "boss", ""); err != nil {
 			t.Fatal(err)
 		}
@@ -153,11 +153,10 @@ func TestKPIRouting_R_KPI_13(t *testing.T) {
 		ctx := t.Context()
 		now := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
 		clock := servicebot.ClockFunc(func() time.Time { return now })
-		km := &kpi.Month{Rules: servicebot.DefaultKPIRules(), Sources: []kpi.Source{kpi.ManagerInputs{Store: db}},
-			Engineers: fixedEngineers{{UserID: "li", Name: "李娜"}}, Store: db, InTx: kpi.AdaptTx(db.InTx),
-			Location: time.UTC, DraftAt: 9 * time.Hour, AppealWindow: 48 * time.Hour, Managers: []string{"boss"},
-			Clock: clock, Logger: slog.New(slog.DiscardHandler)}
-		inputs := &kpi.Inputs{Rules: servicebot.DefaultKPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}
+		km := kpi.NewMonth(db, db.InTx, kpi.MonthConfig{Rules: servicebot.DefaultKPIRules(), Sources: []kpi.Source{kpi.ManagerInputs{Store: db}},
+			Engineers: fixedEngineers{{UserID: "li", Name: "李娜"}}, Location: time.UTC, DraftAt: 9 * time.Hour, AppealWindow: 48 * time.Hour, Managers: []string{"boss"},
+			Clock: clock, Logger: slog.New(slog.DiscardHandler)})
+		inputs := kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: servicebot.DefaultKPIRules(), Clock: clock})
 		if _, err := inputs.Add(ctx, []servicebot.KPIInput{{Month: "2026-10", KPIFact: servicebot.KPIFact{UserID: "li",
 			Kind: servicebot.FactTrainingMissed, Date: servicebot.NewDate(2026, 10, 20), Note: "液压培训"}}}, "boss", "test", nil); err != nil {
 			t.Fatal(err)

@@ -23,7 +23,7 @@ func TestIndicatorsCommand_R_KPI_1_12(t *testing.T) {
 	clock := testclock.At(time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC))
 	rules := servicebot.DefaultKPIRules()
 	rules.Weights = map[servicebot.KPIIndicator]servicebot.Points{servicebot.KPIPartsSales: 1200}
-	km := &kpi.Month{Rules: rules, Location: time.UTC, AppealWindow: 48 * time.Hour, Clock: clock}
+	km := kpi.NewMonth[*store.Tx](nil, nil, kpi.MonthConfig{Rules: rules, Location: time.UTC, AppealWindow: 48 * time.Hour, Clock: clock})
 	router := handlers.NewRouter[*store.Tx](clock)
 	if err := router.Install(kpi.Feature[*store.Tx](km, nil)); err != nil {
 		t.Fatal(err)

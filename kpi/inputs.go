@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/internal/txn"
 )
 
 // InputTx is what recording the manager's inputs writes through (store.Tx).
@@ -22,22 +23,27 @@ type InputTx interface {
 	VoidKPIInput(ctx context.Context, id int64, by string, now time.Time) (bool, error)
 }
 
-// InputTxRunner runs fn in one transaction.
-type InputTxRunner func(ctx context.Context, fn func(InputTx) error) error
-
-// AdaptInputTx turns a store's InTx into an InputTxRunner.
-func AdaptInputTx[T InputTx](inTx func(context.Context, func(T) error) error) InputTxRunner {
-	return func(ctx context.Context, fn func(InputTx) error) error {
-		return inTx(ctx, func(t T) error { return fn(t) })
-	}
-}
-
 // Inputs records the manager's entries (web API, upload, `servicebot kpi
 // input`): all of a batch or nothing, each with who and when.
 type Inputs struct {
+	InputsConfig
+	inTx txn.Runner[InputTx]
+}
+
+// InputsConfig is how entries are checked and stamped; Clock defaults to
+// the system clock.
+type InputsConfig struct {
 	Rules servicebot.KPIRules
-	InTx  InputTxRunner
 	Clock servicebot.Clock
+}
+
+// NewInputs records entries in the transactions inTx runs (*store.DB's
+// InTx).
+func NewInputs[T InputTx](inTx txn.Runner[T], cfg InputsConfig) *Inputs {
+	if cfg.Clock == nil {
+		cfg.Clock = servicebot.SystemClock{}
+	}
+	return &Inputs{InputsConfig: cfg, inTx: txn.Narrow(inTx, func(t T) InputTx { return t })}
 }
 
 // RowProblem is what is wrong with one entry of a batch; Row counts from 1
@@ -86,7 +92,7 @@ func (s *Inputs) Add(ctx context.Context, ins []servicebot.KPIInput, by, origin 
 		return AddResult{}, &InvalidInputError{Rows: bad}
 	}
 	var res AddResult
-	err := s.InTx(ctx, func(tx InputTx) error {
+	err := s.inTx(ctx, func(tx InputTx) error {
 		res = AddResult{}
 		for _, in := range ins {
 			got, added, err := tx.AddKPIInput(ctx, in)
@@ -110,7 +116,7 @@ func (s *Inputs) Add(ctx context.Context, ins []servicebot.KPIInput, by, origin 
 // Void withdraws entry id, recording who and when; servicebot.ErrNotFound
 // when there is no live entry with that id.
 func (s *Inputs) Void(ctx context.Context, id int64, by string) error {
-	return s.InTx(ctx, func(tx InputTx) error {
+	return s.inTx(ctx, func(tx InputTx) error {
 		ok, err := tx.VoidKPIInput(ctx, id, by, s.Clock.Now())
 		if err != nil {
 			return fmt.Errorf("kpi: void input %d: %w", id, err)

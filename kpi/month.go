@@ -22,6 +22,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot/wecommsg"
+	"github.com/servicebot/servicebot/internal/txn"
 )
 
 // JobDraft is the scheduled job that drafts last month on the 1st.
@@ -65,17 +66,6 @@ type Tx interface {
 	KPIAppeals(ctx context.Context, month string) ([]servicebot.KPIAppeal, error)
 }
 
-// TxRunner runs fn in one transaction, committed when fn returns nil.
-type TxRunner func(ctx context.Context, fn func(Tx) error) error
-
-// AdaptTx turns a store's InTx into a TxRunner, so this package needs no
-// store import.
-func AdaptTx[T Tx](inTx func(context.Context, func(T) error) error) TxRunner {
-	return func(ctx context.Context, fn func(Tx) error) error {
-		return inTx(ctx, func(t T) error { return fn(t) })
-	}
-}
-
 // Group is where the published ranking goes: an app group chat or a group
 // robot; nowhere when both are empty.
 type Group struct {
@@ -86,11 +76,17 @@ type Group struct {
 // Month takes each KPI month through its stages (R-KPI-13): it computes,
 // drafts, previews, takes appeals, publishes and corrects a month.
 type Month struct {
+	MonthConfig
+	store Store
+	inTx  txn.Runner[Tx]
+}
+
+// MonthConfig is how the KPI months are run. Clock, Logger and Location
+// default to the system clock, a logger that discards and UTC.
+type MonthConfig struct {
 	Rules     servicebot.KPIRules
 	Sources   []Source
 	Engineers Engineers
-	Store     Store
-	InTx      TxRunner
 	Location  *time.Location
 	// DraftAt is the time of day on the 1st the draft is due (09:00).
 	DraftAt time.Duration
@@ -108,6 +104,25 @@ type Month struct {
 	TableURL func(month string) string
 	Clock    servicebot.Clock
 	Logger   *slog.Logger
+}
+
+func (c MonthConfig) withDefaults() MonthConfig {
+	if c.Clock == nil {
+		c.Clock = servicebot.SystemClock{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Location == nil {
+		c.Location = time.UTC
+	}
+	return c
+}
+
+// NewMonth runs the KPI months over db, writing in the transactions inTx
+// runs (*store.DB's InTx).
+func NewMonth[T Tx](db Store, inTx txn.Runner[T], cfg MonthConfig) *Month {
+	return &Month{MonthConfig: cfg.withDefaults(), store: db, inTx: txn.Narrow(inTx, func(t T) Tx { return t })}
 }
 
 // Compute scores month from every source, as of now; it records nothing.
@@ -186,14 +201,14 @@ func (c *Month) DraftDue(ctx context.Context, now time.Time) error {
 	if now.Before(due) || now.After(due.Add(c.catchUp())) {
 		return nil
 	}
-	done, err := c.Store.DutyDone(ctx, draftKey(month))
+	done, err := c.store.DutyDone(ctx, draftKey(month))
 	if err != nil || done {
 		return err
 	}
 	// Nor is a month drafted that the bot has no records of (it was not
 	// running then): every engineer would get −10 for 「外勤 0 天」 and a
 	// missing-report count of nothing. `servicebot kpi draft` still can.
-	recorded, err := c.Store.MonthHasDailyRecords(ctx, month)
+	recorded, err := c.store.MonthHasDailyRecords(ctx, month)
 	if err != nil || !recorded {
 		return err
 	}
@@ -238,7 +253,7 @@ func (c *Month) draft(ctx context.Context, month, by, reason string, now time.Ti
 		return servicebot.KPIRevision{}, err
 	}
 	var saved servicebot.KPIRevision
-	err = c.InTx(ctx, func(tx Tx) error {
+	err = c.inTx(ctx, func(tx Tx) error {
 		claimed, err := tx.ClaimDuty(ctx, "kpi_draft", draftKey(month), month, now)
 		if err != nil {
 			return err

@@ -44,17 +44,17 @@ func (r roster) Engineers(context.Context, servicebot.Date) ([]servicebot.Member
 const manager = "boss"
 
 func newMonth(db *store.DB, clk *testclock.Clock) *kpi.Month {
-	return &kpi.Month{
+	return kpi.NewMonth(db, db.InTx, kpi.MonthConfig{
 		Rules:   servicebot.DefaultKPIRules(),
 		Sources: []kpi.Source{kpi.BotRecords{Store: db, Location: shanghai}, kpi.ManagerInputs{Store: db}, kpi.Appeals{Store: db, Location: shanghai}},
 		Engineers: roster{{UserID: "li", Name: "李娜", Active: true}, {UserID: "wang", Name: "王强", Active: true},
 			{UserID: "zhang", Name: "张伟", Active: true}},
-		Store: db, InTx: kpi.AdaptTx(db.InTx), Location: shanghai,
-		DraftAt: 9 * time.Hour, AppealWindow: 48 * time.Hour, Managers: []string{manager},
+		Location: shanghai,
+		DraftAt:  9 * time.Hour, AppealWindow: 48 * time.Hour, Managers: []string{manager},
 		Group: kpi.Group{ChatID: "aftersales"}, Clock: clk, Logger: slog.New(slog.DiscardHandler),
 		PageURL:  func(month, user string) string { return "https://bot.example.com/web/kpi/" + month + "/card?u=" + user },
 		TableURL: func(month string) string { return "https://bot.example.com/web/kpi/" + month + "/table" },
-	}
+	})
 }
 
 // seedOctober records October 2026 the way the bot and the manager would.
@@ -97,7 +97,7 @@ func seedOctober(t *testing.T, db *store.DB, clk *testclock.Clock) {
 		t.Fatal(err)
 	}
 	clk.Set(at(10, 31, 18, 0))
-	inputs := &kpi.Inputs{Rules: servicebot.DefaultKPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clk}
+	inputs := kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: servicebot.DefaultKPIRules(), Clock: clk})
 	csv := "账号,项目,日期,数量,数值,目标,说明\n" +
 		",profit,,,11.5%,12%,\n" +
 		",productivity,,,103.25,100,\n" +
@@ -395,7 +395,7 @@ func TestMonthStages_R_KPI_13(t *testing.T) {
 				complaint = in.ID
 			}
 		}
-		in := &kpi.Inputs{Rules: c.Rules, InTx: kpi.AdaptInputTx(db.InTx), Clock: clk}
+		in := kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: c.Rules, Clock: clk})
 		if err := in.Void(ctx, complaint, manager); err != nil {
 			t.Fatal(err)
 		}

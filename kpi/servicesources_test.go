@@ -409,8 +409,8 @@ func TestPendingListsOnlyWhatNoRecordCovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &kpi.Month{Sources: []kpi.Source{kpi.BotRecords{}, kpi.Visits{}, kpi.JobRecords{Forms: catalog},
-		kpi.FormRecords{Forms: catalog}, kpi.ManagerInputs{}, kpi.Appeals{}}}
+	c := kpi.NewMonth[*store.Tx](nil, nil, kpi.MonthConfig{Sources: []kpi.Source{kpi.BotRecords{}, kpi.Visits{}, kpi.JobRecords{Forms: catalog},
+		kpi.FormRecords{Forms: catalog}, kpi.ManagerInputs{}, kpi.Appeals{}}})
 	if got := c.Pending(); !slices.Equal(got, []servicebot.KPIFactKind{servicebot.FactLateArrival}) {
 		t.Errorf("Pending() = %v, want late arrivals only", got)
 	}

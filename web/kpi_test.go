@@ -164,9 +164,9 @@ func TestKPIPageInputRoundTrip_RKPI6(t *testing.T) {
 		}
 
 		// The month drafted from the entries downloads as the export's workbook.
-		km := &kpi.Month{Rules: servicebot.DefaultKPIRules(), Sources: []kpi.Source{kpi.ManagerInputs{Store: db}},
-			Engineers: engineersOf{"eng1", "eng2"}, Store: db, InTx: kpi.AdaptTx(db.InTx), Location: now.Location(),
-			AppealWindow: 48 * time.Hour, Clock: servicebot.ClockFunc(func() time.Time { return now }), Logger: slog.New(slog.DiscardHandler)}
+		km := kpi.NewMonth(db, db.InTx, kpi.MonthConfig{Rules: servicebot.DefaultKPIRules(), Sources: []kpi.Source{kpi.ManagerInputs{Store: db}},
+			Engineers: engineersOf{"eng1", "eng2"}, Location: now.Location(),
+			AppealWindow: 48 * time.Hour, Clock: servicebot.ClockFunc(func() time.Time { return now }), Logger: slog.New(slog.DiscardHandler)})
 		if _, err := km.Redraft(t.Context(), "2026-10", "mgr", "测试"); err != nil {
 			t.Fatal(err)
 		}

@@ -97,7 +97,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	pages, err := web.New(web.Config{PublicURL: srv.URL, AuthorizeURL: simSrv.URL + "/connect/oauth2/authorize",
 		CorpID: corpID, AgentID: agentID, SessionKey: bytes.Repeat([]byte("k"), 32), MaxPhotoBytes: 1 << 10,
 		MaxPhotos: 2, Org: org, Location: now.Location(), Clock: clock,
-		KPI: &web.KPI{Store: db, Inputs: &kpi.Inputs{Rules: servicebot.DefaultKPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}},
+		KPI: &web.KPI{Store: db, Inputs: kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: servicebot.DefaultKPIRules(), Clock: clock})},
 	}, db, client, fs, reportexport.New(people.NewDirectory(nil, db, org, cal(t), clock, nil), db,
 		func(d servicebot.Date) time.Time { return d.In(now.Location()).Add(22 * time.Hour) }, now.Location()))
 	if err != nil {

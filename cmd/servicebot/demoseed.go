@@ -218,8 +218,8 @@ func seedKPIInputs(ctx context.Context, a *app, db *store.DB, month string, firs
 	if err != nil {
 		return fmt.Errorf("demo seed: kpi inputs: %w", err)
 	}
-	inputs := &kpi.Inputs{Rules: a.cfg.KPIRules(), InTx: kpi.AdaptInputTx(db.InTx),
-		Clock: servicebot.ClockFunc(func() time.Time { return entered })}
+	inputs := kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: a.cfg.KPIRules(),
+		Clock: servicebot.ClockFunc(func() time.Time { return entered })})
 	if _, err := inputs.Add(ctx, ins, "sunli", "demo "+month, lines); err != nil {
 		return fmt.Errorf("demo seed: kpi inputs: %w", err)
 	}

@@ -103,7 +103,7 @@ func newParts(cfg config.Config, db *store.DB, client *bot.Client, dir *people.D
 	}
 	if cfg.API.Token != "" {
 		p.kpiAPI = &kpi.KPIAPI{Token: cfg.API.Token, Org: cfg.Org, Store: db, Logger: logger.With("component", "kpi-api"),
-			Inputs: &kpi.Inputs{Rules: cfg.KPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}}
+			Inputs: kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: cfg.KPIRules(), Clock: clock})}
 	}
 	managers := cfg.Org.Holders(servicebot.RoleServiceManager)
 	if p.daily, err = reminders.NewDaily(reminders.Daily{
@@ -148,7 +148,7 @@ func newWeb(cfg config.Config, db *store.DB, client *bot.Client, engine *approva
 		PublicURL: cfg.PublicURL, AuthorizeURL: cfg.Web.AuthorizeURL, CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID,
 		SessionKey: []byte(cfg.Web.SessionKey), MaxPhotoBytes: int64(cfg.Web.MaxPhotoMB) << 20,
 		Org: cfg.Org, Calendar: cal, Approvals: engine, Location: cfg.Location(), Clock: clock, Logger: logger.With("component", "web"),
-		KPI: &web.KPI{Store: db, Inputs: &kpi.Inputs{Rules: cfg.KPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}},
+		KPI: &web.KPI{Store: db, Inputs: kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: cfg.KPIRules(), Clock: clock})},
 	}, db, client, fs, reports)
 	if err != nil {
 		return nil, nil, fmt.Errorf("web pages: %w", err)

@@ -284,7 +284,7 @@ func TestE2E_Issue11_KPIMonth_R_KPI_13_R_LIA_0(t *testing.T) {
 
 		// November's records: three failed services and a complaint for
 		// zhangwei, entered by the manager.
-		inputs := &kpi.Inputs{Rules: servicebot.DefaultKPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}
+		inputs := kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: servicebot.DefaultKPIRules(), Clock: clock})
 		entry := func(kind servicebot.KPIFactKind, day int, note string) servicebot.KPIInput {
 			return servicebot.KPIInput{Month: "2026-11", KPIFact: servicebot.KPIFact{UserID: "zhangwei", Kind: kind,
 				Date: servicebot.NewDate(2026, 11, day), Note: note}}

@@ -42,14 +42,14 @@ func newKPIMonth(cfg config.Config, db *store.DB, dir *people.Directory, clock s
 	if err != nil {
 		return nil, fmt.Errorf("kpi: %w", err)
 	}
-	km := &kpi.Month{
+	km := kpi.NewMonth(db, db.InTx, kpi.MonthConfig{
 		Rules: cfg.KPIRules(), Sources: kpiSources(db, catalog, cfg.Location()), Engineers: engineers{dir},
-		Store: db, InTx: kpi.AdaptTx(db.InTx), Location: cfg.Location(),
+		Location:     cfg.Location(),
 		DraftAt:      time.Duration(cfg.KPI.DraftTime.Hour)*time.Hour + time.Duration(cfg.KPI.DraftTime.Minute)*time.Minute,
 		AppealWindow: cfg.KPI.AppealWindow, Managers: cfg.Org.Holders(servicebot.RoleServiceManager),
 		Group: kpi.Group{ChatID: cfg.Group.ChatID, RobotKey: cfg.Group.RobotKey},
 		Clock: clock, Logger: logger.With("component", "kpi"),
-	}
+	})
 	if base := strings.TrimSuffix(cfg.PublicURL, "/"); base != "" && cfg.WebEnabled() {
 		// The chat texts stay short and link the pages (issue 12).
 		km.PageURL = func(month, user string) string { return base + web.KPICardPath(month, user) }
@@ -204,7 +204,7 @@ func kpiInput(ctx context.Context, db *store.DB, cfg config.Config, clock servic
 	name := filepath.Base(file)
 	ins, lines, err := kpi.ParseFile(f, name, month)
 	if err == nil {
-		inputs := &kpi.Inputs{Rules: cfg.KPIRules(), InTx: kpi.AdaptInputTx(db.InTx), Clock: clock}
+		inputs := kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: cfg.KPIRules(), Clock: clock})
 		var res kpi.AddResult
 		if res, err = inputs.Add(ctx, ins, by, "cli "+name, lines); err == nil {
 			fmt.Fprintf(stdout, "%s: %d entries recorded for %s by %s, %d already recorded\n", name, len(res.Added), month, by, res.Skipped)

@@ -91,11 +91,10 @@ func TestKPICommands_R_KPI_13(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	course := &kpi.Month{Rules: servicebot.DefaultKPIRules(), Sources: kpiSources(db, catalog, time.UTC),
-		Engineers: kpiRoster{{UserID: "li", Name: "李娜", Active: true}}, Store: db, InTx: kpi.AdaptTx(db.InTx),
-		Location: time.UTC, DraftAt: 9 * time.Hour, AppealWindow: 48 * time.Hour,
+	course := kpi.NewMonth(db, db.InTx, kpi.MonthConfig{Rules: servicebot.DefaultKPIRules(), Sources: kpiSources(db, catalog, time.UTC),
+		Engineers: kpiRoster{{UserID: "li", Name: "李娜", Active: true}}, Location: time.UTC, DraftAt: 9 * time.Hour, AppealWindow: 48 * time.Hour,
 		Clock:  servicebot.ClockFunc(func() time.Time { return time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC) }),
-		Logger: slog.New(slog.DiscardHandler)}
+		Logger: slog.New(slog.DiscardHandler)})
 	_, err = course.Redraft(t.Context(), "2026-10", "boss", "")
 	if cerr := db.Close(); err == nil {
 		err = cerr
