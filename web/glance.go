@@ -382,6 +382,8 @@ type monthPage struct {
 	Rate            string // share of owed days reported on time
 	EngineerMonthOf string
 	KPIHistory      []kpiHistoryLine // engineer.html: the last months' KPI
+	Jobs            []jobView        // engineer.html: the engineer's open jobs
+	FollowUps       []followUpView   // engineer.html: the follow-ups they owe
 }
 
 // kpiHistoryLine is one month of an engineer's KPI history.
@@ -634,9 +636,24 @@ func (s *Server) engineer(w http.ResponseWriter, r *http.Request, v Viewer) {
 		return
 	}
 	recs = slices.DeleteFunc(recs, func(rec reportexport.Record) bool { return rec.UserID != user })
-	if len(recs) == 0 {
-		s.fail(w, r, v, http.StatusNotFound, "没有记录", "这个月没有这位工程师的日报记录。")
-		return
+	var head reportView
+	if len(recs) > 0 {
+		head = s.reportViewOf(recs[0])
+	} else {
+		// No report owed this month (not on the roster, or exempt): the
+		// page still shows their jobs, follow-ups and KPI.
+		m, err := s.db.GetMember(r.Context(), user)
+		if err != nil && !errors.Is(err, servicebot.ErrNotFound) {
+			s.internal(w, r, v, err)
+			return
+		}
+		unexempt := s.cfg.Org
+		unexempt.Exempt = nil
+		if err != nil || !(s.cfg.Org.Has(user, servicebot.RoleEngineer) || unexempt.OwesDailyReport(m)) {
+			s.fail(w, r, v, http.StatusNotFound, "没有记录", "没有这位工程师。")
+			return
+		}
+		head = reportView{UserID: user, Name: cmp.Or(m.Name, user), Region: cmp.Or(s.cfg.Org.RegionOf(user), servicebot.RegionOther)}
 	}
 	page := s.buildMonth(statesOf(recs), first, last, month)
 	page.Own = !all
@@ -644,7 +661,10 @@ func (s *Server) engineer(w http.ResponseWriter, r *http.Request, v Viewer) {
 		s.internal(w, r, v, err)
 		return
 	}
-	head := s.reportViewOf(recs[0])
+	if page.Jobs, page.FollowUps, err = s.engineerWork(r, user); err != nil {
+		s.internal(w, r, v, err)
+		return
+	}
 	page.Engineer = &head
 	for _, rec := range slices.Backward(recs) {
 		if rec.Status == reportexport.StatusOnTime || rec.Status == reportexport.StatusLate {

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
@@ -53,6 +55,83 @@ type followUpView struct {
 	Who     string
 	DueAt   time.Time
 	Overdue bool
+	Link    string // the job's page, "" for another follow-up
+}
+
+// followUpKinds are the follow-ups an engineer owes (R-VIS-1/2/3).
+var followUpKinds = []string{servicebot.ObligationReturnVisit, servicebot.ObligationTechQuestion,
+	servicebot.ObligationCustomerCall, servicebot.ObligationSiteVisit}
+
+// engineerWork is what user has in hand now, for their page (issue 12):
+// their open jobs and the follow-ups they owe, soonest due first.
+func (s *Server) engineerWork(r *http.Request, user string) ([]jobView, []followUpView, error) {
+	ctx := r.Context()
+	now := s.cfg.Clock.Now()
+	today := servicebot.DateOf(now.In(s.cfg.Location))
+	names := s.names(r)
+	jobs, err := s.db.OpenJobsOf(ctx, user)
+	if err != nil {
+		return nil, nil, err
+	}
+	var jvs []jobView
+	for _, j := range jobs {
+		jvs = append(jvs, s.jobViewOf(j, names, today))
+	}
+	var customers map[int64]string // read once, when a regular visit names one
+	customer := func(id int64) (string, error) {
+		if customers == nil {
+			cs, err := s.db.Customers(ctx)
+			if err != nil {
+				return "", err
+			}
+			customers = make(map[int64]string, len(cs))
+			for _, c := range cs {
+				customers[c.ID] = c.Name
+			}
+		}
+		return cmp.Or(customers[id], "客户"), nil
+	}
+	var fus []followUpView
+	for _, kind := range followUpKinds {
+		obs, err := s.db.OpenObligationsOf(ctx, kind, kind+":")
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, o := range obs {
+			if o.UserID != user {
+				continue
+			}
+			fu := followUpView{Who: cmp.Or(names[user], user), DueAt: o.DueAt, Overdue: now.After(o.DueAt)}
+			// Keys: return_visit:job:<id>, tech_question:<id>, <kind>:<customer id>:<due>.
+			parts := strings.Split(o.Key, ":")
+			switch kind {
+			case servicebot.ObligationReturnVisit:
+				fu.What = "完工后电话回访"
+				if len(parts) == 3 {
+					fu.What = "工单" + parts[2] + " 完工后电话回访"
+					fu.Link = "/web/jobs/" + parts[2]
+				}
+			case servicebot.ObligationTechQuestion:
+				fu.What = "技术问题待答复"
+				if len(parts) == 2 {
+					fu.What = "技术问题 #" + parts[1] + " 待答复"
+				}
+			default:
+				name := "客户"
+				if len(parts) == 3 {
+					id, _ := strconv.ParseInt(parts[1], 10, 64)
+					if name, err = customer(id); err != nil {
+						return nil, nil, err
+					}
+				}
+				fu.What = name + map[string]string{servicebot.ObligationCustomerCall: " 定期电话回访",
+					servicebot.ObligationSiteVisit: " 定期上门拜访"}[kind]
+			}
+			fus = append(fus, fu)
+		}
+	}
+	slices.SortStableFunc(fus, func(a, b followUpView) int { return a.DueAt.Compare(b.DueAt) })
+	return jvs, fus, nil
 }
 
 func (s *Server) jobViewOf(j servicebot.Job, names map[string]string, today servicebot.Date) jobView {

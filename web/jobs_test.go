@@ -168,3 +168,53 @@ func TestJobPageAccessAndContent(t *testing.T) {
 		}
 	})
 }
+
+// Issue 12: an engineer's page shows their open jobs and the follow-ups
+// they owe (R-VIS-1/2/3), soonest due first, each engineer's own only.
+func TestEngineerPageShowsJobsAndFollowUps_RVIS2(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f, a, b, _ := jobsFixture(t, db)
+		ctx := t.Context()
+		c, err := db.CustomerByName(ctx, "重庆重工")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.EnsureObligations(ctx, []servicebot.Obligation{
+				{Kind: servicebot.ObligationCustomerCall, UserID: "eng1", Period: "2026-12-20", DueAt: now.Add(10 * 24 * time.Hour),
+					Key: fmt.Sprintf("%s%s", servicebot.RegularVisitPrefix(servicebot.ObligationCustomerCall, c.ID), "2026-12-20"), CreatedAt: now},
+				{Kind: servicebot.ObligationTechQuestion, UserID: "eng2", Key: servicebot.TechQuestionKey(7), Period: "2026-11-27",
+					DueAt: now.Add(4 * time.Hour), CreatedAt: now},
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := f.as("mgr").get("/web/engineer?u=eng2")
+		if p.status != http.StatusOK {
+			t.Fatalf("GET eng2's page: %d\n%s", p.status, p.body)
+		}
+		visit, question := fmt.Sprintf("工单%d 完工后电话回访", a.ID), "技术问题 #7 待答复"
+		for _, want := range []string{fmt.Sprintf(`data-job="%d"`, a.ID), visit, "已逾期", question} {
+			if !strings.Contains(p.body, want) {
+				t.Errorf("eng2's page lacks %q:\n%s", want, p.body)
+			}
+		}
+		if strings.Index(p.body, visit) > strings.Index(p.body, question) {
+			t.Errorf("the overdue return visit is not listed first")
+		}
+		if strings.Contains(p.body, fmt.Sprintf(`data-job="%d"`, b.ID)) || strings.Contains(p.body, "定期电话回访") {
+			t.Errorf("eng2's page shows eng1's job or follow-up")
+		}
+		own := f.as("eng1").get("/web/engineer?u=eng1")
+		for _, want := range []string{fmt.Sprintf(`data-job="%d"`, b.ID), "重庆重工 定期电话回访"} {
+			if !strings.Contains(own.body, want) {
+				t.Errorf("eng1's own page lacks %q:\n%s", want, own.body)
+			}
+		}
+		if strings.Contains(own.body, question) || strings.Contains(own.body, visit) {
+			t.Errorf("eng1's page shows eng2's follow-ups")
+		}
+	})
+}

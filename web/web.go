@@ -49,6 +49,7 @@ type Store interface {
 	OpenJobsOf(ctx context.Context, engineer string) ([]servicebot.Job, error)
 	FaultJobsOfSerial(ctx context.Context, serial string) ([]servicebot.Job, error)
 	OpenObligationsOf(ctx context.Context, kind, keyPrefix string) ([]servicebot.Obligation, error)
+	Customers(ctx context.Context) ([]servicebot.Customer, error)
 }
 
 // Identifier turns an OAuth2 code into a userid (*bot.Client).
