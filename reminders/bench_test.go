@@ -38,8 +38,7 @@ func BenchmarkDailyReminders10kEngineers(b *testing.B) {
 	}
 	org := servicebot.Org{AfterSalesDepartments: []int64{deptAfterSales}}
 	dir := people.NewDirectory(nil, db, org, cal, servicebot.SystemClock{}, slog.New(slog.DiscardHandler))
-	daily := &reminders.Daily{Reporters: dir, Reports: db, Store: db, InTx: reminders.AdaptTx(db.InTx),
-		Calendar: cal, Schedule: schedule, Logger: slog.New(slog.DiscardHandler)}
+	daily := must(reminders.NewDaily(db.InTx, reminders.Daily{Reporters: dir, Reports: db, Store: db, Calendar: cal, Schedule: schedule, Logger: slog.New(slog.DiscardHandler)}))
 
 	day := servicebot.NewDate(2026, time.November, 30)
 	var messages, recipients, largest int

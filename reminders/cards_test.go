@@ -79,11 +79,11 @@ func TestCardTaskIDsDifferAfterADatabaseReset(t *testing.T) {
 		{name: "monthly summary", first: "2026-11-28 09:00", next: "2026-11-28 09:20",
 			send: func(t *testing.T, f fixture, now string) {
 				t.Helper()
-				monthly := &reminders.Monthly{
+				monthly := must(reminders.NewMonthly(f.db.InTx, reminders.Monthly{
 					Engineers: rosterEngineers{f.dir}, Reports: f.db, Store: f.db,
-					InTx: reminders.AdaptTx(f.db.InTx), Calendar: f.daily.Calendar, Schedule: schedule,
+					Calendar: f.daily.Calendar, Schedule: schedule,
 					RawRecordsDay: 10, DiaryDay: 20, RemindDaysBefore: 2, Logger: f.daily.Logger,
-				}
+				}))
 				if err := monthly.Run(t.Context(), at(t, now)); err != nil {
 					t.Fatal(err)
 				}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot/wecommsg"
+	"github.com/servicebot/servicebot/internal/txn"
 )
 
 // Job names, as `servicebot job list` shows them and `job run` takes them.
@@ -23,7 +24,6 @@ type Daily struct {
 	Reporters Reporters
 	Reports   ReportStates
 	Store     Store
-	InTx      TxRunner
 	Calendar  *servicebot.Calendar
 	Schedule  servicebot.ReportSchedule
 	// Managers get the morning card (the service manager's userids).
@@ -33,6 +33,8 @@ type Daily struct {
 	// card links to; nil when the pages are off.
 	DayURL func(servicebot.Date) string
 	Logger *slog.Logger
+	// inTx runs the transactions; NewDaily sets it.
+	inTx txn.Runner[Tx]
 }
 
 // Remind is the job daily-reminders. On a day's first look it records an
@@ -64,7 +66,7 @@ func (d *Daily) Remind(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	var sent int
-	err = d.InTx(ctx, func(tx Tx) error {
+	err = d.inTx(ctx, func(tx Tx) error {
 		ids, err := dailyObligationIDs(ctx, tx, day)
 		if err != nil {
 			return err
@@ -137,7 +139,7 @@ func (d *Daily) openDay(ctx context.Context, day servicebot.Date, deadline, now 
 	for i, m := range reporters {
 		users[i] = m.UserID
 	}
-	return d.InTx(ctx, func(tx Tx) error {
+	return d.inTx(ctx, func(tx Tx) error {
 		claimed, err := tx.ClaimDuty(ctx, servicebot.ObligationDayOpen, key, day.String(), now)
 		if err != nil || !claimed {
 			return err
@@ -176,7 +178,7 @@ func (d *Daily) closeDay(ctx context.Context, day servicebot.Date, now time.Time
 		owes[m.UserID] = true
 	}
 	var missing int
-	err = d.InTx(ctx, func(tx Tx) error {
+	err = d.inTx(ctx, func(tx Tx) error {
 		claimed, err := tx.ClaimDuty(ctx, servicebot.ObligationDayClose, key, day.String(), now)
 		if err != nil || !claimed {
 			return err
@@ -254,7 +256,7 @@ func (d *Daily) MorningSummary(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	err = d.InTx(ctx, func(tx Tx) error {
+	err = d.inTx(ctx, func(tx Tx) error {
 		claimed, err := tx.ClaimDuty(ctx, servicebot.ObligationMorningSummary, key, day.String(), now)
 		if err != nil || !claimed {
 			return err

@@ -93,12 +93,11 @@ func newFixture(t *testing.T, db *store.DB, exempt ...string) fixture {
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	dir := people.NewDirectory(nil, db, org, cal, servicebot.SystemClock{}, logger)
-	return fixture{db: db, dir: dir, daily: &reminders.Daily{
-		Reporters: dir, Reports: db, Store: db, InTx: reminders.AdaptTx(db.InTx),
-		Calendar: cal, Schedule: schedule, Managers: []string{"sunli"},
+	return fixture{db: db, dir: dir, daily: must(reminders.NewDaily(db.InTx, reminders.Daily{
+		Reporters: dir, Reports: db, Store: db, Calendar: cal, Schedule: schedule, Managers: []string{"sunli"},
 		Group:  reminders.Group{RobotKey: "robot-key"},
 		Logger: logger,
-	}}
+	}))}
 }
 
 // report files a complete (or, with plan empty, incomplete) report.

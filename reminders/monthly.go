@@ -10,6 +10,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot/wecommsg"
+	"github.com/servicebot/servicebot/internal/txn"
 )
 
 // JobMonthly is the job of the monthly submissions (R-DAY-5).
@@ -40,7 +41,6 @@ type Monthly struct {
 	Engineers        Engineers
 	Reports          MonthReports
 	Store            Store
-	InTx             TxRunner
 	Calendar         *servicebot.Calendar
 	Schedule         servicebot.ReportSchedule
 	RawRecordsDay    int
@@ -52,6 +52,8 @@ type Monthly struct {
 	// diary's summary only.
 	FileURL func(token string) string
 	Logger  *slog.Logger
+	// inTx runs the transactions; NewMonthly sets it.
+	inTx txn.Runner[Tx]
 }
 
 // Run is the job monthly-submissions: it looks at this month's duties and at
@@ -97,7 +99,7 @@ func (m *Monthly) remind(ctx context.Context, duty servicebot.MonthlyDuty, stage
 		obs[i] = servicebot.Obligation{Kind: duty.Kind, UserID: e.UserID, Key: duty.Key(e.UserID),
 			Period: duty.Period, DueAt: deadline, CreatedAt: now}
 	}
-	return m.InTx(ctx, func(tx Tx) error {
+	return m.inTx(ctx, func(tx Tx) error {
 		if _, err := tx.EnsureObligations(ctx, obs); err != nil {
 			return err
 		}
@@ -222,7 +224,7 @@ func (m *Monthly) overdue(ctx context.Context, duty servicebot.MonthlyDuty, now 
 	for _, e := range engineers {
 		names[e.UserID] = e.Name
 	}
-	return m.InTx(ctx, func(tx Tx) error {
+	return m.inTx(ctx, func(tx Tx) error {
 		claimed, err := tx.ClaimDuty(ctx, "monthly_overdue", key, duty.Period, now)
 		if err != nil || !claimed {
 			return err

@@ -80,13 +80,13 @@ func TestMonthlyDiaryConfirmRemindOverdue_R_DAY_5(t *testing.T) {
 		f := newFixture(t, db)
 		f.report(t, "liqiang", "2026-10-09", at(t, "2026-10-09 19:00"), servicebot.ReportOnTime, "去成都")
 		f.report(t, "liqiang", "2026-10-10", at(t, "2026-10-10 23:00"), servicebot.ReportLate, "休息")
-		monthly := &reminders.Monthly{
+		monthly := must(reminders.NewMonthly(db.InTx, reminders.Monthly{
 			Engineers: rosterEngineers{f.dir}, Reports: db, Store: db,
-			InTx: reminders.AdaptTx(db.InTx), Calendar: f.daily.Calendar, Schedule: schedule,
+			Calendar: f.daily.Calendar, Schedule: schedule,
 			RawRecordsDay: 10, DiaryDay: 20, RemindDaysBefore: 2, Managers: []string{"sunli"},
 			FileURL: func(token string) string { return "https://bot.example.com/files/" + token },
 			Logger:  f.daily.Logger,
-		}
+		}))
 		run := func(now string) {
 			t.Helper()
 			if err := monthly.Run(ctx, at(t, now)); err != nil {

@@ -63,17 +63,6 @@ type Tx interface {
 	PutDocument(ctx context.Context, d servicebot.Document) (string, error)
 }
 
-// TxRunner runs fn in one transaction, committed when fn returns nil.
-type TxRunner func(ctx context.Context, fn func(Tx) error) error
-
-// AdaptTx turns a store's InTx, whose callback takes the store's own
-// transaction type, into a TxRunner, so this package needs no store import.
-func AdaptTx[T Tx](inTx func(context.Context, func(T) error) error) TxRunner {
-	return func(ctx context.Context, fn func(Tx) error) error {
-		return inTx(ctx, func(t T) error { return fn(t) })
-	}
-}
-
 // Group is where department-wide posts go: an app group chat or a group
 // robot, or nowhere when both are empty.
 type Group struct {

@@ -106,8 +106,8 @@ func newParts(cfg config.Config, db *store.DB, client *bot.Client, dir *people.D
 			Inputs: kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: cfg.KPIRules(), Clock: clock})}
 	}
 	managers := cfg.Org.Holders(servicebot.RoleServiceManager)
-	if p.daily, err = reminders.NewDaily(reminders.Daily{
-		Reporters: dir, Reports: db, Store: db, InTx: reminders.AdaptTx(db.InTx),
+	if p.daily, err = reminders.NewDaily(db.InTx, reminders.Daily{
+		Reporters: dir, Reports: db, Store: db,
 		Calendar: cal, Schedule: reportSchedule(cfg), Managers: managers,
 		Group:  reminders.Group{ChatID: cfg.Group.ChatID, RobotKey: cfg.Group.RobotKey, ShowNames: cfg.Group.ShowNames},
 		Logger: logger.With("component", "reminders"),
@@ -123,8 +123,8 @@ func newParts(cfg config.Config, db *store.DB, client *bot.Client, dir *people.D
 	if base := strings.TrimSuffix(cfg.PublicURL, "/"); base != "" {
 		fileURL = func(token string) string { return base + reminders.FilePath + token }
 	}
-	if p.monthly, err = reminders.NewMonthly(reminders.Monthly{
-		Engineers: engineers{dir}, Reports: db, Store: db, InTx: reminders.AdaptTx(db.InTx),
+	if p.monthly, err = reminders.NewMonthly(db.InTx, reminders.Monthly{
+		Engineers: engineers{dir}, Reports: db, Store: db,
 		Calendar: cal, Schedule: reportSchedule(cfg),
 		RawRecordsDay: cfg.Reports.RawRecordsDay, DiaryDay: cfg.Reports.DiaryDay, RemindDaysBefore: cfg.Reports.RemindDaysBefore,
 		Managers: managers, FileURL: fileURL, Logger: logger.With("component", "monthly"),
