@@ -1,10 +1,8 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
@@ -17,20 +15,7 @@ import (
 
 // phone is a member's browser inside WeCom: its first page goes through the
 // simulator's OAuth, which signs it in as userID (?as=, as WeCom would).
-func (h *harness) phone(userID string) *http.Client {
-	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 10 {
-			return fmt.Errorf("redirect loop: %s", req.URL)
-		}
-		if strings.HasSuffix(req.URL.Path, "/connect/oauth2/authorize") {
-			q := req.URL.Query()
-			q.Set("as", userID)
-			req.URL.RawQuery = q.Encode()
-		}
-		return nil
-	}}
-}
+func (h *harness) phone(userID string) *http.Client { return simPhone(userID) }
 
 func (h *harness) open(c *http.Client, method, link string, form url.Values) (int, string) {
 	h.t.Helper()

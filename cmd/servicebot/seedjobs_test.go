@@ -3,6 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -55,6 +59,26 @@ func TestDemoSeedsJobsWithTheirForms_R_KPI_5_R_KPI_7_R_KPI_8(t *testing.T) {
 	}
 	if filed["fault_report"] != 2 || filed["phone_return_visit"] != 3 || filed["training_signin"] != 1 {
 		t.Errorf("forms filed: %v", filed)
+	}
+
+	// The manager's pages show them: the jobs still open, and a job with its forms.
+	sunli := simPhone("sunli")
+	list := webPage(t, sunli, base+"/web/jobs")
+	for _, want := range []string{"长沙湘江重工", "成都宏达机械厂", "天津港机", "刘洋"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("部门在办工单 lacks %s:\n%s", want, list)
+		}
+	}
+	for _, j := range jobs {
+		if j.Customer != "沈阳北方重工" {
+			continue
+		}
+		page := webPage(t, sunli, fmt.Sprintf("%s/web/jobs/%d", base, j.ID))
+		for _, want := range []string{"沈阳北方重工", "质量故障处理服务报告", "电话回访跟踪问卷表", "王军"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the page of job %d lacks %s:\n%s", j.ID, want, page)
+			}
+		}
 	}
 
 	// The 1st: November's KPI is drafted from the records.
@@ -115,4 +139,35 @@ func TestDemoSeedsJobsWithTheirForms_R_KPI_5_R_KPI_7_R_KPI_8(t *testing.T) {
 			t.Errorf("November's KPI of %s lacks %q:\n%s", tt.user, tt.want, shown[tt.user])
 		}
 	}
+}
+
+// simPhone is a member's browser inside the demo's WeCom: the simulator's
+// OAuth page signs it in as userID.
+func simPhone(userID string) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return fmt.Errorf("redirect loop: %s", req.URL)
+		}
+		if strings.HasSuffix(req.URL.Path, "/connect/oauth2/authorize") {
+			q := req.URL.Query()
+			q.Set("as", userID)
+			req.URL.RawQuery = q.Encode()
+		}
+		return nil
+	}}
+}
+
+func webPage(t *testing.T, c *http.Client, link string) string {
+	t.Helper()
+	resp, err := c.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v\n%s", link, resp.StatusCode, err, b)
+	}
+	return string(b)
 }
