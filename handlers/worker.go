@@ -29,15 +29,22 @@ type Tx interface {
 }
 
 // InboxQueue is where the worker takes stored deliveries from.
+//
+// ClaimInboxRuns claims up to limit rows, in order of arrival, with up to
+// perMember consecutive rows of one member (a run: never a later row without
+// the earlier unfinished ones). ReleaseInbox gives claimed rows back
+// unhandled, their attempt not counted.
 type InboxQueue interface {
-	ClaimInbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]servicebot.InboxItem, error)
+	ClaimInboxRuns(ctx context.Context, now time.Time, lease time.Duration, limit, perMember int) ([]servicebot.InboxItem, error)
 	RetryInbox(ctx context.Context, id int64, errText string, retryAt time.Time) error
 	FailInbox(ctx context.Context, id int64, errText string, now time.Time) error
+	ReleaseInbox(ctx context.Context, ids []int64) error
 }
 
 // WorkerOptions tunes the inbox worker; zero values take the defaults.
 type WorkerOptions struct {
-	Batch        int              // rows claimed per pass (default 20)
+	Batch        int              // rows claimed per pass (default 50)
+	PerMember    int              // of which at most this many of one member, handled in order (default 10)
 	Lease        time.Duration    // how long a claimed row is ours before another worker may take it (default 1m)
 	PollInterval time.Duration    // how often to look when not woken (default 1s)
 	MaxAttempts  int              // after this many failures a row is kept as failed (default 5)
@@ -47,7 +54,10 @@ type WorkerOptions struct {
 
 func (o WorkerOptions) withDefaults() WorkerOptions {
 	if o.Batch <= 0 {
-		o.Batch = 20
+		o.Batch = 50
+	}
+	if o.PerMember <= 0 {
+		o.PerMember = 10
 	}
 	if o.Lease <= 0 {
 		o.Lease = time.Minute
@@ -170,41 +180,61 @@ func (w *Worker[T]) Run(ctx context.Context) error {
 // ProcessDue claims one batch and handles it; it returns how many rows it
 // claimed. Exported so tests and `servicebot job` can drive it directly.
 func (w *Worker[T]) ProcessDue(ctx context.Context) (int, error) {
-	items, err := w.queue.ClaimInbox(ctx, w.clock.Now(), w.opts.Lease, w.opts.Batch)
+	items, err := w.queue.ClaimInboxRuns(ctx, w.clock.Now(), w.opts.Lease, w.opts.Batch, w.opts.PerMember)
 	if err != nil {
 		return 0, fmt.Errorf("handlers: claim inbox: %w", err)
 	}
 	if len(items) > 1 && w.processBatch(ctx, items) {
 		return len(items), nil
 	}
+	var release []int64
+	stopped := map[string]bool{} // members whose earlier row of this batch failed
 	for _, item := range items {
-		w.process(ctx, item)
+		if stopped[item.FromUser] {
+			release = append(release, item.ID)
+			continue
+		}
+		if !w.process(ctx, item) {
+			stopped[item.FromUser] = true
+		}
 	}
+	w.release(ctx, release)
 	return len(items), nil
 }
 
 // processBatch handles several claimed rows in one transaction, each in a
 // savepoint, so that a burst costs one commit per batch rather than one per
-// delivery (issue 15). A row whose handling fails is undone alone and then
-// retried or failed as in process. The claim holds at most one row per
-// member, so the rows of a batch never depend on each other's order. It
-// reports false when the transaction itself could not commit; the caller
-// then handles the rows one by one.
+// delivery (issue 15). The claim holds runs of a member's rows in order; they
+// are handled in that order, each seeing what the one before wrote. A row
+// whose handling fails is undone alone and then retried or failed as in
+// process, and the rest of its member's run is given back unhandled, to wait
+// behind it. It reports false when the transaction itself could not commit;
+// the caller then handles the rows one by one.
 func (w *Worker[T]) processBatch(ctx context.Context, items []servicebot.InboxItem) bool {
 	errs := make([]error, len(items))
+	var release []int64
 	err := w.inTx(ctx, func(tx T) error {
+		release = release[:0]
+		stopped := map[string]bool{}
 		for i, item := range items {
-			ev, err := w.parse(item.Payload)
-			if err != nil {
-				errs[i] = err
+			errs[i] = nil
+			if stopped[item.FromUser] {
+				release = append(release, item.ID)
 				continue
 			}
-			errs[i] = tx.Savepoint(ctx, func() error {
-				if err := w.route(ctx, tx, ev); err != nil {
-					return err
-				}
-				return tx.CompleteInbox(ctx, item.ID, w.clock.Now())
-			})
+			ev, err := w.parse(item.Payload)
+			if err == nil {
+				err = tx.Savepoint(ctx, func() error {
+					if err := w.route(ctx, tx, ev); err != nil {
+						return err
+					}
+					return tx.CompleteInbox(ctx, item.ID, w.clock.Now())
+				})
+			}
+			if err != nil {
+				errs[i] = err
+				stopped[item.FromUser] = true
+			}
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -216,21 +246,41 @@ func (w *Worker[T]) processBatch(ctx context.Context, items []servicebot.InboxIt
 		return false
 	}
 	handled := false
+	released := map[int64]bool{}
+	for _, id := range release {
+		released[id] = true
+	}
 	for i, item := range items {
-		if errs[i] == nil {
+		switch {
+		case released[item.ID]:
+		case errs[i] == nil:
 			w.metrics.InboxProcessed("done")
 			handled = true
-			continue
+		default:
+			w.failed(ctx, item, errs[i])
 		}
-		w.failed(ctx, item, errs[i])
 	}
+	w.release(ctx, release)
 	if handled && w.Handled != nil {
 		w.Handled()
 	}
 	return true
 }
 
-func (w *Worker[T]) process(ctx context.Context, item servicebot.InboxItem) {
+// release gives back rows claimed behind a failed row of their member.
+func (w *Worker[T]) release(ctx context.Context, ids []int64) {
+	if len(ids) == 0 {
+		return
+	}
+	if err := w.queue.ReleaseInbox(ctx, ids); err != nil {
+		// Their lease runs out and they are claimed again anyway, in order.
+		w.logger.Error("cannot give back inbox rows", "ids", ids, "err", err)
+	}
+}
+
+// process handles one row in its own transaction and reports whether it was
+// handled.
+func (w *Worker[T]) process(ctx context.Context, item servicebot.InboxItem) bool {
 	ev, err := w.parse(item.Payload)
 	if err == nil {
 		err = w.inTx(ctx, func(tx T) error {
@@ -245,9 +295,10 @@ func (w *Worker[T]) process(ctx context.Context, item servicebot.InboxItem) {
 		if w.Handled != nil {
 			w.Handled()
 		}
-		return
+		return true
 	}
 	w.failed(ctx, item, err)
+	return false
 }
 
 // failed records a row whose handling failed: retried later, or kept as

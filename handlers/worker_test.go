@@ -223,3 +223,60 @@ func TestWorker_BatchOneFailingRowCostsTheOthersNothing(t *testing.T) {
 		}
 	})
 }
+
+// Issue 15: a batch holds runs of one member's messages, handled in order in
+// one transaction. When one fails, the
+// rest of its member's run is given back and waits behind its retry; other
+// members go on; after the retry the member's messages are handled in order.
+func TestWorker_BatchRunsKeepEachMembersOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clock := testclock.At(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+		for i, m := range []struct{ user, text string }{
+			{"liqiang", "一"}, {"zhangwei", "一"}, {"liqiang", "二"}, {"liqiang", "坏"}, {"liqiang", "三"}, {"zhangwei", "二"},
+		} {
+			storeText(t, db, clock, m.user, m.text, fmt.Sprint(200+i))
+		}
+		var handled []string // in the order handled, committed or not
+		failing := true
+		route := func(ctx context.Context, tx *store.Tx, ev servicebot.Event) error {
+			handled = append(handled, ev.FromUserName+":"+ev.Content)
+			if _, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
+				Kind: servicebot.OutText, ToUsers: ev.FromUserName, CreatedAt: clock.Now(),
+				DedupKey: "reply:" + ev.MsgID, Body: json.RawMessage(`{"content":"收到"}`),
+			}); err != nil {
+				return err
+			}
+			if ev.Content == "坏" && failing {
+				return errors.New("boom")
+			}
+			return nil
+		}
+		w := newWorker(db, clock, route, handlers.WorkerOptions{})
+		if n, err := w.ProcessDue(t.Context()); err != nil || n != 6 {
+			t.Fatalf("claimed %d, %v; want all 6 in one batch", n, err)
+		}
+		if got := fmt.Sprint(handled); got != "[liqiang:一 zhangwei:一 liqiang:二 liqiang:坏 zhangwei:二]" {
+			t.Errorf("handled %s; want each member's in order, liqiang:三 not after the failure", got)
+		}
+		inbox, _ := db.InboxCounts(t.Context())
+		if inbox[servicebot.InboxDone] != 4 || inbox[servicebot.InboxPending] != 2 {
+			t.Errorf("inbox %v, want 4 done, 坏 waiting for a retry and 三 given back", inbox)
+		}
+		// 三 waits behind 坏 until its retry.
+		if n, err := w.ProcessDue(t.Context()); err != nil || n != 0 {
+			t.Fatalf("before the retry: claimed %d, %v; want nothing", n, err)
+		}
+		failing = false
+		handled = nil
+		clock.Add(time.Minute)
+		if n, err := w.ProcessDue(t.Context()); err != nil || n != 2 {
+			t.Fatalf("after the retry delay: claimed %d, %v; want 坏 and 三", n, err)
+		}
+		if got := fmt.Sprint(handled); got != "[liqiang:坏 liqiang:三]" {
+			t.Errorf("after the retry: handled %s, want [liqiang:坏 liqiang:三]", got)
+		}
+		if out, err := db.ListOutbox(t.Context(), nil, 10); err != nil || len(out) != 6 {
+			t.Errorf("%d replies, %v; want one per message", len(out), err)
+		}
+	})
+}

@@ -18,7 +18,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/servicebot/servicebot"
@@ -29,13 +31,15 @@ import (
 
 // Outbox is the store's side of delivery.
 //
-// ClaimOutbox marks up to limit rows due at now as sending until now+lease
-// and increments their attempts, this claim included. RetryOutbox puts a row
+// ClaimOutboxExcept marks up to limit rows due at now as sending until
+// now+lease and increments their attempts, this claim included, leaving alone
+// the rows addressed to exactly one of held (members at their send limit,
+// whose rows would only be put back). RetryOutbox puts a row
 // back to pending until next after a failed send; DeferOutbox does the same
 // for a row that was not tried, giving its attempt back; MarkOutboxSent and
 // FailOutbox finish it.
 type Outbox interface {
-	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]servicebot.OutboxMessage, error)
+	ClaimOutboxExcept(ctx context.Context, now time.Time, lease time.Duration, limit int, held []string) ([]servicebot.OutboxMessage, error)
 	MarkOutboxSent(ctx context.Context, id int64, res servicebot.SendResult, now time.Time) error
 	RetryOutbox(ctx context.Context, id int64, errText string, failedAt, next time.Time) error
 	DeferOutbox(ctx context.Context, id int64, reason string, next time.Time) error
@@ -83,9 +87,11 @@ type Options struct {
 	// BaseBackoff is the wait after the first failed attempt; it doubles with
 	// each attempt up to MaxBackoff. Defaults 10s and 15m.
 	BaseBackoff, MaxBackoff time.Duration
-	// DeferSpacing is how far apart rows waiting for one recipient's send
-	// limit are deferred: the limit's pace. Default 2s (WeCom's 30 a minute
-	// per member).
+	// DeferSpacing is how far apart rows for several recipients (or a chat,
+	// a robot) waiting for one send limit are deferred: the limit's pace.
+	// Default 2s (WeCom's 30 a minute per member). A row for one member at
+	// the limit waits instead until room appears, and the member's other
+	// rows are not claimed meanwhile.
 	DeferSpacing time.Duration
 	// ConfigBackoff is the wait after WeCom refused a row for the
 	// department's configuration (60020 untrusted IP, 48002, 60011, 40056…):
@@ -142,7 +148,16 @@ type Sender struct {
 	opts    Options
 
 	kick chan struct{}
+
+	// held are the members found at their send limit, each until room is
+	// expected: claims leave their rows alone meanwhile. Only this process's
+	// view; the limiter itself stays the rule.
+	heldMu sync.Mutex
+	held   map[string]time.Time
 }
+
+// maxHeld bounds how many held members a claim names.
+const maxHeld = 500
 
 // New returns a Sender. m may be nil (no metrics).
 func New(outbox Outbox, api API, limiter Limiter, clock servicebot.Clock, m *metrics.Metrics, logger *slog.Logger, opts Options) *Sender {
@@ -155,6 +170,7 @@ func New(outbox Outbox, api API, limiter Limiter, clock servicebot.Clock, m *met
 		logger:  logger,
 		opts:    opts.withDefaults(),
 		kick:    make(chan struct{}, 1),
+		held:    map[string]time.Time{},
 	}
 }
 
@@ -218,7 +234,8 @@ func (s *Sender) pass(ctx context.Context) (claimed, sent int, err error) {
 	// would leave rows claimed that nobody releases until their lease ends.
 	// Rows claimed after a cancellation are put back just below.
 	claimCtx, cancelClaim := recordContext(ctx)
-	rows, err := s.outbox.ClaimOutbox(claimCtx, s.clock.Now(), s.opts.Lease, s.opts.Batch)
+	now := s.clock.Now()
+	rows, err := s.outbox.ClaimOutboxExcept(claimCtx, now, s.opts.Lease, s.opts.Batch, s.heldMembers(now))
 	cancelClaim()
 	if err != nil {
 		return 0, 0, fmt.Errorf("sender: claim: %w", err)
@@ -248,6 +265,33 @@ func (s *Sender) pass(ctx context.Context) (claimed, sent int, err error) {
 		errs = append(errs, err)
 	}
 	return len(rows), sent, errors.Join(errs...)
+}
+
+// hold leaves member's rows out of claims until until: they are at their
+// send limit, and claiming them before would only put them back.
+func (s *Sender) hold(member string, until time.Time) {
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	prev, ok := s.held[member]
+	if (ok || len(s.held) < maxHeld) && until.After(prev) {
+		s.held[member] = until
+	}
+}
+
+// heldMembers are the members still held at now, in a stable order.
+func (s *Sender) heldMembers(now time.Time) []string {
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	var members []string
+	for m, until := range s.held {
+		if !until.After(now) {
+			delete(s.held, m)
+			continue
+		}
+		members = append(members, m)
+	}
+	slices.Sort(members)
+	return members
 }
 
 // release puts claimed rows back unsent, to be claimed at once rather than
@@ -282,12 +326,12 @@ func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // (runCtx is Run's, for the shutdown grace of recording). It reports whether
 // the row was sent; the error is about recording only.
 //
-// waiting counts the rows this pass deferred per recipient: a recipient at
-// the limit gets room for one message every DeferSpacing, so its n-th waiting
-// row is deferred n spacings further than the first. Deferring them all to
-// the same moment (issue 15) brought a backlog back at once, every row of
-// it claimed and deferred again for each one sent, and that churn took half
-// the database from the inbox worker during a burst.
+// waiting counts the rows for several recipients this pass deferred per
+// recipient: a recipient at the limit gets room for one message every
+// DeferSpacing, so its n-th waiting row is deferred n spacings further than
+// the first. Deferring them all to the same moment (issue 15) brought a
+// backlog back at once, every row of it claimed and deferred again for each
+// one sent. A row for one member is held instead (see hold).
 func (s *Sender) deliver(runCtx, sendCtx context.Context, m servicebot.OutboxMessage, waiting map[string]int) (sent bool, err error) {
 	log := s.logger.With("outbox_id", m.ID, "kind", m.Kind, "attempt", m.Attempts)
 	ctx, cancel := recordContext(runCtx)
@@ -304,12 +348,24 @@ func (s *Sender) deliver(runCtx, sendCtx context.Context, m servicebot.OutboxMes
 	case !ok:
 		// Waiting for room is not a failure and spends no attempt.
 		s.metrics.OutboxDelivery("deferred")
-		queued := 0
-		for _, k := range keys {
-			queued = max(queued, waiting[k])
-			waiting[k]++
+		if member, ok := strings.CutPrefix(keys[0], "user:"); ok && len(keys) == 1 {
+			// One member at their limit: this row waits until room appears,
+			// and until then claims leave the member's other rows alone,
+			// due and in order (issue 15: claiming and deferring each of a
+			// backlog of replies took the database from the inbox worker
+			// during a burst). When room appears the rows go in order.
+			s.hold(member, now.Add(retryAfter))
+		} else {
+			// Several budgets (a reminder to many members, a chat, a
+			// robot): no hold; rows waiting for one budget are deferred at
+			// its pace, not all to the moment room appears.
+			queued := 0
+			for _, k := range keys {
+				queued = max(queued, waiting[k])
+				waiting[k]++
+			}
+			retryAfter += time.Duration(queued) * s.opts.DeferSpacing
 		}
-		retryAfter += time.Duration(queued) * s.opts.DeferSpacing
 		log.DebugContext(ctx, "recipient at send limit, deferring", "retry_after", retryAfter)
 		if err := s.outbox.DeferOutbox(ctx, m.ID, "deferred: a recipient is at the send rate limit", now.Add(retryAfter)); err != nil {
 			return false, fmt.Errorf("sender: defer outbox %d: %w", m.ID, err)

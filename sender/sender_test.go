@@ -721,31 +721,55 @@ func TestRobotPostsKeptAt20AMinute(t *testing.T) {
 	})
 }
 
-// Issue 15: rows waiting for one member's send limit are deferred at the
-// limit's pace (2 s apart), not all to the moment room appears, which
-// brought the whole backlog back to be claimed and deferred again for every
-// message sent.
-func TestSendDefersAMembersBacklogAtTheLimitsPace(t *testing.T) {
+// Issue 15: while a member is at the send limit, the rows waiting for them
+// are left alone: claims do not take and defer them again and again (that
+// churn took the database from the inbox worker during a burst of replies),
+// and when room appears they go out in order.
+func TestSendHoldsAMembersBacklogAtTheLimitAndSendsItInOrder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		s := w.sender(memoryLimiter(), sender.Options{Batch: 40})
 		var ids []int64
 		for i := range 36 {
-			ids = append(ids, w.enqueue(t, "zhangsan", fmt.Sprintf("回复 %d", i)))
+			ids = append(ids, w.enqueue(t, "zhangsan", fmt.Sprintf("回复 %02d", i)))
 		}
 		w.sendDue(t, s, 30)
-		seen := map[time.Time]bool{}
-		var last time.Time
 		for _, id := range ids[30:] {
-			got := w.row(t, id)
-			if got.Status != servicebot.OutboxPending || seen[got.NextAttemptAt] {
-				t.Fatalf("row %d: %s, next attempt %v (taken: %v)", id, got.Status, got.NextAttemptAt, seen[got.NextAttemptAt])
+			if got := w.row(t, id); got.Status != servicebot.OutboxPending || !got.NextAttemptAt.Equal(t0.Add(time.Minute)) || got.Attempts != 0 {
+				t.Fatalf("row %d: %s, next attempt %v, attempts %d; want pending until room at %v", id, got.Status, got.NextAttemptAt, got.Attempts, t0.Add(time.Minute))
 			}
-			seen[got.NextAttemptAt] = true
-			if !last.IsZero() && got.NextAttemptAt.Sub(last) != 2*time.Second {
-				t.Errorf("row %d due %v after the one before, want 2s", id, got.NextAttemptAt.Sub(last))
+		}
+		// More replies come while the limit lasts (the inbox worker drains
+		// a burst); another member's go out at once, zhangsan's are not
+		// claimed at all.
+		for i := 36; i < 46; i++ {
+			ids = append(ids, w.enqueue(t, "zhangsan", fmt.Sprintf("回复 %02d", i)))
+		}
+		w.enqueue(t, "lisi", "李四的回复")
+		w.clock.Add(10 * time.Second)
+		w.sendDue(t, s, 1)
+		w.clock.Add(40 * time.Second)
+		w.sendDue(t, s, 0)
+		for _, id := range ids[36:] {
+			if got := w.row(t, id); got.Status != servicebot.OutboxPending || got.Attempts != 0 || got.LastError != "" {
+				t.Fatalf("row %d claimed while zhangsan is at the limit: %+v", id, got)
 			}
-			last = got.NextAttemptAt
+		}
+		w.wantDeliveries(t, map[string]float64{"sent": 31, "deferred": 6})
+
+		w.clock.Set(t0.Add(time.Minute))
+		w.sendDue(t, s, 16)
+		var got []string
+		for _, m := range w.sim.Delivered("zhangsan") {
+			got = append(got, m.Content)
+		}
+		for i, c := range got {
+			if want := fmt.Sprintf("回复 %02d", i); c != want {
+				t.Fatalf("zhangsan's message %d is %q, want %q: not in order (%v)", i, c, want, got)
+			}
+		}
+		if len(got) != 46 {
+			t.Errorf("zhangsan got %d messages, want 46", len(got))
 		}
 	})
 }

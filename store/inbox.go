@@ -89,47 +89,111 @@ func (db *DB) InsertInbox(ctx context.Context, item servicebot.InboxItem) (inser
 	return n == 1, nil
 }
 
-// ClaimInbox claims up to limit rows for handling, in order of arrival: rows
-// pending (and past any retry delay), and rows still processing whose lease
-// has expired because their worker crashed. Each claimed row is processing
-// until now+lease, with one more attempt counted. Concurrent claimers, in this
-// process or another, never get the same row. A row waits while an earlier
-// row of the same member is unfinished, so each member's messages are handled
-// one at a time, in order.
+// ClaimInbox claims up to limit rows for handling, in order of arrival, at
+// most one of each member: ClaimInboxRuns with perMember 1.
 func (db *DB) ClaimInbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]servicebot.InboxItem, error) {
-	if limit <= 0 {
-		return nil, fmt.Errorf("store: claim inbox: limit %d is not positive", limit)
+	return db.ClaimInboxRuns(ctx, now, lease, limit, 1)
+}
+
+// ClaimInboxRuns claims up to limit rows for handling, in order of arrival:
+// rows pending (and past any retry delay), and rows still processing whose
+// lease has expired because their worker crashed. Each claimed row is
+// processing until now+lease, with one more attempt counted. Concurrent
+// claimers, in this process or another, never get the same row.
+//
+// One member's messages are handled in order of arrival: a row is claimed
+// only with every earlier unfinished row of its member, so a claim holds a
+// run of up to perMember consecutive rows of each member, which the caller
+// handles in order (and gives back with ReleaseInbox the ones after a row
+// that failed). A member's rows wait while an earlier one is claimed by
+// someone else or waiting for a retry: a reply to the bot's question is never
+// handled before the report it completes. Runs let a burst from a few members
+// (the replies to a 20:00 reminder) fill a batch (issue 15).
+func (db *DB) ClaimInboxRuns(ctx context.Context, now time.Time, lease time.Duration, limit, perMember int) ([]servicebot.InboxItem, error) {
+	if limit <= 0 || perMember <= 0 {
+		return nil, fmt.Errorf("store: claim inbox: limit %d, per member %d: want both positive", limit, perMember)
 	}
-	var rows []inboxRow
-	err := sqlx.SelectContext(ctx, db.sqlx, &rows, db.sqlx.Rebind(`
+	// For each member's unfinished rows in order (the partial index
+	// inbox_unfinished_by_user, whose predicate the literal statuses match,
+	// gives them in that order): its place in the run, how many rows up to
+	// it cannot be claimed now, and how many before it are processing (a row
+	// taken over from a crashed worker ends a run: its worker may still
+	// finish it, and the rows after it must not go first).
+	query := `
 		UPDATE inbox SET status = ?, locked_until = ?, attempts = attempts + 1
 		WHERE id IN (
-			SELECT id FROM inbox
-			WHERE ((status = ? AND (locked_until IS NULL OR locked_until <= ?))
-			    OR (status = ? AND locked_until < ?))
-			  -- One member's messages are handled in order of arrival: not
-			  -- while an earlier one of theirs is unfinished (claimed, or
-			  -- waiting for a retry), so a reply to the bot's question is
-			  -- never handled before the report it completes.
-			  -- (The statuses are literals so that the partial index
-			  -- inbox_unfinished_by_user, whose predicate they match, is used.)
-			  AND NOT EXISTS (
-				SELECT 1 FROM inbox earlier
-				WHERE earlier.from_user = inbox.from_user AND earlier.id < inbox.id
-				  AND earlier.status IN ('pending', 'processing'))
+			SELECT id FROM (
+				SELECT id,
+					ROW_NUMBER() OVER w AS place,
+					SUM(CASE WHEN (status = 'pending' AND (locked_until IS NULL OR locked_until <= ?))
+					           OR (status = 'processing' AND locked_until < ?) THEN 0 ELSE 1 END) OVER w AS waiting,
+					SUM(CASE WHEN status = 'processing' THEN 1 ELSE 0 END) OVER w
+					    - CASE WHEN status = 'processing' THEN 1 ELSE 0 END AS processing_before
+				FROM inbox
+				WHERE status IN ('pending', 'processing')
+				WINDOW w AS (PARTITION BY from_user ORDER BY id)
+			) unfinished
+			WHERE waiting = 0 AND processing_before = 0 AND place <= ?
 			ORDER BY id
-			LIMIT ?`+db.skipLocked()+`)
-		RETURNING `+inboxColumns),
+			LIMIT ?)
+		  -- Checked again on the row as it is now: a worker whose lease ran
+		  -- out may have finished it meanwhile.
+		  AND ((status = ? AND (locked_until IS NULL OR locked_until <= ?)) OR (status = ? AND locked_until < ?))
+		RETURNING ` + inboxColumns
+	args := []any{
 		servicebot.InboxProcessing, ts(now.Add(lease)),
-		servicebot.InboxPending, ts(now),
-		servicebot.InboxProcessing, ts(now),
-		limit)
+		ts(now), ts(now),
+		perMember, limit,
+		servicebot.InboxPending, ts(now), servicebot.InboxProcessing, ts(now),
+	}
+	var rows []inboxRow
+	claim := func(q sqlx.QueryerContext) error {
+		return sqlx.SelectContext(ctx, q, &rows, db.sqlx.Rebind(query), args...)
+	}
+	var err error
+	if db.dialect == DialectPostgres {
+		// Claims take turns (a transaction lock per schema). A run cannot
+		// skip rows another claimer has locked (FOR UPDATE is not allowed
+		// with window functions, and a run missing its first row would break
+		// the member's order), so each claim must see the previous one's
+		// rows as claimed: after the lock, a new statement's snapshot does.
+		err = db.InTx(ctx, func(tx *Tx) error {
+			if _, err := tx.sqlx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.inbox_claim'))`); err != nil {
+				return err
+			}
+			return claim(tx.sqlx)
+		})
+	} else {
+		// SQLite has one writer: the statement is the turn.
+		err = claim(db.sqlx)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: claim inbox: %w", err)
 	}
 	// RETURNING follows no ORDER BY.
 	slices.SortFunc(rows, func(a, b inboxRow) int { return cmp.Compare(a.ID, b.ID) })
 	return inboxItems(rows), nil
+}
+
+// ReleaseInbox gives claimed rows back unhandled, pending at once and with
+// their attempt given back: the worker claimed them in a run behind a row of
+// the same member that failed, and they must wait for it. Rows no longer
+// processing are left alone.
+func (db *DB) ReleaseInbox(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	query, args, err := sqlx.In(`
+		UPDATE inbox SET status = ?, locked_until = NULL, attempts = attempts - 1
+		WHERE id IN (?) AND status = ?`,
+		servicebot.InboxPending, ids, servicebot.InboxProcessing)
+	if err != nil {
+		return fmt.Errorf("store: release inbox: %w", err)
+	}
+	if _, err := db.sqlx.ExecContext(ctx, db.sqlx.Rebind(query), args...); err != nil {
+		return fmt.Errorf("store: release inbox: %w", err)
+	}
+	return nil
 }
 
 // GetInbox returns one inbox row, or an error wrapping servicebot.ErrNotFound.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -365,6 +366,22 @@ func TestConcurrentClaimers(t *testing.T) {
 	}
 }
 
+// inboxFrom is a delivery of key from user.
+func inboxFrom(user, key string) servicebot.InboxItem {
+	it := inboxItem(key, t0)
+	it.FromUser = user
+	return it
+}
+
+// inboxKeys lists the dedup keys of items, in order.
+func inboxKeys(items []servicebot.InboxItem) string {
+	var ks []string
+	for _, it := range items {
+		ks = append(ks, it.DedupKey)
+	}
+	return fmt.Sprint(ks)
+}
+
 // One member's messages are handled one at a time, in order: a later one is
 // not claimed while an earlier one is claimed or waiting for a retry; a failed
 // one no longer holds the rest up; other members are not held up at all.
@@ -372,13 +389,8 @@ func TestClaimInboxKeepsEachMembersOrder(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		from := func(user, key string) servicebot.InboxItem {
-			it := inboxItem(key, t0)
-			it.FromUser = user
-			return it
-		}
 		for _, it := range []servicebot.InboxItem{
-			from("li", "li-1"), from("li", "li-2"), from("wang", "wang-1"), from("li", "li-3"),
+			inboxFrom("li", "li-1"), inboxFrom("li", "li-2"), inboxFrom("wang", "wang-1"), inboxFrom("li", "li-3"),
 		} {
 			if _, err := db.InsertInbox(ctx, it); err != nil {
 				t.Fatal(err)
@@ -392,38 +404,148 @@ func TestClaimInboxKeepsEachMembersOrder(t *testing.T) {
 			}
 			return got
 		}
-		keys := func(items []servicebot.InboxItem) string {
-			var ks []string
-			for _, it := range items {
-				ks = append(ks, it.DedupKey)
-			}
-			return fmt.Sprint(ks)
-		}
 
 		first := claim(t0)
-		if keys(first) != "[li-1 wang-1]" {
-			t.Fatalf("first claim %s, want [li-1 wang-1]", keys(first))
+		if inboxKeys(first) != "[li-1 wang-1]" {
+			t.Fatalf("first claim %s, want [li-1 wang-1]", inboxKeys(first))
 		}
 		if got := claim(t0); len(got) != 0 {
-			t.Fatalf("li-2 claimed while li-1 is being handled: %s", keys(got))
+			t.Fatalf("li-2 claimed while li-1 is being handled: %s", inboxKeys(got))
 		}
 		// li-1 fails and waits for a retry: li-2 still waits behind it.
 		if err := db.RetryInbox(ctx, first[0].ID, "boom", t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if got := claim(t0.Add(time.Second)); len(got) != 0 {
-			t.Fatalf("li-2 overtook li-1 waiting for its retry: %s", keys(got))
+			t.Fatalf("li-2 overtook li-1 waiting for its retry: %s", inboxKeys(got))
 		}
 		retried := claim(t0.Add(time.Minute))
-		if keys(retried) != "[li-1]" {
-			t.Fatalf("after the retry delay: %s, want [li-1]", keys(retried))
+		if inboxKeys(retried) != "[li-1]" {
+			t.Fatalf("after the retry delay: %s, want [li-1]", inboxKeys(retried))
 		}
 		// li-1 fails for good: li-2 goes on.
 		if err := db.FailInbox(ctx, retried[0].ID, "boom", t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		if got := claim(t0.Add(time.Minute)); keys(got) != "[li-2]" {
-			t.Fatalf("after li-1 failed: %s, want [li-2]", keys(got))
+		if got := claim(t0.Add(time.Minute)); inboxKeys(got) != "[li-2]" {
+			t.Fatalf("after li-1 failed: %s, want [li-2]", inboxKeys(got))
+		}
+	})
+}
+
+// Issue 15: a claim may hold a run of each member's rows, in order, so that
+// a burst from a few members fills a batch; the run stops at perMember, at a
+// row that waits for a retry, and never starts while an earlier row of the
+// member is someone else's. Rows given back behind a failed one wait for it.
+func TestClaimInboxRunsKeepEachMembersOrder(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		for _, it := range []servicebot.InboxItem{
+			inboxFrom("li", "li-1"), inboxFrom("li", "li-2"), inboxFrom("wang", "wang-1"), inboxFrom("li", "li-3"), inboxFrom("li", "li-4"),
+		} {
+			if _, err := db.InsertInbox(ctx, it); err != nil {
+				t.Fatal(err)
+			}
+		}
+		claim := func(now time.Time) []servicebot.InboxItem {
+			t.Helper()
+			got, err := db.ClaimInboxRuns(ctx, now, time.Minute, 10, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+
+		first := claim(t0)
+		if inboxKeys(first) != "[li-1 li-2 wang-1 li-3]" {
+			t.Fatalf("first claim %s, want li's first three in order and wang-1", inboxKeys(first))
+		}
+		if got := claim(t0); len(got) != 0 {
+			t.Fatalf("li-4 claimed while li's run is being handled: %s", inboxKeys(got))
+		}
+		// li-1 is done, li-2 fails and waits for a retry, li-3 is given back.
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.CompleteInbox(ctx, first[0].ID, t0) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RetryInbox(ctx, first[1].ID, "boom", t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ReleaseInbox(ctx, []int64{first[3].ID}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.GetInbox(ctx, first[3].ID); err != nil || got.Status != servicebot.InboxPending || got.Attempts != 0 {
+			t.Fatalf("li-3 given back: %+v, %v; want pending with its attempt given back", got, err)
+		}
+		if got := claim(t0.Add(time.Second)); len(got) != 0 {
+			t.Fatalf("li-3 or li-4 overtook li-2 waiting for its retry: %s", inboxKeys(got))
+		}
+		if got := claim(t0.Add(time.Minute)); inboxKeys(got) != "[li-2 li-3 li-4]" {
+			t.Fatalf("after the retry delay: %s, want [li-2 li-3 li-4]", inboxKeys(got))
+		}
+	})
+}
+
+// Concurrent workers claiming runs (four claimers, three members, small
+// batches) handle every row exactly once, and each member's rows in order.
+func TestClaimInboxRunsConcurrentExactlyOnceInOrder(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		const rows, members, claimers = 150, 3, 4
+		ctx := t.Context()
+		for i := range rows {
+			it := inboxItem(fmt.Sprintf("msg:%d", i), t0)
+			it.FromUser = fmt.Sprintf("u%d", i%members)
+			if _, err := db.InsertInbox(ctx, it); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var (
+			mu      sync.Mutex
+			handled = map[int64]int{}
+			order   = map[string][]int64{}
+			wg      sync.WaitGroup
+		)
+		for range claimers {
+			wg.Go(func() {
+				for idle := 0; idle < 50; {
+					items, err := db.ClaimInboxRuns(ctx, t0, time.Hour, 7, 4)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(items) == 0 {
+						idle++
+						time.Sleep(2 * time.Millisecond)
+						continue
+					}
+					idle = 0
+					for _, it := range items {
+						mu.Lock()
+						handled[it.ID]++
+						order[it.FromUser] = append(order[it.FromUser], it.ID)
+						mu.Unlock()
+						if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.CompleteInbox(ctx, it.ID, t0) }); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if len(handled) != rows {
+			t.Errorf("%d rows handled, want %d", len(handled), rows)
+		}
+		for id, n := range handled {
+			if n != 1 {
+				t.Errorf("row %d handled %d times", id, n)
+			}
+		}
+		for user, ids := range order {
+			if !slices.IsSorted(ids) {
+				t.Errorf("%s's rows handled out of order: %v", user, ids)
+			}
 		}
 	})
 }

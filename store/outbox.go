@@ -133,9 +133,26 @@ func enqueueOutbox(ctx context.Context, q sqlx.ExtContext, m servicebot.OutboxMe
 // because their sender crashed. Each claimed row is sending until now+lease,
 // with one more attempt counted. Concurrent claimers never get the same row.
 func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]servicebot.OutboxMessage, error) {
+	return db.ClaimOutboxExcept(ctx, now, lease, limit, nil)
+}
+
+// ClaimOutboxExcept is ClaimOutbox leaving alone the pending rows addressed
+// to exactly one of held (members at their send limit): they stay due, in
+// their order, and are claimed once the sender stops naming them, instead of
+// being claimed and put back again and again while the limit lasts (issue 15).
+func (db *DB) ClaimOutboxExcept(ctx context.Context, now time.Time, lease time.Duration, limit int, held []string) ([]servicebot.OutboxMessage, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("store: claim outbox: limit %d is not positive", limit)
 	}
+	notHeld := ""
+	args := []any{servicebot.OutboxSending, ts(now.Add(lease)), ts(now)}
+	if len(held) > 0 {
+		notHeld = ` AND to_users NOT IN (?` + strings.Repeat(`, ?`, len(held)-1) + `)`
+		for _, u := range held {
+			args = append(args, u)
+		}
+	}
+	args = append(args, ts(now), limit)
 	var rows []outboxRow
 	err := sqlx.SelectContext(ctx, db.sqlx, &rows, db.sqlx.Rebind(`
 		UPDATE outbox SET status = ?, locked_until = ?, attempts = attempts + 1
@@ -144,14 +161,12 @@ func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duratio
 			-- Literal statuses: they match the partial indexes
 			-- outbox_pending_due and outbox_sending_lease, so a backlog of
 			-- replies deferred for the send limit is not walked on every claim.
-			WHERE (status = 'pending' AND next_attempt_at <= ?)
+			WHERE (status = 'pending' AND next_attempt_at <= ?`+notHeld+`)
 			   OR (status = 'sending' AND locked_until < ?)
 			ORDER BY id
 			LIMIT ?`+db.skipLocked()+`)
 		RETURNING `+outboxColumns),
-		servicebot.OutboxSending, ts(now.Add(lease)),
-		ts(now), ts(now),
-		limit)
+		args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbox: %w", err)
 	}

@@ -70,6 +70,7 @@ func checkDirectory(deps []servicebot.Department, members []servicebot.Member) e
 }
 
 func (tx *Tx) replaceDirectory(ctx context.Context, deps []servicebot.Department, members []servicebot.Member, now time.Time) (joined, left []string, err error) {
+	tx.members, tx.departments = nil, nil // read again after the sync
 	if tx.sqlx.DriverName() == "postgres" {
 		if _, err := tx.sqlx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, int32(directoryLockID)); err != nil {
 			return nil, nil, fmt.Errorf("lock: %w", err)
@@ -298,7 +299,20 @@ func (db *DB) GetMember(ctx context.Context, userID string) (servicebot.Member, 
 // GetMember is (*DB).GetMember inside a transaction: a handler must not
 // read through the pool while its transaction holds SQLite's write lock.
 func (tx *Tx) GetMember(ctx context.Context, userID string) (servicebot.Member, error) {
-	return getMember(ctx, tx.sqlx, userID)
+	if m, ok := tx.members[userID]; ok {
+		m.Departments = slices.Clone(m.Departments)
+		return m, nil
+	}
+	m, err := getMember(ctx, tx.sqlx, userID)
+	if err != nil {
+		return m, err
+	}
+	if tx.members == nil {
+		tx.members = map[string]servicebot.Member{}
+	}
+	tx.members[userID] = m
+	m.Departments = slices.Clone(m.Departments)
+	return m, nil
 }
 
 func getMember(ctx context.Context, q sqlx.ExtContext, userID string) (servicebot.Member, error) {

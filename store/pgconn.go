@@ -41,6 +41,7 @@ var postgresRuntimeDefaults = [][2]string{
 	{"statement_timeout", "30000"},
 	{"lock_timeout", "10000"},
 	{"idle_in_transaction_session_timeout", "60000"},
+	{"binary_parameters", "yes"},
 }
 
 // withPostgresDefaults adds postgresRuntimeDefaults to a postgres:// URL.

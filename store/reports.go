@@ -459,17 +459,40 @@ func (db *DB) RetryMediaFetch(ctx context.Context, id int64, errText string, nex
 // synced: the after-sales departments of the configuration include their
 // sub-departments (R-ORG-1). It reads inside the transaction, for handlers.
 func (tx *Tx) DepartmentsUnder(ctx context.Context, roots []int64) ([]int64, error) {
-	return departmentsUnder(ctx, tx.sqlx, roots)
+	if tx.departments == nil {
+		deps, err := readDepartmentEdges(ctx, tx.sqlx)
+		if err != nil {
+			return nil, fmt.Errorf("store: departments under %v: %w", roots, err)
+		}
+		tx.departments = deps
+	}
+	return below(tx.departments, roots), nil
+}
+
+// departmentEdge is a department and its parent.
+type departmentEdge struct {
+	ID       int64 `db:"id"`
+	ParentID int64 `db:"parent_id"`
+}
+
+func readDepartmentEdges(ctx context.Context, q sqlx.QueryerContext) ([]departmentEdge, error) {
+	deps := []departmentEdge{} // not nil: read, even when there are none
+	if err := sqlx.SelectContext(ctx, q, &deps, `SELECT id, parent_id FROM departments`); err != nil {
+		return nil, err
+	}
+	return deps, nil
 }
 
 func departmentsUnder(ctx context.Context, q sqlx.QueryerContext, roots []int64) ([]int64, error) {
-	var deps []struct {
-		ID       int64 `db:"id"`
-		ParentID int64 `db:"parent_id"`
-	}
-	if err := sqlx.SelectContext(ctx, q, &deps, `SELECT id, parent_id FROM departments`); err != nil {
+	deps, err := readDepartmentEdges(ctx, q)
+	if err != nil {
 		return nil, fmt.Errorf("store: departments under %v: %w", roots, err)
 	}
+	return below(deps, roots), nil
+}
+
+// below returns roots and every department below them.
+func below(deps []departmentEdge, roots []int64) []int64 {
 	children := make(map[int64][]int64, len(deps))
 	for _, d := range deps {
 		children[d.ParentID] = append(children[d.ParentID], d.ID)
@@ -487,5 +510,5 @@ func departmentsUnder(ctx context.Context, q sqlx.QueryerContext, roots []int64)
 		out = append(out, id)
 		queue = append(queue, children[id]...)
 	}
-	return out, nil
+	return out
 }

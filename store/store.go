@@ -31,6 +31,8 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/servicebot/servicebot"
 )
 
 // Dialects, as Dialect reports them.
@@ -306,6 +308,12 @@ func (db *DB) Ready(ctx context.Context) error {
 // state change and the outbox rows it causes commit together.
 type Tx struct {
 	sqlx *sqlx.Tx
+	// The directory as this transaction first read it: a worker batch
+	// handles many texts from a few members in one transaction, and each
+	// asked for its sender and the departments again (issue 15). Cleared
+	// when the transaction writes the directory.
+	members     map[string]servicebot.Member
+	departments []departmentEdge
 }
 
 // InTx runs fn in a transaction and commits it if fn returns nil. It rolls
