@@ -24,6 +24,7 @@ const (
 	histInbound = "inbound"
 	histCard    = "card"
 	histChat    = "chat"
+	histCode    = "code"
 )
 
 // histFlushTimeout bounds writing what is still queued when the history stops.
@@ -54,12 +55,22 @@ type cardRecord struct {
 	Replaced map[string]string `json:"replaced,omitempty"`
 }
 
+// codeRecord is a cardCode as the history keeps it: the bot keeps the
+// response_code of each card it sent and may update the card with it after
+// the demo restarts.
+type codeRecord struct {
+	TaskID string    `json:"task_id"`
+	Users  []string  `json:"users"`
+	Issued time.Time `json:"issued"`
+	Used   bool      `json:"used,omitempty"`
+}
+
 // KeepHistory restores what h kept of earlier runs, then keeps every new
-// message, callback, card change and group chat in h. Call it once, before
-// the simulator serves. Writes happen in the background, in order, never
-// while a request waits on them (the bot may call the simulator while it
-// holds its own database's write lock); stop writes what is still queued
-// and returns when it is written.
+// message, callback, card change, response_code and group chat in h. Call
+// it once, before the simulator serves. Writes happen in the background, in
+// order, never while a request waits on them (the bot may call the
+// simulator while it holds its own database's write lock); stop writes
+// what is still queued and returns when it is written.
 func (s *Sim) KeepHistory(ctx context.Context, h History) (stop func(), err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -135,6 +146,12 @@ func (s *Sim) restoreLocked(kind, name string, body []byte) error {
 			s.chatOrder = append(s.chatOrder, c.ID)
 		}
 		s.chats[c.ID] = &c
+	case histCode:
+		var c codeRecord
+		if err := json.Unmarshal(body, &c); err != nil {
+			return fmt.Errorf("code: %w", err)
+		}
+		s.codes[name] = &cardCode{taskID: c.TaskID, users: c.Users, issued: c.Issued, used: c.Used}
 	default:
 		s.log.Warn("wecomsim: unknown history record", "kind", kind, "name", name)
 	}
@@ -169,6 +186,12 @@ func (s *Sim) keepSentLocked(m Sent) {
 	s.keepLocked(histSent, strconv.Itoa(m.Seq), m)
 	if state := s.tasks[m.TaskID]; m.TaskID != "" && state != nil {
 		s.keepLocked(histCard, m.TaskID, cardRecord{CardType: state.cardType, Card: state.card, Replaced: state.replaced})
+	}
+}
+
+func (s *Sim) keepCodeLocked(code string) {
+	if c := s.codes[code]; c != nil {
+		s.keepLocked(histCode, code, codeRecord{TaskID: c.taskID, Users: c.users, Issued: c.issued, Used: c.used})
 	}
 }
 

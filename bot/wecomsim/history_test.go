@@ -62,6 +62,8 @@ func TestHistorySurvivesARestart(t *testing.T) {
 	}
 	f.post(t, "message/send", token, textMsg("sunli", "您有 1 项待审批"))
 	f.post(t, "message/send", token, buttonCard("sunli", "apv-9"))
+	// A card whose response_code the bot keeps to update it later.
+	later := f.post(t, "message/send", token, buttonCard("zhangwei", "apv-10"))
 	f.post(t, "appchat/create", token, map[string]any{"name": "售后服务群",
 		"userlist": []string{"sunli", "zhangwei"}, "chatid": "aftersales"})
 	f.post(t, "appchat/send", token, map[string]any{"chatid": "aftersales", "msgtype": "text",
@@ -72,8 +74,9 @@ func TestHistorySurvivesARestart(t *testing.T) {
 		t.Fatalf("before the restart: %+v", before.Items)
 	}
 	pagePost(t, f, "/sim/api/click", map[string]any{"user": "sunli", "seq": before.Items[2].Seq, "key": "approve"})
+	used := rc.last(t).msg.ResponseCode
 	f.post(t, "message/update_template_card", token, map[string]any{"agentid": testAgentID,
-		"response_code": rc.last(t).msg.ResponseCode, "button": map[string]any{"replace_name": "已同意"}})
+		"response_code": used, "button": map[string]any{"replace_name": "已同意"}})
 	pageGet(t, f, "/sim/api/messages?user=sunli&after=0", &before)
 	var chatBefore pageMessages
 	pageGet(t, f, "/sim/api/messages?chat=aftersales", &chatBefore)
@@ -104,6 +107,16 @@ func TestHistorySurvivesARestart(t *testing.T) {
 	if a := g.post(t, "appchat/send", g.token(t), map[string]any{"chatid": "aftersales", "msgtype": "text",
 		"text": map[string]any{"content": "重启后"}}); a.ErrCode != 0 {
 		t.Fatalf("appchat/send after the restart: %+v", a)
+	}
+	// The kept response_codes: one still valid updates its card, a used one stays used.
+	token2 := g.token(t)
+	if a := g.post(t, "message/update_template_card", token2, map[string]any{"agentid": testAgentID,
+		"response_code": later.ResponseCode, "button": map[string]any{"replace_name": "已处理"}}); a.ErrCode != 0 {
+		t.Errorf("the card's response_code after the restart: %+v", a)
+	}
+	if a := g.post(t, "message/update_template_card", token2, map[string]any{"agentid": testAgentID,
+		"response_code": used, "button": map[string]any{"replace_name": "再次"}}); a.ErrCode == 0 {
+		t.Errorf("a response_code used before the restart was accepted again")
 	}
 	pagePost(t, g, "/sim/api/send", map[string]string{"user": "sunli", "content": "还在吗"})
 	var newer pageMessages

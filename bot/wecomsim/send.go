@@ -348,6 +348,7 @@ func (s *Sim) admitLocked(user string, now time.Time) bool {
 func (s *Sim) issueResponseCodeLocked(taskID string, users []string, now time.Time) string {
 	code := rand.Text() + rand.Text()
 	s.codes[code] = &cardCode{taskID: taskID, users: slices.Clone(users), issued: now}
+	s.keepCodeLocked(code)
 	return code
 }
 
@@ -423,6 +424,7 @@ func (s *Sim) updateTemplateCard(_ *http.Request, body []byte) any {
 		return fail(codeInvalidParam, "response_code expired")
 	}
 	code.used = true
+	s.keepCodeLocked(req.ResponseCode)
 	to := req.UserIDs
 	if len(to) == 0 {
 		to = code.users
