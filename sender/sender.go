@@ -99,6 +99,36 @@ type Options struct {
 	// (or `servicebot outbox retry --status pending` makes it due at once).
 	// Default 10m.
 	ConfigBackoff time.Duration
+
+	// Clock is the sender's time. Default the system clock.
+	Clock servicebot.Clock
+	// Logger logs failed passes and given-up rows. Default: discarded.
+	Logger *slog.Logger
+}
+
+// Deps are what a Sender works with.
+type Deps struct {
+	Outbox  Outbox
+	API     API
+	Limiter Limiter          // each recipient's send limit
+	Metrics *metrics.Metrics // nil: not counted
+}
+
+func (d Deps) validate() error {
+	var missing []string
+	if d.Outbox == nil {
+		missing = append(missing, "Outbox")
+	}
+	if d.API == nil {
+		missing = append(missing, "API")
+	}
+	if d.Limiter == nil {
+		missing = append(missing, "Limiter")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("sender: missing %s", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // DefaultGiveUpAfter is Options.GiveUpAfter's default.
@@ -133,6 +163,12 @@ func (o Options) withDefaults() Options {
 	if o.ConfigBackoff <= 0 {
 		o.ConfigBackoff = 10 * time.Minute
 	}
+	if o.Clock == nil {
+		o.Clock = servicebot.SystemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 	return o
 }
 
@@ -159,19 +195,24 @@ type Sender struct {
 // maxHeld bounds how many held members a claim names.
 const maxHeld = 500
 
-// New returns a Sender. m may be nil (no metrics).
-func New(outbox Outbox, api API, limiter Limiter, clock servicebot.Clock, m *metrics.Metrics, logger *slog.Logger, opts Options) *Sender {
+// New returns a Sender delivering deps.Outbox's rows through deps.API;
+// zero options take their defaults.
+func New(deps Deps, opts Options) (*Sender, error) {
+	if err := deps.validate(); err != nil {
+		return nil, err
+	}
+	opts = opts.withDefaults()
 	return &Sender{
-		outbox:  outbox,
-		api:     api,
-		limiter: limiter,
-		clock:   clock,
-		metrics: m,
-		logger:  logger,
-		opts:    opts.withDefaults(),
+		outbox:  deps.Outbox,
+		api:     deps.API,
+		limiter: deps.Limiter,
+		clock:   opts.Clock,
+		metrics: deps.Metrics,
+		logger:  opts.Logger,
+		opts:    opts,
 		kick:    make(chan struct{}, 1),
 		held:    map[string]time.Time{},
-	}
+	}, nil
 }
 
 // Kick wakes Run for a pass now instead of at the next poll, after something

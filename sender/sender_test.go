@@ -70,7 +70,17 @@ func newWorld(t *testing.T, db *store.DB) *world {
 }
 
 func (w *world) sender(limiter sender.Limiter, opts sender.Options) *sender.Sender {
-	return sender.New(w.db, w.api, limiter, w.clock, w.metrics, w.logger, opts)
+	return w.senderVia(w.api, limiter, opts)
+}
+
+// senderVia is a sender delivering through api.
+func (w *world) senderVia(api sender.API, limiter sender.Limiter, opts sender.Options) *sender.Sender {
+	opts.Clock, opts.Logger = w.clock, w.logger
+	s, err := sender.New(sender.Deps{Outbox: w.db, API: api, Limiter: limiter, Metrics: w.metrics}, opts)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }
 
 // enqueue writes a text message to users, due now.
@@ -626,7 +636,7 @@ func TestSend45009BlockOf90MinutesDeliversEveryMessageOnceAfterwards(t *testing.
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		api := &blockedAPI{api: w.api, clock: w.clock, until: t0.Add(90 * time.Minute)}
-		s := sender.New(w.db, api, memoryLimiter(), w.clock, w.metrics, w.logger, sender.Options{Batch: 100})
+		s := w.senderVia(api, memoryLimiter(), sender.Options{Batch: 100})
 		const perUser = 10
 		var ids []int64
 		for i := range perUser {
@@ -670,7 +680,7 @@ func TestSendGivesUpByTimeSinceTheFirstFailure(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		api := &blockedAPI{api: w.api, clock: w.clock, until: t0.Add(24 * time.Hour)}
-		s := sender.New(w.db, api, memoryLimiter(), w.clock, w.metrics, w.logger,
+		s := w.senderVia(api, memoryLimiter(),
 			sender.Options{GiveUpAfter: 3 * time.Hour, BaseBackoff: time.Hour, MaxBackoff: time.Hour})
 		id := w.enqueue(t, "zhangsan", "回访提醒")
 		for w.clock.Now().Before(t0.Add(6 * time.Hour)) {

@@ -336,7 +336,11 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	if sendOpts.GiveUpAfter == 0 {
 		sendOpts.GiveUpAfter = cfg.WeCom.GiveUpAfter
 	}
-	snd := sender.New(db, client, limiter, clock, m, logger.With("component", "sender"), sendOpts)
+	sendOpts.Clock, sendOpts.Logger = clock, logger.With("component", "sender")
+	snd, err := sender.New(sender.Deps{Outbox: db, API: client, Limiter: limiter, Metrics: m}, sendOpts)
+	if err != nil {
+		return nil, err
+	}
 	blobURL := cfg.BlobURL
 	if tune.blobURL != "" {
 		blobURL = tune.blobURL
