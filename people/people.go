@@ -58,14 +58,32 @@ type Directory struct {
 	logger *slog.Logger
 }
 
-// NewDirectory returns a Directory over st for the configured org and
-// calendar. src may be nil where the address book is only read (exports);
-// Sync then fails.
-func NewDirectory(src Source, st Store, org servicebot.Org, cal *servicebot.Calendar, clock servicebot.Clock, logger *slog.Logger) *Directory {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+// Config is how a Directory reads the department.
+type Config struct {
+	// Source is the address book Sync pulls; nil where the directory is
+	// only read (exports): Sync then fails.
+	Source   Source
+	Org      servicebot.Org
+	Calendar *servicebot.Calendar
+	Clock    servicebot.Clock // default the system clock
+	Logger   *slog.Logger     // default: discarded
+}
+
+func (c Config) withDefaults() Config {
+	if c.Clock == nil {
+		c.Clock = servicebot.SystemClock{}
 	}
-	return &Directory{src: src, store: st, org: org, cal: cal, clock: clock, logger: logger}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// NewDirectory returns a Directory over st for the configured org and
+// calendar.
+func NewDirectory(st Store, cfg Config) *Directory {
+	cfg = cfg.withDefaults()
+	return &Directory{src: cfg.Source, store: st, org: cfg.Org, cal: cfg.Calendar, clock: cfg.Clock, logger: cfg.Logger}
 }
 
 // SyncResult is what a sync changed.

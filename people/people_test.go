@@ -64,7 +64,7 @@ func newDirectory(t *testing.T, src people.Source, db *store.DB, org servicebot.
 		t.Fatal(err)
 	}
 	clock := servicebot.ClockFunc(func() time.Time { return syncedAt })
-	return people.NewDirectory(src, db, org, cal, clock, nil)
+	return people.NewDirectory(db, people.Config{Source: src, Org: org, Calendar: cal, Clock: clock})
 }
 
 // A new hire in WeCom becomes a reporter without a code change, in a
@@ -149,7 +149,7 @@ func TestSyncRefusesAnIncompleteAddressBook(t *testing.T) {
 }
 
 func TestSyncWithoutSourceFails(t *testing.T) {
-	dir := people.NewDirectory(nil, storetest.SQLite(t), demoOrg(), nil, servicebot.SystemClock{}, nil)
+	dir := people.NewDirectory(storetest.SQLite(t), people.Config{Org: demoOrg(), Clock: servicebot.SystemClock{}})
 	if _, err := dir.Sync(t.Context()); err == nil {
 		t.Error("Sync without a source succeeded")
 	}

@@ -37,7 +37,7 @@ func BenchmarkDailyReminders10kEngineers(b *testing.B) {
 		b.Fatal(err)
 	}
 	org := servicebot.Org{AfterSalesDepartments: []int64{deptAfterSales}}
-	dir := people.NewDirectory(nil, db, org, cal, servicebot.SystemClock{}, slog.New(slog.DiscardHandler))
+	dir := people.NewDirectory(db, people.Config{Org: org, Calendar: cal, Clock: servicebot.SystemClock{}, Logger: slog.New(slog.DiscardHandler)})
 	daily := must(reminders.NewDaily(db.InTx, reminders.Daily{Reporters: dir, Reports: db, Store: db, Calendar: cal, Schedule: schedule, Logger: slog.New(slog.DiscardHandler)}))
 
 	day := servicebot.NewDate(2026, time.November, 30)

@@ -92,7 +92,7 @@ func newFixture(t *testing.T, db *store.DB, exempt ...string) fixture {
 		Exempt: exempt,
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	dir := people.NewDirectory(nil, db, org, cal, servicebot.SystemClock{}, logger)
+	dir := people.NewDirectory(db, people.Config{Org: org, Calendar: cal, Clock: servicebot.SystemClock{}, Logger: logger})
 	return fixture{db: db, dir: dir, daily: must(reminders.NewDaily(db.InTx, reminders.Daily{
 		Reporters: dir, Reports: db, Store: db, Calendar: cal, Schedule: schedule, Managers: []string{"sunli"},
 		Group:  reminders.Group{RobotKey: "robot-key"},

@@ -78,7 +78,7 @@ func seed(t *testing.T, db *store.DB) *reportexport.Exporter {
 		Roles:                 map[servicebot.Role][]string{servicebot.RoleServiceManager: {"sunli"}},
 		Exempt:                []string{"liuyang"},
 	}
-	dir := people.NewDirectory(nil, db, org, cal, servicebot.ClockFunc(func() time.Time { return at(27, 10, 0) }), nil)
+	dir := people.NewDirectory(db, people.Config{Org: org, Calendar: cal, Clock: servicebot.ClockFunc(func() time.Time { return at(27, 10, 0) })})
 	deadline := func(d servicebot.Date) time.Time { return time.Date(d.Year, d.Month, d.Day, 22, 0, 0, 0, cst) }
 	return reportexport.New(dir, db, deadline, cst)
 }

@@ -91,7 +91,7 @@ func glanceBench(b *testing.B) (*Server, *http.Cookie) {
 		b.Fatal(err)
 	}
 	clock := servicebot.ClockFunc(func() time.Time { return now })
-	dir := people.NewDirectory(nil, db, org, cal, clock, nil)
+	dir := people.NewDirectory(db, people.Config{Org: org, Calendar: cal, Clock: clock})
 	exp := reportexport.New(dir, db, func(d servicebot.Date) time.Time { return d.In(loc).Add(22 * time.Hour) }, loc)
 	s, err := New(Config{PublicURL: "https://bot.example.com", SessionKey: []byte("0123456789abcdef0123456789abcdef"),
 		Org: org, Calendar: cal, Location: loc, Clock: clock}, db, nil, nil, exp)

@@ -98,7 +98,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		CorpID: corpID, AgentID: agentID, SessionKey: bytes.Repeat([]byte("k"), 32), MaxPhotoBytes: 1 << 10,
 		MaxPhotos: 2, Org: org, Location: now.Location(), Clock: clock,
 		KPI: &web.KPI{Store: db, Inputs: kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: servicebot.DefaultKPIRules(), Clock: clock})},
-	}, db, client, fs, reportexport.New(people.NewDirectory(nil, db, org, cal(t), clock, nil), db,
+	}, db, client, fs, reportexport.New(people.NewDirectory(db, people.Config{Org: org, Calendar: cal(t), Clock: clock}), db,
 		func(d servicebot.Date) time.Time { return d.In(now.Location()).Add(22 * time.Hour) }, now.Location()))
 	if err != nil {
 		t.Fatal(err)

@@ -330,7 +330,7 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	if err != nil {
 		return nil, err
 	}
-	directory := people.NewDirectory(client, db, cfg.Org, cal, clock, logger.With("component", "directory"))
+	directory := people.NewDirectory(db, people.Config{Source: client, Org: cfg.Org, Calendar: cal, Clock: clock, Logger: logger.With("component", "directory")})
 
 	sendOpts := tune.sender
 	if sendOpts.GiveUpAfter == 0 {

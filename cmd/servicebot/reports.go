@@ -73,7 +73,7 @@ func cmdReports(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 	}
 	clock := servicebot.SystemClock{}
 	// The export reads the directory as last synced; it pulls nothing.
-	dir := people.NewDirectory(nil, db, cfg.Org, cal, clock, logger)
+	dir := people.NewDirectory(db, people.Config{Org: cfg.Org, Calendar: cal, Clock: clock, Logger: logger})
 	records, err := newExporter(cfg, db, dir).Records(ctx, from, to, clock.Now())
 	if err != nil {
 		return err
