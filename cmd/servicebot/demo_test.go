@@ -272,3 +272,26 @@ func TestDemoRestartKeepsTheClock(t *testing.T) {
 		t.Errorf("--at after a restart: the clock shows %s", got)
 	}
 }
+
+// A demo whose clock control moved it months past its seeded past is not
+// seeded again when it restarts: the past is given once.
+func TestDemoRestartedMonthsLaterIsNotSeededAgain(t *testing.T) {
+	dir := t.TempDir()
+	base, stop := startDemoIn(t, dir, "--at", "2026-11-27T19:55:00+08:00")
+	for _, want := range []string{"2026-12-01 周二 09:00", "2027-01-01 周五 09:00", "2027-02-01 周一 09:00"} {
+		if got := simClock(t, base, "first"); got != want {
+			t.Fatalf("the clock shows %s, want %s", got, want)
+		}
+	}
+	stop()
+
+	startDemoIn(t, dir)
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"--config", filepath.Join(dir, "demo.yaml"), "reports", "export",
+		"--from", "2027-01-01", "--to", "2027-01-31", "--format", "csv"}, &stdout, &stderr, lookupFrom(nil)); err != nil {
+		t.Fatalf("reports export: %v\n%s", err, stderr.String())
+	}
+	if strings.Contains(stdout.String(), "成都宏达机械厂") || strings.Contains(stdout.String(), "重庆渝北重工") {
+		t.Errorf("January, which the demo only jumped over, got a seeded past:\n%.1500s", stdout.String())
+	}
+}

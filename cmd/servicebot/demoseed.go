@@ -61,8 +61,17 @@ var seedWork = []struct{ done, plan string }{
 	{"%s配件销售，润滑油泵一台，回款3200元", "送配件到现场"},
 }
 
-// demoSeeded reports whether the demo's database already has a past.
+// settingSeeded names the time the demo's past was seeded.
+const settingSeeded = "seeded_at"
+
+// demoSeeded reports whether the demo's database already has a past: it
+// was seeded (the clock control may since have moved the demo's time past
+// the seeded months), or month has records (a database seeded before the
+// mark was kept).
 func demoSeeded(ctx context.Context, db *store.DB, month string) (bool, error) {
+	if _, seeded, err := db.DemoSetting(ctx, settingSeeded); err != nil || seeded {
+		return seeded, err
+	}
 	return db.MonthHasDailyRecords(ctx, month)
 }
 
@@ -191,7 +200,7 @@ func seedDemo(ctx context.Context, a *app, db *store.DB, now time.Time, upload f
 			return err
 		}
 	}
-	return nil
+	return db.PutDemoSetting(ctx, settingSeeded, now.Format(time.RFC3339))
 }
 
 // seedKPIInputs records the manager's entries for month, as `servicebot kpi
