@@ -17,6 +17,7 @@ import (
 // current approver, once), the card in chat updated — seen on the
 // simulator's /sim page — and the requester told.
 func TestBrowser_ApprovalDecidedOnTheWeb_RAPV5(t *testing.T) {
+	t.Parallel()
 	execPath := chromiumPath(t)
 	h := startHarness(t, storetest.SQLite(t))
 	for i, vp := range viewports {

@@ -42,6 +42,7 @@ approvals:
 // approval-reminders job, run by hand as of a given time, and
 // `servicebot approvals` shows the escalation and the steps still to come.
 func TestApprovalsJobEscalatesOnceAndAuditShowsIt_RAPV5(t *testing.T) {
+	t.Parallel()
 	for _, dialect := range []string{store.DialectSQLite, store.DialectPostgres} {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()

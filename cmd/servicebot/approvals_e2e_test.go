@@ -63,6 +63,7 @@ var responseCodeRe = regexp.MustCompile(`<ResponseCode><!\[CDATA\[([^\]]*)\]\]>`
 // the card once with the tap's response_code, tells the requester, and
 // starts the quality VP's step.
 func TestE2E_ApprovalCards_RAPV2_RAPV5(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		clock := &setClock{t: shanghaiTime(t, "2026-11-27 10:00:00")}
@@ -168,6 +169,7 @@ func events(a servicebot.Approval, action string) []servicebot.ApprovalEvent {
 // R-APV-5: 驳回 asks for a reason, and the approver's next chat message is
 // taken as it (before the daily-report handler sees it) and told to the requester.
 func TestE2E_RejectReasonFromChat_RAPV5(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		h := startHarness(t, db)

@@ -23,6 +23,7 @@ import (
 // Must show 8: a person opens /sim of a running demo in a real browser, picks
 // an engineer, types a message, presses Enter and sees the bot's answer.
 func TestBrowser_SimPageChatsWithTheBot(t *testing.T) {
+	t.Parallel()
 	execPath := chromiumPath(t)
 	h := startHarness(t, storetest.SQLite(t))
 	name := memberName(t, engineer)

@@ -21,6 +21,7 @@ func lookupFrom(m map[string]string) func(string) (string, bool) {
 // Start-up names every problem at once — bad settings and an unreachable
 // database alike — and fails.
 func TestServe_ReportsEveryProblemAtOnceAndFails(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	err := run(t.Context(), []string{"serve"}, &stdout, &stderr, lookupFrom(map[string]string{
 		"SERVICEBOT_DATABASE_URL":  "postgres://bot:secretpw@127.0.0.1:1/servicebot?sslmode=disable&connect_timeout=2",
@@ -46,6 +47,7 @@ func TestServe_ReportsEveryProblemAtOnceAndFails(t *testing.T) {
 }
 
 func TestMigrateAndOutboxNeedOnlyTheDatabase(t *testing.T) {
+	t.Parallel()
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "sb.db")
 	env := lookupFrom(map[string]string{"SERVICEBOT_DATABASE_URL": dbURL, "SERVICEBOT_LOG_FORMAT": "text"})
 	var stdout, stderr bytes.Buffer
@@ -65,6 +67,7 @@ func TestMigrateAndOutboxNeedOnlyTheDatabase(t *testing.T) {
 }
 
 func TestUnknownCommandShowsUsage(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	if err := run(t.Context(), []string{"frobnicate"}, &stdout, &stderr, lookupFrom(nil)); err == nil {
 		t.Fatal("want an error")
@@ -77,6 +80,7 @@ func TestUnknownCommandShowsUsage(t *testing.T) {
 // `servicebot outbox` never prints a group robot's webhook key, and shows
 // times in the department's zone.
 func TestOutboxListingHidesRobotKeys(t *testing.T) {
+	t.Parallel()
 	rows := []servicebot.OutboxMessage{{
 		ID: 7, Kind: servicebot.OutWebhook, ToChat: "0a1b2c3d-secret-robot-key", Status: servicebot.OutboxFailed,
 		CreatedAt: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC), LastError: "x",
@@ -100,6 +104,7 @@ func TestOutboxListingHidesRobotKeys(t *testing.T) {
 }
 
 func TestOutboxRetryCommand(t *testing.T) {
+	t.Parallel()
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "sb.db")
 	env := lookupFrom(map[string]string{"SERVICEBOT_DATABASE_URL": dbURL, "SERVICEBOT_LOG_FORMAT": "text"})
 	var stdout, stderr bytes.Buffer

@@ -12,6 +12,7 @@ import (
 // it to 20:00 and the engineer's chat shows the reminder at once; jumping to
 // the 1st shows the drafted November KPI with the seeded records in it.
 func TestBrowser_DemoClockShowsTheReminderAndTheKPIDraft(t *testing.T) {
+	t.Parallel()
 	execPath := chromiumPath(t)
 	// A Friday: a working day, so 20:00 has a reminder to send.
 	base, _ := runDemo(t, "--at", "2026-11-27T19:55:00+08:00")

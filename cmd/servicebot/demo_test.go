@@ -90,6 +90,7 @@ func startDemoIn(t *testing.T, dataDir string, extra ...string) (baseURL string,
 // `servicebot --config data/demo.yaml job list`, works on the demo's
 // database; so do job run and approvals.
 func TestDemoConfigWorksForTheCLI(t *testing.T) {
+	t.Parallel()
 	_, dir := runDemo(t)
 	cfgPath := filepath.Join(dir, "demo.yaml")
 	// The CLI runs as a process of its own, as an operator runs it beside
@@ -132,6 +133,7 @@ func TestDemoConfigWorksForTheCLI(t *testing.T) {
 // A new demo has a past: last month's reports, check-ins and closed days,
 // and the manager's KPI entries; `demo --empty` starts bare.
 func TestDemoStartsWithAPastUnlessEmpty(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		args    []string
 		reports bool
@@ -191,6 +193,7 @@ func simConversation(t *testing.T, base, user string) []simItem {
 // of `servicebot demo` on the same folder the page shows the earlier
 // conversation, what the member wrote and what the bot answered.
 func TestDemoRestartKeepsTheSimulatorHistory(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	base, stop := startDemoIn(t, dir, "--empty")
 	resp, err := http.Post(base+"/sim/api/send", "application/json", strings.NewReader(`{"user":"zhangwei","content":"帮助"}`))
@@ -245,6 +248,7 @@ func simClock(t *testing.T, base, preset string) string {
 // a restarted demo goes on from there (its records are never dated after
 // its now), unless --at sets the time anew.
 func TestDemoRestartKeepsTheClock(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	base, stop := startDemoIn(t, dir, "--empty", "--at", "2026-11-27T19:55:00+08:00")
 	if got := simClock(t, base, "first"); got != "2026-12-01 周二 09:00" {

@@ -21,6 +21,7 @@ import (
 // the clock control's offset kept in it, serve offers no clock control and
 // its jobs run at the real time.
 func TestServeNeverHasTheDemoClock(t *testing.T) {
+	t.Parallel()
 	aesKey, err := newAESKey()
 	if err != nil {
 		t.Fatal(err)

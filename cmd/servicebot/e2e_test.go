@@ -24,6 +24,7 @@ import (
 const engineer = "liqiang" // a member of wecomsim.DemoDirectory
 
 func TestDemoDirectoryHasTheTestEngineer(t *testing.T) {
+	t.Parallel()
 	_, members := wecomsim.DemoDirectory()
 	for _, m := range members {
 		if m.UserID == engineer {
@@ -36,6 +37,7 @@ func TestDemoDirectoryHasTheTestEngineer(t *testing.T) {
 // A member's text reaches the bot, which answers 帮助 with the help text
 // through the outbox (a 你好 gets no answer: issue 9).
 func TestE2E_TextIsAnsweredWithHelp(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := startHarness(t, db)
 		d, err := h.sim.SendText(t.Context(), engineer, "帮助")
@@ -52,6 +54,7 @@ func TestE2E_TextIsAnsweredWithHelp(t *testing.T) {
 // Must show 1: a delivery repeated three times, and a repeat that arrives
 // while the first is still in flight, is stored once and answered once.
 func TestE2E_RepeatedDeliveryStoredOnceAnsweredOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := startHarness(t, db)
 		first, err := h.sim.SendText(t.Context(), engineer, "在吗？")
@@ -113,6 +116,7 @@ func TestE2E_RepeatedDeliveryStoredOnceAnsweredOnce(t *testing.T) {
 // Must show 3: a forged signature and a wrong corp id are refused with 401,
 // garbage with 400, an oversized body with 413 — and nothing is stored.
 func TestE2E_ForgedAndMalformedCallbacksAreRefusedAndNothingStored(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := startHarness(t, db)
 		good := []byte(`<xml><ToUserName><![CDATA[` + demoCorpID + `]]></ToUserName><FromUserName><![CDATA[` + engineer +
@@ -174,6 +178,7 @@ func TestE2E_ForgedAndMalformedCallbacksAreRefusedAndNothingStored(t *testing.T)
 // The URL check WeCom makes when the callback URL is saved is answered with
 // the decrypted echostr, with no newline.
 func TestE2E_URLVerification(t *testing.T) {
+	t.Parallel()
 	h := startHarness(t, storetest.SQLite(t))
 	d, err := h.sim.VerifyURL(t.Context())
 	if err != nil {
@@ -188,6 +193,7 @@ func TestE2E_URLVerification(t *testing.T) {
 // retries it; once the database is back the same delivery is stored and
 // answered once.
 func TestE2E_DatabaseDownAnswers503ThenRetryIsStoredOnce(t *testing.T) {
+	t.Parallel()
 	db, proxy := storetest.PostgresBehindProxy(t)
 	h := startHarness(t, db)
 
@@ -224,6 +230,7 @@ func TestE2E_DatabaseDownAnswers503ThenRetryIsStoredOnce(t *testing.T) {
 // Must show 5: outbox rows still pending when the bot shuts down are sent
 // after it restarts, and none is sent twice.
 func TestE2E_PendingOutboxIsSentAfterRestartAndNoneTwice(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := startHarness(t, db)
 		// Slow WeCom down so that most replies are still waiting at shutdown.

@@ -179,6 +179,10 @@ func TestFault_ServeWithHungPostgresFailsFastAndHonoursSIGTERM(t *testing.T) {
 // gettoken per send; when Redis returns they go on sharing it, still
 // without a storm of gettoken.
 func TestFault_RedisCutTwoReplicasKeepSendingOneReminderEach_R_DAY_2(t *testing.T) {
+	// Parallel with the other end-to-end tests, none of which uses Redis;
+	// the one other test whose replicas share these Redis keys is serial,
+	// and serial tests are done before parallel ones start.
+	t.Parallel()
 	real := kvtest.Redis(t)
 	db := storetest.Postgres(t)
 	proxy := faultproxy.Start(t, real.Options().Addr)
@@ -244,6 +248,7 @@ func TestFault_RedisCutTwoReplicasKeepSendingOneReminderEach_R_DAY_2(t *testing.
 // Issue 15: a NUL byte in a path is refused at the edge (400), not looked
 // up in the database (it answered 503 for /files/%00).
 func TestE2E_NULInPathIsRefusedAtTheEdge(t *testing.T) {
+	t.Parallel()
 	h := startHarness(t, storetest.SQLite(t))
 	for _, path := range []string{"/files/%00", "/files/abc%00def", "/web/?next=%00"} {
 		if status, _ := timedGet(t, h.baseURL+path, 5*time.Second); status != http.StatusBadRequest {

@@ -31,6 +31,7 @@ func demoApp(t *testing.T) *app {
 // features, and the help reply with the longest quote is still one WeCom
 // text message (2048 bytes), or message/send refuses it.
 func TestHelpAndCommandsFromDeclarations(t *testing.T) {
+	t.Parallel()
 	a := demoApp(t)
 	help := a.router.HelpText()
 	owner := map[string]string{}
@@ -60,6 +61,7 @@ func TestHelpAndCommandsFromDeclarations(t *testing.T) {
 // (R-APV-5's audit records the reason): a command word alone or set off by a
 // space, a colon or a number is one; a sentence that starts with one is not.
 func TestIsCommand(t *testing.T) {
+	t.Parallel()
 	a := demoApp(t)
 	for text, want := range map[string]bool{
 		"帮助":          true,

@@ -49,6 +49,7 @@ var (
 // filled in through the link files the approval, whose card reaches the
 // service manager with the amount of R-TOOL-2 (6000 元 × 13 months → 4800).
 func TestE2E_FilingCommandsLinkTheirForms_RTOOL2(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := startHarness(t, db)
 		for _, c := range []struct {
@@ -118,6 +119,7 @@ func TestE2E_FilingCommandsLinkTheirForms_RTOOL2(t *testing.T) {
 // Every command 帮助 lists is understood by the running bot: none of them
 // falls through to the help text (帮助 itself excepted).
 func TestE2E_EveryHelpCommandIsUnderstood(t *testing.T) {
+	t.Parallel()
 	h := startHarness(t, storetest.SQLite(t))
 	for _, c := range []struct{ text, marker string }{
 		{"日报模板", "日报可以这样写"},

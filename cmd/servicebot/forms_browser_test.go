@@ -26,6 +26,7 @@ import (
 // empty shows its Chinese message and stores nothing; filled in and
 // submitted, the stored record is what was typed.
 func TestBrowser_EveryFormFilledAndSubmitted(t *testing.T) {
+	t.Parallel()
 	execPath := chromiumPath(t)
 	h := startHarness(t, storetest.SQLite(t))
 	catalog, err := forms.Builtin()
@@ -38,6 +39,7 @@ func TestBrowser_EveryFormFilledAndSubmitted(t *testing.T) {
 	}
 	for _, def := range catalog.All() {
 		t.Run(def.ID, func(t *testing.T) {
+			t.Parallel() // each form has its own browser and its own rows
 			ctx := newBrowser(t, execPath)
 			thrown := recordExceptions(t, ctx)
 			b := &browserSteps{t: t, ctx: ctx}
@@ -212,6 +214,7 @@ func samplePNG(t *testing.T) []byte {
 
 // 表单 in chat answers with the link to the forms, which opens them.
 func TestFormsCommandRepliesWithTheLink(t *testing.T) {
+	t.Parallel()
 	h := startHarness(t, storetest.SQLite(t))
 	reply := h.ask(engineer, "表单", h.baseURL+"/web/")
 	if !strings.Contains(reply, "表单") {

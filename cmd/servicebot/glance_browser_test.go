@@ -51,6 +51,7 @@ func signIn(t *testing.T, h *harness, execPath string, vp struct {
 // comes in; the month's grid opens a day's report from its cell; an
 // engineer sees only their own; a salesman is refused. R-DAY-1, R-DAY-2.
 func TestBrowser_TodayAndMonthPages_R_DAY_1(t *testing.T) {
+	t.Parallel()
 	execPath := chromiumPath(t)
 	clock := &setClock{t: shanghaiTime(t, "2026-11-27 20:30:00")} // a Friday, before the 22:00 deadline
 	h := startHarnessAt(t, storetest.SQLite(t), clock)

@@ -12,6 +12,7 @@ import (
 // approvals again as cards; an engineer asking the same gets the help, not
 // the department's list. R-DAY-1, R-APV-5.
 func TestE2E_ManagersChatGlance_RDAY1(t *testing.T) {
+	t.Parallel()
 	clock := &setClock{t: shanghaiTime(t, "2026-11-27 20:30:00")} // a Friday, before the deadline
 	h := startHarnessAt(t, storetest.SQLite(t), clock)
 	ctx := t.Context()

@@ -12,6 +12,7 @@ import (
 // Every subcommand answers -h and --help with exit status 0, its own flags
 // and an example, on stdout.
 func TestEverySubcommandHelp(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args  []string
 		flags []string // each flag the command takes
@@ -125,6 +126,7 @@ func TestFlagsAfterPositionalArguments(t *testing.T) {
 
 // An argument a command does not take is refused, never ignored.
 func TestStrayArgumentsAreRefused(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"outbox", "pending"},
 		{"job", "list", "extra"},
@@ -160,6 +162,7 @@ func TestNoDatabaseIsCreatedByACommandThatReads(t *testing.T) {
 
 // job list and job run need the database, not the WeCom credentials.
 func TestJobCommandsNeedOnlyTheDatabase(t *testing.T) {
+	t.Parallel()
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "sb.db")
 	env := lookupFrom(map[string]string{"SERVICEBOT_DATABASE_URL": dbURL, "SERVICEBOT_LOG_FORMAT": "text"})
 	var stdout, stderr bytes.Buffer
@@ -192,6 +195,7 @@ func TestJobCommandsNeedOnlyTheDatabase(t *testing.T) {
 // job run --at a time ahead is refused: its messages would wait in the
 // outbox until then and its records be dated in the future.
 func TestJobRunInTheFutureIsRefused(t *testing.T) {
+	t.Parallel()
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "sb.db")
 	env := lookupFrom(map[string]string{"SERVICEBOT_DATABASE_URL": dbURL, "SERVICEBOT_LOG_FORMAT": "text"})
 	var stdout, stderr bytes.Buffer
@@ -207,6 +211,7 @@ func TestJobRunInTheFutureIsRefused(t *testing.T) {
 // `reports export` without the department's settings says what it cannot
 // know, rather than writing only the days that have reports.
 func TestReportsExportNeedsTheDepartment(t *testing.T) {
+	t.Parallel()
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "sb.db")
 	env := lookupFrom(map[string]string{"SERVICEBOT_DATABASE_URL": dbURL, "SERVICEBOT_LOG_FORMAT": "text"})
 	var stdout, stderr bytes.Buffer
@@ -224,6 +229,7 @@ func TestReportsExportNeedsTheDepartment(t *testing.T) {
 // It runs the real main in a child process, since go-redis writes them to
 // the process's stderr.
 func TestUnreachableRedisWithoutPoolLines(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("SERVICEBOT_TEST_RUN_MAIN") == "1" {
 		os.Args = []string{"servicebot", "serve"}
 		main()

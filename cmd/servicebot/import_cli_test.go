@@ -14,6 +14,7 @@ import (
 // (exit status non-zero); --commit on a clean file stores it, and again
 // changes nothing.
 func TestImportCommand_DryRunThenCommitTwice(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	dbURL := "sqlite:" + filepath.Join(dir, "sb.db")
 	cfgPath := filepath.Join(dir, "servicebot.yaml")

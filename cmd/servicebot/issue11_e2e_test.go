@@ -140,6 +140,7 @@ func wantIn(t *testing.T, what, got string, parts ...string) {
 // Items 2, 3, 6, 8 and 9 of issue 11: who decides, by the request's kind
 // and its parties.
 func TestE2E_Issue11_WhoDecides_RLIA0_RAPV5_RSVC1_RSVC3(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		clock := &setClock{t: shanghaiTime(t, "2026-11-23 10:00:00")}
@@ -265,6 +266,7 @@ func (h *harness) groupPosts() []wecomsim.Sent {
 // Items 1, 4, 5, 7 and 11 of issue 11 and Must show 2 and 3: November's
 // KPI through its stages.
 func TestE2E_Issue11_KPIMonth_R_KPI_13_R_LIA_0(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		// The bot was down on December 1st: it comes back on the 3rd.

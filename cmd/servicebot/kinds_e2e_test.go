@@ -27,6 +27,7 @@ import (
 // without a refusal, on both databases. Each is sent by the job or the tap
 // that sends it in production, not built by the test.
 func TestE2E_EveryKindOfMessagePassesTheStrictSimulator(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		clock := &setClock{t: shanghaiTime(t, "2026-11-27 18:00:00")} // Friday

@@ -17,6 +17,7 @@ import (
 // short (total, rank, what moved, the link) and the link opening their own
 // page only. R-KPI-13.
 func TestBrowser_KPIPages_RKPI13(t *testing.T) {
+	t.Parallel()
 	execPath := chromiumPath(t)
 	clock := &setClock{t: shanghaiTime(t, "2026-12-01 10:00:00")}
 	h := startHarnessAt(t, storetest.SQLite(t), clock)

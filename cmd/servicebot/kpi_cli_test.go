@@ -29,6 +29,7 @@ func (r kpiRoster) Engineers(context.Context, servicebot.Date) ([]servicebot.Mem
 // `servicebot kpi input` and `kpi export` need only the database: entries
 // from a CSV file (all rows or none), the month as JSON and as a workbook.
 func TestKPICommands_R_KPI_13(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	dbURL := "sqlite:" + filepath.Join(dir, "sb.db")
 	cfgPath := filepath.Join(dir, "servicebot.yaml")

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"flag"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -18,5 +20,20 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
+	flag.Parse()
+	// The end-to-end tests spend most of their time waiting (for the
+	// simulator, the database, a job's tick, a browser) rather than
+	// computing, so more of them run side by side than there are cores
+	// (go test's default). An explicit -parallel still wins.
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		if err := flag.Set("test.parallel", strconv.Itoa(endToEndParallel)); err != nil {
+			panic(err)
+		}
+	}
 	os.Exit(m.Run())
 }
+
+// endToEndParallel is how many parallel tests run at once by default.
+const endToEndParallel = 6

@@ -23,6 +23,7 @@ import (
 // media (three days), the export still opens the kept files — with the
 // blobs in a directory and in an S3-compatible store, on both databases.
 func TestE2E_PhotoAndVoiceOutliveTheirMediaIDs(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []string{"dir", "s3"} {
 		t.Run(kind, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {

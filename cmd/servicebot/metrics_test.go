@@ -19,6 +19,7 @@ import (
 
 // With metrics_addr set, /metrics is served there and not on the public port.
 func TestMetricsOnTheirOwnAddress(t *testing.T) {
+	t.Parallel()
 	sim := wecomsim.New(wecomsim.Options{CorpID: demoCorpID, Secret: demoSecret, AgentID: demoAgentID,
 		Token: demoToken, EncodingAESKey: strings.Repeat("k", 43)})
 	simSrv := httptest.NewServer(sim.Handler())

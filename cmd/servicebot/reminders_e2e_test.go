@@ -171,6 +171,7 @@ func equalCounts(a, b map[string]int) bool {
 // once when it comes back; one that comes back after 22:00 sends no stale
 // reminder.
 func TestE2E_ReminderCaughtUpAfterDowntimeOnceAndNeverStale_R_DAY_2(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		clock := &setClock{t: shanghaiTime(t, "2026-11-27 19:55:00")} // a Friday
 		first := launchScheduled(t, db, clock, nil, nil)
@@ -269,6 +270,7 @@ func TestE2E_TwoReplicasSendEachReminderOnce_R_DAY_2(t *testing.T) {
 // lists exactly those who missed, and its 再次提醒 reaches exactly them and
 // relabels the button.
 func TestE2E_ManagerMorningCardListsExactlyTheMissing_R_DAY_3(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		clock := &setClock{t: shanghaiTime(t, "2026-11-27 18:00:00")} // Friday

@@ -18,6 +18,7 @@ import (
 // `servicebot reports export` needs only the database and the department's
 // settings: no WeCom credentials.
 func TestReportsExportCommand(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	dbURL := "sqlite:" + filepath.Join(dir, "sb.db")
 	cfgPath := filepath.Join(dir, "servicebot.yaml")

@@ -19,6 +19,7 @@ import (
 // "today" and 昨天 move, so the wall clock would make the test depend on
 // when it runs.
 func TestE2E_DailyReportsInChat(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := startHarnessAt(t, db, &setClock{t: shanghaiTime(t, "2026-11-27 10:00:00")})
 		ctx := t.Context()

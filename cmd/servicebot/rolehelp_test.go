@@ -12,6 +12,7 @@ import (
 // declarations; someone with no known role gets a short general help. The
 // one-line hint for text nobody took points each role at what it needs.
 func TestHelpPerRole_R_ORG_1(t *testing.T) {
+	t.Parallel()
 	a := demoApp(t)
 	org := servicebot.Org{Roles: map[servicebot.Role][]string{
 		servicebot.RoleEngineer:       {"eng", "both"},

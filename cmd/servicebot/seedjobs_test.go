@@ -24,6 +24,7 @@ import (
 // sheet (R-KPI-7), a job without one of its forms (R-KPI-8), a fault report
 // whose fault was not resolved (R-KPI-5).
 func TestDemoSeedsJobsWithTheirForms_R_KPI_5_R_KPI_7_R_KPI_8(t *testing.T) {
+	t.Parallel()
 	base, dir := runDemo(t, "--at", "2026-11-27T19:55:00+08:00")
 
 	db, err := store.Open(t.Context(), "sqlite:"+filepath.Join(dir, "servicebot-demo.db"), nil)

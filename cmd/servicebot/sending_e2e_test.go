@@ -16,6 +16,7 @@ import (
 // Must show 4: WeCom answers 42001 (token expired) → the bot fetches one new
 // token, retries once, and the member gets the message once.
 func TestE2E_TokenExpiredRefreshesOnceRetriesOnceDeliversOnce(t *testing.T) {
+	t.Parallel()
 	h := startHarness(t, storetest.SQLite(t))
 	if _, err := h.sim.SendText(t.Context(), engineer, "第一条"); err != nil {
 		t.Fatal(err)
@@ -43,6 +44,7 @@ func TestE2E_TokenExpiredRefreshesOnceRetriesOnceDeliversOnce(t *testing.T) {
 // Must show 4: 45009 (API rate limit) → the sender backs off and the message
 // is delivered, once.
 func TestE2E_RateLimitedSendBacksOffThenDelivers(t *testing.T) {
+	t.Parallel()
 	h := startHarness(t, storetest.SQLite(t))
 	h.sim.InjectFault("message/send", wecomsim.Fault{ErrCode: wecommsg.CodeAPIFreqLimit, ErrMsg: "api freq out of limit", Times: 2})
 	if _, err := h.sim.SendText(t.Context(), engineer, "限流测试"); err != nil {
@@ -67,6 +69,7 @@ func TestE2E_RateLimitedSendBacksOffThenDelivers(t *testing.T) {
 
 // Must show 4: 50 concurrent sends from a cold start fetch one token.
 func TestE2E_FiftyConcurrentSendsFetchOneToken(t *testing.T) {
+	t.Parallel()
 	h := startHarness(t, storetest.SQLite(t))
 	client := h.demo.app.client
 	var wg sync.WaitGroup
@@ -96,6 +99,7 @@ func TestE2E_FiftyConcurrentSendsFetchOneToken(t *testing.T) {
 
 // /metrics reports callbacks by outcome and the queues.
 func TestE2E_MetricsReportCallbacksAndQueues(t *testing.T) {
+	t.Parallel()
 	h := startHarness(t, storetest.SQLite(t))
 	d, err := h.sim.SendText(t.Context(), engineer, "指标")
 	if err != nil {
@@ -126,6 +130,7 @@ func TestE2E_MetricsReportCallbacksAndQueues(t *testing.T) {
 }
 
 func TestE2E_HealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	h := startHarness(t, storetest.SQLite(t))
 	for _, path := range []string{"/healthz", "/readyz"} {
 		resp, err := http.Get(h.baseURL + path)
@@ -142,6 +147,7 @@ func TestE2E_HealthAndReadiness(t *testing.T) {
 // The same answer asked for twice within WeCom's four-hour duplicate check
 // still reaches the member twice: each outbox row's content is unique.
 func TestE2E_SameReplyTwiceIsDeliveredTwice(t *testing.T) {
+	t.Parallel()
 	h := startHarness(t, storetest.SQLite(t))
 	for range 2 {
 		if _, err := h.sim.SendText(t.Context(), engineer, "日报模板"); err != nil {

@@ -84,6 +84,7 @@ func (h *harness) waitStep(id, stepID int64) {
 // closes the return visit. Then `job run` across months: the customer is
 // in the digest when its monthly call is due, and in the half-year visit's.
 func TestE2E_Issue16_RemoteFaultMachineSameDayContactsAndReturnVisit(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		clock := &setClock{t: shanghaiTime(t, "2026-11-02 08:00:00")} // a Monday

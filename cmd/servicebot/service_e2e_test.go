@@ -97,6 +97,7 @@ func (h *harness) runJob(clock *setClock, name string, at time.Time) {
 // visit due (R-VIS-2), once, and 我的待办 and its button show the same list;
 // 已答复 closes the question.
 func TestE2E_ServiceJobsFollowUpsAndDigest_RVIS2_RVIS3(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		clock := &setClock{t: shanghaiTime(t, "2026-11-02 08:00:00")} // a Monday

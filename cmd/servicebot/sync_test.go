@@ -21,6 +21,7 @@ import (
 // The demo knows its people as soon as it runs: it syncs from the simulator
 // at start, and its org makes the six engineers the reporters.
 func TestDemo_SyncsTheDirectoryAtStart(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := startHarness(t, db)
 		deadline := time.Now().Add(20 * time.Second)
@@ -63,6 +64,7 @@ func TestDemo_SyncsTheDirectoryAtStart(t *testing.T) {
 // `servicebot sync` pulls the address book into the database and says who
 // joined and who left; a second run finds nothing new.
 func TestSyncCommand(t *testing.T) {
+	t.Parallel()
 	deps, members := wecomsim.DemoDirectory()
 	sim := wecomsim.New(wecomsim.Options{CorpID: demoCorpID, Secret: demoSecret, AgentID: demoAgentID,
 		Token: demoToken, EncodingAESKey: strings.Repeat("k", 43), Members: members, Departments: deps})
