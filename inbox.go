@@ -13,15 +13,15 @@ const (
 // InboxItem is one stored callback delivery. It is written before WeCom gets
 // its 200, so nothing acknowledged is ever lost; a worker handles it later.
 type InboxItem struct {
-	ID          int64     `db:"id"`
-	DedupKey    string    `db:"dedup_key"`
-	Kind        string    `db:"kind"`      // Event.Kind()
-	FromUser    string    `db:"from_user"` // Event.FromUserName
-	Payload     []byte    `db:"payload"`   // the decrypted XML
-	Status      string    `db:"status"`
-	Attempts    int       `db:"attempts"`
-	LastError   string    `db:"last_error"`
-	ReceivedAt  time.Time `db:"received_at"`
-	LockedUntil time.Time `db:"locked_until"`
-	DoneAt      time.Time `db:"done_at"`
+	ID          int64
+	DedupKey    string
+	Kind        string // Event.Kind()
+	FromUser    string // Event.FromUserName
+	Payload     []byte // the decrypted XML
+	Status      string
+	Attempts    int
+	LastError   string
+	ReceivedAt  time.Time
+	LockedUntil time.Time
+	DoneAt      time.Time
 }

@@ -34,22 +34,22 @@ const (
 // ({"msgtype": "markdown", "markdown": {"content": "..."}}): those APIs take
 // several types and the row has no other place to name one.
 type OutboxMessage struct {
-	ID            int64           `db:"id"`
-	DedupKey      string          `db:"dedup_key"` // optional; unique when set (a reminder stage, a card for a step)
-	Kind          string          `db:"kind"`
-	ToUsers       string          `db:"to_users"` // userids joined by "|", as WeCom takes them
-	ToChat        string          `db:"to_chat"`  // chatid (appchat) or robot key (webhook)
-	Body          json.RawMessage `db:"body"`
-	Status        string          `db:"status"`
-	Attempts      int             `db:"attempts"`
-	LastError     string          `db:"last_error"`
-	CreatedAt     time.Time       `db:"created_at"`
-	NextAttemptAt time.Time       `db:"next_attempt_at"`
-	LockedUntil   time.Time       `db:"locked_until"`
-	SentAt        time.Time       `db:"sent_at"`
-	FirstFailedAt time.Time       `db:"first_failed_at"` // the first failed attempt; the sender gives up by the time since
-	MsgID         string          `db:"msg_id"`          // WeCom's msgid, for recall
-	ResponseCode  string          `db:"response_code"`   // a card's response_code, for update_template_card
+	ID            int64
+	DedupKey      string // optional; unique when set (a reminder stage, a card for a step)
+	Kind          string
+	ToUsers       string // userids joined by "|", as WeCom takes them
+	ToChat        string // chatid (appchat) or robot key (webhook)
+	Body          json.RawMessage
+	Status        string
+	Attempts      int
+	LastError     string
+	CreatedAt     time.Time
+	NextAttemptAt time.Time
+	LockedUntil   time.Time
+	SentAt        time.Time
+	FirstFailedAt time.Time // the first failed attempt; the sender gives up by the time since
+	MsgID         string    // WeCom's msgid, for recall
+	ResponseCode  string    // a card's response_code, for update_template_card
 }
 
 // SendResult is what WeCom answered to a delivered outbox row.

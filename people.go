@@ -69,21 +69,21 @@ const (
 
 // Department is one department of the WeCom address book as last synced.
 type Department struct {
-	ID       int64  `db:"id"`
-	ParentID int64  `db:"parent_id"` // 0 for the root
-	Name     string `db:"name"`
+	ID       int64
+	ParentID int64 // 0 for the root
+	Name     string
 }
 
 // Member is a person in the WeCom address book as last synced, with what the
 // configuration says of them.
 type Member struct {
-	UserID      string    `db:"user_id"`
-	Name        string    `db:"name"`
-	Departments []int64   `db:"-"`
-	Position    string    `db:"position"`
-	Mobile      string    `db:"mobile"`
-	Active      bool      `db:"active"` // false once they left the address book
-	SyncedAt    time.Time `db:"synced_at"`
+	UserID      string
+	Name        string
+	Departments []int64
+	Position    string
+	Mobile      string
+	Active      bool // false once they left the address book
+	SyncedAt    time.Time
 }
 
 // Org is the department as configured (R-ORG-1, R-ORG-2): which WeCom

@@ -194,9 +194,17 @@ func insertBatches(ctx context.Context, q sqlx.ExtContext, prefix, suffix string
 
 // ListDepartments returns the departments as last synced, by id.
 func (db *DB) ListDepartments(ctx context.Context) ([]servicebot.Department, error) {
-	var deps []servicebot.Department
-	if err := db.sqlx.SelectContext(ctx, &deps, `SELECT id, parent_id, name FROM departments ORDER BY id`); err != nil {
+	var rows []struct {
+		ID       int64  `db:"id"`
+		ParentID int64  `db:"parent_id"`
+		Name     string `db:"name"`
+	}
+	if err := db.sqlx.SelectContext(ctx, &rows, `SELECT id, parent_id, name FROM departments ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("store: list departments: %w", err)
+	}
+	deps := make([]servicebot.Department, len(rows))
+	for i, r := range rows {
+		deps[i] = servicebot.Department{ID: r.ID, ParentID: r.ParentID, Name: r.Name}
 	}
 	return deps, nil
 }
