@@ -1,8 +1,11 @@
 package store_test
 
 import (
+	"cmp"
 	"errors"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,6 +191,53 @@ func TestReportAttachments(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, in) {
 			t.Fatalf("attachments =\n%+v\nwant\n%+v", got, in)
+		}
+	})
+}
+
+// ListReportStates: each current report of the period as user, day and
+// status, a replaced revision and days outside the period left out, on both
+// dialects (the database joins a user's days into one row).
+func TestListReportStates(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		at := time.Date(2026, 11, 27, 20, 30, 0, 0, time.UTC)
+		report := func(user string, day servicebot.Date, status string) servicebot.DailyReport {
+			return servicebot.DailyReport{UserID: user, Day: day, Status: status, Source: servicebot.ReportSourceChat,
+				Report: servicebot.Report{Done: []string{"安装"}, Plan: []string{"调试"}}, Raw: "x", SubmittedAt: at}
+		}
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			for _, r := range []servicebot.DailyReport{
+				report("zhangwei", reportDay, servicebot.ReportOnTime),
+				report("zhangwei", reportDay, servicebot.ReportLate), // replaces the first
+				report("zhangwei", reportDay.AddDays(-1), servicebot.ReportOnTime),
+				report("liqiang", reportDay.AddDays(-2), servicebot.ReportLate),
+				report("liqiang", reportDay.AddDays(1), servicebot.ReportOnTime), // after the period
+			} {
+				if _, err := tx.SaveReport(ctx, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.ListReportStates(ctx, reportDay.AddDays(-5), reportDay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(got, func(a, b servicebot.ReportMark) int {
+			return cmp.Or(strings.Compare(a.UserID, b.UserID), a.Day.Compare(b.Day))
+		})
+		want := []servicebot.ReportMark{
+			{UserID: "liqiang", Day: reportDay.AddDays(-2), Status: servicebot.ReportLate},
+			{UserID: "zhangwei", Day: reportDay.AddDays(-1), Status: servicebot.ReportOnTime},
+			{UserID: "zhangwei", Day: reportDay, Status: servicebot.ReportLate},
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("ListReportStates = %+v, want %+v", got, want)
 		}
 	})
 }
