@@ -37,34 +37,34 @@ const CheckboxTicked = "是"
 
 // FormField is one field of a form definition.
 type FormField struct {
-	Name     string      `yaml:"name"`
-	Label    string      `yaml:"label"`
-	Type     FieldType   `yaml:"type"`
-	Required bool        `yaml:"required"`
-	Options  []string    `yaml:"options"`
-	Help     string      `yaml:"help"`
-	Section  string      `yaml:"section"` // starts a new heading before this field
-	Columns  []FormField `yaml:"columns"` // table only; no nested tables or photos
-	MaxLen   int         `yaml:"max_len"` // runes; 0 means the type's default
+	Name     string
+	Label    string
+	Type     FieldType
+	Required bool
+	Options  []string
+	Help     string
+	Section  string      // starts a new heading before this field
+	Columns  []FormField // table only; no nested tables or photos
+	MaxLen   int         // runes; 0 means the type's default
 }
 
 // FormDef is a form as data: a new form or field needs no handler code.
 type FormDef struct {
-	ID      string `yaml:"id"`
-	Title   string `yaml:"title"`
-	Version int    `yaml:"version"`
+	ID      string
+	Title   string
+	Version int
 	// Intro is a short line under the title: what the form is for.
-	Intro string `yaml:"intro"`
+	Intro string
 	// Job says the form belongs to a service job (工单) of these service
 	// types; empty means it stands alone. A job form asks for the job number.
-	Job []ServiceType `yaml:"job"`
+	Job []ServiceType
 	// Request makes a submitted form file an approval of this kind.
-	Request RequestKind `yaml:"request"`
+	Request RequestKind
 	// ServiceType fixes the service type of a service request variant.
-	ServiceType ServiceType `yaml:"service_type"`
+	ServiceType ServiceType
 	// Roles may fill the form in; empty means engineers only.
-	Roles  []Role      `yaml:"roles"`
-	Fields []FormField `yaml:"fields"`
+	Roles  []Role
+	Fields []FormField
 }
 
 // Field returns the field named name.
