@@ -43,13 +43,16 @@ type InboxQueue interface {
 
 // WorkerOptions tunes the inbox worker; zero values take the defaults.
 type WorkerOptions struct {
-	Batch        int              // rows claimed per pass (default 50)
-	PerMember    int              // of which at most this many of one member, handled in order (default 10)
-	Lease        time.Duration    // how long a claimed row is ours before another worker may take it (default 1m)
-	PollInterval time.Duration    // how often to look when not woken (default 1s)
-	MaxAttempts  int              // after this many failures a row is kept as failed (default 5)
-	Clock        servicebot.Clock // default the system clock
-	Logger       *slog.Logger     // default discards
+	Batch        int           // rows claimed per pass (default 50)
+	PerMember    int           // of which at most this many of one member, handled in order (default 10)
+	Lease        time.Duration // how long a claimed row is ours before another worker may take it (default 1m)
+	PollInterval time.Duration // how often to look when not woken (default 1s)
+	MaxAttempts  int           // after this many failures a row is kept as failed (default 5)
+	// GiveWay, when set, says the callbacks are flooding in (Intake.Flooded):
+	// the worker then waits before a batch, up to a second each time.
+	GiveWay func() bool
+	Clock   servicebot.Clock // default the system clock
+	Logger  *slog.Logger     // default discards
 }
 
 func (o WorkerOptions) withDefaults() WorkerOptions {
@@ -151,6 +154,9 @@ func (w *Worker[T]) Kick() {
 // it returns: shutdown stops intake, not work half done.
 func (w *Worker[T]) Run(ctx context.Context) error {
 	for {
+		if !w.giveWay(ctx) {
+			return nil
+		}
 		// The pass runs on after ctx is cancelled, to finish the row in
 		// hand, but only for shutdownGrace: a database that stopped
 		// answering must not keep the process from exiting.
@@ -175,6 +181,22 @@ func (w *Worker[T]) Run(ctx context.Context) error {
 		case <-time.After(w.opts.PollInterval):
 		}
 	}
+}
+
+// giveWay waits while the callbacks are flooding in, up to maxGiveWay (see
+// Intake). It reports false when ctx ended meanwhile.
+func (w *Worker[T]) giveWay(ctx context.Context) bool {
+	if w.opts.GiveWay == nil {
+		return true
+	}
+	for waited := time.Duration(0); waited < maxGiveWay && w.opts.GiveWay(); waited += giveWayStep {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(giveWayStep):
+		}
+	}
+	return true
 }
 
 // ProcessDue claims one batch and handles it; it returns how many rows it

@@ -362,6 +362,11 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 		return nil, err
 	}
 	wopts := tune.worker
+	// The worker gives way to a flood of callbacks (handlers.Intake).
+	intake := handlers.NewIntake(nil)
+	if wopts.GiveWay == nil {
+		wopts.GiveWay = intake.Flooded
+	}
 	wopts.Clock, wopts.Logger = clock, logger.With("component", "inbox")
 	worker, err := handlers.NewWorker(handlers.WorkerDeps[*store.Tx]{
 		Queue: db, InTx: db.InTx, Parse: bot.ParseEvent, Route: router.Route, Metrics: m,
@@ -387,7 +392,7 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	}
 	mux.Handle("/wecom/callback", &handlers.Callback{
 		Opener: crypto, Parse: bot.ParseEvent, Inbox: db, Clock: clock,
-		Metrics: m, Logger: logger.With("component", "callback"), Stored: worker.Kick,
+		Metrics: m, Logger: logger.With("component", "callback"), Stored: func() { intake.Stored(); worker.Kick() },
 	})
 	mux.Handle("GET /media/", handlers.Media(blobs))
 	mux.HandleFunc("GET /healthz", handlers.Healthz)
