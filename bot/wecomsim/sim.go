@@ -9,7 +9,9 @@
 //   - a client that encrypts and signs callbacks exactly as WeCom does and
 //     posts them to the bot's callback URL;
 //   - a chat page at /sim where a person picks a member of the directory,
-//     talks to the bot and clicks the buttons of its cards.
+//     talks to the bot and clicks the buttons of its cards; with
+//     KeepHistory (as `servicebot demo` does) what it shows outlives a
+//     restart.
 //
 // Time comes from the injected clock, so tests can move past a rate window,
 // a duplicate-check interval or a response_code's 72 hours without sleeping.
