@@ -585,8 +585,8 @@ func TestDispatchTellsEngineerOnceWithTheJob(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, tap := range []struct{ user, choice string }{{manager, "approve"}, {"zhoujianguo", "approve"}, {manager, "liqiang"}} {
-			ev := servicebot.Event{FromUserName: tap.user, CreateTime: int64(i + 1), MsgType: servicebot.MsgEvent,
-				Event: servicebot.EventTemplateCard, ResponseCode: "rc-" + tap.user,
+			ev := wecommsg.Event{FromUserName: tap.user, CreateTime: int64(i + 1), MsgType: wecommsg.MsgEvent,
+				Event: wecommsg.EventTemplateCard, ResponseCode: "rc-" + tap.user,
 				EventKey: fmt.Sprintf("%s%d:%s", approvals.CardPrefix, a.Steps[i].ID, tap.choice)}
 			e.tx(at(t, "2026-11-02 09:00").Add(time.Duration(i+1)*time.Minute), func(tx *store.Tx) error {
 				return engine.Click(t.Context(), tx, ev)
@@ -673,8 +673,8 @@ func (e *env) walkChain(engine *approvals.Engine[*store.Tx], id int64, choice, e
 		if before != nil {
 			before(step)
 		}
-		ev := servicebot.Event{FromUserName: step.ApproverID, CreateTime: e.clock.Now().Unix() + step.ID, MsgType: servicebot.MsgEvent,
-			Event: servicebot.EventTemplateCard, ResponseCode: fmt.Sprintf("rc-%d", step.ID),
+		ev := wecommsg.Event{FromUserName: step.ApproverID, CreateTime: e.clock.Now().Unix() + step.ID, MsgType: wecommsg.MsgEvent,
+			Event: wecommsg.EventTemplateCard, ResponseCode: fmt.Sprintf("rc-%d", step.ID),
 			EventKey: fmt.Sprintf("%s%d:%s", approvals.CardPrefix, step.ID, key)}
 		e.tx(e.clock.Now().Add(time.Minute), func(tx *store.Tx) error { return engine.Click(t.Context(), tx, ev) })
 	}
@@ -809,8 +809,8 @@ func TestFaultMachine_RSVC2_SerialReachesJobCardsAndNotice(t *testing.T) {
 			case servicebot.ActionFaultPlan:
 				vpCard = e.lastCard(step.ApproverID)
 				e.tx(e.clock.Now(), func(tx *store.Tx) error {
-					return engine.Click(t.Context(), tx, servicebot.Event{FromUserName: step.ApproverID, CreateTime: 1,
-						MsgType: servicebot.MsgEvent, Event: servicebot.EventTemplateCard,
+					return engine.Click(t.Context(), tx, wecommsg.Event{FromUserName: step.ApproverID, CreateTime: 1,
+						MsgType: wecommsg.MsgEvent, Event: wecommsg.EventTemplateCard,
 						EventKey: fmt.Sprintf("%s%d:detail", approvals.CardPrefix, step.ID)})
 				})
 				detail = e.lastText(step.ApproverID)

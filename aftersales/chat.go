@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/feature"
 )
 
@@ -31,10 +32,10 @@ const QuestionUsage = "请这样登记客户的技术咨询：\n客户咨询 客
 func Feature[T Tx](s *Service) feature.Feature[T] {
 	engineer := []servicebot.Role{servicebot.RoleEngineer}
 	command := func(re *regexp.Regexp, words []string, help string, roles []servicebot.Role,
-		run func(ctx context.Context, tx Tx, user string, m []string, ev servicebot.Event) (string, error)) feature.Command[T] {
+		run func(ctx context.Context, tx Tx, user string, m []string, ev wecommsg.Event) (string, error)) feature.Command[T] {
 		return feature.Command[T]{
 			Words: words, Section: "服务工单", Help: help, Match: re.MatchString, For: roles,
-			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+			Run: func(ctx context.Context, tx T, ev wecommsg.Event) (bool, error) {
 				m := re.FindStringSubmatch(strings.TrimSpace(ev.Content))
 				if m == nil {
 					return false, nil
@@ -60,11 +61,11 @@ func Feature[T Tx](s *Service) feature.Feature[T] {
 			command(myJobsRe, []string{"我的工单", "工单列表"}, "我的工单：查看派给我的工单（经理：部门未完成的工单）",
 				// The service manager's 我的工单 lists the department's open jobs.
 				[]servicebot.Role{servicebot.RoleEngineer, servicebot.RoleServiceManager},
-				func(ctx context.Context, tx Tx, user string, _ []string, _ servicebot.Event) (string, error) {
+				func(ctx context.Context, tx Tx, user string, _ []string, _ wecommsg.Event) (string, error) {
 					return s.MyJobs(ctx, tx, user)
 				}),
 			command(moveJobRe, []string{"开始", "完成"}, "开始 7 / 完成 7：开始或完成工单7", engineer,
-				func(ctx context.Context, tx Tx, user string, m []string, _ servicebot.Event) (string, error) {
+				func(ctx context.Context, tx Tx, user string, m []string, _ wecommsg.Event) (string, error) {
 					n, bad := id(m[2], "工单号太长了，请核对。")
 					switch {
 					case bad != "":
@@ -75,14 +76,14 @@ func Feature[T Tx](s *Service) feature.Feature[T] {
 					return s.CompleteJob(ctx, tx, user, n)
 				}),
 			command(questionRe, []string{"客户咨询"}, "客户咨询 客户 问题：登记客户的技术咨询，8小时内答复", engineer,
-				func(ctx context.Context, tx Tx, user string, m []string, ev servicebot.Event) (string, error) {
+				func(ctx context.Context, tx Tx, user string, m []string, ev wecommsg.Event) (string, error) {
 					if m[1] == "" || strings.TrimSpace(m[2]) == "" {
 						return QuestionUsage, nil
 					}
 					return s.LogQuestion(ctx, tx, user, m[1], strings.TrimSpace(m[2]), ev.DedupKey())
 				}),
 			command(answeredRe, []string{"已答复"}, "已答复 编号：咨询答复后销号", engineer,
-				func(ctx context.Context, tx Tx, user string, m []string, _ servicebot.Event) (string, error) {
+				func(ctx context.Context, tx Tx, user string, m []string, _ wecommsg.Event) (string, error) {
 					n, bad := id(m[1], "编号太长了，请核对。")
 					if bad != "" {
 						return bad, nil
@@ -90,11 +91,11 @@ func Feature[T Tx](s *Service) feature.Feature[T] {
 					return s.AnswerQuestion(ctx, tx, user, n, m[2])
 				}),
 			command(todoRe, []string{"我的待办", "待办"}, "我的待办（或：待办）：今天要做的和已逾期的事", engineer,
-				func(ctx context.Context, tx Tx, user string, _ []string, _ servicebot.Event) (string, error) {
+				func(ctx context.Context, tx Tx, user string, _ []string, _ wecommsg.Event) (string, error) {
 					return s.Todo(ctx, tx, user)
 				}),
 		},
-		Cards: []feature.Card[T]{{Prefix: TodoButtonPrefix, Run: func(ctx context.Context, tx T, ev servicebot.Event) error {
+		Cards: []feature.Card[T]{{Prefix: TodoButtonPrefix, Run: func(ctx context.Context, tx T, ev wecommsg.Event) error {
 			text, err := s.Todo(ctx, tx, ev.FromUserName)
 			if err != nil {
 				return fmt.Errorf("aftersales: 我的待办: %w", err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/feature"
 	"github.com/servicebot/servicebot/handlers"
 )
@@ -20,8 +21,8 @@ import (
 func Feature[T Tx](e *Engine[T], apiToken string) feature.Feature[T] {
 	f := feature.Feature[T]{
 		Name: "approvals",
-		Listen: []func(ctx context.Context, tx T, ev servicebot.Event, isCommand bool) (bool, error){
-			func(ctx context.Context, tx T, ev servicebot.Event, isCommand bool) (bool, error) {
+		Listen: []func(ctx context.Context, tx T, ev wecommsg.Event, isCommand bool) (bool, error){
+			func(ctx context.Context, tx T, ev wecommsg.Event, isCommand bool) (bool, error) {
 				if isCommand {
 					// The approver is using the bot, not giving the reason.
 					return false, nil
@@ -37,7 +38,7 @@ func Feature[T Tx](e *Engine[T], apiToken string) feature.Feature[T] {
 			// The approvers of R-APV-1…5.
 			For: []servicebot.Role{servicebot.RoleServiceManager, servicebot.RoleVPAfterSales, servicebot.RoleVPSales,
 				servicebot.RoleVPQuality, servicebot.RoleGeneralManager, servicebot.RoleChairman},
-			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+			Run: func(ctx context.Context, tx T, ev wecommsg.Event) (bool, error) {
 				return e.SendPending(ctx, tx, ev)
 			},
 		}, {
@@ -45,12 +46,12 @@ func Feature[T Tx](e *Engine[T], apiToken string) feature.Feature[T] {
 			Section: "表单与申请",
 			Help:    "出库 #12 密封圈×4：仓库管理员凭已批准的申请登记配件出库",
 			For:     []servicebot.Role{servicebot.RoleWarehouse},
-			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+			Run: func(ctx context.Context, tx T, ev wecommsg.Event) (bool, error) {
 				return e.IssueParts(ctx, tx, ev)
 			},
 		}},
 		Cards: []feature.Card[T]{{Prefix: CardPrefix,
-			Run: func(ctx context.Context, tx T, ev servicebot.Event) error { return e.Click(ctx, tx, ev) }}},
+			Run: func(ctx context.Context, tx T, ev wecommsg.Event) error { return e.Click(ctx, tx, ev) }}},
 		Jobs: []feature.Job{{
 			Name:        JobName,
 			Cron:        "*/10 * * * *",

@@ -197,7 +197,7 @@ func (e *Engine[T]) cardFor(ctx context.Context, tx T, a servicebot.Approval, st
 // 驳回 was tapped: 确认驳回 or 返回) or back to its first, spending the tap's
 // response_code. Nothing is decided.
 func (e *Engine[T]) confirmCard(ctx context.Context, tx T, a servicebot.Approval, step servicebot.ApprovalStep,
-	confirm bool, ev servicebot.Event, now time.Time) error {
+	confirm bool, ev wecommsg.Event, now time.Time) error {
 	if ev.ResponseCode == "" {
 		return nil
 	}

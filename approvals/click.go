@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // Click handles a tap on an approval card's button (R-APV-5): only the
@@ -17,7 +18,7 @@ import (
 // Anyone else is told NotApproverText and nothing changes. A repeated tap
 // by whoever decided changes nothing and says nothing: the card already
 // shows the decision.
-func (e *Engine[T]) Click(ctx context.Context, tx T, ev servicebot.Event) error {
+func (e *Engine[T]) Click(ctx context.Context, tx T, ev wecommsg.Event) error {
 	stepID, choice, ok := parseKey(ev.EventKey)
 	if !ok {
 		e.logger.Warn("approvals: unreadable button key", "key", ev.EventKey)
@@ -275,7 +276,7 @@ func closingNote(r servicebot.ApprovalRequest) string {
 }
 
 // reply answers the tapper, once per delivery.
-func (e *Engine[T]) reply(ctx context.Context, tx T, ev servicebot.Event, text string, now time.Time) error {
+func (e *Engine[T]) reply(ctx context.Context, tx T, ev wecommsg.Event, text string, now time.Time) error {
 	return e.tell(ctx, tx, "reply:"+ev.DedupKey(), ev.FromUserName, text, now)
 }
 
@@ -283,9 +284,9 @@ func (e *Engine[T]) reply(ctx context.Context, tx T, ev servicebot.Event, text s
 // owe one (rejected within the last two hours and not yet explained): it is
 // recorded as the step's comment and told to the requester. It reports
 // whether it took the text; otherwise the text is someone else's business.
-func (e *Engine[T]) TakeReason(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+func (e *Engine[T]) TakeReason(ctx context.Context, tx T, ev wecommsg.Event) (bool, error) {
 	text := strings.TrimSpace(ev.Content)
-	if ev.MsgType != servicebot.MsgText || text == "" {
+	if ev.MsgType != wecommsg.MsgText || text == "" {
 		return false, nil
 	}
 	step, err := tx.AwaitedReason(ctx, ev.FromUserName)

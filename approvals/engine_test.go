@@ -98,8 +98,8 @@ func (f *fixture) file(req servicebot.ApprovalRequest) servicebot.Approval {
 func (f *fixture) click(user, key string) {
 	f.t.Helper()
 	f.clock.Add(time.Second)
-	ev := servicebot.Event{FromUserName: user, CreateTime: f.clock.Now().Unix(), MsgType: servicebot.MsgEvent,
-		Event: servicebot.EventTemplateCard, EventKey: key, ResponseCode: "rc-" + user + f.clock.Now().Format("150405")}
+	ev := wecommsg.Event{FromUserName: user, CreateTime: f.clock.Now().Unix(), MsgType: wecommsg.MsgEvent,
+		Event: wecommsg.EventTemplateCard, EventKey: key, ResponseCode: "rc-" + user + f.clock.Now().Format("150405")}
 	err := f.db.InTx(context.Background(), func(tx *store.Tx) error { return f.engine.Click(context.Background(), tx, ev) })
 	if err != nil {
 		f.t.Fatal(err)
@@ -109,7 +109,7 @@ func (f *fixture) click(user, key string) {
 func (f *fixture) text(user, content string) bool {
 	f.t.Helper()
 	f.clock.Add(time.Second)
-	ev := servicebot.Event{FromUserName: user, MsgType: servicebot.MsgText, Content: content, MsgID: f.clock.Now().String()}
+	ev := wecommsg.Event{FromUserName: user, MsgType: wecommsg.MsgText, Content: content, MsgID: f.clock.Now().String()}
 	var took bool
 	err := f.db.InTx(context.Background(), func(tx *store.Tx) error {
 		var err error
@@ -604,7 +604,7 @@ func (f *fixture) sendAll() {
 func (f *fixture) sendPending(user string) {
 	f.t.Helper()
 	f.clock.Add(time.Second)
-	ev := servicebot.Event{FromUserName: user, CreateTime: f.clock.Now().Unix(), MsgType: servicebot.MsgText, Content: "待审批",
+	ev := wecommsg.Event{FromUserName: user, CreateTime: f.clock.Now().Unix(), MsgType: wecommsg.MsgText, Content: "待审批",
 		MsgID: f.clock.Now().String()}
 	err := f.db.InTx(context.Background(), func(tx *store.Tx) error {
 		_, err := f.engine.SendPending(context.Background(), tx, ev)

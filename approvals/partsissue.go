@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // IssueParts takes a warehouse keeper's 出库 #12 密封圈×4 轴承×2 (R-SVC-3):
@@ -14,9 +15,9 @@ import (
 // recorded with the request, in its audit trail (and so in its exports),
 // and the requester is told; anything else is refused with the reason and
 // nothing recorded. It reports whether the text was a 出库.
-func (e *Engine[T]) IssueParts(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+func (e *Engine[T]) IssueParts(ctx context.Context, tx T, ev wecommsg.Event) (bool, error) {
 	rest, ok := strings.CutPrefix(strings.TrimSpace(ev.Content), servicebot.PartsIssueCommand)
-	if !ok || ev.MsgType != servicebot.MsgText {
+	if !ok || ev.MsgType != wecommsg.MsgText {
 		return false, nil
 	}
 	now := e.clock.Now()

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // Why a decision made on the web page (待我审批) was not recorded. The page
@@ -182,7 +183,7 @@ const maxPendingCards = 5
 // decision comes again as its card (a new task_id: WeCom refuses one it has
 // seen; the buttons name the step, so a tap decides it as on the first
 // card), and a line with the count and the page.
-func (e *Engine[T]) SendPending(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+func (e *Engine[T]) SendPending(ctx context.Context, tx T, ev wecommsg.Event) (bool, error) {
 	steps, err := e.db.PendingApprovalSteps(ctx)
 	if err != nil {
 		return false, err

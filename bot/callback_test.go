@@ -16,6 +16,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // The official sample of WeCom's callback documentation (doc 90968) and of
@@ -165,7 +166,7 @@ func TestOfficialVector(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ev.MsgType != servicebot.MsgText || ev.Content != "hello" || ev.MsgID != "4561255354251345929" || ev.ToUserName != officialCorpID {
+		if ev.MsgType != wecommsg.MsgText || ev.Content != "hello" || ev.MsgID != "4561255354251345929" || ev.ToUserName != officialCorpID {
 			t.Errorf("event = %+v, want the sample's text \"hello\", MsgId 4561255354251345929", ev)
 		}
 	})
@@ -235,18 +236,18 @@ func TestVerifyURL(t *testing.T) {
 var roundTrips = []struct {
 	name string
 	xml  string
-	want servicebot.Event
+	want wecommsg.Event
 }{
 	{
 		name: "text",
 		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>1717400000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[今天：成都 两台设备安装调试完成。明天：回访]]></Content><MsgId>1234567890123456</MsgId><AgentID>1000002</AgentID></xml>`,
-		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "zhangsan", CreateTime: 1717400000, MsgType: "text", AgentID: 1000002,
+		want: wecommsg.Event{ToUserName: testCorpID, FromUserName: "zhangsan", CreateTime: 1717400000, MsgType: "text", AgentID: 1000002,
 			MsgID: "1234567890123456", Content: "今天：成都 两台设备安装调试完成。明天：回访"},
 	},
 	{
 		name: "image",
 		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[lisi]]></FromUserName><CreateTime>1717400001</CreateTime><MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[https://wework.qpic.cn/wwpic/123/0]]></PicUrl><MediaId><![CDATA[media_img_1]]></MediaId><MsgId>1234567890123457</MsgId><AgentID>1000002</AgentID></xml>`,
-		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "lisi", CreateTime: 1717400001, MsgType: "image", AgentID: 1000002,
+		want: wecommsg.Event{ToUserName: testCorpID, FromUserName: "lisi", CreateTime: 1717400001, MsgType: "image", AgentID: 1000002,
 			MsgID: "1234567890123457", PicURL: "https://wework.qpic.cn/wwpic/123/0", MediaID: "media_img_1"},
 	},
 	{
@@ -254,68 +255,68 @@ var roundTrips = []struct {
 		// Format, no Recognition (that is WeChat Official Accounts').
 		name: "voice",
 		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[wangwu]]></FromUserName><CreateTime>1717400002</CreateTime><MsgType><![CDATA[voice]]></MsgType><MediaId><![CDATA[media_voice_1]]></MediaId><Format><![CDATA[amr]]></Format><MsgId>1234567890123458</MsgId><AgentID>1000002</AgentID></xml>`,
-		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "wangwu", CreateTime: 1717400002, MsgType: "voice", AgentID: 1000002,
+		want: wecommsg.Event{ToUserName: testCorpID, FromUserName: "wangwu", CreateTime: 1717400002, MsgType: "voice", AgentID: 1000002,
 			MsgID: "1234567890123458", MediaID: "media_voice_1", Format: "amr"},
 	},
 	{
 		name: "video",
 		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[zhaoliu]]></FromUserName><CreateTime>1717400003</CreateTime><MsgType><![CDATA[video]]></MsgType><MediaId><![CDATA[media_video_1]]></MediaId><ThumbMediaId><![CDATA[thumb_1]]></ThumbMediaId><MsgId>1234567890123459</MsgId><AgentID>1000002</AgentID></xml>`,
-		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "zhaoliu", CreateTime: 1717400003, MsgType: "video", AgentID: 1000002,
+		want: wecommsg.Event{ToUserName: testCorpID, FromUserName: "zhaoliu", CreateTime: 1717400003, MsgType: "video", AgentID: 1000002,
 			MsgID: "1234567890123459", MediaID: "media_video_1"},
 	},
 	{
 		name: "location",
 		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>1717400004</CreateTime><MsgType><![CDATA[location]]></MsgType><Location_X>30.657</Location_X><Location_Y>104.066</Location_Y><Scale>15</Scale><Label><![CDATA[四川省成都市武侯区]]></Label><MsgId>1234567890123460</MsgId><AgentID>1000002</AgentID><AppType><![CDATA[wxwork]]></AppType></xml>`,
-		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "zhangsan", CreateTime: 1717400004, MsgType: "location", AgentID: 1000002,
+		want: wecommsg.Event{ToUserName: testCorpID, FromUserName: "zhangsan", CreateTime: 1717400004, MsgType: "location", AgentID: 1000002,
 			MsgID: "1234567890123460", Latitude: 30.657, Longitude: 104.066, Scale: 15, Label: "四川省成都市武侯区"},
 	},
 	{
 		name: "link",
 		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[lisi]]></FromUserName><CreateTime>1717400005</CreateTime><MsgType><![CDATA[link]]></MsgType><Title><![CDATA[设备说明书]]></Title><Description><![CDATA[第三版]]></Description><Url><![CDATA[https://example.com/manual]]></Url><PicUrl><![CDATA[https://example.com/cover.png]]></PicUrl><MsgId>1234567890123461</MsgId><AgentID>1000002</AgentID></xml>`,
-		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "lisi", CreateTime: 1717400005, MsgType: "link", AgentID: 1000002,
+		want: wecommsg.Event{ToUserName: testCorpID, FromUserName: "lisi", CreateTime: 1717400005, MsgType: "link", AgentID: 1000002,
 			MsgID: "1234567890123461", Title: "设备说明书", URL: "https://example.com/manual", PicURL: "https://example.com/cover.png"},
 	},
 	{
 		name: "template_card_event button",
 		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[manager1]]></FromUserName><CreateTime>1717400006</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[approve]]></EventKey><TaskId><![CDATA[apv-42-1]]></TaskId><CardType><![CDATA[button_interaction]]></CardType><ResponseCode><![CDATA[rc_abc123]]></ResponseCode><AgentID>1000002</AgentID></xml>`,
-		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "manager1", CreateTime: 1717400006, MsgType: "event", AgentID: 1000002,
+		want: wecommsg.Event{ToUserName: testCorpID, FromUserName: "manager1", CreateTime: 1717400006, MsgType: "event", AgentID: 1000002,
 			Event: "template_card_event", EventKey: "approve", TaskID: "apv-42-1", CardType: "button_interaction", ResponseCode: "rc_abc123"},
 	},
 	{
 		name: "template_card_event vote",
 		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>1717400007</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[submit]]></EventKey><TaskId><![CDATA[survey-7]]></TaskId><CardType><![CDATA[multiple_interaction]]></CardType><ResponseCode><![CDATA[rc_def456]]></ResponseCode><AgentID>1000002</AgentID><SelectedItems><SelectedItem><QuestionKey><![CDATA[q1]]></QuestionKey><OptionIds><OptionId><![CDATA[o1]]></OptionId><OptionId><![CDATA[o3]]></OptionId></OptionIds></SelectedItem><SelectedItem><QuestionKey><![CDATA[q2]]></QuestionKey><OptionIds><OptionId><![CDATA[o2]]></OptionId></OptionIds></SelectedItem></SelectedItems></xml>`,
-		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "zhangsan", CreateTime: 1717400007, MsgType: "event", AgentID: 1000002,
+		want: wecommsg.Event{ToUserName: testCorpID, FromUserName: "zhangsan", CreateTime: 1717400007, MsgType: "event", AgentID: 1000002,
 			Event: "template_card_event", EventKey: "submit", TaskID: "survey-7", CardType: "multiple_interaction", ResponseCode: "rc_def456",
-			SelectedItems: []servicebot.SelectedItem{{QuestionKey: "q1", OptionIDs: []string{"o1", "o3"}}, {QuestionKey: "q2", OptionIDs: []string{"o2"}}}},
+			SelectedItems: []wecommsg.SelectedItem{{QuestionKey: "q1", OptionIDs: []string{"o1", "o3"}}, {QuestionKey: "q2", OptionIDs: []string{"o2"}}}},
 	},
 	{
 		name: "enter_agent",
 		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[lisi]]></FromUserName><CreateTime>1717400008</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[enter_agent]]></Event><EventKey><![CDATA[]]></EventKey><AgentID>1000002</AgentID></xml>`,
-		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "lisi", CreateTime: 1717400008, MsgType: "event", AgentID: 1000002,
+		want: wecommsg.Event{ToUserName: testCorpID, FromUserName: "lisi", CreateTime: 1717400008, MsgType: "event", AgentID: 1000002,
 			Event: "enter_agent"},
 	},
 	{
 		name: "click",
 		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[wangwu]]></FromUserName><CreateTime>1717400009</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[click]]></Event><EventKey><![CDATA[menu_report]]></EventKey><AgentID>1000002</AgentID></xml>`,
-		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "wangwu", CreateTime: 1717400009, MsgType: "event", AgentID: 1000002,
+		want: wecommsg.Event{ToUserName: testCorpID, FromUserName: "wangwu", CreateTime: 1717400009, MsgType: "event", AgentID: 1000002,
 			Event: "click", EventKey: "menu_report"},
 	},
 	{
 		name: "view",
 		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[wangwu]]></FromUserName><CreateTime>1717400010</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[view]]></Event><EventKey><![CDATA[https://bot.example.com/forms]]></EventKey><AgentID>1000002</AgentID></xml>`,
-		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "wangwu", CreateTime: 1717400010, MsgType: "event", AgentID: 1000002,
+		want: wecommsg.Event{ToUserName: testCorpID, FromUserName: "wangwu", CreateTime: 1717400010, MsgType: "event", AgentID: 1000002,
 			Event: "view", EventKey: "https://bot.example.com/forms"},
 	},
 	{
 		name: "LOCATION",
 		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[zhaoliu]]></FromUserName><CreateTime>1717400011</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[LOCATION]]></Event><Latitude>29.563</Latitude><Longitude>106.551</Longitude><Precision>65.000000</Precision><AgentID>1000002</AgentID><AppType><![CDATA[wxwork]]></AppType></xml>`,
-		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "zhaoliu", CreateTime: 1717400011, MsgType: "event", AgentID: 1000002,
+		want: wecommsg.Event{ToUserName: testCorpID, FromUserName: "zhaoliu", CreateTime: 1717400011, MsgType: "event", AgentID: 1000002,
 			Event: "LOCATION", Latitude: 29.563, Longitude: 106.551},
 	},
 	{
 		name: "unknown message type",
 		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[lisi]]></FromUserName><CreateTime>1717400012</CreateTime><MsgType><![CDATA[hologram]]></MsgType><Depth>3</Depth><MsgId>1234567890123462</MsgId><AgentID>1000002</AgentID></xml>`,
-		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "lisi", CreateTime: 1717400012, MsgType: "hologram", AgentID: 1000002,
+		want: wecommsg.Event{ToUserName: testCorpID, FromUserName: "lisi", CreateTime: 1717400012, MsgType: "hologram", AgentID: 1000002,
 			MsgID: "1234567890123462"},
 	},
 	{
@@ -323,7 +324,7 @@ var roundTrips = []struct {
 		// sys in the same second (the dedup key).
 		name: "change_contact event",
 		xml:  `<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1717400013</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType><![CDATA[update_user]]></ChangeType><UserID><![CDATA[zhangsan]]></UserID></xml>`,
-		want: servicebot.Event{ToUserName: testCorpID, FromUserName: "sys", CreateTime: 1717400013, MsgType: "event",
+		want: wecommsg.Event{ToUserName: testCorpID, FromUserName: "sys", CreateTime: 1717400013, MsgType: "event",
 			Event: "change_contact", ChangeType: "update_user", ChangedUser: "zhangsan"},
 	},
 }

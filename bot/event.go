@@ -5,12 +5,13 @@ import (
 	"fmt"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 )
 
 // callbackXML is every field of the callbacks the bot understands (WeCom
 // docs 90239 messages, 90240 events, 90241 template_card_event). One flat
 // struct decodes them all in a single pass: fields a type does not carry
-// stay zero, exactly as in servicebot.Event.
+// stay zero, exactly as in wecommsg.Event.
 type callbackXML struct {
 	XMLName      xml.Name `xml:"xml"`
 	ToUserName   string   `xml:"ToUserName"`
@@ -51,20 +52,20 @@ type selectedItemXML struct {
 	OptionIDs   []string `xml:"OptionIds>OptionId"`
 }
 
-// ParseEvent parses a decrypted callback into a servicebot.Event. A message
+// ParseEvent parses a decrypted callback into a wecommsg.Event. A message
 // or event type the bot does not know parses without error, with the common
 // fields set and the whole XML in Raw, so it is stored rather than lost.
 // Errors wrap servicebot.ErrMalformed: XML that does not parse (including a
 // number field holding text), or a callback without FromUserName or MsgType.
-func ParseEvent(plaintext []byte) (servicebot.Event, error) {
+func ParseEvent(plaintext []byte) (wecommsg.Event, error) {
 	var x callbackXML
 	if err := xml.Unmarshal(plaintext, &x); err != nil {
-		return servicebot.Event{}, fmt.Errorf("bot: parse callback: %w: %w", servicebot.ErrMalformed, err)
+		return wecommsg.Event{}, fmt.Errorf("bot: parse callback: %w: %w", servicebot.ErrMalformed, err)
 	}
 	if x.FromUserName == "" || x.MsgType == "" {
-		return servicebot.Event{}, fmt.Errorf("bot: parse callback: FromUserName or MsgType missing: %w", servicebot.ErrMalformed)
+		return wecommsg.Event{}, fmt.Errorf("bot: parse callback: FromUserName or MsgType missing: %w", servicebot.ErrMalformed)
 	}
-	ev := servicebot.Event{
+	ev := wecommsg.Event{
 		ToUserName:   x.ToUserName,
 		FromUserName: x.FromUserName,
 		CreateTime:   x.CreateTime,
@@ -92,13 +93,13 @@ func ParseEvent(plaintext []byte) (servicebot.Event, error) {
 	// A location message and a LOCATION event carry the same coordinates
 	// under different names.
 	switch {
-	case x.MsgType == servicebot.MsgLocation:
+	case x.MsgType == wecommsg.MsgLocation:
 		ev.Latitude, ev.Longitude = x.LocationX, x.LocationY
-	case x.MsgType == servicebot.MsgEvent && x.Event == servicebot.EventLocation:
+	case x.MsgType == wecommsg.MsgEvent && x.Event == wecommsg.EventLocation:
 		ev.Latitude, ev.Longitude = x.Latitude, x.Longitude
 	}
 	for _, it := range x.SelectedItems {
-		ev.SelectedItems = append(ev.SelectedItems, servicebot.SelectedItem{
+		ev.SelectedItems = append(ev.SelectedItems, wecommsg.SelectedItem{
 			QuestionKey: it.QuestionKey,
 			OptionIDs:   it.OptionIDs,
 		})

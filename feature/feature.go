@@ -39,14 +39,14 @@ type Feature[T any] struct {
 	// for its answer (an approver's rejection reason) takes the next text.
 	// isCommand tells whether the text is any feature's command, so that a
 	// member using the bot is not taken for answering.
-	Listen []func(ctx context.Context, tx T, ev servicebot.Event, isCommand bool) (took bool, err error)
+	Listen []func(ctx context.Context, tx T, ev wecommsg.Event, isCommand bool) (took bool, err error)
 	// Commands are the chat commands, in the order 帮助 lists them.
 	Commands []Command[T]
 	// Text, when set, takes the texts that are no command and that no
 	// listener took (the daily report). At most one feature sets it. It
 	// reports false for a text it does not understand: that gets the help.
-	Text func(ctx context.Context, tx T, ev servicebot.Event) (took bool, err error)
-	// Events handle other kinds of message (servicebot.Event.Kind: an image,
+	Text func(ctx context.Context, tx T, ev wecommsg.Event) (took bool, err error)
+	// Events handle other kinds of message (wecommsg.Event.Kind: an image,
 	// a location, a transcribed voice message).
 	Events map[string]Handler[T]
 	// Cards handle clicks on the card buttons whose key starts with a
@@ -61,7 +61,7 @@ type Feature[T any] struct {
 }
 
 // Handler handles an event inside the transaction that completes it.
-type Handler[T any] func(ctx context.Context, tx T, ev servicebot.Event) error
+type Handler[T any] func(ctx context.Context, tx T, ev wecommsg.Event) error
 
 // Command is a chat command.
 type Command[T any] struct {
@@ -83,7 +83,7 @@ type Command[T any] struct {
 	Match func(text string) bool
 	// Run answers the command. It may still decline (took false): the text
 	// then goes on to the next command, the daily report, or the help.
-	Run func(ctx context.Context, tx T, ev servicebot.Event) (took bool, err error)
+	Run func(ctx context.Context, tx T, ev wecommsg.Event) (took bool, err error)
 }
 
 // IsFor reports whether the help lists the command to a member holding roles.
@@ -177,7 +177,7 @@ type Outbox interface {
 // Reply enqueues a text to the sender of ev, split into as many messages as
 // WeCom's limit needs (never cut). Its dedup key ties it to the delivery it
 // answers, so handling the same delivery twice replies once.
-func Reply(ctx context.Context, tx Outbox, ev servicebot.Event, text string, now time.Time) error {
+func Reply(ctx context.Context, tx Outbox, ev wecommsg.Event, text string, now time.Time) error {
 	err := EnqueueTexts(ctx, tx, servicebot.OutboxMessage{
 		DedupKey:  "reply:" + ev.DedupKey(),
 		ToUsers:   ev.FromUserName,
@@ -206,7 +206,7 @@ func EnqueueTexts(ctx context.Context, tx Outbox, m servicebot.OutboxMessage, te
 
 // Relabel greys the buttons of the card ev tapped and relabels them
 // (update_template_card with the tap's one-use response_code), once per tap.
-func Relabel(ctx context.Context, tx Outbox, ev servicebot.Event, label string, now time.Time) error {
+func Relabel(ctx context.Context, tx Outbox, ev wecommsg.Event, label string, now time.Time) error {
 	m, ok, err := wecommsg.Relabel(ev, label, now)
 	if err != nil || !ok {
 		return err

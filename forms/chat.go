@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/feature"
 )
 
@@ -76,7 +77,7 @@ func Feature[T feature.Outbox](clock servicebot.Clock, pages FormPages) feature.
 		return feature.Command[T]{
 			Words: append([]string{cmd}, words...), Section: "表单与申请", Help: help, For: roles,
 			Match: func(text string) bool { return formCommandWords[text] == cmd },
-			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+			Run: func(ctx context.Context, tx T, ev wecommsg.Event) (bool, error) {
 				text := "表单页面尚未开通，暂时无法在线填写。请联系售后服务部经理。"
 				if pages != nil {
 					var err error

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/forms"
 	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/store"
@@ -53,7 +54,7 @@ func TestFormCommands(t *testing.T) {
 		say := func(r *handlers.Router[*store.Tx], user, text string) string {
 			t.Helper()
 			msg++
-			ev := servicebot.Event{FromUserName: user, MsgType: servicebot.MsgText, MsgID: strings.Repeat("9", msg), Content: text}
+			ev := wecommsg.Event{FromUserName: user, MsgType: wecommsg.MsgText, MsgID: strings.Repeat("9", msg), Content: text}
 			if err := db.InTx(ctx, func(tx *store.Tx) error { return r.Route(ctx, tx, ev) }); err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/feature"
 	"github.com/servicebot/servicebot/reportexport"
 )
@@ -52,7 +53,7 @@ func Feature[T feature.Outbox](cfg Config) feature.Feature[T] {
 			Match: func(text string) bool {
 				return feature.StartsWithWord(text, Words...) || strings.TrimRight(text, "？?") == "今天谁没交日报"
 			},
-			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+			Run: func(ctx context.Context, tx T, ev wecommsg.Event) (bool, error) {
 				if !slices.ContainsFunc(seesDepartment, func(r servicebot.Role) bool { return cfg.Org.Has(ev.FromUserName, r) }) {
 					return false, nil
 				}

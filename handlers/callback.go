@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/metrics"
 )
 
@@ -27,7 +28,7 @@ type CallbackOpener interface {
 }
 
 // EventParser turns a decrypted callback into a typed event (bot.ParseEvent).
-type EventParser func(plaintext []byte) (servicebot.Event, error)
+type EventParser func(plaintext []byte) (wecommsg.Event, error)
 
 // InboxWriter stores a delivery under its unique key; inserted is false for a
 // repeat of one already stored.

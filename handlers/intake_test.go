@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/store"
@@ -50,7 +50,7 @@ func TestWorkerGivesWayToAFloodForASecondAtMost(t *testing.T) {
 	clock := testclock.At(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 	storeText(t, db, clock, "liqiang", "洪水中的消息", "9001")
 	handled := make(chan time.Time, 1)
-	route := func(context.Context, *store.Tx, servicebot.Event) error {
+	route := func(context.Context, *store.Tx, wecommsg.Event) error {
 		select {
 		case handled <- time.Now():
 		default:

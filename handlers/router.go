@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/feature"
 )
 
@@ -43,9 +44,9 @@ type Roles interface {
 // handles are completed without a reply: they are stored in the inbox, so a
 // later version can still act on them.
 type Router[T Tx] struct {
-	listen   []func(ctx context.Context, tx T, ev servicebot.Event, isCommand bool) (bool, error)
+	listen   []func(ctx context.Context, tx T, ev wecommsg.Event, isCommand bool) (bool, error)
 	commands []feature.Command[T]
-	text     func(ctx context.Context, tx T, ev servicebot.Event) (bool, error)
+	text     func(ctx context.Context, tx T, ev wecommsg.Event) (bool, error)
 	events   map[string]feature.Handler[T]
 	// cards maps a button key prefix ("remind:", "apv:") to the handler of
 	// clicks on buttons whose EventKey starts with it.
@@ -255,17 +256,17 @@ func (r *Router[T]) Commands() []string {
 }
 
 // Route is the handler of every event, for the worker.
-func (r *Router[T]) Route(ctx context.Context, tx T, ev servicebot.Event) error {
+func (r *Router[T]) Route(ctx context.Context, tx T, ev wecommsg.Event) error {
 	switch kind := ev.Kind(); kind {
-	case servicebot.MsgText:
+	case wecommsg.MsgText:
 		return r.routeText(ctx, tx, ev)
-	case servicebot.MsgEvent + ":" + servicebot.EventTemplateCard:
+	case wecommsg.MsgEvent + ":" + wecommsg.EventTemplateCard:
 		return r.routeCard(ctx, tx, ev)
 	default:
 		if h, ok := r.events[kind]; ok {
 			return h(ctx, tx, ev)
 		}
-		if kind == servicebot.MsgVoice {
+		if kind == wecommsg.MsgVoice {
 			return r.replyToVoice(ctx, tx, ev)
 		}
 		return nil
@@ -274,7 +275,7 @@ func (r *Router[T]) Route(ctx context.Context, tx T, ev servicebot.Event) error 
 
 // routeText asks the listeners, then the commands, then the feature that
 // takes the other texts; what nobody takes gets the help.
-func (r *Router[T]) routeText(ctx context.Context, tx T, ev servicebot.Event) error {
+func (r *Router[T]) routeText(ctx context.Context, tx T, ev wecommsg.Event) error {
 	if len(r.listen) > 0 {
 		isCommand := r.IsCommand(ev.Content)
 		for _, l := range r.listen {
@@ -307,7 +308,7 @@ func (r *Router[T]) routeText(ctx context.Context, tx T, ev servicebot.Event) er
 // routeCard hands a card click to the handler of the longest matching
 // prefix. A click on a button nobody handles is stored and completed: the
 // card may come from an older version.
-func (r *Router[T]) routeCard(ctx context.Context, tx T, ev servicebot.Event) error {
+func (r *Router[T]) routeCard(ctx context.Context, tx T, ev wecommsg.Event) error {
 	best := ""
 	for p := range r.cards {
 		if strings.HasPrefix(ev.EventKey, p) && len(p) > len(best) {
@@ -322,16 +323,16 @@ func (r *Router[T]) routeCard(ctx context.Context, tx T, ev servicebot.Event) er
 
 // replyToVoice answers a voice message that no feature took: the bot
 // cannot read it (servicebot.VoiceText).
-func (r *Router[T]) replyToVoice(ctx context.Context, tx T, ev servicebot.Event) error {
+func (r *Router[T]) replyToVoice(ctx context.Context, tx T, ev wecommsg.Event) error {
 	return r.reply(ctx, tx, ev, servicebot.VoiceText)
 }
 
-func (r *Router[T]) reply(ctx context.Context, tx T, ev servicebot.Event, text string) error {
+func (r *Router[T]) reply(ctx context.Context, tx T, ev wecommsg.Event, text string) error {
 	return replyTo(ctx, tx, ev, text, r.clock.Now())
 }
 
 // replyTo enqueues a text to the sender of ev (feature.Reply).
-func replyTo(ctx context.Context, tx feature.Outbox, ev servicebot.Event, text string, now time.Time) error {
+func replyTo(ctx context.Context, tx feature.Outbox, ev wecommsg.Event, text string, now time.Time) error {
 	if err := feature.Reply(ctx, tx, ev, text, now); err != nil {
 		return fmt.Errorf("handlers: %w", err)
 	}

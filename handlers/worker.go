@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/internal/grace"
 	"github.com/servicebot/servicebot/metrics"
 )
@@ -87,7 +88,7 @@ type WorkerDeps[T Tx] struct {
 	InTx  func(ctx context.Context, fn func(T) error) error
 	Parse EventParser
 	// Route handles an event in the transaction that completes its row.
-	Route   func(ctx context.Context, tx T, ev servicebot.Event) error
+	Route   func(ctx context.Context, tx T, ev wecommsg.Event) error
 	Metrics *metrics.Metrics // nil: not counted
 }
 
@@ -118,7 +119,7 @@ type Worker[T Tx] struct {
 	queue   InboxQueue
 	inTx    func(ctx context.Context, fn func(T) error) error
 	parse   EventParser
-	route   func(ctx context.Context, tx T, ev servicebot.Event) error
+	route   func(ctx context.Context, tx T, ev wecommsg.Event) error
 	clock   servicebot.Clock
 	metrics *metrics.Metrics
 	logger  *slog.Logger

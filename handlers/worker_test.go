@@ -11,6 +11,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/store"
@@ -38,7 +39,7 @@ func storeText(t *testing.T, db *store.DB, clock *testclock.Clock, from, content
 	}
 }
 
-func newWorker(db *store.DB, clock *testclock.Clock, route func(context.Context, *store.Tx, servicebot.Event) error,
+func newWorker(db *store.DB, clock *testclock.Clock, route func(context.Context, *store.Tx, wecommsg.Event) error,
 	opts handlers.WorkerOptions) *handlers.Worker[*store.Tx] {
 	opts.Clock, opts.Logger = clock, slog.New(slog.DiscardHandler)
 	w, err := handlers.NewWorker(handlers.WorkerDeps[*store.Tx]{Queue: db, InTx: db.InTx, Parse: bot.ParseEvent, Route: route}, opts)
@@ -102,7 +103,7 @@ func TestWorker_FailingHandlerRollsBackRetriesThenFails(t *testing.T) {
 		clock := testclock.At(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 		storeText(t, db, clock, "liqiang", "会失败", "9")
 		boom := errors.New("boom")
-		route := func(ctx context.Context, tx *store.Tx, ev servicebot.Event) error {
+		route := func(ctx context.Context, tx *store.Tx, ev wecommsg.Event) error {
 			if _, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
 				Kind: servicebot.OutText, ToUsers: ev.FromUserName, Body: json.RawMessage(`{"content":"x"}`), CreatedAt: clock.Now(),
 			}); err != nil {
@@ -184,7 +185,7 @@ func TestWorker_BatchOneFailingRowCostsTheOthersNothing(t *testing.T) {
 		for i, u := range []string{"liqiang", "zhangwei", "wangjun", "zhaolei"} {
 			storeText(t, db, clock, u, "消息", fmt.Sprint(100+i))
 		}
-		route := func(ctx context.Context, tx *store.Tx, ev servicebot.Event) error {
+		route := func(ctx context.Context, tx *store.Tx, ev wecommsg.Event) error {
 			if _, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
 				Kind: servicebot.OutText, ToUsers: ev.FromUserName, Body: json.RawMessage(`{"content":"收到"}`), CreatedAt: clock.Now(),
 			}); err != nil {
@@ -238,7 +239,7 @@ func TestWorker_BatchRunsKeepEachMembersOrder(t *testing.T) {
 		}
 		var handled []string // in the order handled, committed or not
 		failing := true
-		route := func(ctx context.Context, tx *store.Tx, ev servicebot.Event) error {
+		route := func(ctx context.Context, tx *store.Tx, ev wecommsg.Event) error {
 			handled = append(handled, ev.FromUserName+":"+ev.Content)
 			if _, _, err := tx.EnqueueOutbox(ctx, servicebot.OutboxMessage{
 				Kind: servicebot.OutText, ToUsers: ev.FromUserName, CreatedAt: clock.Now(),

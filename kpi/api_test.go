@@ -16,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/store"
@@ -168,7 +169,7 @@ func TestKPIRouting_R_KPI_13(t *testing.T) {
 		if err := router.Install(kpi.Feature[*store.Tx](km, nil)); err != nil {
 			t.Fatal(err)
 		}
-		route := func(ev servicebot.Event) []servicebot.OutboxMessage {
+		route := func(ev wecommsg.Event) []servicebot.OutboxMessage {
 			t.Helper()
 			before, _ := db.ListOutbox(ctx, nil, 1000)
 			seen := map[int64]bool{}
@@ -188,15 +189,15 @@ func TestKPIRouting_R_KPI_13(t *testing.T) {
 			slices.SortFunc(fresh, func(a, b servicebot.OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
 			return fresh
 		}
-		got := route(servicebot.Event{FromUserName: "li", MsgType: servicebot.MsgText, MsgID: "1", Content: "申诉 服务管理 日报都交了"})
+		got := route(wecommsg.Event{FromUserName: "li", MsgType: wecommsg.MsgText, MsgID: "1", Content: "申诉 服务管理 日报都交了"})
 		if len(got) != 1 || !strings.Contains(string(got[0].Body), "没有扣分") {
 			t.Errorf("申诉 of an indicator without deductions answered %+v", got)
 		}
-		got = route(servicebot.Event{FromUserName: "li", MsgType: servicebot.MsgText, MsgID: "1b", Content: "申诉 技术培训 那次培训我请了假"})
+		got = route(wecommsg.Event{FromUserName: "li", MsgType: wecommsg.MsgText, MsgID: "1b", Content: "申诉 技术培训 那次培训我请了假"})
 		if len(got) != 2 || got[0].ToUsers != "boss" || !strings.Contains(string(got[1].Body), "申诉 #1") {
 			t.Errorf("申诉 sent %+v", got)
 		}
-		got = route(servicebot.Event{FromUserName: "li", MsgType: servicebot.MsgText, MsgID: "2", Content: "今天天气不错"})
+		got = route(wecommsg.Event{FromUserName: "li", MsgType: wecommsg.MsgText, MsgID: "2", Content: "今天天气不错"})
 		var help struct{ Content string }
 		if len(got) == 1 {
 			_ = json.Unmarshal(got[0].Body, &help)
@@ -204,7 +205,7 @@ func TestKPIRouting_R_KPI_13(t *testing.T) {
 		if len(got) != 1 || help.Content != router.Unknown("今天天气不错") {
 			t.Errorf("another text sent %+v, want the router's one-line hint only", got)
 		}
-		got = route(servicebot.Event{FromUserName: "boss", MsgType: servicebot.MsgEvent, Event: servicebot.EventTemplateCard,
+		got = route(wecommsg.Event{FromUserName: "boss", MsgType: wecommsg.MsgEvent, Event: wecommsg.EventTemplateCard,
 			EventKey: "kpi:view:2026-10:1", CreateTime: now.Unix()})
 		if len(got) != 1 || !strings.Contains(string(got[0].Body), "申诉 #1 李娜「技术培训」") {
 			t.Errorf("查看 sent %+v", got)

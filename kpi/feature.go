@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/feature"
 )
 
@@ -21,7 +22,7 @@ func Feature[T Tx](c *Month, api *KPIAPI) feature.Feature[T] {
 			// configured, so an engineer can read a preview and appeal it.
 			Words: []string{"考核指标", "考核规则"}, Section: "考核", Help: "考核指标：查看每月考核的指标和分值",
 			For: []servicebot.Role{servicebot.RoleEngineer, servicebot.RoleServiceManager, servicebot.RoleVPAfterSales, servicebot.RoleGeneralManager},
-			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+			Run: func(ctx context.Context, tx T, ev wecommsg.Event) (bool, error) {
 				return true, feature.Reply(ctx, tx, ev, indicatorsText(c.Rules, c.AppealWindow), c.Clock.Now())
 			},
 		}, {
@@ -29,10 +30,10 @@ func Feature[T Tx](c *Month, api *KPIAPI) feature.Feature[T] {
 			Help: "申诉 指标 [日期或第几项] 理由：对上月考核预览中的一项扣分申诉，例如：申诉 服务管理 10月14日 当天日报已提交",
 			// Whatever follows 申诉 is the appeal, set off or not.
 			Match: func(text string) bool { return strings.HasPrefix(text, AppealCommand) },
-			Run:   func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) { return c.TakeAppeal(ctx, tx, ev) },
+			Run:   func(ctx context.Context, tx T, ev wecommsg.Event) (bool, error) { return c.TakeAppeal(ctx, tx, ev) },
 		}},
 		Cards: []feature.Card[T]{{Prefix: CardPrefix,
-			Run: func(ctx context.Context, tx T, ev servicebot.Event) error { return c.Click(ctx, tx, ev) }}},
+			Run: func(ctx context.Context, tx T, ev wecommsg.Event) error { return c.Click(ctx, tx, ev) }}},
 		Jobs: []feature.Job{{
 			Name:        JobDraft,
 			Cron:        "*/10 * * * *",

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/kpi"
@@ -31,7 +32,7 @@ func TestIndicatorsCommand_R_KPI_1_12(t *testing.T) {
 	if !strings.Contains(router.HelpText(), "· 考核指标：") || !router.IsCommand("考核指标") || !router.IsCommand("考核规则") {
 		t.Fatalf("考核指标 is not declared as a command:\n%s", router.HelpText())
 	}
-	ev := servicebot.Event{FromUserName: "li", MsgType: servicebot.MsgText, MsgID: "1", Content: "考核指标"}
+	ev := wecommsg.Event{FromUserName: "li", MsgType: wecommsg.MsgText, MsgID: "1", Content: "考核指标"}
 	if err := db.InTx(t.Context(), func(tx *store.Tx) error { return router.Route(t.Context(), tx, ev) }); err != nil {
 		t.Fatal(err)
 	}

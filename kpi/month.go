@@ -496,7 +496,7 @@ func rankingRows(cards []servicebot.KPIScorecard, room int) []cardKV {
 
 // Click handles a tap on a KPI card button. Only managers act; a tap by
 // anybody else, or on a key this version never made, does nothing.
-func (c *Month) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
+func (c *Month) Click(ctx context.Context, tx Tx, ev wecommsg.Event) error {
 	if !slices.Contains(c.Managers, ev.FromUserName) {
 		return nil
 	}
@@ -529,7 +529,7 @@ func (c *Month) Click(ctx context.Context, tx Tx, ev servicebot.Event) error {
 // still the month's newest: the ranking to the group, each engineer their
 // own breakdown (R-KPI-13). Publishing twice does nothing; a tap on an
 // older card is refused and says which revision is current.
-func (c *Month) publish(ctx context.Context, tx Tx, ev servicebot.Event, month string, revision int, now time.Time) error {
+func (c *Month) publish(ctx context.Context, tx Tx, ev wecommsg.Event, month string, revision int, now time.Time) error {
 	rev, cards, err := latest(ctx, tx, month)
 	if err != nil || rev.ID == 0 {
 		return err
@@ -581,7 +581,7 @@ func (c *Month) postGroup(ctx context.Context, tx Tx, rev servicebot.KPIRevision
 }
 
 // view answers 查看 with the whole ranking and the open appeals.
-func (c *Month) view(ctx context.Context, tx Tx, ev servicebot.Event, month string, now time.Time) error {
+func (c *Month) view(ctx context.Context, tx Tx, ev wecommsg.Event, month string, now time.Time) error {
 	rev, cards, err := latest(ctx, tx, month)
 	if err != nil || rev.ID == 0 {
 		return err
@@ -595,7 +595,7 @@ func (c *Month) view(ctx context.Context, tx Tx, ev servicebot.Event, month stri
 
 // updateCard relabels the tapped card's button (update_template_card with
 // the tap's one-use response_code).
-func updateCard(ctx context.Context, tx Tx, ev servicebot.Event, label string, now time.Time) error {
+func updateCard(ctx context.Context, tx Tx, ev wecommsg.Event, label string, now time.Time) error {
 	m, ok, err := wecommsg.Relabel(ev, label, now)
 	if err != nil || !ok {
 		return err
@@ -618,7 +618,7 @@ func indicatorNames() string {
 // TakeAppeal takes a text "申诉 <指标> <理由>" from an engineer of the
 // month's draft: it records the appeal and sends the managers a card with
 // 采纳 / 驳回. Any other text is left to the other handlers.
-func (c *Month) TakeAppeal(ctx context.Context, tx Tx, ev servicebot.Event) (bool, error) {
+func (c *Month) TakeAppeal(ctx context.Context, tx Tx, ev wecommsg.Event) (bool, error) {
 	rest, ok := strings.CutPrefix(strings.TrimSpace(ev.Content), AppealCommand)
 	if !ok {
 		return false, nil
@@ -840,7 +840,7 @@ func (c *Month) sendAppealCard(ctx context.Context, tx Tx, a servicebot.KPIAppea
 // decide accepts or rejects an appeal. Accepting waives the indicator's
 // deductions in a new revision made from the newest one (published at once
 // when the newest was published: a correction); the engineer is told either way.
-func (c *Month) decide(ctx context.Context, tx Tx, ev servicebot.Event, id int64, decision string, now time.Time) error {
+func (c *Month) decide(ctx context.Context, tx Tx, ev wecommsg.Event, id int64, decision string, now time.Time) error {
 	a, err := tx.KPIAppeal(ctx, id)
 	if errors.Is(err, servicebot.ErrNotFound) {
 		return nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/store"
@@ -181,14 +182,14 @@ func golden(t *testing.T, name, got string) {
 
 var msgSeq int
 
-func text(from, content string, now time.Time) servicebot.Event {
+func text(from, content string, now time.Time) wecommsg.Event {
 	msgSeq++
-	return servicebot.Event{FromUserName: from, MsgType: servicebot.MsgText, Content: content,
+	return wecommsg.Event{FromUserName: from, MsgType: wecommsg.MsgText, Content: content,
 		MsgID: fmt.Sprintf("m%d", msgSeq), CreateTime: now.Unix()}
 }
 
-func click(from, key string, now time.Time) servicebot.Event {
-	return servicebot.Event{FromUserName: from, MsgType: servicebot.MsgEvent, Event: servicebot.EventTemplateCard,
+func click(from, key string, now time.Time) wecommsg.Event {
+	return wecommsg.Event{FromUserName: from, MsgType: wecommsg.MsgEvent, Event: wecommsg.EventTemplateCard,
 		EventKey: key, ResponseCode: "rc-" + key, CreateTime: now.Unix()}
 }
 

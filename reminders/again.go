@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/feature"
 )
 
@@ -28,8 +29,8 @@ type AgainTx interface {
 // the day get a reminder to file it late (补报), and the manager's card is
 // updated to say how many were reminded. Only managers may press it; a click
 // by anybody else is ignored.
-func RemindAgain(clock servicebot.Clock, managers []string) func(ctx context.Context, tx AgainTx, ev servicebot.Event) error {
-	return func(ctx context.Context, tx AgainTx, ev servicebot.Event) error {
+func RemindAgain(clock servicebot.Clock, managers []string) func(ctx context.Context, tx AgainTx, ev wecommsg.Event) error {
+	return func(ctx context.Context, tx AgainTx, ev wecommsg.Event) error {
 		if !slices.Contains(managers, ev.FromUserName) {
 			return nil
 		}
@@ -77,7 +78,7 @@ func RemindAgain(clock servicebot.Clock, managers []string) func(ctx context.Con
 
 // updateRemindCard relabels the clicked card's button with the outcome
 // (update_template_card, with the click's one-use response_code).
-func updateRemindCard(ctx context.Context, tx AgainTx, ev servicebot.Event, reminded int, now time.Time) error {
+func updateRemindCard(ctx context.Context, tx AgainTx, ev wecommsg.Event, reminded int, now time.Time) error {
 	if ev.ResponseCode == "" {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/reminders"
 	"github.com/servicebot/servicebot/store"
@@ -43,8 +44,8 @@ func TestRemindAgain_EachClickReachesItsNewRecipients(t *testing.T) {
 		click := func(n int) {
 			t.Helper()
 			clock.Add(time.Minute)
-			ev := servicebot.Event{FromUserName: "sunli", CreateTime: clock.Now().Unix(), MsgType: servicebot.MsgEvent,
-				Event: servicebot.EventTemplateCard, EventKey: servicebot.RemindButtonPrefix + fri27.String(),
+			ev := wecommsg.Event{FromUserName: "sunli", CreateTime: clock.Now().Unix(), MsgType: wecommsg.MsgEvent,
+				Event: wecommsg.EventTemplateCard, EventKey: servicebot.RemindButtonPrefix + fri27.String(),
 				TaskID: "daily-summary-2026-11-27-1-1", ResponseCode: "rc" + strconv.Itoa(n)}
 			if err := db.InTx(ctx, func(tx *store.Tx) error { return remind(ctx, tx, ev) }); err != nil {
 				t.Fatal(err)

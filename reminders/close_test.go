@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/reports"
 	"github.com/servicebot/servicebot/store"
@@ -112,7 +113,7 @@ func TestReportAfterCloseIsLateNotMissing_R_DAY_2(t *testing.T) {
 			t.Helper()
 			msgs++
 			now = at(t, handled)
-			ev := servicebot.Event{MsgType: servicebot.MsgText, FromUserName: user, Content: text,
+			ev := wecommsg.Event{MsgType: wecommsg.MsgText, FromUserName: user, Content: text,
 				MsgID: strconv.Itoa(msgs), CreateTime: at(t, sent).Unix()}
 			if err := db.InTx(ctx, func(tx *store.Tx) error { return router.Route(ctx, tx, ev) }); err != nil {
 				t.Fatalf("%s says %q: %v", user, text, err)

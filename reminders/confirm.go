@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/feature"
 )
 
@@ -28,8 +29,8 @@ type ConfirmTx interface {
 // done (a late one stays counted late in the KPI), the archivist is handed
 // the confirmed diary or told the raw records came, and the card's button is
 // relabelled. fileURL makes a diary's link from its token (nil: no link).
-func ConfirmMonthly(clock servicebot.Clock, prefix string, archivists []string, fileURL func(token string) string) func(ctx context.Context, tx ConfirmTx, ev servicebot.Event) error {
-	return func(ctx context.Context, tx ConfirmTx, ev servicebot.Event) error {
+func ConfirmMonthly(clock servicebot.Clock, prefix string, archivists []string, fileURL func(token string) string) func(ctx context.Context, tx ConfirmTx, ev wecommsg.Event) error {
+	return func(ctx context.Context, tx ConfirmTx, ev wecommsg.Event) error {
 		kind, period, ok := strings.Cut(strings.TrimPrefix(ev.EventKey, prefix), ":")
 		if !ok {
 			return nil // a key we never made
@@ -65,7 +66,7 @@ func ConfirmMonthly(clock servicebot.Clock, prefix string, archivists []string, 
 
 // handToArchivist tells the archivists of a confirmed diary (with its link)
 // or of raw records handed in; the monthly summary goes to nobody.
-func handToArchivist(ctx context.Context, tx ConfirmTx, duty servicebot.MonthlyDuty, ev servicebot.Event,
+func handToArchivist(ctx context.Context, tx ConfirmTx, duty servicebot.MonthlyDuty, ev wecommsg.Event,
 	archivists []string, fileURL func(string) string, now time.Time) error {
 	if len(archivists) == 0 || duty.Kind == servicebot.ObligationMonthlySummary {
 		return nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/reminders"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
@@ -34,8 +35,8 @@ func TestConfirmMonthlyNamesTheEngineerToTheArchivist(t *testing.T) {
 				ob := servicebot.Obligation{Kind: duty.Kind, UserID: tc.user, Key: duty.Key(tc.user), Period: duty.Period,
 					DueAt: now.Add(24 * time.Hour), CreatedAt: now.Add(-24 * time.Hour)}
 				confirm := reminders.ConfirmMonthly(servicebot.ClockFunc(func() time.Time { return now }), "monthly:", []string{"hejing"}, nil)
-				ev := servicebot.Event{FromUserName: tc.user, CreateTime: 1, MsgType: servicebot.MsgEvent,
-					Event: servicebot.EventTemplateCard, EventKey: "monthly:" + duty.Kind + ":" + duty.Period}
+				ev := wecommsg.Event{FromUserName: tc.user, CreateTime: 1, MsgType: wecommsg.MsgEvent,
+					Event: wecommsg.EventTemplateCard, EventKey: "monthly:" + duty.Kind + ":" + duty.Period}
 				err := db.InTx(ctx, func(tx *store.Tx) error {
 					if _, err := tx.EnsureObligations(ctx, []servicebot.Obligation{ob}); err != nil {
 						return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/feature"
 )
 
@@ -28,8 +29,8 @@ func Feature[T FeatureTx](clock servicebot.Clock, daily *Daily, monthly *Monthly
 	return feature.Feature[T]{
 		Name: "reminders",
 		Cards: []feature.Card[T]{
-			{Prefix: servicebot.RemindButtonPrefix, Run: func(ctx context.Context, tx T, ev servicebot.Event) error { return again(ctx, tx, ev) }},
-			{Prefix: MonthlyButtonPrefix, Run: func(ctx context.Context, tx T, ev servicebot.Event) error { return confirm(ctx, tx, ev) }},
+			{Prefix: servicebot.RemindButtonPrefix, Run: func(ctx context.Context, tx T, ev wecommsg.Event) error { return again(ctx, tx, ev) }},
+			{Prefix: MonthlyButtonPrefix, Run: func(ctx context.Context, tx T, ev wecommsg.Event) error { return confirm(ctx, tx, ev) }},
 		},
 		Jobs: []feature.Job{
 			{Name: JobDailyReminders, Cron: feature.EveryMinute, RunAtStart: true, Run: daily.Remind,

@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/people"
 	"github.com/servicebot/servicebot/reminders"
 	"github.com/servicebot/servicebot/store"
@@ -127,8 +128,8 @@ func TestMonthlyDiaryConfirmRemindOverdue_R_DAY_5(t *testing.T) {
 		// liqiang confirms by the card's button.
 		confirm := reminders.ConfirmMonthly(servicebot.ClockFunc(func() time.Time { return at(t, "2026-11-19 10:00") }),
 			reminders.MonthlyButtonPrefix, []string{"hejing"}, monthly.FileURL)
-		ev := servicebot.Event{FromUserName: "liqiang", CreateTime: 1, MsgType: servicebot.MsgEvent,
-			Event: servicebot.EventTemplateCard, EventKey: reminders.MonthlyButtonPrefix + "monthly_diary:2026-10", ResponseCode: "rc"}
+		ev := wecommsg.Event{FromUserName: "liqiang", CreateTime: 1, MsgType: wecommsg.MsgEvent,
+			Event: wecommsg.EventTemplateCard, EventKey: reminders.MonthlyButtonPrefix + "monthly_diary:2026-10", ResponseCode: "rc"}
 		if err := db.InTx(ctx, func(tx *store.Tx) error { return confirm(ctx, tx, ev) }); err != nil {
 			t.Fatal(err)
 		}

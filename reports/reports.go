@@ -18,6 +18,7 @@ import (
 	"unicode"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/feature"
 )
 
@@ -190,12 +191,12 @@ func Feature[T Tx](h *Flow) feature.Feature[T] {
 		return feature.Command[T]{
 			Words: words, Section: "日报与请假", Help: help, For: roles,
 			Match: func(text string) bool { cmd, _ := splitCommand(text); return cmd == name },
-			Run: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+			Run: func(ctx context.Context, tx T, ev wecommsg.Event) (bool, error) {
 				return h.handleText(ctx, tx, ev, ev.Content)
 			},
 		}
 	}
-	attach := func(ctx context.Context, tx T, ev servicebot.Event) error { return h.HandleAttachment(ctx, tx, ev) }
+	attach := func(ctx context.Context, tx T, ev wecommsg.Event) error { return h.HandleAttachment(ctx, tx, ev) }
 	return feature.Feature[T]{
 		Name: "reports",
 		Commands: []feature.Command[T]{
@@ -208,13 +209,13 @@ func Feature[T Tx](h *Flow) feature.Feature[T] {
 			command(cmdLeave, []string{"请假"}, "请假 12月1日-12月3日：登记请假，请假期间不提醒"),
 			command(cmdCancelLeave, []string{"取消请假"}, "取消请假：提前回来时取消请假"),
 		},
-		Text: func(ctx context.Context, tx T, ev servicebot.Event) (bool, error) {
+		Text: func(ctx context.Context, tx T, ev wecommsg.Event) (bool, error) {
 			return h.handleText(ctx, tx, ev, ev.Content)
 		},
 		Events: map[string]feature.Handler[T]{
-			servicebot.MsgVoice:    attach,
-			servicebot.MsgImage:    attach,
-			servicebot.MsgLocation: attach,
+			wecommsg.MsgVoice:    attach,
+			wecommsg.MsgImage:    attach,
+			wecommsg.MsgLocation: attach,
 		},
 	}
 }
@@ -222,14 +223,14 @@ func Feature[T Tx](h *Flow) feature.Feature[T] {
 // message is one text being handled: who sent it, when, and the day it
 // belongs to.
 type message struct {
-	ev    servicebot.Event
+	ev    wecommsg.Event
 	text  string
 	at    time.Time // in the calendar's zone
 	today servicebot.Date
 	now   time.Time
 }
 
-func (h *Flow) newMessage(ev servicebot.Event, text string) message {
+func (h *Flow) newMessage(ev wecommsg.Event, text string) message {
 	now := h.clock.Now()
 	at := now
 	// The time the engineer sent it, not the time the worker got to it: a
@@ -245,7 +246,7 @@ func (h *Flow) newMessage(ev servicebot.Event, text string) message {
 // handleText answers a text: a command of the daily report, a report, or a
 // follow-up. It takes no text from someone who sends no reports, nor one
 // that is no report: those get the help.
-func (h *Flow) handleText(ctx context.Context, tx Tx, ev servicebot.Event, text string) (bool, error) {
+func (h *Flow) handleText(ctx context.Context, tx Tx, ev wecommsg.Event, text string) (bool, error) {
 	m := h.newMessage(ev, text)
 	cmd, args := splitCommand(m.text)
 	switch cmd {
@@ -559,25 +560,25 @@ func (h *Flow) confirmation(r servicebot.DailyReport, how filing, today serviceb
 // HandleAttachment attaches an engineer's photo, voice or location to the report
 // of the day it was sent; a location is a check-in (签到) with its time.
 // Others' photos and locations are kept in the inbox only.
-func (h *Flow) HandleAttachment(ctx context.Context, tx Tx, ev servicebot.Event) error {
+func (h *Flow) HandleAttachment(ctx context.Context, tx Tx, ev wecommsg.Event) error {
 	engineer, err := h.isEngineer(ctx, tx, ev.FromUserName)
 	if err != nil {
 		return err
 	}
 	m := h.newMessage(ev, "")
 	if !engineer {
-		if ev.MsgType == servicebot.MsgVoice {
+		if ev.MsgType == wecommsg.MsgVoice {
 			return h.reply(ctx, tx, m, servicebot.VoiceText)
 		}
 		return nil
 	}
 	a := servicebot.ReportAttachment{UserID: ev.FromUserName, Day: m.today, At: m.at}
 	switch ev.MsgType {
-	case servicebot.MsgImage:
+	case wecommsg.MsgImage:
 		a.Kind, a.MediaID, a.PicURL = servicebot.AttachImage, ev.MediaID, ev.PicURL
-	case servicebot.MsgVoice:
+	case wecommsg.MsgVoice:
 		a.Kind, a.MediaID, a.Format = servicebot.AttachVoice, ev.MediaID, ev.Format
-	case servicebot.MsgLocation:
+	case wecommsg.MsgLocation:
 		a.Kind, a.Lat, a.Lng, a.Label = servicebot.AttachLocation, ev.Latitude, ev.Longitude, ev.Label
 	default:
 		return nil

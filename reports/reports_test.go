@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/handlers"
 	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/reports"
@@ -67,7 +68,7 @@ func newReportRig(t *testing.T, db *store.DB) *reportRig {
 }
 
 // deliver handles ev as sent at `at` and returns the bot's reply ("" for none).
-func (r *reportRig) deliver(ev servicebot.Event, at time.Time) string {
+func (r *reportRig) deliver(ev wecommsg.Event, at time.Time) string {
 	r.t.Helper()
 	r.msgs++
 	ev.MsgID = strconv.Itoa(r.msgs)
@@ -98,7 +99,7 @@ func (r *reportRig) deliver(ev servicebot.Event, at time.Time) string {
 
 func (r *reportRig) say(from, text string, at time.Time) string {
 	r.t.Helper()
-	return r.deliver(servicebot.Event{MsgType: servicebot.MsgText, FromUserName: from, Content: text}, at)
+	return r.deliver(wecommsg.Event{MsgType: wecommsg.MsgText, FromUserName: from, Content: text}, at)
 }
 
 func (r *reportRig) history(user string, day servicebot.Date) []servicebot.DailyReport {
@@ -436,24 +437,24 @@ func TestReports_Attachments(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
-		reply := r.deliver(servicebot.Event{MsgType: servicebot.MsgLocation, FromUserName: "zhangwei",
+		reply := r.deliver(wecommsg.Event{MsgType: wecommsg.MsgLocation, FromUserName: "zhangwei",
 			Latitude: 30.657, Longitude: 104.066, Label: "成都市武侯区某厂"}, friday(8, 45))
 		wantContains(t, "check-in reply", reply, "签到成功：成都市武侯区某厂，08:45", "11月27日")
 		for i := 1; i <= 2; i++ {
-			reply = r.deliver(servicebot.Event{MsgType: servicebot.MsgImage, FromUserName: "zhangwei",
+			reply = r.deliver(wecommsg.Event{MsgType: wecommsg.MsgImage, FromUserName: "zhangwei",
 				MediaID: "media" + strconv.Itoa(i), PicURL: "http://pic/" + strconv.Itoa(i)}, friday(11, i))
 			// No report yet today: the reply says the report is still due.
 			wantContains(t, "photo reply", reply, "照片已保存", "当天第"+strconv.Itoa(i)+"张", "今天的日报还没交")
 		}
 		r.say("zhangwei", "今天：安装调试\n明天：回访", friday(12, 0))
-		reply = r.deliver(servicebot.Event{MsgType: servicebot.MsgImage, FromUserName: "zhangwei",
+		reply = r.deliver(wecommsg.Event{MsgType: wecommsg.MsgImage, FromUserName: "zhangwei",
 			MediaID: "media3", PicURL: "http://pic/3"}, friday(12, 5))
 		wantContains(t, "photo reply after the report", reply, "附到11月27日的日报（当天第3张）")
 		if strings.Contains(reply, "还没交") {
 			t.Errorf("photo after the report says the report is due: %s", reply)
 		}
 		// Someone who sends no reports: kept in the inbox only.
-		if reply := r.deliver(servicebot.Event{MsgType: servicebot.MsgImage, FromUserName: "sunli", MediaID: "m"}, friday(11, 5)); reply != "" {
+		if reply := r.deliver(wecommsg.Event{MsgType: wecommsg.MsgImage, FromUserName: "sunli", MediaID: "m"}, friday(11, 5)); reply != "" {
 			t.Errorf("reply to the manager's photo: %q", reply)
 		}
 		got, err := db.ListReportAttachments(t.Context(), nov27, nov27)
@@ -474,7 +475,7 @@ func TestReports_VoiceIsKeptAndAnswered(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
-		reply := r.deliver(servicebot.Event{MsgType: servicebot.MsgVoice, FromUserName: "liqiang", MediaID: "v1",
+		reply := r.deliver(wecommsg.Event{MsgType: wecommsg.MsgVoice, FromUserName: "liqiang", MediaID: "v1",
 			Format: "amr"}, friday(20, 0))
 		wantContains(t, "voice answer", reply, "语音已保存", "转文字", "打字")
 		if h := r.history("liqiang", nov27); len(h) != 0 {

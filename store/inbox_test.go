@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -28,7 +29,7 @@ func TestInsertInbox(t *testing.T) {
 			{"first delivery", want, true},
 			{"repeated delivery", want, false},
 			{"repeat with other fields still deduplicated", servicebot.InboxItem{
-				DedupKey: "msg:100", Kind: servicebot.MsgImage, ReceivedAt: t0.Add(time.Hour),
+				DedupKey: "msg:100", Kind: wecommsg.MsgImage, ReceivedAt: t0.Add(time.Hour),
 			}, false},
 			{"another event", inboxItem("evt:zhangsan:1741570200:event:click:k:", t0), true},
 		}
@@ -62,8 +63,8 @@ func TestInsertInboxRejectsIncompleteItems(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		for _, item := range []servicebot.InboxItem{
-			{Kind: servicebot.MsgText, ReceivedAt: t0},    // no dedup key: would swallow other deliveries
-			{DedupKey: "msg:1", Kind: servicebot.MsgText}, // no receive time
+			{Kind: wecommsg.MsgText, ReceivedAt: t0},    // no dedup key: would swallow other deliveries
+			{DedupKey: "msg:1", Kind: wecommsg.MsgText}, // no receive time
 		} {
 			if _, err := db.InsertInbox(t.Context(), item); err == nil {
 				t.Errorf("InsertInbox(%+v) succeeded, want an error", item)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -259,7 +260,7 @@ func TestInTx(t *testing.T) {
 func inboxItem(key string, at time.Time) servicebot.InboxItem {
 	return servicebot.InboxItem{
 		DedupKey:   key,
-		Kind:       servicebot.MsgText,
+		Kind:       wecommsg.MsgText,
 		FromUser:   "user-" + key,
 		Payload:    []byte("<xml><Content><![CDATA[日报]]></Content></xml>"),
 		ReceivedAt: at,

@@ -292,7 +292,7 @@ func UpdateCard(users []string, responseCode string, c ButtonCard, replaceText s
 // ev tapped (UpdateButton for the tapper, spending the tap's response_code),
 // keyed to the tap so handling it twice updates once. It is false when the
 // tap carries no response_code.
-func Relabel(ev servicebot.Event, label string, now time.Time) (servicebot.OutboxMessage, bool, error) {
+func Relabel(ev Event, label string, now time.Time) (servicebot.OutboxMessage, bool, error) {
 	if ev.ResponseCode == "" {
 		return servicebot.OutboxMessage{}, false, nil
 	}

@@ -1,4 +1,4 @@
-package servicebot
+package wecommsg
 
 import (
 	"strconv"
