@@ -23,6 +23,9 @@ import (
 type Tx interface {
 	EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error)
 	CompleteInbox(ctx context.Context, id int64, now time.Time) error
+	// CompleteInboxes completes several claimed rows at once, or none
+	// (ErrNotFound) when one is no longer processing.
+	CompleteInboxes(ctx context.Context, ids []int64, now time.Time) error
 	// Savepoint runs fn so that its writes are undone, and the
 	// transaction stays usable, when it fails: a batch of deliveries
 	// shares a transaction, one savepoint each.
@@ -225,50 +228,84 @@ func (w *Worker[T]) ProcessDue(ctx context.Context) (int, error) {
 	return len(items), nil
 }
 
-// processBatch handles several claimed rows in one transaction, each in a
-// savepoint, so that a burst costs one commit per batch rather than one per
-// delivery (issue 15). The claim holds runs of a member's rows in order; they
-// are handled in that order, each seeing what the one before wrote. A row
-// whose handling fails is undone alone and then retried or failed as in
-// process, and the rest of its member's run is given back unhandled, to wait
-// behind it. It reports false when the transaction itself could not commit;
-// the caller then handles the rows one by one.
+// processBatch handles several claimed rows in one transaction, so that a
+// burst costs one commit per batch rather than one per delivery (issue 15).
+// The claim holds runs of a member's rows in order; they are handled in that
+// order, each seeing what the one before wrote. A row whose handling fails is
+// undone alone and then retried or failed as in process, and the rest of its
+// member's run is given back unhandled, to wait behind it. It reports false
+// when the transaction itself could not commit; the caller then handles the
+// rows one by one.
+//
+// Failures are rare, so the batch is first handled without a savepoint per
+// row (two round trips each); if a row fails, that transaction is rolled back
+// and the batch handled again, each row in its savepoint.
 func (w *Worker[T]) processBatch(ctx context.Context, items []servicebot.InboxItem) bool {
+	outcome := w.handleBatch(ctx, items, false)
+	if outcome == batchRowFailed {
+		outcome = w.handleBatch(ctx, items, true)
+	}
+	return outcome == batchCommitted
+}
+
+// What became of a batch.
+type batchOutcome int
+
+const (
+	batchCommitted    batchOutcome = iota // committed, outcomes recorded
+	batchRowFailed                        // a row failed without savepoints: rolled back
+	batchNotCommitted                     // the transaction failed: rolled back
+)
+
+// errRowFailed ends a batch handled without savepoints at its first failed
+// row: the batch is handled again with them.
+var errRowFailed = errors.New("handlers: a row of the batch failed")
+
+// handleBatch handles items in one transaction, each row in a savepoint when
+// careful, and records the outcomes once it committed. Without care, a row
+// that fails rolls the whole batch back.
+func (w *Worker[T]) handleBatch(ctx context.Context, items []servicebot.InboxItem, careful bool) batchOutcome {
 	errs := make([]error, len(items))
-	var release []int64
+	var release, done []int64
 	err := w.inTx(ctx, func(tx T) error {
-		release = release[:0]
 		stopped := map[string]bool{}
 		for i, item := range items {
-			errs[i] = nil
 			if stopped[item.FromUser] {
 				release = append(release, item.ID)
 				continue
 			}
 			ev, err := w.parse(item.Payload)
-			if err == nil {
-				err = tx.Savepoint(ctx, func() error {
-					if err := w.route(ctx, tx, ev); err != nil {
-						return err
-					}
-					return tx.CompleteInbox(ctx, item.ID, w.clock.Now())
-				})
-			}
-			if err != nil {
-				errs[i] = err
-				stopped[item.FromUser] = true
+			switch {
+			case err != nil: // nothing written
+			case careful:
+				err = tx.Savepoint(ctx, func() error { return w.route(ctx, tx, ev) })
+			default:
+				if err = w.route(ctx, tx, ev); err != nil {
+					return errRowFailed
+				}
 			}
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if err != nil {
+				errs[i] = err
+				stopped[item.FromUser] = true
+				continue
+			}
+			done = append(done, item.ID)
 		}
-		return nil
+		// Completed in the transaction that wrote their replies, all at
+		// once: if another worker finished one of them first (this one's
+		// lease ran out), nothing of the batch is kept.
+		return tx.CompleteInboxes(ctx, done, w.clock.Now())
 	})
+	if errors.Is(err, errRowFailed) {
+		return batchRowFailed
+	}
 	if err != nil {
 		w.logger.Warn("inbox batch not committed; handling its rows one by one", "rows", len(items), "err", err)
-		return false
+		return batchNotCommitted
 	}
-	handled := false
 	released := map[int64]bool{}
 	for _, id := range release {
 		released[id] = true
@@ -278,16 +315,15 @@ func (w *Worker[T]) processBatch(ctx context.Context, items []servicebot.InboxIt
 		case released[item.ID]:
 		case errs[i] == nil:
 			w.metrics.InboxProcessed("done")
-			handled = true
 		default:
 			w.failed(ctx, item, errs[i])
 		}
 	}
 	w.release(ctx, release)
-	if handled && w.Handled != nil {
+	if len(done) > 0 && w.Handled != nil {
 		w.Handled()
 	}
-	return true
+	return batchCommitted
 }
 
 // release gives back rows claimed behind a failed row of their member.

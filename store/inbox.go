@@ -257,6 +257,36 @@ func (tx *Tx) CompleteInbox(ctx context.Context, id int64, now time.Time) error 
 	return nil
 }
 
+// CompleteInboxes is CompleteInbox for several rows at once, in one
+// statement: a worker batch completes the rows it handled together. If any
+// of them is no longer processing (another worker finished it after this
+// one's lease expired), it changes nothing visible once the caller rolls
+// back as it must: it returns an error wrapping servicebot.ErrNotFound.
+func (tx *Tx) CompleteInboxes(ctx context.Context, ids []int64, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	query, args, err := sqlx.In(`
+		UPDATE inbox SET status = ?, locked_until = NULL, done_at = ?
+		WHERE id IN (?) AND status = ?`,
+		servicebot.InboxDone, ts(now), ids, servicebot.InboxProcessing)
+	if err != nil {
+		return fmt.Errorf("store: complete inbox: %w", err)
+	}
+	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(query), args...)
+	if err != nil {
+		return fmt.Errorf("store: complete inbox: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: complete inbox: %w", err)
+	}
+	if n != int64(len(ids)) {
+		return fmt.Errorf("store: complete inbox: %d of %d rows no longer processing: %w", int64(len(ids))-n, len(ids), servicebot.ErrNotFound)
+	}
+	return nil
+}
+
 // InboxStats counts the rows not yet handled (pending or processing) and
 // returns the oldest one's arrival time, zero when there are none.
 func (db *DB) InboxStats(ctx context.Context) (pending int, oldest time.Time, err error) {

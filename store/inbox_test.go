@@ -598,3 +598,41 @@ func TestInsertInboxConcurrentDeliveriesStoredOnce(t *testing.T) {
 		}
 	})
 }
+
+// A worker batch completes its rows at once, or none when one of them was
+// finished by another worker meanwhile (its lease ran out): the caller rolls
+// the batch back.
+func TestCompleteInboxesAllOrNone(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		for _, it := range []servicebot.InboxItem{inboxFrom("li", "a"), inboxFrom("wang", "b"), inboxFrom("zhao", "c")} {
+			if _, err := db.InsertInbox(ctx, it); err != nil {
+				t.Fatal(err)
+			}
+		}
+		claimed, err := db.ClaimInbox(ctx, t0, time.Minute, 10)
+		if err != nil || len(claimed) != 3 {
+			t.Fatalf("claim: %d rows, %v", len(claimed), err)
+		}
+		ids := []int64{claimed[0].ID, claimed[1].ID}
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.CompleteInbox(ctx, claimed[1].ID, t0) }); err != nil {
+			t.Fatal(err)
+		}
+		err = db.InTx(ctx, func(tx *store.Tx) error { return tx.CompleteInboxes(ctx, ids, t0) })
+		if !errors.Is(err, servicebot.ErrNotFound) {
+			t.Fatalf("completing a row another worker finished: %v, want ErrNotFound", err)
+		}
+		if got, _ := db.GetInbox(ctx, claimed[0].ID); got.Status != servicebot.InboxProcessing {
+			t.Errorf("after the rollback row a is %s, want still processing", got.Status)
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			return tx.CompleteInboxes(ctx, []int64{claimed[0].ID, claimed[2].ID}, t0)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if counts, _ := db.InboxCounts(ctx); counts[servicebot.InboxDone] != 3 {
+			t.Errorf("inbox %v, want all 3 done", counts)
+		}
+	})
+}
