@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/internal/grace"
+	"github.com/servicebot/servicebot/internal/need"
 	"github.com/servicebot/servicebot/metrics"
 )
 
@@ -96,23 +96,12 @@ type WorkerDeps[T Tx] struct {
 }
 
 func (d WorkerDeps[T]) validate() error {
-	var missing []string
-	if d.Queue == nil {
-		missing = append(missing, "Queue")
-	}
-	if d.InTx == nil {
-		missing = append(missing, "InTx")
-	}
-	if d.Parse == nil {
-		missing = append(missing, "Parse")
-	}
-	if d.Route == nil {
-		missing = append(missing, "Route")
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("handlers: worker: missing %s", strings.Join(missing, ", "))
-	}
-	return nil
+	return need.Deps("handlers: worker", map[string]bool{
+		"Queue": d.Queue != nil,
+		"InTx":  d.InTx != nil,
+		"Parse": d.Parse != nil,
+		"Route": d.Route != nil,
+	})
 }
 
 // Worker handles inbox rows in order of arrival. Rows left "processing" by a

@@ -17,6 +17,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/blob"
+	"github.com/servicebot/servicebot/internal/need"
 )
 
 // Lifetime is how long WeCom keeps a temporary media id valid.
@@ -52,22 +53,64 @@ type Fetcher struct {
 	blobs  blob.Store
 	clock  servicebot.Clock
 	logger *slog.Logger
+	cfg    Config
+	kick   chan struct{}
+}
+
+// Deps are what a Fetcher works with.
+type Deps struct {
+	Store Store
+	API   API
+	Blobs blob.Store
+}
+
+func (d Deps) validate() error {
+	return need.Deps("media", map[string]bool{
+		"Store": d.Store != nil,
+		"API":   d.API != nil,
+		"Blobs": d.Blobs != nil,
+	})
+}
+
+// Config tunes a Fetcher. A zero field takes the default shown.
+type Config struct {
 	// Poll is the pause between looks; Backoff the first wait after a failed
 	// fetch, doubling up to an hour. Defaults 1m and 1m.
 	Poll, Backoff time.Duration
 	// Lease is how long a claimed fetch is this replica's alone (media/get
 	// and the blob store's Put must finish within it). Default 10m.
-	Lease time.Duration
-	kick  chan struct{}
+	Lease  time.Duration
+	Clock  servicebot.Clock // default the system clock
+	Logger *slog.Logger     // default: discarded
+}
+
+func (c Config) withDefaults() Config {
+	if c.Poll <= 0 {
+		c.Poll = time.Minute
+	}
+	if c.Backoff <= 0 {
+		c.Backoff = time.Minute
+	}
+	if c.Lease <= 0 {
+		c.Lease = 10 * time.Minute
+	}
+	if c.Clock == nil {
+		c.Clock = servicebot.SystemClock{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
 }
 
 // New makes a Fetcher.
-func New(store Store, api API, blobs blob.Store, clock servicebot.Clock, logger *slog.Logger) *Fetcher {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+func New(deps Deps, cfg Config) (*Fetcher, error) {
+	if err := deps.validate(); err != nil {
+		return nil, err
 	}
-	return &Fetcher{store: store, api: api, blobs: blobs, clock: clock, logger: logger,
-		Poll: time.Minute, Backoff: time.Minute, Lease: 10 * time.Minute, kick: make(chan struct{}, 1)}
+	cfg = cfg.withDefaults()
+	return &Fetcher{store: deps.Store, api: deps.API, blobs: deps.Blobs, clock: cfg.Clock, logger: cfg.Logger,
+		cfg: cfg, kick: make(chan struct{}, 1)}, nil
 }
 
 // Kick makes Run look now (a photo just arrived).
@@ -92,7 +135,7 @@ func (f *Fetcher) Run(ctx context.Context) error {
 		if _, err := f.FetchDue(ctx); err != nil && ctx.Err() == nil {
 			f.logger.WarnContext(ctx, "media fetch pass failed", "err", err)
 		}
-		t.Reset(f.Poll)
+		t.Reset(f.cfg.Poll)
 	}
 }
 
@@ -122,7 +165,7 @@ func (f *Fetcher) FetchDue(ctx context.Context) (int, error) {
 func (f *Fetcher) fetch(ctx context.Context, a servicebot.ReportAttachment) (bool, error) {
 	now := f.clock.Now()
 	log := f.logger.With("attachment", a.ID, "kind", a.Kind, "user", a.UserID)
-	claimed, err := f.store.ClaimMediaFetch(ctx, a.ID, now, now.Add(f.Lease))
+	claimed, err := f.store.ClaimMediaFetch(ctx, a.ID, now, now.Add(f.cfg.Lease))
 	if err != nil || !claimed {
 		return false, err
 	}
@@ -148,7 +191,7 @@ func (f *Fetcher) fetch(ctx context.Context, a servicebot.ReportAttachment) (boo
 	}
 	var next time.Time
 	expires := a.At.Add(Lifetime)
-	wait := f.Backoff
+	wait := f.cfg.Backoff
 	if prev := now.Sub(a.At); prev > wait {
 		wait = min(prev, time.Hour) // roughly doubling: each wait as long as all before, at most an hour
 	}

@@ -97,7 +97,7 @@ func TestFetchRetriesWithinThreeDays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := media.New(st, fakeAPI{now: clock.Now, up: t0.Add(tc.upAfter)}, blobs, clock, nil)
+			f := newFetcher(t, st, fakeAPI{now: clock.Now, up: t0.Add(tc.upAfter)}, blobs, clock)
 			for now.Before(t0.Add(media.Lifetime + time.Hour)) {
 				if _, err := f.FetchDue(t.Context()); err != nil {
 					t.Fatal(err)
@@ -171,7 +171,7 @@ func TestTwoReplicasFetchAPhotoOnce(t *testing.T) {
 		var wg sync.WaitGroup
 		kept := make([]int, 2)
 		for i := range 2 {
-			f := media.New(db, api, blobs, clock, nil)
+			f := newFetcher(t, db, api, blobs, clock)
 			wg.Go(func() {
 				n, err := f.FetchDue(ctx)
 				if err != nil {
@@ -221,7 +221,7 @@ func TestLateFetchRemovesItsCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := keptMeanwhile{st: st}
-	f := media.New(st, api, blobs, servicebot.ClockFunc(func() time.Time { return t0 }), nil)
+	f := newFetcher(t, st, api, blobs, servicebot.ClockFunc(func() time.Time { return t0 }))
 	if n, err := f.FetchDue(t.Context()); err != nil || n != 0 {
 		t.Fatalf("FetchDue = %d, %v; want nothing kept by this fetch", n, err)
 	}
@@ -240,4 +240,14 @@ type keptMeanwhile struct{ st *fakeStore }
 func (k keptMeanwhile) GetMedia(context.Context, string) ([]byte, string, error) {
 	k.st.rows[1].key = "media/2026-11-27/first.jpg"
 	return []byte("photo"), "image/jpeg", nil
+}
+
+// newFetcher is a Fetcher over st, api and blobs at clock's time.
+func newFetcher(t *testing.T, st media.Store, api media.API, blobs blob.Store, clock servicebot.Clock) *media.Fetcher {
+	t.Helper()
+	f, err := media.New(media.Deps{Store: st, API: api, Blobs: blobs}, media.Config{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

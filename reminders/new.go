@@ -1,11 +1,9 @@
 package reminders
 
 import (
-	"fmt"
 	"log/slog"
-	"slices"
-	"strings"
 
+	"github.com/servicebot/servicebot/internal/need"
 	"github.com/servicebot/servicebot/internal/txn"
 )
 
@@ -17,16 +15,10 @@ func NewDaily[T Tx](inTx txn.Runner[T], d Daily) (*Daily, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	var missing []string
-	for name, ok := range map[string]bool{
+	if err := need.Deps("reminders: daily", map[string]bool{
 		"Reporters": d.Reporters != nil, "Reports": d.Reports != nil, "Store": d.Store != nil,
 		"inTx": inTx != nil, "Calendar": d.Calendar != nil, "Schedule.Location": d.Schedule.Location != nil,
-	} {
-		if !ok {
-			missing = append(missing, name)
-		}
-	}
-	if err := missingErr("daily", missing); err != nil {
+	}); err != nil {
 		return nil, err
 	}
 	d.inTx = txn.Narrow(inTx, func(t T) Tx { return t })
@@ -40,26 +32,12 @@ func NewMonthly[T Tx](inTx txn.Runner[T], m Monthly) (*Monthly, error) {
 	if m.Logger == nil {
 		m.Logger = slog.New(slog.DiscardHandler)
 	}
-	var missing []string
-	for name, ok := range map[string]bool{
+	if err := need.Deps("reminders: monthly", map[string]bool{
 		"Engineers": m.Engineers != nil, "Reports": m.Reports != nil, "Store": m.Store != nil,
 		"inTx": inTx != nil, "Calendar": m.Calendar != nil, "Schedule.Location": m.Schedule.Location != nil,
-	} {
-		if !ok {
-			missing = append(missing, name)
-		}
-	}
-	if err := missingErr("monthly", missing); err != nil {
+	}); err != nil {
 		return nil, err
 	}
 	m.inTx = txn.Narrow(inTx, func(t T) Tx { return t })
 	return &m, nil
-}
-
-func missingErr(what string, missing []string) error {
-	if len(missing) == 0 {
-		return nil
-	}
-	slices.Sort(missing)
-	return fmt.Errorf("reminders: %s: missing %s", what, strings.Join(missing, ", "))
 }

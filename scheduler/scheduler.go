@@ -17,6 +17,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/feature"
+	"github.com/servicebot/servicebot/internal/need"
 )
 
 // Job is one named, scheduled piece of work, as the features declare it.
@@ -42,11 +43,52 @@ type Scheduler struct {
 	cron     gocron.Scheduler
 }
 
-// New makes a scheduler in loc. elector decides which replica runs the jobs
-// (kv.RedisElector with several replicas, kv.AlwaysLeader alone); every run,
-// scheduled or by hand, is recorded in recorder.
-func New(loc *time.Location, clock servicebot.Clock, elector gocron.Elector, recorder RunRecorder, logger *slog.Logger) *Scheduler {
-	return &Scheduler{jobs: map[string]Job{}, loc: loc, clock: clock, elector: elector, recorder: recorder, logger: logger}
+// Deps are what a Scheduler works with.
+type Deps struct {
+	// Elector decides which replica runs the jobs (kv.RedisElector with
+	// several replicas, kv.AlwaysLeader alone).
+	Elector gocron.Elector
+	// Recorder records every run, scheduled or by hand.
+	Recorder RunRecorder
+}
+
+func (d Deps) validate() error {
+	return need.Deps("scheduler", map[string]bool{
+		"Elector":  d.Elector != nil,
+		"Recorder": d.Recorder != nil,
+	})
+}
+
+// Config is where and when the jobs run. Location defaults to UTC, Clock to
+// the system clock, Logger to one that discards.
+type Config struct {
+	// Location is the zone of the jobs' cron specs (the department's).
+	Location *time.Location
+	Clock    servicebot.Clock
+	Logger   *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.Location == nil {
+		c.Location = time.UTC
+	}
+	if c.Clock == nil {
+		c.Clock = servicebot.SystemClock{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// New makes a scheduler.
+func New(deps Deps, cfg Config) (*Scheduler, error) {
+	if err := deps.validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	return &Scheduler{jobs: map[string]Job{}, loc: cfg.Location, clock: cfg.Clock, elector: deps.Elector,
+		recorder: deps.Recorder, logger: cfg.Logger}, nil
 }
 
 // secondOfMinute is when in its minute every job fires. WeCom asks apps not to

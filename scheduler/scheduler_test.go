@@ -18,7 +18,7 @@ func TestNextRunFollowsTheCronSpecInTheLocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := scheduler.New(loc, servicebot.SystemClock{}, kv.AlwaysLeader{}, storetest.SQLite(t), slog.New(slog.DiscardHandler))
+	s := newScheduler(t, storetest.SQLite(t), scheduler.Config{Location: loc, Clock: servicebot.SystemClock{}, Logger: slog.New(slog.DiscardHandler)})
 	noop := func(context.Context, time.Time) error { return nil }
 	s.Add(scheduler.Job{Name: "sync", Cron: "0 6 * * *", Run: noop})
 	s.Add(scheduler.Job{Name: "look", Cron: "* * * * *", Run: noop})
@@ -44,7 +44,7 @@ func TestNextRunFollowsTheCronSpecInTheLocation(t *testing.T) {
 
 func TestRunNowRecordsEachRun(t *testing.T) {
 	db := storetest.SQLite(t)
-	s := scheduler.New(time.UTC, servicebot.SystemClock{}, kv.AlwaysLeader{}, db, slog.New(slog.DiscardHandler))
+	s := newScheduler(t, db, scheduler.Config{Location: time.UTC, Clock: servicebot.SystemClock{}, Logger: slog.New(slog.DiscardHandler)})
 	boom := errors.New("boom")
 	fail := true
 	s.Add(scheduler.Job{Name: "job", Cron: "* * * * *", Run: func(context.Context, time.Time) error {
@@ -68,4 +68,14 @@ func TestRunNowRecordsEachRun(t *testing.T) {
 	if r := runs["job"]; r.Runs != 2 || !r.At.Equal(at.Add(time.Hour)) || r.Err != "" {
 		t.Errorf("last run = %+v, want the second, successful one of 2", r)
 	}
+}
+
+// newScheduler is a scheduler that always leads, recording its runs in rec.
+func newScheduler(t *testing.T, rec scheduler.RunRecorder, cfg scheduler.Config) *scheduler.Scheduler {
+	t.Helper()
+	s, err := scheduler.New(scheduler.Deps{Elector: kv.AlwaysLeader{}, Recorder: rec}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

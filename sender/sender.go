@@ -26,6 +26,7 @@ import (
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/internal/grace"
+	"github.com/servicebot/servicebot/internal/need"
 	"github.com/servicebot/servicebot/metrics"
 )
 
@@ -115,20 +116,11 @@ type Deps struct {
 }
 
 func (d Deps) validate() error {
-	var missing []string
-	if d.Outbox == nil {
-		missing = append(missing, "Outbox")
-	}
-	if d.API == nil {
-		missing = append(missing, "API")
-	}
-	if d.Limiter == nil {
-		missing = append(missing, "Limiter")
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("sender: missing %s", strings.Join(missing, ", "))
-	}
-	return nil
+	return need.Deps("sender", map[string]bool{
+		"Outbox":  d.Outbox != nil,
+		"API":     d.API != nil,
+		"Limiter": d.Limiter != nil,
+	})
 }
 
 // DefaultGiveUpAfter is Options.GiveUpAfter's default.

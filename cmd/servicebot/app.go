@@ -349,7 +349,11 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	if err != nil {
 		return nil, fmt.Errorf("blob_url: %w", err)
 	}
-	fetcher := media.New(db, client, blobs, clock, logger.With("component", "media"))
+	fetcher, err := media.New(media.Deps{Store: db, API: client, Blobs: blobs},
+		media.Config{Clock: clock, Logger: logger.With("component", "media")})
+	if err != nil {
+		return nil, err
+	}
 	router := handlers.NewRouter[*store.Tx](clock)
 	// 帮助 and the hint for text nobody took fit the sender's configured roles.
 	router.UseRoles(cfg.Org)
@@ -376,7 +380,11 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	}
 	worker.Handled = func() { snd.Kick(); fetcher.Kick() }
 
-	sched := scheduler.New(cfg.Location(), clock, elector, db, logger.With("component", "scheduler"))
+	sched, err := scheduler.New(scheduler.Deps{Elector: elector, Recorder: db},
+		scheduler.Config{Location: cfg.Location(), Clock: clock, Logger: logger.With("component", "scheduler")})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	for _, f := range feats {
 		for _, j := range f.Jobs {
