@@ -3,6 +3,7 @@ package approvals
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -240,37 +241,52 @@ func (e *Engine[T]) sendCard(ctx context.Context, tx T, a servicebot.Approval, s
 
 // updateCard shows the decision on the card the approver tapped, spending
 // the click's response_code (one use, 72 h); its one button greys out with
-// the result (replace_text, which only an update may carry). The cards
-// 待审批 sent again for the step (issue 12) are updated too, each with the
-// code WeCom returned when it was sent: a copy left with live buttons would
-// answer a tap with "already decided".
-func (e *Engine[T]) updateCard(ctx context.Context, tx T, a servicebot.Approval, step servicebot.ApprovalStep, result, responseCode string, now time.Time) error {
+// the result (replace_text, which only an update may carry). The step's
+// other cards are updated too, each with the code WeCom returned when it
+// was sent (issue 12): the copies 待审批 sent again, and the first card when
+// the tap came from a copy (tapped is the tapped card's task_id, "" for a
+// decision made on the web, whose responseCode is the first card's). A
+// copy left with live buttons would answer a tap with "already decided".
+func (e *Engine[T]) updateCard(ctx context.Context, tx T, a servicebot.Approval, step servicebot.ApprovalStep, result, responseCode, tapped string, now time.Time) error {
+	type target struct{ key, code string }
+	var targets []target
+	if responseCode != "" {
+		targets = append(targets, target{fmt.Sprintf("apv-update:%d", step.ID), responseCode})
+	}
+	if tapped != "" && tapped != step.TaskID {
+		code, err := tx.SentResponseCode(ctx, "apv-card:"+step.TaskID)
+		if err != nil {
+			return err
+		}
+		if code != "" {
+			targets = append(targets, target{fmt.Sprintf("apv-update:%d:first", step.ID), code})
+		}
+	}
 	again, err := tx.SentResponseCodes(ctx, againKey(step.ID))
 	if err != nil {
 		return err
 	}
-	codes := again
-	if responseCode != "" {
-		codes = append([]string{responseCode}, again...)
+	for _, k := range slices.Sorted(maps.Keys(again)) {
+		task := strings.TrimPrefix(k, againKey(step.ID))
+		if task == tapped {
+			continue // updated above with its click's code
+		}
+		targets = append(targets, target{fmt.Sprintf("apv-update:%d:%s", step.ID, task), again[k]})
 	}
-	if len(codes) == 0 {
+	if len(targets) == 0 {
 		return nil
 	}
 	card, err := e.cardFor(ctx, tx, a, step, result)
 	if err != nil {
 		return err
 	}
-	for _, code := range codes {
-		body, err := wecommsg.UpdateCard([]string{step.ApproverID}, code, card, result)
+	for _, t := range targets {
+		body, err := wecommsg.UpdateCard([]string{step.ApproverID}, t.code, card, result)
 		if err != nil {
 			return fmt.Errorf("approvals: card update: %w", err)
 		}
-		key := fmt.Sprintf("apv-update:%d", step.ID)
-		if code != responseCode {
-			key += ":" + code // a copy sent again
-		}
 		if err := e.enqueue(ctx, tx, servicebot.OutboxMessage{
-			DedupKey: key, Kind: servicebot.OutUpdateCard, ToUsers: step.ApproverID, Body: body, CreatedAt: now,
+			DedupKey: t.key, Kind: servicebot.OutUpdateCard, ToUsers: step.ApproverID, Body: body, CreatedAt: now,
 		}); err != nil {
 			return err
 		}

@@ -81,7 +81,7 @@ func (e *Engine[T]) Click(ctx context.Context, tx T, ev wecommsg.Event) error {
 	}
 	step.Status, step.Decision, step.Choice, step.DecidedAt = servicebot.StepDecided, decision, choice, now
 	step.ResponseCode = ev.ResponseCode
-	return e.afterDecision(ctx, tx, a, step, now)
+	return e.afterDecision(ctx, tx, a, step, ev.TaskID, now)
 }
 
 // decisionOf maps a button to a decision, if the step offers it.
@@ -112,7 +112,9 @@ func (e *Engine[T]) involved(a servicebot.Approval, user string) bool {
 }
 
 // afterDecision does everything a recorded decision causes, in its transaction.
-func (e *Engine[T]) afterDecision(ctx context.Context, tx T, a servicebot.Approval, step servicebot.ApprovalStep, now time.Time) error {
+//
+// tapped is the task_id of the card tapped, "" for a decision on the web.
+func (e *Engine[T]) afterDecision(ctx context.Context, tx T, a servicebot.Approval, step servicebot.ApprovalStep, tapped string, now time.Time) error {
 	// a was read before this decision: whatever follows from it (the next
 	// step, the service job of R-SVC-2's remote support) reads the decided
 	// step, not the pending one.
@@ -126,7 +128,7 @@ func (e *Engine[T]) afterDecision(ctx context.Context, tx T, a servicebot.Approv
 		return err
 	}
 	result := choiceText(step, names)
-	if err := e.updateCard(ctx, tx, a, step, "已"+result, step.ResponseCode, now); err != nil {
+	if err := e.updateCard(ctx, tx, a, step, "已"+result, step.ResponseCode, tapped, now); err != nil {
 		return err
 	}
 	if err := e.audit(ctx, tx, r.ID, step.ID, step.ApproverID, servicebot.EventDecided,

@@ -62,7 +62,7 @@ type Tx interface {
 	SentResponseCode(ctx context.Context, dedupKey string) (string, error)
 	// SentResponseCodes are those of every sent row whose key starts with
 	// prefix: the cards 待审批 sent again for a step.
-	SentResponseCodes(ctx context.Context, prefix string) ([]string, error)
+	SentResponseCodes(ctx context.Context, prefix string) (map[string]string, error)
 	// WithdrawApproval ends the request as withdrawn if stepID, its pending
 	// step, is still undecided; false when it was decided already.
 	WithdrawApproval(ctx context.Context, id, stepID int64, now time.Time) (bool, error)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -670,6 +672,49 @@ func TestDecideOnWebUpdatesCardsSentAgain_RAPV5(t *testing.T) {
 			if got[code] != "已同意" {
 				t.Errorf("the card sent with %s was updated to %q, want 已同意 (updates %v)", code, got[code], got)
 			}
+		}
+	})
+}
+
+// Issue 12: a tap on a copy 待审批 sent again decides the step and updates
+// that copy with the tap's code, the first card and the other copy with
+// the codes of their sending; the tapped copy is not updated twice.
+func TestTapOnACopyUpdatesEveryCard_RAPV5(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, servicebot.ApprovalRules{})
+		a := f.file(urgentParts(800_00))
+		f.sendAll()
+		f.sendPending("sunli")
+		f.sendPending("sunli")
+		f.sendAll()
+		var copies []string // the copies' task_ids, oldest first
+		rows, err := db.ListOutbox(t.Context(), []string{servicebot.OutboxSent}, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range rows {
+			if task, ok := strings.CutPrefix(m.DedupKey, fmt.Sprintf("apv-again:%d:", a.Steps[0].ID)); ok {
+				copies = append(copies, task)
+			}
+		}
+		if len(copies) != 2 {
+			t.Fatalf("copies sent: %v", copies)
+		}
+		f.clock.Add(time.Second)
+		ev := wecommsg.Event{FromUserName: "sunli", CreateTime: f.clock.Now().Unix(), MsgType: wecommsg.MsgEvent,
+			Event: wecommsg.EventTemplateCard, EventKey: "apv:" + itoa(a.Steps[0].ID) + ":" + servicebot.ChoiceApprove,
+			TaskID: copies[0], ResponseCode: "rc-tap"}
+		if err := db.InTx(t.Context(), func(tx *store.Tx) error { return f.engine.Click(t.Context(), tx, ev) }); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.approval(a.Request.ID); got.Steps[0].Status != servicebot.StepDecided {
+			t.Fatalf("the tap on the copy decided nothing: %+v", got.Steps[0])
+		}
+		got := f.updatedCodes("sunli")
+		want := map[string]string{"rc-tap": "已同意", "sent:apv-card:" + a.Steps[0].TaskID: "已同意",
+			fmt.Sprintf("sent:apv-again:%d:%s", a.Steps[0].ID, copies[1]): "已同意"}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("card updates %v, want %v", got, want)
 		}
 	})
 }

@@ -75,7 +75,7 @@ func (e *Engine[T]) withdraw(ctx context.Context, tx T, id int64, user string) e
 	if err != nil {
 		return err
 	}
-	if err := e.updateCard(ctx, tx, a, step, "申请人已撤回", code, now); err != nil {
+	if err := e.updateCard(ctx, tx, a, step, "申请人已撤回", code, "", now); err != nil {
 		return err
 	}
 	if err := e.audit(ctx, tx, id, step.ID, user, servicebot.EventWithdrawn, "申请人撤回，尚无审批人处理", now); err != nil {
@@ -139,7 +139,7 @@ func (e *Engine[T]) decideOnWeb(ctx context.Context, tx T, stepID int64, user, c
 	}
 	step.Status, step.Decision, step.Choice, step.Comment, step.DecidedAt = servicebot.StepDecided, decision, choice, reason, now
 	step.ResponseCode = code
-	return e.afterDecision(ctx, tx, a, step, now)
+	return e.afterDecision(ctx, tx, a, step, "", now)
 }
 
 // StepChoices are what the approver of step may choose, as on the card:
@@ -162,7 +162,8 @@ func (e *Engine[T]) StepChoices(ctx context.Context, a servicebot.Approval, step
 }
 
 // againKey starts the outbox key of every card 待审批 sent again for step
-// stepID: the step's decision finds them by it, to update each.
+// stepID (the key ends with the copy's task_id): the step's decision finds
+// them by it, to update each.
 func againKey(stepID int64) string { return fmt.Sprintf("apv-again:%d:", stepID) }
 
 func nameOr(m servicebot.Member) string {
@@ -216,7 +217,7 @@ func (e *Engine[T]) SendPending(ctx context.Context, tx T, ev wecommsg.Event) (b
 			return false, fmt.Errorf("approvals: card: %w", err)
 		}
 		if err := e.enqueue(ctx, tx, servicebot.OutboxMessage{
-			DedupKey: againKey(step.ID) + ev.DedupKey(), Kind: servicebot.OutTemplateCard,
+			DedupKey: againKey(step.ID) + card.TaskID, Kind: servicebot.OutTemplateCard,
 			ToUsers: user, Body: body, CreatedAt: now,
 		}); err != nil {
 			return false, err

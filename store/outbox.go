@@ -204,18 +204,25 @@ func (tx *Tx) SentResponseCode(ctx context.Context, dedupKey string) (string, er
 }
 
 // SentResponseCodes are the response_codes WeCom returned for the sent rows
-// whose dedup key starts with prefix (no LIKE wildcards in it), oldest
-// first: the cards 待审批 sent again for one step, each updated with its
-// own code when the step is decided.
-func (tx *Tx) SentResponseCodes(ctx context.Context, prefix string) ([]string, error) {
-	var codes []string
-	err := tx.sqlx.SelectContext(ctx, &codes, tx.sqlx.Rebind(
-		`SELECT response_code FROM outbox WHERE dedup_key LIKE ? AND status = ? AND COALESCE(response_code, '') <> '' ORDER BY id`),
+// whose dedup key starts with prefix (no LIKE wildcards in it), by key: the
+// cards 待审批 sent again for one step, each updated with its own code when
+// the step is decided.
+func (tx *Tx) SentResponseCodes(ctx context.Context, prefix string) (map[string]string, error) {
+	var rows []struct {
+		Key  string `db:"dedup_key"`
+		Code string `db:"response_code"`
+	}
+	err := tx.sqlx.SelectContext(ctx, &rows, tx.sqlx.Rebind(
+		`SELECT dedup_key, response_code FROM outbox WHERE dedup_key LIKE ? AND status = ? AND COALESCE(response_code, '') <> ''`),
 		prefix+"%", servicebot.OutboxSent)
 	if err != nil {
 		return nil, fmt.Errorf("store: sent response codes of %s: %w", prefix, err)
 	}
-	return codes, nil
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.Key] = r.Code
+	}
+	return out, nil
 }
 
 // MarkOutboxSent records a delivered row: WeCom's msgid and response_code and
