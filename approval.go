@@ -127,6 +127,22 @@ const (
 	StepCancelled = "cancelled" // an earlier step rejected the request, or it was withdrawn
 )
 
+// ApprovalStatusName is a request's state in Chinese (审批中, 已通过…), for
+// the cards, 详情 and the pages alike; an unknown one is shown as it is.
+func ApprovalStatusName(status string) string {
+	switch status {
+	case ApprovalPending:
+		return "审批中"
+	case ApprovalApproved:
+		return "已通过"
+	case ApprovalRejected:
+		return "已驳回"
+	case ApprovalWithdrawn:
+		return "已撤回"
+	}
+	return status
+}
+
 // Evidence of a compensation request (R-APV-1).
 const (
 	EvidenceFaultLetter  = "fault_letter"  // 客户质量问题来函（传真、邮件等）

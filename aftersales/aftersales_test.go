@@ -22,24 +22,10 @@ import (
 	"github.com/servicebot/servicebot/store/storetest"
 )
 
-var shanghai = mustLoc("Asia/Shanghai")
+var shanghai = testclock.Shanghai()
 
-func mustLoc(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
-
-func at(t testing.TB, s string) time.Time {
-	t.Helper()
-	tm, err := time.ParseInLocation("2006-01-02 15:04", s, shanghai)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tm
-}
+// at is a wall time in Shanghai: at("2026-11-27 20:00").
+func at(t testing.TB, s string) time.Time { return testclock.Wall(t, shanghai, s) }
 
 // roster is who works every day: the input the people directory gives the
 // digest in production.

@@ -324,7 +324,7 @@ func inZone(a servicebot.Approval, loc *time.Location) servicebot.Approval {
 func Describe(a servicebot.Approval, names map[string]string, machine string) string {
 	r := a.Request
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s（%s）\n", title(r), statusText(r.Status))
+	fmt.Fprintf(&b, "%s（%s）\n", title(r), servicebot.ApprovalStatusName(r.Status))
 	for _, kv := range summary(r, names, "") {
 		v := kv.Value
 		if kv.URL != "" {
@@ -385,18 +385,4 @@ func choiceText(s servicebot.ApprovalStep, names map[string]string) string {
 		return "同意：" + servicebot.ChoiceLabel(s.Choice)
 	}
 	return "同意"
-}
-
-func statusText(status string) string {
-	switch status {
-	case servicebot.ApprovalPending:
-		return "审批中"
-	case servicebot.ApprovalApproved:
-		return "已通过"
-	case servicebot.ApprovalRejected:
-		return "已驳回"
-	case servicebot.ApprovalWithdrawn:
-		return "已撤回"
-	}
-	return status
 }

@@ -10,31 +10,17 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/people"
 	"github.com/servicebot/servicebot/reminders"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
 
-var shanghai = mustLoc("Asia/Shanghai")
-
-func mustLoc(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
+var shanghai = testclock.Shanghai()
 
 // at is a wall time in Shanghai: at("2026-11-27 20:00").
-func at(t testing.TB, s string) time.Time {
-	t.Helper()
-	tm, err := time.ParseInLocation("2006-01-02 15:04", s, shanghai)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tm
-}
+func at(t testing.TB, s string) time.Time { return testclock.Wall(t, shanghai, s) }
 
 func date(t testing.TB, s string) servicebot.Date {
 	t.Helper()

@@ -94,7 +94,7 @@ func (s *Server) approvalRows(r *http.Request, list []servicebot.Approval) []app
 			kind += "（" + req.ServiceType.Name() + "）"
 		}
 		rows = append(rows, approvalRow{ID: req.ID, Kind: kind, Customer: req.Customer, Amount: req.Amount.String(),
-			Status: approvalStatus(req.Status), Requester: nameIn(names, req.Requester), At: req.CreatedAt})
+			Status: servicebot.ApprovalStatusName(req.Status), Requester: nameIn(names, req.Requester), At: req.CreatedAt})
 	}
 	return rows
 }

@@ -193,20 +193,6 @@ type approvalView struct {
 	Withdraw string
 }
 
-func approvalStatus(s string) string {
-	switch s {
-	case servicebot.ApprovalPending:
-		return "审批中"
-	case servicebot.ApprovalApproved:
-		return "已通过"
-	case servicebot.ApprovalRejected:
-		return "已驳回"
-	case servicebot.ApprovalWithdrawn:
-		return "已撤回"
-	}
-	return s
-}
-
 func stepStatus(s string) string {
 	switch s {
 	case servicebot.StepWaiting:

@@ -81,7 +81,7 @@ func parsePages(loc *time.Location) (map[string]*template.Template, error) {
 			return v
 		},
 		"choice":     servicebot.ChoiceLabel,
-		"apvStatus":  approvalStatus,
+		"apvStatus":  servicebot.ApprovalStatusName,
 		"stepStatus": stepStatus,
 		"eventName":  eventName,
 	}
