@@ -129,12 +129,8 @@ func (db *DB) CustomerByName(ctx context.Context, name string) (servicebot.Custo
 
 func customerByName(ctx context.Context, q sqlx.ExtContext, name string) (servicebot.Customer, error) {
 	var r customerRow
-	err := sqlx.GetContext(ctx, q, &r, q.Rebind(`SELECT `+customerColumns+` FROM customers WHERE name = ?`), name)
-	if errors.Is(err, sql.ErrNoRows) {
-		return servicebot.Customer{}, fmt.Errorf("store: customer %q: %w", name, servicebot.ErrNotFound)
-	}
-	if err != nil {
-		return servicebot.Customer{}, fmt.Errorf("store: customer %q: %w", name, err)
+	if err := getOne(ctx, q, fmt.Sprintf("customer %q", name), &r, q.Rebind(`SELECT `+customerColumns+` FROM customers WHERE name = ?`), name); err != nil {
+		return servicebot.Customer{}, err
 	}
 	return r.customer(), nil
 }
@@ -718,12 +714,8 @@ func (tx *Tx) GetTechQuestion(ctx context.Context, id int64) (servicebot.TechQue
 
 func oneTechQuestion(ctx context.Context, tx *Tx, where string, arg any) (servicebot.TechQuestion, error) {
 	var r techQuestionRow
-	err := tx.sqlx.GetContext(ctx, &r, tx.sqlx.Rebind(`SELECT `+techQuestionColumns+` FROM tech_questions WHERE `+where), arg)
-	if errors.Is(err, sql.ErrNoRows) {
-		return servicebot.TechQuestion{}, fmt.Errorf("store: tech question %v: %w", arg, servicebot.ErrNotFound)
-	}
-	if err != nil {
-		return servicebot.TechQuestion{}, fmt.Errorf("store: tech question %v: %w", arg, err)
+	if err := getOne(ctx, tx.sqlx, fmt.Sprintf("tech question %v", arg), &r, tx.sqlx.Rebind(`SELECT `+techQuestionColumns+` FROM tech_questions WHERE `+where), arg); err != nil {
+		return servicebot.TechQuestion{}, err
 	}
 	return servicebot.TechQuestion{ID: r.ID, CustomerID: r.CustomerID, Customer: r.Customer, Question: r.Question,
 		AskedBy: r.AskedBy, AskedAt: r.AskedAt.Time, DueAt: r.DueAt.Time, AnsweredBy: r.AnsweredBy,

@@ -172,12 +172,8 @@ func idempotencyKey(key string) any {
 // wrapping servicebot.ErrNotFound.
 func (tx *Tx) ApprovalByIdempotencyKey(ctx context.Context, key string) (servicebot.Approval, error) {
 	var id int64
-	err := tx.sqlx.GetContext(ctx, &id, tx.sqlx.Rebind(`SELECT id FROM approval_requests WHERE idempotency_key = ?`), key)
-	if errors.Is(err, sql.ErrNoRows) {
-		return servicebot.Approval{}, fmt.Errorf("store: approval with key %q: %w", key, servicebot.ErrNotFound)
-	}
-	if err != nil {
-		return servicebot.Approval{}, fmt.Errorf("store: approval with key %q: %w", key, err)
+	if err := getOne(ctx, tx.sqlx, fmt.Sprintf("approval with key %q", key), &id, tx.sqlx.Rebind(`SELECT id FROM approval_requests WHERE idempotency_key = ?`), key); err != nil {
+		return servicebot.Approval{}, err
 	}
 	return getApproval(ctx, tx.sqlx, id, false)
 }
@@ -190,12 +186,8 @@ func (tx *Tx) Approval(ctx context.Context, id int64) (servicebot.Approval, erro
 // ApprovalOfStep returns the request a step belongs to, with its chain.
 func (tx *Tx) ApprovalOfStep(ctx context.Context, stepID int64) (servicebot.Approval, error) {
 	var id int64
-	err := tx.sqlx.GetContext(ctx, &id, tx.sqlx.Rebind(`SELECT request_id FROM approval_steps WHERE id = ?`), stepID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return servicebot.Approval{}, fmt.Errorf("store: approval of step %d: %w", stepID, servicebot.ErrNotFound)
-	}
-	if err != nil {
-		return servicebot.Approval{}, fmt.Errorf("store: approval of step %d: %w", stepID, err)
+	if err := getOne(ctx, tx.sqlx, fmt.Sprintf("approval of step %d", stepID), &id, tx.sqlx.Rebind(`SELECT request_id FROM approval_steps WHERE id = ?`), stepID); err != nil {
+		return servicebot.Approval{}, err
 	}
 	return getApproval(ctx, tx.sqlx, id, false)
 }
@@ -226,14 +218,11 @@ func (db *DB) ListApprovals(ctx context.Context, limit int) ([]servicebot.Approv
 
 func getApproval(ctx context.Context, q sqlx.ExtContext, id int64, withEvents bool) (servicebot.Approval, error) {
 	var row approvalRequestRow
-	err := sqlx.GetContext(ctx, q, &row, q.Rebind(`SELECT `+approvalRequestColumns+` FROM approval_requests WHERE id = ?`), id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return servicebot.Approval{}, fmt.Errorf("store: approval %d: %w", id, servicebot.ErrNotFound)
-	}
-	if err != nil {
-		return servicebot.Approval{}, fmt.Errorf("store: approval %d: %w", id, err)
+	if err := getOne(ctx, q, fmt.Sprintf("approval %d", id), &row, q.Rebind(`SELECT `+approvalRequestColumns+` FROM approval_requests WHERE id = ?`), id); err != nil {
+		return servicebot.Approval{}, err
 	}
 	var a servicebot.Approval
+	var err error
 	if a.Request, err = row.request(); err != nil {
 		return servicebot.Approval{}, fmt.Errorf("store: approval %d: %w", id, err)
 	}

@@ -109,12 +109,8 @@ func (tx *Tx) FormSubmission(ctx context.Context, id int64) (servicebot.FormSubm
 
 func getFormSubmission(ctx context.Context, q sqlx.ExtContext, id int64) (servicebot.FormSubmission, error) {
 	var row formSubmissionRow
-	err := sqlx.GetContext(ctx, q, &row, q.Rebind(`SELECT `+formSubmissionColumns+` FROM form_submissions WHERE id = ?`), id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return servicebot.FormSubmission{}, fmt.Errorf("store: form submission %d: %w", id, servicebot.ErrNotFound)
-	}
-	if err != nil {
-		return servicebot.FormSubmission{}, fmt.Errorf("store: form submission %d: %w", id, err)
+	if err := getOne(ctx, q, fmt.Sprintf("form submission %d", id), &row, q.Rebind(`SELECT `+formSubmissionColumns+` FROM form_submissions WHERE id = ?`), id); err != nil {
+		return servicebot.FormSubmission{}, err
 	}
 	sub, err := row.submission()
 	if err != nil {

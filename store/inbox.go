@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -199,12 +198,8 @@ func (db *DB) ReleaseInbox(ctx context.Context, ids []int64) error {
 // GetInbox returns one inbox row, or an error wrapping servicebot.ErrNotFound.
 func (db *DB) GetInbox(ctx context.Context, id int64) (servicebot.InboxItem, error) {
 	var row inboxRow
-	err := db.sqlx.GetContext(ctx, &row, db.sqlx.Rebind(`SELECT `+inboxColumns+` FROM inbox WHERE id = ?`), id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return servicebot.InboxItem{}, fmt.Errorf("store: get inbox %d: %w", id, servicebot.ErrNotFound)
-	}
-	if err != nil {
-		return servicebot.InboxItem{}, fmt.Errorf("store: get inbox %d: %w", id, err)
+	if err := getOne(ctx, db.sqlx, fmt.Sprintf("get inbox %d", id), &row, db.sqlx.Rebind(`SELECT `+inboxColumns+` FROM inbox WHERE id = ?`), id); err != nil {
+		return servicebot.InboxItem{}, err
 	}
 	return row.item(), nil
 }

@@ -346,12 +346,8 @@ func (tx *Tx) FileKPIAppeal(ctx context.Context, a servicebot.KPIAppeal) (servic
 // KPIAppeal returns the appeal with id, or an error wrapping servicebot.ErrNotFound.
 func (tx *Tx) KPIAppeal(ctx context.Context, id int64) (servicebot.KPIAppeal, error) {
 	var row kpiAppealRow
-	err := tx.sqlx.GetContext(ctx, &row, tx.sqlx.Rebind(`SELECT `+kpiAppealColumns+` FROM kpi_appeals WHERE id = ?`), id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return servicebot.KPIAppeal{}, fmt.Errorf("store: kpi appeal %d: %w", id, servicebot.ErrNotFound)
-	}
-	if err != nil {
-		return servicebot.KPIAppeal{}, fmt.Errorf("store: kpi appeal %d: %w", id, err)
+	if err := getOne(ctx, tx.sqlx, fmt.Sprintf("kpi appeal %d", id), &row, tx.sqlx.Rebind(`SELECT `+kpiAppealColumns+` FROM kpi_appeals WHERE id = ?`), id); err != nil {
+		return servicebot.KPIAppeal{}, err
 	}
 	return row.appeal(), nil
 }

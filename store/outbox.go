@@ -178,12 +178,8 @@ func (db *DB) ClaimOutboxExcept(ctx context.Context, now time.Time, lease time.D
 // GetOutbox returns one outbox row, or an error wrapping servicebot.ErrNotFound.
 func (db *DB) GetOutbox(ctx context.Context, id int64) (servicebot.OutboxMessage, error) {
 	var row outboxRow
-	err := db.sqlx.GetContext(ctx, &row, db.sqlx.Rebind(`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`), id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return servicebot.OutboxMessage{}, fmt.Errorf("store: get outbox %d: %w", id, servicebot.ErrNotFound)
-	}
-	if err != nil {
-		return servicebot.OutboxMessage{}, fmt.Errorf("store: get outbox %d: %w", id, err)
+	if err := getOne(ctx, db.sqlx, fmt.Sprintf("get outbox %d", id), &row, db.sqlx.Rebind(`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`), id); err != nil {
+		return servicebot.OutboxMessage{}, err
 	}
 	return row.message(), nil
 }

@@ -162,12 +162,8 @@ func (tx *Tx) LockObligations(ctx context.Context, kind, period string) ([]servi
 // servicebot.ErrNotFound.
 func (tx *Tx) GetObligation(ctx context.Context, key string) (servicebot.Obligation, error) {
 	var row obligationRow
-	err := tx.sqlx.GetContext(ctx, &row, tx.sqlx.Rebind(`SELECT `+obligationColumns+` FROM obligations WHERE key = ?`), key)
-	if errors.Is(err, sql.ErrNoRows) {
-		return servicebot.Obligation{}, fmt.Errorf("store: obligation %s: %w", key, servicebot.ErrNotFound)
-	}
-	if err != nil {
-		return servicebot.Obligation{}, fmt.Errorf("store: obligation %s: %w", key, err)
+	if err := getOne(ctx, tx.sqlx, fmt.Sprintf("obligation %s", key), &row, tx.sqlx.Rebind(`SELECT `+obligationColumns+` FROM obligations WHERE key = ?`), key); err != nil {
+		return servicebot.Obligation{}, err
 	}
 	return row.obligation(), nil
 }

@@ -391,3 +391,17 @@ func (db *DB) Analyze(ctx context.Context) error {
 	}
 	return nil
 }
+
+// getOne scans the one row query finds into dst. No row is an error
+// wrapping servicebot.ErrNotFound; what names the row in errors
+// ("customer \"甲厂\"").
+func getOne(ctx context.Context, q sqlx.QueryerContext, what string, dst any, query string, args ...any) error {
+	err := sqlx.GetContext(ctx, q, dst, query, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: %s: %w", what, servicebot.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	return nil
+}
