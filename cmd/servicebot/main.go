@@ -128,35 +128,29 @@ func moveConfigFlag(args []string) []string {
 	return global
 }
 
+// cliCommand runs one of servicebot's commands with the arguments after its
+// name.
+type cliCommand func(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error
+
+// commandsByName are the commands by name (usage lists them for people).
+func commandsByName() map[string]cliCommand {
+	return map[string]cliCommand{
+		"serve": cmdServe, "demo": cmdDemo, "migrate": cmdMigrate, "outbox": cmdOutbox,
+		"approvals": cmdApprovals, "job": cmdJob, "reports": cmdReports, "sync": cmdSync,
+		"group": cmdGroup, "kpi": cmdKPI, "import": cmdImport,
+	}
+}
+
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageError{errors.New("no command")}
 	}
 	cmd, rest := args[0], args[1:]
+	if run, ok := commandsByName()[cmd]; ok {
+		return run(ctx, rest, stdout, stderr, lookup)
+	}
 	switch cmd {
-	case "serve":
-		return cmdServe(ctx, rest, stdout, stderr, lookup)
-	case "demo":
-		return cmdDemo(ctx, rest, stdout, stderr, lookup)
-	case "migrate":
-		return cmdMigrate(ctx, rest, stdout, stderr, lookup)
-	case "outbox":
-		return cmdOutbox(ctx, rest, stdout, stderr, lookup)
-	case "approvals":
-		return cmdApprovals(ctx, rest, stdout, stderr, lookup)
-	case "job":
-		return cmdJob(ctx, rest, stdout, stderr, lookup)
-	case "reports":
-		return cmdReports(ctx, rest, stdout, stderr, lookup)
-	case "sync":
-		return cmdSync(ctx, rest, stdout, stderr, lookup)
-	case "group":
-		return cmdGroup(ctx, rest, stdout, stderr, lookup)
-	case "kpi":
-		return cmdKPI(ctx, rest, stdout, stderr, lookup)
-	case "import":
-		return cmdImport(ctx, rest, stdout, stderr, lookup)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
