@@ -34,15 +34,33 @@ func TestCalendar_RDAY4_OfficialDataPresent(t *testing.T) {
 	}
 }
 
+// calendarDay is a day and what the calendar must say of it.
+type calendarDay struct {
+	name    string
+	day     time.Time
+	working bool
+	holiday string
+}
+
+// checkDays checks cal's IsWorkingDay and HolidayName on each day.
+func checkDays(t *testing.T, cal *Calendar, days []calendarDay) {
+	t.Helper()
+	for _, tt := range days {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := cal.IsWorkingDay(tt.day); got != tt.working {
+				t.Errorf("IsWorkingDay(%s) = %v, want %v", DateOf(tt.day), got, tt.working)
+			}
+			if got := cal.HolidayName(tt.day); got != tt.holiday {
+				t.Errorf("HolidayName(%s) = %q, want %q", DateOf(tt.day), got, tt.holiday)
+			}
+		})
+	}
+}
+
 // R-DAY-4: weekends, statutory holidays and make-up working days (调休).
 func TestCalendar_RDAY4_IsWorkingDay(t *testing.T) {
 	cal := mustCalendar(t, nil, nil)
-	tests := []struct {
-		name    string
-		day     time.Time
-		working bool
-		holiday string
-	}{
+	checkDays(t, cal, []calendarDay{
 		{"plain Wednesday", day(2026, 11, 25), true, ""},
 		{"plain Saturday", day(2026, 11, 28), false, ""},
 		{"plain Sunday", day(2026, 11, 29), false, ""},
@@ -65,17 +83,7 @@ func TestCalendar_RDAY4_IsWorkingDay(t *testing.T) {
 		{"国庆中秋 2025-10-06", day(2025, 10, 6), false, "国庆中秋"},
 		{"2027 国庆 make-up Saturday 10-09", day(2027, 10, 9), true, ""},
 		{"year without data: ordinary Monday", day(2099, 10, 5), true, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := cal.IsWorkingDay(tt.day); got != tt.working {
-				t.Errorf("IsWorkingDay(%s) = %v, want %v", DateOf(tt.day), got, tt.working)
-			}
-			if got := cal.HolidayName(tt.day); got != tt.holiday {
-				t.Errorf("HolidayName(%s) = %q, want %q", DateOf(tt.day), got, tt.holiday)
-			}
-		})
-	}
+	})
 }
 
 // The date is read in the calendar's zone: 2026-09-30 17:00 UTC is already
@@ -97,28 +105,13 @@ func TestCalendar_RDAY4_ExtraDays(t *testing.T) {
 		[]Date{NewDate(2026, 11, 27), NewDate(2099, 10, 1)}, // company day off; a holiday the library lacks
 		[]Date{NewDate(2026, 11, 28), NewDate(2026, 10, 7)}, // a working Saturday; work during 国庆
 	)
-	tests := []struct {
-		name    string
-		day     time.Time
-		working bool
-		holiday string
-	}{
+	checkDays(t, cal, []calendarDay{
 		{"extra day off on a Friday", day(2026, 11, 27), false, ""},
 		{"extra day off in a year without data", day(2099, 10, 1), false, ""},
 		{"extra working Saturday", day(2026, 11, 28), true, ""},
 		{"extra working day inside 国庆 keeps its name", day(2026, 10, 7), true, "国庆节"},
 		{"neighbouring Sunday unaffected", day(2026, 11, 29), false, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := cal.IsWorkingDay(tt.day); got != tt.working {
-				t.Errorf("IsWorkingDay(%s) = %v, want %v", DateOf(tt.day), got, tt.working)
-			}
-			if got := cal.HolidayName(tt.day); got != tt.holiday {
-				t.Errorf("HolidayName(%s) = %q, want %q", DateOf(tt.day), got, tt.holiday)
-			}
-		})
-	}
+	})
 }
 
 func TestCalendar_RDAY4_NewCalendarRejects(t *testing.T) {
