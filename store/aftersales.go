@@ -43,6 +43,7 @@ func (r customerRow) customer() servicebot.Customer {
 // updated only when a field differs, so importing the same file twice
 // changes nothing (not even updated_at).
 func (tx *Tx) UpsertCustomers(ctx context.Context, cs []servicebot.Customer, now time.Time) (servicebot.ImportCounts, error) {
+	tx.customersVersion = "" // the list changes
 	var n servicebot.ImportCounts
 	for _, c := range cs {
 		var old customerRow
@@ -75,6 +76,7 @@ func (tx *Tx) UpsertCustomers(ctx context.Context, cs []servicebot.Customer, now
 // SetCustomerTier changes a customer's tier (R-SVC-2: remote support makes
 // a key return-visit customer). It reports whether anything changed.
 func (tx *Tx) SetCustomerTier(ctx context.Context, id int64, tier string, now time.Time) (bool, error) {
+	tx.customersVersion = "" // the list changes
 	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`UPDATE customers SET tier = ?, updated_at = ? WHERE id = ? AND tier <> ?`),
 		tier, ts(now), id, tier)
 	if err != nil {
@@ -88,6 +90,7 @@ func (tx *Tx) SetCustomerTier(ctx context.Context, id int64, tier string, now ti
 // engineer, recording how they were chosen (source). It reports whether it
 // did: a customer given an engineer meanwhile keeps theirs.
 func (tx *Tx) AssignCustomerEngineer(ctx context.Context, id int64, engineer, source string, now time.Time) (bool, error) {
+	tx.customersVersion = "" // the list changes
 	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
 		UPDATE customers SET engineer = ?, engineer_source = ?, updated_at = ? WHERE id = ? AND engineer = ''`),
 		engineer, source, ts(now), id)

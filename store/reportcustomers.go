@@ -46,6 +46,9 @@ func (tx *Tx) ReportCustomers(ctx context.Context) ([]servicebot.CustomerName, e
 // CustomersVersion changes whenever the customer list or its aliases
 // change: the report handlers rebuild their reader only then.
 func (tx *Tx) CustomersVersion(ctx context.Context) (string, error) {
+	if tx.customersVersion != "" {
+		return tx.customersVersion, nil
+	}
 	var v struct {
 		N       int64    `db:"n"`
 		Updated nullTime `db:"updated"`
@@ -58,12 +61,14 @@ func (tx *Tx) CustomersVersion(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("store: customers version: %w", err)
 	}
-	return fmt.Sprintf("%d/%d/%d", v.N, v.Updated.UnixMicro(), v.Aliases), nil
+	tx.customersVersion = fmt.Sprintf("%d/%d/%d", v.N, v.Updated.UnixMicro(), v.Aliases)
+	return tx.customersVersion, nil
 }
 
 // AddCustomerAlias records a spelling of a listed customer an engineer
 // confirmed. A spelling already known keeps its first customer.
 func (tx *Tx) AddCustomerAlias(ctx context.Context, alias string, customerID int64, userID string, now time.Time) error {
+	tx.customersVersion = ""
 	_, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`INSERT INTO customer_aliases (alias, customer_id, user_id, created_at)
 		VALUES (?, ?, ?, ?) ON CONFLICT (alias) DO NOTHING`), alias, customerID, userID, ts(now))
 	if err != nil {

@@ -314,6 +314,9 @@ type Tx struct {
 	// when the transaction writes the directory.
 	members     map[string]servicebot.Member
 	departments []departmentEdge
+	// customersVersion is CustomersVersion as first read ("" unknown),
+	// cleared when the transaction writes customers or aliases.
+	customersVersion string
 }
 
 // InTx runs fn in a transaction and commits it if fn returns nil. It rolls
