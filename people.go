@@ -93,13 +93,13 @@ type Org struct {
 	// AfterSalesDepartments are WeCom department ids; their active members
 	// (and those of their sub-departments, as synced) who hold the engineer
 	// role, or hold no configured role at all, report daily.
-	AfterSalesDepartments []int64 `yaml:"after_sales_departments"`
+	AfterSalesDepartments []int64
 	// Roles maps a role to the userids holding it.
-	Roles map[Role][]string `yaml:"roles"`
+	Roles map[Role][]string
 	// Regions maps an engineer's userid to a region (R-ORG-2).
-	Regions map[string]string `yaml:"regions"`
+	Regions map[string]string
 	// Exempt userids never owe a daily report (e.g. the manager himself).
-	Exempt []string `yaml:"exempt"`
+	Exempt []string
 }
 
 // RolesOf returns the roles configured for userID.

@@ -44,7 +44,7 @@ type Config struct {
 	WeCom WeCom `yaml:"wecom"`
 
 	// The department: who is who (R-ORG-1/2), its calendar, report times, group.
-	Org      servicebot.Org `yaml:"org"`
+	Org      servicebot.Org `yaml:"-"` // the file's org: (OrgFile)
 	Calendar Calendar       `yaml:"calendar"`
 	Reports  Reports        `yaml:"reports"`
 	Group    Group          `yaml:"group"`
@@ -121,9 +121,12 @@ func Load(path string, lookup func(string) (string, bool)) (Config, error) {
 		// Check, which reports them with the rest; the other settings load.
 		cfg.loadProblems = checkYAML(&root)
 		if root.Kind != 0 {
-			if err := root.Decode(&cfg); err != nil {
-				cfg.loadProblems = append(cfg.loadProblems, &FieldError{Msg: fmt.Sprintf("%s: %s", path, yamlMessage(err))})
+			file := fileShape{Config: cfg, Org: OrgFileOf(cfg.Org)}
+			if err := root.Decode(&file); err != nil {
+				file.loadProblems = append(file.loadProblems, &FieldError{Msg: fmt.Sprintf("%s: %s", path, yamlMessage(err))})
 			}
+			cfg = file.Config
+			cfg.Org = file.Org.Org()
 		}
 	}
 	cfg.loadProblems = append(cfg.loadProblems, applyEnv(&cfg, lookup)...)

@@ -10,7 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// checkYAML walks the parsed file against the shape of Config and returns
+// checkYAML walks the parsed file against the shape of Config (fileShape) and returns
 // every key it does not know (with the closest key it does) and every value
 // that does not read as its setting's type, each with its line. It removes
 // those entries from root, so that what is left decodes cleanly: yaml.v3
@@ -19,7 +19,7 @@ import (
 func checkYAML(root *yaml.Node) []error {
 	var problems []error
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		walkYAML(root.Content[0], reflect.TypeFor[Config](), "", &problems)
+		walkYAML(root.Content[0], reflect.TypeFor[fileShape](), "", &problems)
 	}
 	return problems
 }

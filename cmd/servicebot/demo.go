@@ -285,7 +285,7 @@ type demoFile struct {
 	PublicURL   string         `yaml:"public_url"`
 	WeCom       demoWeCom      `yaml:"wecom"`
 	Web         demoWeb        `yaml:"web"`
-	Org         servicebot.Org `yaml:"org"`
+	Org         config.OrgFile `yaml:"org"`
 }
 
 type demoWeCom struct {
@@ -311,7 +311,7 @@ func writeDemoConfig(path string, cfg config.Config, dbURL string) error {
 		WeCom: demoWeCom{CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, Secret: cfg.WeCom.Secret,
 			Token: cfg.WeCom.Token, AESKey: cfg.WeCom.AESKey, APIBase: cfg.WeCom.APIBase},
 		Web: demoWeb{SessionKey: cfg.Web.SessionKey, AuthorizeURL: cfg.Web.AuthorizeURL},
-		Org: cfg.Org,
+		Org: config.OrgFileOf(cfg.Org),
 	}
 	body, err := yaml.Marshal(f)
 	if err != nil {
