@@ -13,6 +13,7 @@ import (
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/feature"
 	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/internal/need"
 )
 
 // KPIInputs records and withdraws the manager's entries (*Inputs).
@@ -44,15 +45,41 @@ const maxUpload = 10 << 20
 //
 // by names the manager making the change; it is recorded with the time.
 type KPIAPI struct {
+	KPIAPIConfig
+	inputs KPIInputs
+	store  KPIReader
+}
+
+// KPIAPIDeps are what the API reads and writes through.
+type KPIAPIDeps struct {
+	Inputs KPIInputs // the manager's entries (*Inputs)
+	Store  KPIReader // the recorded months (*store.DB)
+}
+
+// KPIAPIConfig is who may call the API and make changes.
+type KPIAPIConfig struct {
+	// Token is the bearer token callers present (api.token); required.
 	Token string
 	// Org says who may make changes: `by` must be the service manager, the
 	// VP in charge or the general manager. The token only proves the caller
 	// is a system we trust; the entries affect pay, so the name it gives
 	// must at least be someone allowed to make them.
 	Org    servicebot.Org
-	Inputs KPIInputs
-	Store  KPIReader
-	Logger *slog.Logger
+	Logger *slog.Logger // default: discarded
+}
+
+// NewKPIAPI makes the manager's KPI API; its dependencies and token are
+// checked.
+func NewKPIAPI(deps KPIAPIDeps, cfg KPIAPIConfig) (*KPIAPI, error) {
+	if err := need.Deps("kpi: api", map[string]bool{
+		"Inputs": deps.Inputs != nil, "Store": deps.Store != nil, "Token": cfg.Token != "",
+	}); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &KPIAPI{KPIAPIConfig: cfg, inputs: deps.Inputs, store: deps.Store}, nil
 }
 
 // Routes are the API's routes.
@@ -138,7 +165,7 @@ func (h *KPIAPI) listInputs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ins, err := h.Store.KPIInputs(r.Context(), month)
+	ins, err := h.store.KPIInputs(r.Context(), month)
 	if err != nil {
 		h.fail(w, "list kpi inputs", err)
 		return
@@ -212,7 +239,7 @@ func (h *KPIAPI) upload(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *KPIAPI) add(w http.ResponseWriter, r *http.Request, ins []servicebot.KPIInput, lines []int, by, origin string) {
-	res, err := h.Inputs.Add(r.Context(), ins, by, origin, lines)
+	res, err := h.inputs.Add(r.Context(), ins, by, origin, lines)
 	var invalid *InvalidInputError
 	switch {
 	case errors.As(err, &invalid):
@@ -239,7 +266,7 @@ func (h *KPIAPI) void(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err = h.Inputs.Void(r.Context(), id, by)
+	err = h.inputs.Void(r.Context(), id, by)
 	switch {
 	case errors.Is(err, servicebot.ErrNotFound):
 		handlers.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no live entry with that id"})
@@ -272,7 +299,7 @@ func (h *KPIAPI) export(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	m, err := Load(r.Context(), h.Store, month, rev)
+	m, err := Load(r.Context(), h.store, month, rev)
 	switch {
 	case errors.Is(err, servicebot.ErrNotFound):
 		handlers.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such month or revision"})

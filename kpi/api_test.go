@@ -34,8 +34,12 @@ func TestKPIAPI_R_KPI_12(t *testing.T) {
 		clock := servicebot.ClockFunc(func() time.Time { return now })
 		org := servicebot.Org{Roles: map[servicebot.Role][]string{
 			servicebot.RoleServiceManager: {"boss"}, servicebot.RoleGeneralManager: {"zhao"}}}
-		api := &kpi.KPIAPI{Token: testAPIToken, Org: org, Store: db, Logger: slog.New(slog.DiscardHandler),
-			Inputs: kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: servicebot.DefaultKPIRules(), Clock: clock})}
+		api, err := kpi.NewKPIAPI(kpi.KPIAPIDeps{Store: db,
+			Inputs: kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: servicebot.DefaultKPIRules(), Clock: clock})},
+			kpi.KPIAPIConfig{Token: testAPIToken, Org: org, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
 		mux := http.NewServeMux()
 		api.Register(mux)
 		srv := httptest.NewServer(mux)

@@ -102,8 +102,11 @@ func newParts(cfg config.Config, db *store.DB, client *bot.Client, dir *people.D
 		return p, err
 	}
 	if cfg.API.Token != "" {
-		p.kpiAPI = &kpi.KPIAPI{Token: cfg.API.Token, Org: cfg.Org, Store: db, Logger: logger.With("component", "kpi-api"),
-			Inputs: kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: cfg.KPIRules(), Clock: clock})}
+		if p.kpiAPI, err = kpi.NewKPIAPI(kpi.KPIAPIDeps{Store: db,
+			Inputs: kpi.NewInputs(db.InTx, kpi.InputsConfig{Rules: cfg.KPIRules(), Clock: clock})},
+			kpi.KPIAPIConfig{Token: cfg.API.Token, Org: cfg.Org, Logger: logger.With("component", "kpi-api")}); err != nil {
+			return p, err
+		}
 	}
 	managers := cfg.Org.Holders(servicebot.RoleServiceManager)
 	if p.daily, err = reminders.NewDaily(db.InTx, reminders.Daily{
