@@ -160,6 +160,18 @@ func (h *KPIAPI) by(w http.ResponseWriter, r *http.Request) (string, bool) {
 	return by, true
 }
 
+// monthBy is the request's month and who makes the change, both checked;
+// false when the answer is written already.
+func (h *KPIAPI) monthBy(w http.ResponseWriter, r *http.Request) (month, by string, ok bool) {
+	if month, ok = h.month(w, r); !ok {
+		return "", "", false
+	}
+	if by, ok = h.by(w, r); !ok {
+		return "", "", false
+	}
+	return month, by, true
+}
+
 func (h *KPIAPI) listInputs(w http.ResponseWriter, r *http.Request) {
 	month, ok := h.month(w, r)
 	if !ok {
@@ -178,11 +190,7 @@ func (h *KPIAPI) listInputs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *KPIAPI) addInputs(w http.ResponseWriter, r *http.Request) {
-	month, ok := h.month(w, r)
-	if !ok {
-		return
-	}
-	by, ok := h.by(w, r)
+	month, by, ok := h.monthBy(w, r)
 	if !ok {
 		return
 	}
@@ -210,11 +218,7 @@ func (h *KPIAPI) addInputs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *KPIAPI) upload(w http.ResponseWriter, r *http.Request) {
-	month, ok := h.month(w, r)
-	if !ok {
-		return
-	}
-	by, ok := h.by(w, r)
+	month, by, ok := h.monthBy(w, r)
 	if !ok {
 		return
 	}
