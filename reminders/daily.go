@@ -26,11 +26,12 @@ type Daily struct {
 	Store     Store
 	Calendar  *servicebot.Calendar
 	Schedule  servicebot.ReportSchedule
-	// Managers get the morning card (the service manager's userids).
+	// Managers get the morning card and, at the first reminder, the
+	// evening counts with the day's page (the service manager's userids).
 	Managers []string
 	Group    Group
-	// DayURL is the page of a day's reports (/web/today?d=…) the morning
-	// card links to; nil when the pages are off.
+	// DayURL is the page of a day's reports (/web/today?d=…) the evening
+	// note and the morning card link to; nil when the pages are off.
 	DayURL func(servicebot.Date) string
 	Logger *slog.Logger
 	// inTx runs the transactions; NewDaily sets it.
@@ -104,6 +105,28 @@ func (d *Daily) Remind(ctx context.Context, now time.Time) error {
 				return err
 			}
 			sent += len(fresh)
+		}
+		if stage.Name == servicebot.StageFirst && len(d.Managers) > 0 && d.DayURL != nil {
+			// The managers' evening note (issue 12): the counts at the
+			// first reminder and the page where every report is read.
+			to, err := wecommsg.Recipients(d.Managers)
+			if err != nil {
+				return err
+			}
+			text := fmt.Sprintf("%s %s 日报：应交 %d 人，已交 %d 人，未交 %d 人，已提醒。", day.MonthDay(), stage.At.In(d.Schedule.Location).Format("15:04"),
+				len(reporters), len(reporters)-len(missing), len(missing))
+			if len(incomplete) > 0 {
+				text += fmt.Sprintf("另有 %d 份缺今日工作或明日计划，已提醒补全。", len(incomplete))
+			}
+			text += "\n查看当天全部日报：" + d.DayURL(day)
+			rows, err := wecommsg.Texts(servicebot.OutboxMessage{DedupKey: fmt.Sprintf("remind:daily:%s:%s:managers", day, stage.Name),
+				ToUsers: to, CreatedAt: now}, text)
+			if err != nil {
+				return err
+			}
+			if err := enqueue(ctx, tx, rows...); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -397,3 +397,36 @@ func TestReminderReachesNewHireNotLeaver_R_DAY_2(t *testing.T) {
 		}
 	})
 }
+
+// Issue 12: at the first reminder the managers get the day's counts and the
+// page where every report is read, once; not at the second reminder, and
+// not without the pages.
+func TestManagersEveningNoteLinksTheDay_R_DAY_2(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		f := newFixture(t, db)
+		f.daily.DayURL = func(d servicebot.Date) string { return "https://bot.example.com/web/today?d=" + d.String() }
+		if err := f.daily.Remind(ctx, at(t, "2026-11-27 08:00")); err != nil {
+			t.Fatal(err)
+		}
+		f.report(t, "zhangwei", "2026-11-27", at(t, "2026-11-27 19:00"), servicebot.ReportOnTime, "回访")
+		f.report(t, "liqiang", "2026-11-27", at(t, "2026-11-27 19:10"), servicebot.ReportOnTime) // no plan
+		for _, now := range []string{"2026-11-27 20:00", "2026-11-27 20:05", "2026-11-27 21:30"} {
+			if err := f.daily.Remind(ctx, at(t, now)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var notes []string
+		for _, m := range f.outbox(t) {
+			if m.To == "sunli" {
+				notes = append(notes, m.Text)
+			}
+		}
+		want := "11月27日 20:00 日报：应交 3 人，已交 2 人，未交 1 人，已提醒。另有 1 份缺今日工作或明日计划，已提醒补全。\n" +
+			"查看当天全部日报：https://bot.example.com/web/today?d=2026-11-27"
+		if len(notes) != 1 || notes[0] != want {
+			t.Errorf("the manager got %q, want once %q", notes, want)
+		}
+	})
+}

@@ -258,8 +258,10 @@ func TestE2E_TwoReplicasSendEachReminderOnce_R_DAY_2(t *testing.T) {
 			}
 			b.settle()
 			sentExactly(t, a, "【日报提醒】", onceEach(demoEngineers))
-			if n := a.sim.Calls("message/send"); n != 1 {
-				t.Errorf("%d message/send calls, want 1: one text to all six engineers", n)
+			// The manager's evening note (issue 12), once as well.
+			sentExactly(t, a, "查看当天全部日报", onceEach([]string{"sunli"}))
+			if n := a.sim.Calls("message/send"); n != 2 {
+				t.Errorf("%d message/send calls, want 2: one text to all six engineers, one to the manager", n)
 			}
 		})
 	}
