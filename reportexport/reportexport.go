@@ -156,7 +156,14 @@ func (e *Exporter) States(ctx context.Context, from, to servicebot.Date, now tim
 	for _, r := range reports {
 		status[key{r.Day, r.UserID}] = r.Status
 	}
-	out := make([]State, 0, len(reports)+len(rosters)*len(rosters[0]))
+	// A state per roster entry; reports of those who left, if any, are
+	// appended after (the reports are mostly of roster entries: counting
+	// them again would double the slice of a large department's month).
+	n := 0
+	for _, entries := range rosters {
+		n += len(entries)
+	}
+	out := make([]State, 0, n)
 	for i, entries := range rosters {
 		day := from.AddDays(i)
 		for _, en := range entries {
