@@ -8,13 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/config"
+	"github.com/servicebot/servicebot/store"
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
@@ -27,15 +30,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, look
 		return verr
 	}
 	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	db, rdb, err := checkServices(ctx, cfg, logger, verr)
+	db, rdb, err := openMigrated(ctx, cfg, logger, verr, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return usageError{err}
+		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
 	a, err := newApp(cfg, db, rdb, servicebot.SystemClock{}, logger, tuning{})
 	if err != nil {
 		return err
@@ -48,6 +47,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, look
 	return a.serve(ctx, ln)
 }
 
+// openMigrated checks the services the configuration names (every problem
+// printed at once, as a usage error), opens the store and migrates it. The
+// caller closes db; rdb is nil without Redis.
+func openMigrated(ctx context.Context, cfg config.Config, logger *slog.Logger, verr error, stderr io.Writer) (*store.DB, *redis.Client, error) {
+	db, rdb, err := checkServices(ctx, cfg, logger, verr)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, nil, usageError{err}
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("migrate: %w", err)
+	}
+	return db, rdb, nil
+}
+
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) error {
 	fs := newCommand("migrate", "servicebot migrate [--config FILE]",
 		"Applies the database migrations and exits (serve also does at start). Needs only database_url.",
@@ -58,15 +73,11 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 	}
 	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	// Migrating needs only the database: WeCom settings may still be missing.
-	db, _, err := checkServices(ctx, cfg, logger, verr)
+	db, _, err := openMigrated(ctx, cfg, logger, verr, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return usageError{err}
+		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
 	fmt.Fprintln(stdout, "migrations applied")
 	return nil
 }
