@@ -14,6 +14,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot/wecommsg"
+	"github.com/servicebot/servicebot/internal/need"
 	"github.com/servicebot/servicebot/metrics"
 )
 
@@ -40,18 +41,44 @@ type InboxWriter interface {
 // WeCom only after the delivery is safely stored, so that a database outage
 // makes WeCom retry instead of losing the message.
 type Callback struct {
+	deps CallbackDeps
+	opts CallbackOptions
+}
+
+// CallbackDeps are what the callback works with.
+type CallbackDeps struct {
 	Opener  CallbackOpener
 	Parse   EventParser
 	Inbox   InboxWriter
-	Clock   servicebot.Clock
-	Metrics *metrics.Metrics
-	Logger  *slog.Logger
+	Metrics *metrics.Metrics // nil: not counted
+}
+
+// CallbackOptions tune the callback; zero values take the defaults.
+type CallbackOptions struct {
+	Clock  servicebot.Clock // default the system clock
+	Logger *slog.Logger     // default: discarded
 	// Stored, when set, is called after a new row is stored, to wake the worker.
 	Stored func()
 	// StoreTimeout bounds storing a delivery (waiting for a database
 	// connection included); past it the answer is 503 and WeCom retries.
 	// Default DefaultStoreTimeout.
 	StoreTimeout time.Duration
+}
+
+// NewCallback makes the callback endpoint; its dependencies are checked.
+func NewCallback(deps CallbackDeps, opts CallbackOptions) (*Callback, error) {
+	if err := need.Deps("handlers: callback", map[string]bool{
+		"Opener": deps.Opener != nil, "Parse": deps.Parse != nil, "Inbox": deps.Inbox != nil,
+	}); err != nil {
+		return nil, err
+	}
+	if opts.Clock == nil {
+		opts.Clock = servicebot.SystemClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Callback{deps: deps, opts: opts}, nil
 }
 
 // DefaultStoreTimeout keeps the answer to WeCom well under its 5 s, and the
@@ -75,12 +102,12 @@ func (h *Callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the admin console: the decrypted echostr, exactly, with no newline.
 func (h *Callback) verifyURL(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	plain, err := h.Opener.VerifyURL(q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce"), q.Get("echostr"))
+	plain, err := h.deps.Opener.VerifyURL(q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce"), q.Get("echostr"))
 	if err != nil {
 		h.refuse(w, r, err)
 		return
 	}
-	h.Metrics.Callback("url_check")
+	h.deps.Metrics.Callback("url_check")
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write(plain)
 }
@@ -90,55 +117,55 @@ func (h *Callback) receive(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			h.Metrics.Callback("too_large")
-			h.Logger.Warn("callback body too large", "limit", MaxCallbackBody, "remote", r.RemoteAddr)
+			h.deps.Metrics.Callback("too_large")
+			h.opts.Logger.Warn("callback body too large", "limit", MaxCallbackBody, "remote", r.RemoteAddr)
 			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		h.Metrics.Callback("malformed")
+		h.deps.Metrics.Callback("malformed")
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return
 	}
 	q := r.URL.Query()
-	plain, err := h.Opener.DecryptBody(q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce"), body)
+	plain, err := h.deps.Opener.DecryptBody(q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce"), body)
 	if err != nil {
 		h.refuse(w, r, err)
 		return
 	}
-	ev, err := h.Parse(plain)
+	ev, err := h.deps.Parse(plain)
 	if err != nil {
 		h.refuse(w, r, err)
 		return
 	}
-	timeout := h.StoreTimeout
+	timeout := h.opts.StoreTimeout
 	if timeout <= 0 {
 		timeout = DefaultStoreTimeout
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
-	inserted, err := h.Inbox.InsertInbox(ctx, servicebot.InboxItem{
+	inserted, err := h.deps.Inbox.InsertInbox(ctx, servicebot.InboxItem{
 		DedupKey:   ev.DedupKey(),
 		Kind:       ev.Kind(),
 		FromUser:   ev.FromUserName,
 		Payload:    plain,
 		Status:     servicebot.InboxPending,
-		ReceivedAt: h.Clock.Now(),
+		ReceivedAt: h.opts.Clock.Now(),
 	})
 	if err != nil {
 		// Never 200 for what is not stored: WeCom retries a failed delivery.
-		h.Metrics.Callback("store_error")
-		h.Logger.Error("callback not stored; answering 503 so WeCom retries",
+		h.deps.Metrics.Callback("store_error")
+		h.opts.Logger.Error("callback not stored; answering 503 so WeCom retries",
 			"kind", ev.Kind(), "from", ev.FromUserName, "err", err)
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	if !inserted {
-		h.Metrics.Callback("duplicate")
-		h.Logger.Debug("repeated delivery ignored", "key", ev.DedupKey())
+		h.deps.Metrics.Callback("duplicate")
+		h.opts.Logger.Debug("repeated delivery ignored", "key", ev.DedupKey())
 	} else {
-		h.Metrics.Callback("stored")
-		if h.Stored != nil {
-			h.Stored()
+		h.deps.Metrics.Callback("stored")
+		if h.opts.Stored != nil {
+			h.opts.Stored()
 		}
 	}
 	// An empty 200 tells WeCom the delivery arrived; the reply, if any, goes
@@ -151,16 +178,16 @@ func (h *Callback) receive(w http.ResponseWriter, r *http.Request) {
 func (h *Callback) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, servicebot.ErrBadSignature):
-		h.Metrics.Callback("bad_signature")
-		h.Logger.Warn("callback refused: bad signature", "remote", r.RemoteAddr)
+		h.deps.Metrics.Callback("bad_signature")
+		h.opts.Logger.Warn("callback refused: bad signature", "remote", r.RemoteAddr)
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 	case errors.Is(err, servicebot.ErrWrongReceiver):
-		h.Metrics.Callback("wrong_receiver")
-		h.Logger.Warn("callback refused: addressed to another corp", "remote", r.RemoteAddr)
+		h.deps.Metrics.Callback("wrong_receiver")
+		h.opts.Logger.Warn("callback refused: addressed to another corp", "remote", r.RemoteAddr)
 		http.Error(w, "wrong receiver", http.StatusUnauthorized)
 	default:
-		h.Metrics.Callback("malformed")
-		h.Logger.Warn("callback refused: malformed", "remote", r.RemoteAddr, "err", err)
+		h.deps.Metrics.Callback("malformed")
+		h.opts.Logger.Warn("callback refused: malformed", "remote", r.RemoteAddr, "err", err)
 		http.Error(w, "malformed callback", http.StatusBadRequest)
 	}
 }

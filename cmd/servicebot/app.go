@@ -399,10 +399,13 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	if p.web != nil {
 		mux.Handle(web.Prefix, handlers.Deadline(tune.requestTimeout, 0, p.web))
 	}
-	mux.Handle("/wecom/callback", &handlers.Callback{
-		Opener: crypto, Parse: bot.ParseEvent, Inbox: db, Clock: clock,
-		Metrics: m, Logger: logger.With("component", "callback"), Stored: func() { intake.Stored(); worker.Kick() },
-	})
+	callback, err := handlers.NewCallback(handlers.CallbackDeps{Opener: crypto, Parse: bot.ParseEvent, Inbox: db, Metrics: m},
+		handlers.CallbackOptions{Clock: clock, Logger: logger.With("component", "callback"),
+			Stored: func() { intake.Stored(); worker.Kick() }})
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/wecom/callback", callback)
 	mux.Handle("GET /media/", handlers.Media(blobs))
 	mux.HandleFunc("GET /healthz", handlers.Healthz)
 	mux.Handle("GET /readyz", handlers.Readyz(db))
