@@ -13,6 +13,7 @@ import (
 	"github.com/servicebot/servicebot/bot/wecommsg"
 	"github.com/servicebot/servicebot/feature"
 	"github.com/servicebot/servicebot/handlers"
+	"github.com/servicebot/servicebot/internal/need"
 )
 
 // Feature is the approvals' surface: taps on approval cards, a rejecter's
@@ -62,7 +63,8 @@ func Feature[T Tx](e *Engine[T], apiToken string) feature.Feature[T] {
 	}
 	if apiToken != "" {
 		f.Routes = append(f.Routes, feature.Route{Pattern: "POST /api/requests",
-			Handler: &RequestsAPI{Token: apiToken, Engine: e, Customers: e.customers, Logger: e.logger.With("component", "api")}})
+			Handler: &RequestsAPI{RequestsAPIDeps{Engine: e, Customers: e.customers},
+				RequestsAPIConfig{Token: apiToken, Logger: e.logger.With("component", "api")}}})
 	}
 	return f
 }
@@ -94,11 +96,33 @@ type CustomerFinder interface {
 // customer record, hence no key-customer promotion (R-SVC-2) and no
 // follow-up calls (R-VIS-1) until the customer list has it.
 type RequestsAPI struct {
-	Token  string
+	RequestsAPIDeps
+	RequestsAPIConfig
+}
+
+// RequestsAPIDeps are what the API files through.
+type RequestsAPIDeps struct {
 	Engine Filer
 	// Customers, when set, checks the request's customer (nil: unchecked).
 	Customers CustomerFinder
-	Logger    *slog.Logger
+}
+
+// RequestsAPIConfig is who may call the API.
+type RequestsAPIConfig struct {
+	Token  string       // the bearer token callers present (api.token); required
+	Logger *slog.Logger // default: discarded
+}
+
+// NewRequestsAPI makes POST /api/requests; the engine and the token are
+// checked.
+func NewRequestsAPI(deps RequestsAPIDeps, cfg RequestsAPIConfig) (*RequestsAPI, error) {
+	if err := need.Deps("approvals: api", map[string]bool{"Engine": deps.Engine != nil, "Token": cfg.Token != ""}); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &RequestsAPI{RequestsAPIDeps: deps, RequestsAPIConfig: cfg}, nil
 }
 
 // Warning is a remark on a request that was filed all the same.

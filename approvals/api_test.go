@@ -44,8 +44,7 @@ func TestRequestsAPI_RAPV1_RLIA2(t *testing.T) {
 		}
 		engine := approvals.New(db, db.InTx, approvals.Config{Org: approvalOrg(),
 			Clock: servicebot.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) })})
-		srv := httptest.NewServer(&approvals.RequestsAPI{Token: testAPIToken, Engine: engine,
-			Logger: slog.New(slog.DiscardHandler)})
+		srv := httptest.NewServer(requestsAPI(t, engine))
 		defer srv.Close()
 
 		tests := []struct {
@@ -113,8 +112,7 @@ func TestRequestsAPI_IdempotencyKeyFilesOnce(t *testing.T) {
 		org.Roles[servicebot.RoleVPAfterSales] = []string{"zhoujianguo"}
 		engine := approvals.New(db, db.InTx, approvals.Config{Org: org,
 			Clock: servicebot.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) })})
-		srv := httptest.NewServer(&approvals.RequestsAPI{Token: testAPIToken, Engine: engine,
-			Logger: slog.New(slog.DiscardHandler)})
+		srv := httptest.NewServer(requestsAPI(t, engine))
 		defer srv.Close()
 		post := func(key string) (int, approvals.View) {
 			body := `{"kind":"service","service_type":"fault","customer":"重庆重工","region":"西南","reason":"停机",
@@ -227,4 +225,15 @@ func TestRequestsAPI_UnknownCustomerWarns(t *testing.T) {
 			t.Errorf("stored %d requests (%v), want both", len(list), err)
 		}
 	})
+}
+
+// requestsAPI is POST /api/requests over engine with the test token.
+func requestsAPI(t *testing.T, engine approvals.Filer) *approvals.RequestsAPI {
+	t.Helper()
+	api, err := approvals.NewRequestsAPI(approvals.RequestsAPIDeps{Engine: engine},
+		approvals.RequestsAPIConfig{Token: testAPIToken, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api
 }
