@@ -426,9 +426,26 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 		if a.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
 			return nil, fmt.Errorf("metrics_addr %s: %w", cfg.MetricsAddr, err)
 		}
-		a.metricsSrv = &http.Server{Handler: mm, ReadHeaderTimeout: 5 * time.Second}
+		a.metricsSrv = newHTTPServer(mm)
 	}
 	return a, nil
+}
+
+// newHTTPServer is a server with every connection limit set (issue 15): a
+// client that sends its headers slowly, a body that never ends, an answer
+// nobody reads and an idle keep-alive are all cut off. Generous enough for a
+// form with a few phone photos over a slow mobile link; callbacks are capped
+// at 1 MiB by their handler. The handlers themselves end sooner
+// (handlers.Deadline); writing lasts a little longer than the longest of
+// them, so that its 503 still reaches the client.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       handlers.DefaultUploadTimeout,
+		WriteTimeout:      handlers.DefaultUploadTimeout + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
 }
 
 // serve runs everything on ln until ctx is cancelled, then shuts down in
@@ -439,20 +456,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	// grace: a page waiting on a database that stopped answering then ends.
 	reqCtx, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRequests()
-	srv := &http.Server{
-		BaseContext: func(net.Listener) context.Context { return reqCtx },
-		// NUL bytes are refused before any handler (issue 15).
-		Handler:           handlers.RefuseNUL(a.mux),
-		ReadHeaderTimeout: 5 * time.Second,
-		// Generous: a form with a few phone photos over a slow mobile link.
-		// Slow-header clients are cut off by ReadHeaderTimeout; callbacks
-		// are capped at 1 MiB by their handler. The handlers themselves end
-		// sooner (handlers.Deadline); writing lasts a little longer than the
-		// longest of them, so that its 503 still reaches the client.
-		ReadTimeout:  handlers.DefaultUploadTimeout,
-		WriteTimeout: handlers.DefaultUploadTimeout + 10*time.Second,
-		IdleTimeout:  2 * time.Minute,
-	}
+	// NUL bytes are refused before any handler (issue 15).
+	srv := newHTTPServer(handlers.RefuseNUL(a.mux))
+	srv.BaseContext = func(net.Listener) context.Context { return reqCtx }
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
 	if a.metricsSrv != nil {
