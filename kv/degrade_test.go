@@ -106,7 +106,7 @@ func TestFallbackLimiterKeepsTheLimitInProcessAndWarnsOnceAMinute(t *testing.T) 
 	clock := testclock.At(time.Now())
 	var warnings countingHandler
 	m := metrics.New()
-	l := kv.NewFallbackLimiter(deadRedis(t), "sendlimit:", 30, time.Minute,
+	l := kv.NewFallbackLimiter(kvtest.DeadRedis(t), "sendlimit:", 30, time.Minute,
 		kv.Degrade{Now: clock.Now, Logger: slog.New(&warnings), Metrics: m})
 	for i := range 30 {
 		ok, _, err := l.AllowAll(bg, []string{"user:a"}, clock.Now())

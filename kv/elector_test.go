@@ -140,7 +140,7 @@ func TestElectorRunKeepsLead(t *testing.T) {
 // rather than none.
 func TestElectorRedisDownRunsJobs(t *testing.T) {
 	t.Parallel()
-	e := kv.NewRedisElector(deadRedis(t), "scheduler-leader", "replica-a", time.Minute, degrade(t))
+	e := kv.NewRedisElector(kvtest.DeadRedis(t), "scheduler-leader", "replica-a", time.Minute, degrade(t))
 	if err := e.IsLeader(bg); err != nil {
 		t.Fatalf("IsLeader with Redis down = %v, want nil (fail open)", err)
 	}

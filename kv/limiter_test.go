@@ -188,7 +188,7 @@ func TestLimiterSharedBudgetConcurrent(t *testing.T) {
 
 func TestRedisLimiterDown(t *testing.T) {
 	t.Parallel()
-	l := kv.NewRedisLimiter(deadRedis(t), "sendlimit:", 30, time.Minute)
+	l := kv.NewRedisLimiter(kvtest.DeadRedis(t), "sendlimit:", 30, time.Minute)
 	if ok, _, err := l.AllowAll(bg, []string{"a"}, t0); err == nil || ok {
 		t.Fatalf("AllowAll with Redis down = %v, %v; want an error", ok, err)
 	}

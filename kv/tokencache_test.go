@@ -86,7 +86,7 @@ func TestTokenCacheExpires(t *testing.T) {
 // send), and the token is then served from the process; nothing hangs.
 func TestTokenCacheRedisDownKeepsTheTokenInProcess(t *testing.T) {
 	t.Parallel()
-	c := kv.NewTokenCache(deadRedis(t), degrade(t))
+	c := kv.NewTokenCache(kvtest.DeadRedis(t), degrade(t))
 	if got := c.Get("k"); got != nil {
 		t.Fatalf("Get with Redis down = %#v, want nil", got)
 	}

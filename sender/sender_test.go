@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/silenceper/wechat/v2/cache"
 
 	"github.com/servicebot/servicebot"
@@ -402,7 +400,7 @@ func TestSendDefersOverLimit(t *testing.T) {
 func TestSendWithoutLimiter(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
-		s := w.sender(kv.NewRedisLimiter(deadRedis(t), "sendlimit:", 30, time.Minute), sender.Options{})
+		s := w.sender(kv.NewRedisLimiter(kvtest.DeadRedis(t), "sendlimit:", 30, time.Minute), sender.Options{})
 		id := w.enqueue(t, "zhangsan", "Redis 挂了也要送达")
 
 		w.sendDue(t, s, 1)
@@ -494,20 +492,6 @@ func waitUntil(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-// deadRedis returns a client for an address nothing listens on.
-func deadRedis(t *testing.T) *redis.Client {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
-	t.Cleanup(func() { rdb.Close() })
-	return rdb
 }
 
 // Issue 10 must show 4: a first deployment whose server IP is not yet among

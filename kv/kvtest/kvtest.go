@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -65,4 +66,19 @@ func KeyPrefix(t testing.TB, rdb *redis.Client) string {
 		}
 	})
 	return prefix
+}
+
+// DeadRedis is a client of an address nothing listens on, failing fast: the
+// Redis that went away.
+func DeadRedis(t testing.TB) *redis.Client {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
 }
