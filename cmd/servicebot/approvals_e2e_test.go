@@ -17,6 +17,7 @@ import (
 	"github.com/servicebot/servicebot/approvals"
 	"github.com/servicebot/servicebot/bot/wecomsim"
 	"github.com/servicebot/servicebot/config"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -66,7 +67,7 @@ func TestE2E_ApprovalCards_RAPV2_RAPV5(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		clock := &setClock{t: shanghaiTime(t, "2026-11-27 10:00:00")}
+		clock := testclock.At(shanghaiTime(t, "2026-11-27 10:00:00"))
 		h := startHarnessAt(t, db, clock)
 		v := fileThroughAPI(t, db, clock, `{"kind":"parts_compensation","urgent":true,"amount":"5000.01",
 			"customer":"成都某机械厂","reason":"主轴轴承损坏","requester":"yangfan",

@@ -15,6 +15,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/internal/faultproxy"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/kv/kvtest"
 	"github.com/servicebot/servicebot/reminders"
 	"github.com/servicebot/servicebot/store/storetest"
@@ -194,7 +195,7 @@ func TestFault_RedisCutTwoReplicasKeepSendingOneReminderEach_R_DAY_2(t *testing.
 	real.Del(t.Context(), fmt.Sprintf("servicebot:%s:%d:scheduler:leader", demoCorpID, demoAgentID),
 		fmt.Sprintf("gowechat_work__access_token_%s_%d", demoCorpID, demoAgentID))
 
-	clock := &setClock{t: shanghaiTime(t, "2026-11-27 19:50:00")} // a Friday
+	clock := testclock.At(shanghaiTime(t, "2026-11-27 19:50:00")) // a Friday
 	// Both replicas are built before either serves (see prepareScheduled).
 	a, serveA := prepareScheduled(t, db, clock, nil, newRedis())
 	b, serveB := prepareScheduled(t, db, clock, a.demo, newRedis())

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/store/storetest"
 )
 
@@ -53,7 +54,7 @@ func signIn(t *testing.T, h *harness, execPath string, vp struct {
 func TestBrowser_TodayAndMonthPages_R_DAY_1(t *testing.T) {
 	t.Parallel()
 	execPath := chromiumPath(t)
-	clock := &setClock{t: shanghaiTime(t, "2026-11-27 20:30:00")} // a Friday, before the 22:00 deadline
+	clock := testclock.At(shanghaiTime(t, "2026-11-27 20:30:00")) // a Friday, before the 22:00 deadline
 	h := startHarnessAt(t, storetest.SQLite(t), clock)
 	ctx := t.Context()
 	// WeCom's PicUrl is an https address of its image server; here a

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/store/storetest"
 )
 
@@ -13,7 +14,7 @@ import (
 // the department's list. R-DAY-1, R-APV-5.
 func TestE2E_ManagersChatGlance_RDAY1(t *testing.T) {
 	t.Parallel()
-	clock := &setClock{t: shanghaiTime(t, "2026-11-27 20:30:00")} // a Friday, before the deadline
+	clock := testclock.At(shanghaiTime(t, "2026-11-27 20:30:00")) // a Friday, before the deadline
 	h := startHarnessAt(t, storetest.SQLite(t), clock)
 	ctx := t.Context()
 	if _, err := h.sim.SendText(ctx, "liqiang", "今天：成都客户现场安装调试\n明天：培训操作人员"); err != nil {

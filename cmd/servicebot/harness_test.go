@@ -44,7 +44,7 @@ func startHarness(t *testing.T, db *store.DB) *harness {
 
 // startHarnessAt starts the bot and its simulator on clock: a test whose
 // outcome depends on the time of day (after 22:00 a report is late, at
-// midnight "today" moves) pins it with a setClock.
+// midnight "today" moves) pins it with a testclock.Clock.
 func startHarnessAt(t *testing.T, db *store.DB, clock servicebot.Clock) *harness {
 	t.Helper()
 	return launch(t, db, nil, clock)

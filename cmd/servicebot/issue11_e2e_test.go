@@ -18,6 +18,7 @@ import (
 	"github.com/servicebot/servicebot/approvals"
 	"github.com/servicebot/servicebot/bot/wecomsim"
 	"github.com/servicebot/servicebot/config"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
@@ -143,7 +144,7 @@ func TestE2E_Issue11_WhoDecides_RLIA0_RAPV5_RSVC1_RSVC3(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		clock := &setClock{t: shanghaiTime(t, "2026-11-23 10:00:00")}
+		clock := testclock.At(shanghaiTime(t, "2026-11-23 10:00:00"))
 		h := startHarnessAt(t, db, clock)
 		rules := config.Default().ApprovalRules()
 
@@ -270,7 +271,7 @@ func TestE2E_Issue11_KPIMonth_R_KPI_13_R_LIA_0(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		// The bot was down on December 1st: it comes back on the 3rd.
-		clock := &setClock{t: shanghaiTime(t, "2026-12-03 10:00:00")}
+		clock := testclock.At(shanghaiTime(t, "2026-12-03 10:00:00"))
 		h := launchWithGroup(t, db, clock)
 		course := h.demo.app.kpiMonth
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/servicebot/servicebot/aftersales"
 	"github.com/servicebot/servicebot/bot/wecomsim"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/reminders"
 	"github.com/servicebot/servicebot/store"
@@ -30,7 +31,7 @@ func TestE2E_EveryKindOfMessagePassesTheStrictSimulator(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		clock := &setClock{t: shanghaiTime(t, "2026-11-27 18:00:00")} // Friday
+		clock := testclock.At(shanghaiTime(t, "2026-11-27 18:00:00")) // Friday
 		h := launchWithGroup(t, db, clock)
 		run := func(job, at string) {
 			t.Helper()

@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/store/storetest"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestBrowser_KPIPages_RKPI13(t *testing.T) {
 	t.Parallel()
 	execPath := chromiumPath(t)
-	clock := &setClock{t: shanghaiTime(t, "2026-12-01 10:00:00")}
+	clock := testclock.At(shanghaiTime(t, "2026-12-01 10:00:00"))
 	h := startHarnessAt(t, storetest.SQLite(t), clock)
 	if _, err := h.demo.app.kpiMonth.Redraft(t.Context(), "2026-11", "sunli", "测试起草"); err != nil {
 		t.Fatal(err)

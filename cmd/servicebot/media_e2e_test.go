@@ -14,6 +14,7 @@ import (
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/blob/blobtest"
 	"github.com/servicebot/servicebot/bot/wecommsg"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -31,7 +32,7 @@ func TestE2E_PhotoAndVoiceOutliveTheirMediaIDs(t *testing.T) {
 				if kind == "s3" {
 					blobURL = blobtest.FakeS3(t)
 				}
-				clock := &setClock{t: shanghaiTime(t, "2026-11-27 10:00:00")}
+				clock := testclock.At(shanghaiTime(t, "2026-11-27 10:00:00"))
 				h := launchWithBlobs(t, db, nil, clock, blobURL)
 				ctx := t.Context()
 

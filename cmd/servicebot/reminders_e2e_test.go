@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/bot/wecomsim"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/reminders"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
@@ -26,31 +26,9 @@ import (
 // reporters of every working day in the demo.
 var demoEngineers = []string{"chenhao", "liqiang", "liuyang", "wangjun", "zhangwei", "zhaolei"}
 
-// setClock is a clock the test moves, shared by the bot and the simulator.
-type setClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *setClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *setClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 func shanghaiTime(t testing.TB, s string) time.Time {
 	t.Helper()
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm, err := time.ParseInLocation("2006-01-02 15:04:05", s, loc)
+	tm, err := time.ParseInLocation("2006-01-02 15:04:05", s, testclock.Shanghai())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +151,7 @@ func equalCounts(a, b map[string]int) bool {
 func TestE2E_ReminderCaughtUpAfterDowntimeOnceAndNeverStale_R_DAY_2(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		clock := &setClock{t: shanghaiTime(t, "2026-11-27 19:55:00")} // a Friday
+		clock := testclock.At(shanghaiTime(t, "2026-11-27 19:55:00")) // a Friday
 		first := launchScheduled(t, db, clock, nil, nil)
 		first.settle()
 		if got := sentWith(first.sim, "日报"); len(got) != 0 {
@@ -241,7 +219,7 @@ func TestE2E_TwoReplicasSendEachReminderOnce_R_DAY_2(t *testing.T) {
 				rdb.Del(t.Context(), fmt.Sprintf("servicebot:%s:%d:scheduler:leader", demoCorpID, demoAgentID))
 				_ = rdb.Close()
 			}
-			clock := &setClock{t: shanghaiTime(t, "2026-11-27 20:00:30")}
+			clock := testclock.At(shanghaiTime(t, "2026-11-27 20:00:30"))
 			// Both are built first (see prepareScheduled), then start
 			// serving 300 ms apart.
 			a, serveA := prepareScheduled(t, db, clock, nil, newRedis())
@@ -275,7 +253,7 @@ func TestE2E_ManagerMorningCardListsExactlyTheMissing_R_DAY_3(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		clock := &setClock{t: shanghaiTime(t, "2026-11-27 18:00:00")} // Friday
+		clock := testclock.At(shanghaiTime(t, "2026-11-27 18:00:00")) // Friday
 		h := launchScheduled(t, db, clock, nil, nil)
 
 		if _, err := h.sim.SendText(ctx, "zhangwei", "今天：成都客户现场调试\n明天：回公司写报告"); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/servicebot/servicebot"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/reports"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
@@ -21,7 +22,7 @@ import (
 func TestE2E_DailyReportsInChat(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		h := startHarnessAt(t, db, &setClock{t: shanghaiTime(t, "2026-11-27 10:00:00")})
+		h := startHarnessAt(t, db, testclock.At(shanghaiTime(t, "2026-11-27 10:00:00")))
 		ctx := t.Context()
 		today := servicebot.NewDate(2026, time.November, 27)
 		say := func(user, text string, n int) string {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/store/storetest"
 )
 
@@ -16,7 +17,7 @@ import (
 // `servicebot reports export`; an engineer is refused it.
 func TestE2E_ManagerDownloadsDailyReportsExcel_R_DAY_1(t *testing.T) {
 	t.Parallel()
-	clock := &setClock{t: shanghaiTime(t, "2026-11-27 10:00:00")} // a Friday
+	clock := testclock.At(shanghaiTime(t, "2026-11-27 10:00:00")) // a Friday
 	h := startHarnessAt(t, storetest.SQLite(t), clock)
 	if _, err := h.sim.SendText(t.Context(), "liqiang", "今天：成都客户现场安装调试\n明天：培训操作人员"); err != nil {
 		t.Fatal(err)

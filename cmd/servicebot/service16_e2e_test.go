@@ -14,6 +14,7 @@ import (
 	"github.com/servicebot/servicebot/approvals"
 	"github.com/servicebot/servicebot/config"
 	"github.com/servicebot/servicebot/customers"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/kpi"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
@@ -87,7 +88,7 @@ func TestE2E_Issue16_RemoteFaultMachineSameDayContactsAndReturnVisit(t *testing.
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		clock := &setClock{t: shanghaiTime(t, "2026-11-02 08:00:00")} // a Monday
+		clock := testclock.At(shanghaiTime(t, "2026-11-02 08:00:00")) // a Monday
 		h := launchAt(t, db, clock)
 		im := customers.NewImporter(db.InTx, customers.ImportConfig{Clock: clock})
 		for _, f := range []struct{ kind, name, data string }{

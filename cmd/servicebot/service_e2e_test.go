@@ -16,6 +16,7 @@ import (
 	"github.com/servicebot/servicebot/bot/wecomsim"
 	"github.com/servicebot/servicebot/config"
 	"github.com/servicebot/servicebot/customers"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/store"
 	"github.com/servicebot/servicebot/store/storetest"
 )
@@ -82,7 +83,7 @@ func (h *harness) ask(user, text, marker string) string {
 }
 
 // runJob sets clock to at, as if time had come to it, and runs job name.
-func (h *harness) runJob(clock *setClock, name string, at time.Time) {
+func (h *harness) runJob(clock *testclock.Clock, name string, at time.Time) {
 	h.t.Helper()
 	clock.Set(at)
 	if err := h.demo.app.scheduler.RunNow(context.Background(), name, at); err != nil {
@@ -100,7 +101,7 @@ func TestE2E_ServiceJobsFollowUpsAndDigest_RVIS2_RVIS3(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		clock := &setClock{t: shanghaiTime(t, "2026-11-02 08:00:00")} // a Monday
+		clock := testclock.At(shanghaiTime(t, "2026-11-02 08:00:00")) // a Monday
 		h := launchAt(t, db, clock)
 		im := customers.NewImporter(db.InTx, customers.ImportConfig{Clock: clock})
 		rep, err := im.Import(ctx, customers.KindCustomers, "客户.csv",
