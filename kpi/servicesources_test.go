@@ -160,6 +160,42 @@ func tallyOf(facts []servicebot.KPIFact) tally {
 	return t
 }
 
+// octoberFacts reads src's facts of October 2026 and tallies them.
+func octoberFacts(t *testing.T, src kpi.Source) ([]servicebot.KPIFact, tally) {
+	t.Helper()
+	facts, err := src.Facts(t.Context(), "2026-10", octFirst, octLast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return facts, tallyOf(facts)
+}
+
+// tallyCase is what one user's facts of one kind should sum to, and the
+// notes some fact of theirs should carry.
+type tallyCase struct {
+	name, user string
+	kind       servicebot.KPIFactKind
+	want       int64
+	notes      []string
+}
+
+func (got tally) check(t *testing.T, cases []tallyCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			key := tt.user + "/" + string(tt.kind)
+			if n := got.count[key]; n != tt.want {
+				t.Errorf("%s %s: %d, want %d (%q)", tt.user, tt.kind, n, tt.want, got.sources[key])
+			}
+			for _, note := range tt.notes {
+				if !slices.ContainsFunc(got.sources[key], func(s string) bool { return strings.Contains(s, note) }) {
+					t.Errorf("%s %s: no %q in %q", tt.user, tt.kind, note, got.sources[key])
+				}
+			}
+		})
+	}
+}
+
 // scored scores facts with the rules' defaults, a source's Covers making its
 // kinds known, as the KPI month does.
 func scored(facts []servicebot.KPIFact, src kpi.Source, users ...string) map[string]servicebot.KPIScorecard {
@@ -175,6 +211,14 @@ func scored(facts []servicebot.KPIFact, src kpi.Source, users ...string) map[str
 		out[c.UserID] = c
 	}
 	return out
+}
+
+// wantScore checks card's score of ind, showing its reasons when it is off.
+func wantScore(t *testing.T, card servicebot.KPIScorecard, ind servicebot.KPIIndicator, want servicebot.Points, what, why string) {
+	t.Helper()
+	if s, _ := card.Indicator(ind); s.Score != want {
+		t.Errorf("%s = %s, want %s%s:\n%s", what, s.Score, want, why, reasonTexts(card, ind))
+	}
 }
 
 func reasonTexts(c servicebot.KPIScorecard, ind servicebot.KPIIndicator) string {
@@ -216,28 +260,14 @@ func TestVisits_RKPI7(t *testing.T) {
 		s.job(servicebot.ServiceVisit, "zhang", "成都精工机械", jingong, false, at(11, 1, 0, 0))
 
 		src := kpi.Visits{Store: db, Location: shanghai}
-		facts, err := src.Facts(t.Context(), "2026-10", octFirst, octLast)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := tallyOf(facts)
-		for _, tt := range []struct {
-			name, user string
-			kind       servicebot.KPIFactKind
-			want       int64
-		}{
-			{"questionnaires and phone contacts, each once", "li", servicebot.FactPhoneVisit, 3},
-			{"no on-site visit recorded", "li", servicebot.FactOnSiteVisit, 0},
-			{"a job completed on site, its contact not again", "wang", servicebot.FactOnSiteVisit, 1},
-			{"remote support is no visit", "wang", servicebot.FactPhoneVisit, 0},
-			{"a visit report", "zhang", servicebot.FactOnSiteVisit, 1},
-		} {
-			t.Run(tt.name, func(t *testing.T) {
-				if n := got.count[tt.user+"/"+string(tt.kind)]; n != tt.want {
-					t.Errorf("%s %s: %d, want %d (%q)", tt.user, tt.kind, n, tt.want, got.sources[tt.user+"/"+string(tt.kind)])
-				}
-			})
-		}
+		facts, got := octoberFacts(t, src)
+		got.check(t, []tallyCase{
+			{"questionnaires and phone contacts, each once", "li", servicebot.FactPhoneVisit, 3, nil},
+			{"no on-site visit recorded", "li", servicebot.FactOnSiteVisit, 0, nil},
+			{"a job completed on site, its contact not again", "wang", servicebot.FactOnSiteVisit, 1, nil},
+			{"remote support is no visit", "wang", servicebot.FactPhoneVisit, 0, nil},
+			{"a visit report", "zhang", servicebot.FactOnSiteVisit, 1, nil},
+		})
 
 		// Covered: li's missing on-site visit costs 2, her 3 calls 1, each
 		// reason naming where the count came from.
@@ -248,9 +278,7 @@ func TestVisits_RKPI7(t *testing.T) {
 				t.Errorf("li's R-KPI-7 reasons lack %q:\n%s", want, li)
 			}
 		}
-		if s, _ := cards["wang"].Indicator(servicebot.KPIVisits); s.Score != 700 {
-			t.Errorf("wang's R-KPI-7 = %s, want 7.00 (no phone visit, one on site):\n%s", s.Score, reasonTexts(cards["wang"], servicebot.KPIVisits))
-		}
+		wantScore(t, cards["wang"], servicebot.KPIVisits, 700, "wang's R-KPI-7", " (no phone visit, one on site)")
 	})
 }
 
@@ -289,17 +317,8 @@ func TestJobRecords_RKPI7_RKPI8(t *testing.T) {
 		s.job(servicebot.ServiceInstall, "zhang", "宜宾某厂", 0, false, time.Time{})
 
 		src := kpi.JobRecords{Store: db, Forms: s.catalog, Location: shanghai}
-		facts, err := src.Facts(t.Context(), "2026-10", octFirst, octLast)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := tallyOf(facts)
-		for _, tt := range []struct {
-			name, user string
-			kind       servicebot.KPIFactKind
-			want       int64
-			notes      []string
-		}{
+		facts, got := octoberFacts(t, src)
+		got.check(t, []tallyCase{
 			{"an installation whose training sheet is a draft", "li", servicebot.FactJobWithoutTraining, 1,
 				[]string{fmt.Sprintf("工单 %d 绵阳某厂 设备安装调试，没有设备培训人员签到表", bare)}},
 			{"its four other forms missing", "li", servicebot.FactMissingForm, 4,
@@ -308,30 +327,13 @@ func TestJobRecords_RKPI7_RKPI8(t *testing.T) {
 			{"a visit without its data sheet", "zhang", servicebot.FactMissingForm, 1,
 				[]string{fmt.Sprintf("工单 %d 宜宾某厂 现场走访，缺「设备安装调试资料数据采集清单」", visit)}},
 			{"no installation of zhang's this month", "zhang", servicebot.FactJobWithoutTraining, 0, nil},
-		} {
-			t.Run(tt.name, func(t *testing.T) {
-				key := tt.user + "/" + string(tt.kind)
-				if n := got.count[key]; n != tt.want {
-					t.Errorf("%s %s: %d, want %d (%q)", tt.user, tt.kind, n, tt.want, got.sources[key])
-				}
-				all := strings.Join(got.sources[key], "\n")
-				for _, note := range tt.notes {
-					if !strings.Contains(all, note) {
-						t.Errorf("%s %s: no %q in %q", tt.user, tt.kind, note, got.sources[key])
-					}
-				}
-			})
-		}
+		})
 
 		// li's R-KPI-8: 4 forms × 2 = 8 of 9; R-KPI-7: 1 job untrained, and
 		// no visits covered by this source (not known here: no deduction).
 		cards := scored(facts, src, "li")
-		if s, _ := cards["li"].Indicator(servicebot.KPIRecords); s.Score != 100 {
-			t.Errorf("li's R-KPI-8 = %s, want 1.00:\n%s", s.Score, reasonTexts(cards["li"], servicebot.KPIRecords))
-		}
-		if s, _ := cards["li"].Indicator(servicebot.KPIVisits); s.Score != 700 {
-			t.Errorf("li's R-KPI-7 = %s, want 7.00:\n%s", s.Score, reasonTexts(cards["li"], servicebot.KPIVisits))
-		}
+		wantScore(t, cards["li"], servicebot.KPIRecords, 100, "li's R-KPI-8", "")
+		wantScore(t, cards["li"], servicebot.KPIVisits, 700, "li's R-KPI-7", "")
 	})
 }
 
@@ -362,39 +364,18 @@ func TestFormRecords_RKPI5_RKPI8(t *testing.T) {
 		s.form(forms.FaultReport, "zhang", 0, unresolved2, at(9, 30, 9, 0))
 
 		src := kpi.FormRecords{Store: db, Forms: s.catalog, Location: shanghai}
-		facts, err := src.Facts(t.Context(), "2026-10", octFirst, octLast)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := tallyOf(facts)
-		for _, tt := range []struct {
-			name, user string
-			kind       servicebot.KPIFactKind
-			want       int64
-			note       string
-		}{
-			{"two required fields left empty", "li", servicebot.FactMissingField, 2, "未填到货清单、客户验收人签字"},
+		facts, got := octoberFacts(t, src)
+		got.check(t, []tallyCase{
+			{"two required fields left empty", "li", servicebot.FactMissingField, 2, []string{"未填到货清单、客户验收人签字"}},
 			{"a fault left unresolved", "li", servicebot.FactFailedService, 1,
-				fmt.Sprintf("质量故障处理服务报告 #%d 成都精工机械 试运行结果：未解决", failed)},
-			{"a resolved fault, another definition", "wang", servicebot.FactMissingField, 0, ""},
-			{"a resolved fault is no failure", "wang", servicebot.FactFailedService, 0, ""},
-			{"drafts and other months", "zhang", servicebot.FactMissingField, 0, ""},
-			{"a failure of September", "zhang", servicebot.FactFailedService, 0, ""},
-		} {
-			t.Run(tt.name, func(t *testing.T) {
-				key := tt.user + "/" + string(tt.kind)
-				if n := got.count[key]; n != tt.want {
-					t.Errorf("%s %s: %d, want %d (%q)", tt.user, tt.kind, n, tt.want, got.sources[key])
-				}
-				if tt.note != "" && !slices.ContainsFunc(got.sources[key], func(s string) bool { return strings.Contains(s, tt.note) }) {
-					t.Errorf("%s %s: no %q in %q", tt.user, tt.kind, tt.note, got.sources[key])
-				}
-			})
-		}
+				[]string{fmt.Sprintf("质量故障处理服务报告 #%d 成都精工机械 试运行结果：未解决", failed)}},
+			{"a resolved fault, another definition", "wang", servicebot.FactMissingField, 0, nil},
+			{"a resolved fault is no failure", "wang", servicebot.FactFailedService, 0, nil},
+			{"drafts and other months", "zhang", servicebot.FactMissingField, 0, nil},
+			{"a failure of September", "zhang", servicebot.FactFailedService, 0, nil},
+		})
 		cards := scored(facts, src, "li")
-		if s, _ := cards["li"].Indicator(servicebot.KPIRecords); s.Score != 700 {
-			t.Errorf("li's R-KPI-8 = %s, want 7.00:\n%s", s.Score, reasonTexts(cards["li"], servicebot.KPIRecords))
-		}
+		wantScore(t, cards["li"], servicebot.KPIRecords, 700, "li's R-KPI-8", "")
 		if s, _ := cards["li"].Indicator(servicebot.KPIField); !strings.Contains(reasonTexts(cards["li"], servicebot.KPIField), "−1.00 服务不合格") {
 			t.Errorf("li's R-KPI-5 = %s lacks the failed service:\n%s", s.Score, reasonTexts(cards["li"], servicebot.KPIField))
 		}
