@@ -15,12 +15,7 @@ func TestSignInThroughWeComOAuth(t *testing.T) {
 	f := newFixture(t, storetest.SQLite(t))
 
 	// The first hop: to the authorize page, with what WeCom requires.
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noFollow.Get(f.url + "/web/forms/service_memo?job=7")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := fetch(t, f.url+"/web/forms/service_memo?job=7", nil)
 	loc, _ := url.Parse(resp.Header.Get("Location"))
 	q := loc.Query()
 	if resp.StatusCode != http.StatusFound || !strings.HasSuffix(loc.Path, "/connect/oauth2/authorize") ||
@@ -29,12 +24,7 @@ func TestSignInThroughWeComOAuth(t *testing.T) {
 		q.Get("state") == "" || loc.Fragment != "wechat_redirect" {
 		t.Fatalf("redirected (%d) to %s", resp.StatusCode, loc)
 	}
-	var stateCookie *http.Cookie
-	for _, c := range resp.Cookies() {
-		if c.Name == "sb_oauth" {
-			stateCookie = c
-		}
-	}
+	stateCookie := cookieNamed(resp, "sb_oauth")
 	if stateCookie == nil || !stateCookie.HttpOnly || stateCookie.SameSite != http.SameSiteLaxMode {
 		t.Fatalf("state cookie %+v, want HttpOnly SameSite=Lax", stateCookie)
 	}
@@ -68,45 +58,81 @@ func TestOAuthCallbackRefusesForgeries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest("GET", f.url+tt.path, nil)
-			if tt.cookie != nil {
-				req.AddCookie(tt.cookie)
-			}
-			resp, err := http.DefaultTransport.RoundTrip(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
+			resp := fetch(t, f.url+tt.path, tt.cookie)
 			if resp.StatusCode != http.StatusBadRequest {
 				t.Fatalf("status %d, want 400", resp.StatusCode)
 			}
-			for _, c := range resp.Cookies() {
-				if c.Name == "sb_session" && c.Value != "" {
-					t.Fatal("a forged callback got a session")
-				}
+			if hasSession(resp) {
+				t.Fatal("a forged callback got a session")
 			}
 		})
 	}
 	// A forged session cookie is no session: the page starts OAuth.
-	req, _ := http.NewRequest("GET", f.url+"/web/", nil)
-	req.AddCookie(&http.Cookie{Name: "sb_session", Value: "ZW5nMQ.9999999999.forged"})
+	resp := fetch(t, f.url+"/web/", &http.Cookie{Name: "sb_session", Value: "ZW5nMQ.9999999999.forged"})
+	wantOAuthStart(t, resp, "forged session")
+}
+
+// fetch GETs u, with cookie when it is not nil, without following redirects.
+func fetch(t *testing.T, u string, cookie *http.Cookie) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	return resp
+}
+
+func cookieNamed(resp *http.Response, name string) *http.Cookie {
+	var found *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == name {
+			found = c
+		}
+	}
+	return found
+}
+
+// hasSession tells whether resp sets a non-empty session cookie.
+func hasSession(resp *http.Response) bool {
+	for _, c := range resp.Cookies() {
+		if c.Name == "sb_session" && c.Value != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// wantOAuthStart checks that resp sends the browser to WeCom's OAuth.
+func wantOAuthStart(t *testing.T, resp *http.Response, what string) {
+	t.Helper()
 	if resp.StatusCode != http.StatusFound || !strings.Contains(resp.Header.Get("Location"), "oauth2/authorize") {
-		t.Fatalf("forged session: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		t.Fatalf("%s: %d %s, want a new OAuth round", what, resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
 
 // A POST without the page's CSRF token stores nothing.
 func TestPostWithoutCSRFTokenIsRefused(t *testing.T) {
+	wantDraftRefused(t, (*member).postRaw, "x", http.StatusForbidden, "页面已过期")
+}
+
+// wantDraftRefused has a signed-in member save a service memo draft for
+// customer by send, and checks that it is refused with status and says,
+// and that nothing is stored.
+func wantDraftRefused(t *testing.T, send func(*member, string, url.Values, map[string][]byte) page, customer string, status int, says string) {
+	t.Helper()
 	f := newFixture(t, storetest.SQLite(t))
 	eng := f.as("eng1")
 	eng.get("/web/") // signs in
-	p := eng.postRaw("/web/forms/service_memo", url.Values{"action": {"draft"}, "customer": {"x"}}, nil)
-	if p.status != http.StatusForbidden || !strings.Contains(p.body, "页面已过期") {
+	p := send(eng, "/web/forms/service_memo", url.Values{"action": {"draft"}, "customer": {customer}}, nil)
+	if p.status != status || !strings.Contains(p.body, says) {
 		t.Fatalf("status %d: %s", p.status, p.body)
 	}
 	if n := len(f.submissions(servicebotFilterAll)); n != 0 {
@@ -119,56 +145,25 @@ func TestPostWithoutCSRFTokenIsRefused(t *testing.T) {
 // failing with 500.
 func TestOAuthCallbackWithExpiredCodeSignsInAgain(t *testing.T) {
 	f := newFixture(t, storetest.SQLite(t))
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noFollow.Get(f.url + "/web/forms/service_memo?job=7")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := fetch(t, f.url+"/web/forms/service_memo?job=7", nil)
 	loc, _ := url.Parse(resp.Header.Get("Location"))
-	var stateCookie *http.Cookie
-	for _, c := range resp.Cookies() {
-		if c.Name == "sb_oauth" {
-			stateCookie = c
-		}
-	}
+	stateCookie := cookieNamed(resp, "sb_oauth")
 	if stateCookie == nil {
 		t.Fatal("no state cookie")
 	}
-	req, _ := http.NewRequest("GET", f.url+"/web/oauth/callback?code=expired-code&state="+url.QueryEscape(loc.Query().Get("state")), nil)
-	req.AddCookie(stateCookie)
-	resp, err = noFollow.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp = fetch(t, f.url+"/web/oauth/callback?code=expired-code&state="+url.QueryEscape(loc.Query().Get("state")), stateCookie)
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/web/forms/service_memo?job=7" {
 		t.Fatalf("expired code: %d to %q, want 302 back to the page asked for", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	for _, c := range resp.Cookies() {
-		if c.Name == "sb_session" && c.Value != "" {
-			t.Fatal("an expired code got a session")
-		}
+	if hasSession(resp) {
+		t.Fatal("an expired code got a session")
 	}
 	// And the page, still without a session, sends the browser to WeCom again.
-	resp, err = noFollow.Get(f.url + "/web/forms/service_memo?job=7")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusFound || !strings.Contains(resp.Header.Get("Location"), "oauth2/authorize") {
-		t.Fatalf("after the expired code: %d %s, want a new OAuth round", resp.StatusCode, resp.Header.Get("Location"))
-	}
+	wantOAuthStart(t, fetch(t, f.url+"/web/forms/service_memo?job=7", nil), "after the expired code")
 }
 
 // Issue 15: a form field holding a NUL byte (PostgreSQL text cannot) is
 // refused with 400 before anything is stored, not a 500 from the database.
 func TestFormFieldWithNULIsRefused(t *testing.T) {
-	f := newFixture(t, storetest.SQLite(t))
-	eng := f.as("eng1")
-	eng.get("/web/") // signs in
-	p := eng.post("/web/forms/service_memo", url.Values{"action": {"draft"}, "customer": {"成都\x00某厂"}}, nil)
-	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "无效字符") {
-		t.Fatalf("status %d: %s", p.status, p.body)
-	}
+	wantDraftRefused(t, (*member).post, "成都\x00某厂", http.StatusBadRequest, "无效字符")
 }
