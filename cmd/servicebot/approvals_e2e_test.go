@@ -3,10 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,34 +22,11 @@ import (
 const apiToken = "test-token-0123456789abcdef"
 
 // fileThroughAPI files req with POST /api/requests as another system would,
-// against an engine over the harness's database routing by the demo's Org,
-// on the harness's clock.
+// against an engine over the harness's database routing by the demo's Org
+// under the default rules, on the harness's clock.
 func fileThroughAPI(t *testing.T, db *store.DB, clock servicebot.Clock, body string) approvals.View {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Org, cfg.API.Token = demoOrg(), apiToken
-	mux := http.NewServeMux()
-	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	engine := approvals.New(db, db.InTx, approvals.Config{
-		Rules: cfg.ApprovalRules(), Org: cfg.Org, Location: cfg.Location(), Clock: clock, Logger: logger,
-	})
-	for _, r := range approvals.Feature[*store.Tx](engine, cfg.API.Token).Routes {
-		mux.Handle(r.Pattern, r.Handler)
-	}
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/requests", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+apiToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var v approvals.View
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusCreated {
-		t.Fatalf("POST /api/requests: %d %v", resp.StatusCode, err)
-	}
-	return v
+	return fileWith(t, db, clock, config.Default().ApprovalRules(), body)
 }
 
 var responseCodeRe = regexp.MustCompile(`<ResponseCode><!\[CDATA\[([^\]]*)\]\]>`)
