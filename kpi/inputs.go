@@ -187,6 +187,14 @@ type InputRow struct {
 	Note   string `json:"note"`
 }
 
+// fields are r's fields by their column (and JSON) names.
+func (r *InputRow) fields() map[string]*string {
+	return map[string]*string{
+		"month": &r.Month, "user_id": &r.UserID, "kind": &r.Kind, "date": &r.Date,
+		"count": &r.Count, "value": &r.Value, "target": &r.Target, "note": &r.Note,
+	}
+}
+
 // Input converts the row; month fills an empty Month. Problems are in Chinese.
 func (r InputRow) Input(month string) (servicebot.KPIInput, []string) {
 	var p []string
@@ -300,28 +308,14 @@ func ParseFile(r io.Reader, filename, month string) ([]servicebot.KPIInput, []in
 	var bad []RowProblem
 	for n, rec := range table[1:] {
 		var row InputRow
+		field := row.fields()
 		empty := true
 		for i, v := range rec {
 			if strings.TrimSpace(v) != "" {
 				empty = false
 			}
-			switch cols[i] {
-			case "month":
-				row.Month = v
-			case "user_id":
-				row.UserID = v
-			case "kind":
-				row.Kind = v
-			case "date":
-				row.Date = v
-			case "count":
-				row.Count = v
-			case "value":
-				row.Value = v
-			case "target":
-				row.Target = v
-			case "note":
-				row.Note = v
+			if f, ok := field[cols[i]]; ok {
+				*f = v
 			}
 		}
 		if empty {
