@@ -278,28 +278,25 @@ func nonNil[T any](v []T) []T {
 }
 
 func (s *Sim) userList(r *http.Request, _ []byte) any {
-	users, st := s.departmentMembers(r)
-	if st.ErrCode != codeOK {
-		return st
-	}
-	list := make([]userJSON, 0, len(users))
-	for _, m := range users {
-		list = append(list, fullUser(m))
-	}
-	return struct {
-		status
-		UserList []userJSON `json:"userlist"`
-	}{success, list}
+	return s.memberList(r, fullUser)
 }
 
 func (s *Sim) userSimpleList(r *http.Request, _ []byte) any {
+	return s.memberList(r, func(m Member) userJSON {
+		return userJSON{UserID: m.UserID, Name: m.Name, Department: nonNil(m.Departments)}
+	})
+}
+
+// memberList answers user/list and user/simplelist, which differ only in
+// how much of each member they give.
+func (s *Sim) memberList(r *http.Request, as func(Member) userJSON) any {
 	users, st := s.departmentMembers(r)
 	if st.ErrCode != codeOK {
 		return st
 	}
 	list := make([]userJSON, 0, len(users))
 	for _, m := range users {
-		list = append(list, userJSON{UserID: m.UserID, Name: m.Name, Department: nonNil(m.Departments)})
+		list = append(list, as(m))
 	}
 	return struct {
 		status
@@ -399,26 +396,34 @@ func (s *Sim) departmentList(r *http.Request, _ []byte) any {
 	}{success, out}
 }
 
-func (s *Sim) authGetUserInfo(r *http.Request, _ []byte) any {
-	userID, st := s.consumeOAuthCode(r.URL.Query().Get("code"))
-	if st.ErrCode != codeOK {
-		return st
-	}
-	return struct {
+func (s *Sim) authGetUserInfo(r *http.Request, _ []byte) any { return s.userInfo(r, false) }
+
+func (s *Sim) userGetUserInfo(r *http.Request, _ []byte) any { return s.userInfo(r, true) }
+
+// userInfoJSON is auth/getuserinfo's answer; legacyUserInfoJSON the older
+// user/getuserinfo's, the same but for the key's spelling.
+type (
+	userInfoJSON struct {
 		status
 		UserID string `json:"userid"`
-	}{success, userID}
-}
+	}
+	legacyUserInfoJSON struct {
+		status
+		UserID string `json:"UserId"`
+	}
+)
 
-func (s *Sim) userGetUserInfo(r *http.Request, _ []byte) any {
+// userInfo answers an OAuth code with its member, once.
+func (s *Sim) userInfo(r *http.Request, legacy bool) any {
 	userID, st := s.consumeOAuthCode(r.URL.Query().Get("code"))
 	if st.ErrCode != codeOK {
 		return st
 	}
-	return struct {
-		status
-		UserID string `json:"UserId"`
-	}{success, userID}
+	info := userInfoJSON{success, userID}
+	if legacy {
+		return legacyUserInfoJSON(info)
+	}
+	return info
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
