@@ -148,13 +148,9 @@ func (e *Exporter) States(ctx context.Context, from, to servicebot.Date, now tim
 	if err != nil {
 		return nil, fmt.Errorf("reportexport: %w", err)
 	}
-	type key struct {
-		day  servicebot.Date
-		user string
-	}
-	status := make(map[key]string, len(reports))
+	status := make(map[dayUser]string, len(reports))
 	for _, r := range reports {
-		status[key{r.Day, r.UserID}] = r.Status
+		status[dayUser{r.Day, r.UserID}] = r.Status
 	}
 	// A state per roster entry; reports of those who left, if any, are
 	// appended after (the reports are mostly of roster entries: counting
@@ -164,22 +160,15 @@ func (e *Exporter) States(ctx context.Context, from, to servicebot.Date, now tim
 		n += len(entries)
 	}
 	out := make([]State, 0, n)
-	for i, entries := range rosters {
-		day := from.AddDays(i)
-		for _, en := range entries {
-			if en.Status == people.StatusExempt {
-				continue
-			}
-			k := key{day, en.Member.UserID}
-			st, ok := status[k]
-			if ok {
-				delete(status, k)
-			} else {
-				st = e.statusWithout(en.Status, day, now)
-			}
-			out = append(out, State{Date: day, UserID: en.Member.UserID, Name: en.Member.Name, Region: en.Region, Status: st})
+	owing(rosters, from, func(k dayUser, en people.Entry) {
+		st, ok := status[k]
+		if ok {
+			delete(status, k)
+		} else {
+			st = e.statusWithout(en.Status, k.day, now)
 		}
-	}
+		out = append(out, State{Date: k.day, UserID: k.user, Name: en.Member.Name, Region: en.Region, Status: st})
+	})
 	// Reports of those no longer on the roster (they left).
 	names := map[string]string{}
 	for k, st := range status {
@@ -211,17 +200,13 @@ func (e *Exporter) records(ctx context.Context, from, to servicebot.Date, now ti
 	if err != nil {
 		return nil, fmt.Errorf("reportexport: %w", err)
 	}
-	type key struct {
-		day  servicebot.Date
-		user string
-	}
-	byKey := make(map[key]servicebot.DailyReport, len(reports))
+	byKey := make(map[dayUser]servicebot.DailyReport, len(reports))
 	for _, r := range reports {
-		byKey[key{r.Day, r.UserID}] = r
+		byKey[dayUser{r.Day, r.UserID}] = r
 	}
-	attached := map[key][]Attachment{}
+	attached := map[dayUser][]Attachment{}
 	for _, a := range attachments {
-		k := key{a.Day, a.UserID}
+		k := dayUser{a.Day, a.UserID}
 		var link string
 		if a.BlobKey != "" && e.MediaURL != nil {
 			link = e.MediaURL(a.BlobKey)
@@ -235,27 +220,20 @@ func (e *Exporter) records(ctx context.Context, from, to servicebot.Date, now ti
 		return nil, fmt.Errorf("reportexport: %w", err)
 	}
 	out := make([]Record, 0, len(reports)+len(rosters)*len(rosters[0]))
-	used := map[key]bool{}
-	for i, entries := range rosters {
-		day := from.AddDays(i)
-		for _, en := range entries {
-			if en.Status == people.StatusExempt {
-				continue
-			}
-			k := key{day, en.Member.UserID}
-			rec := Record{Date: day, UserID: en.Member.UserID, Name: en.Member.Name, Region: en.Region, Holiday: en.Holiday}
-			if r, ok := byKey[k]; ok {
-				e.fill(&rec, r)
-				used[k] = true
-			} else {
-				rec.Status = e.statusWithout(en.Status, day, now)
-			}
-			rec.Attachments = attached[k]
-			out = append(out, rec)
+	used := map[dayUser]bool{}
+	owing(rosters, from, func(k dayUser, en people.Entry) {
+		rec := Record{Date: k.day, UserID: k.user, Name: en.Member.Name, Region: en.Region, Holiday: en.Holiday}
+		if r, ok := byKey[k]; ok {
+			e.fill(&rec, r)
+			used[k] = true
+		} else {
+			rec.Status = e.statusWithout(en.Status, k.day, now)
 		}
-	}
+		rec.Attachments = attached[k]
+		out = append(out, rec)
+	})
 	for _, r := range reports {
-		k := key{r.Day, r.UserID}
+		k := dayUser{r.Day, r.UserID}
 		if used[k] {
 			continue
 		}
@@ -277,6 +255,25 @@ func (e *Exporter) records(ctx context.Context, from, to servicebot.Date, now ti
 		return cmp.Or(a.Date.Compare(b.Date), cmp.Compare(a.UserID, b.UserID))
 	})
 	return out, nil
+}
+
+// dayUser keys a day's report of one engineer.
+type dayUser struct {
+	day  servicebot.Date
+	user string
+}
+
+// owing calls f for each roster entry that owes a report, day by day from
+// from (rosters[0]): the exempt owe none.
+func owing(rosters [][]people.Entry, from servicebot.Date, f func(dayUser, people.Entry)) {
+	for i, entries := range rosters {
+		day := from.AddDays(i)
+		for _, en := range entries {
+			if en.Status != people.StatusExempt {
+				f(dayUser{day, en.Member.UserID}, en)
+			}
+		}
+	}
 }
 
 // statusWithout is the status of a day without a report.

@@ -188,19 +188,7 @@ func TestWriteFormats(t *testing.T) {
 	})
 
 	t.Run("xlsx", func(t *testing.T) {
-		var buf bytes.Buffer
-		if err := reportexport.Write(&buf, reportexport.FormatXLSX, recs); err != nil {
-			t.Fatal(err)
-		}
-		f, err := excelize.OpenReader(&buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		rows, err := f.GetRows("日报")
-		if err != nil {
-			t.Fatal(err)
-		}
+		f, rows := xlsxRows(t, recs)
 		if len(rows) != len(recs)+1 || rows[0][7] != "今日工作" {
 			t.Fatalf("sheet has %d rows, header %v", len(rows), rows[0])
 		}
@@ -217,6 +205,26 @@ func TestWriteFormats(t *testing.T) {
 	if err := reportexport.Write(&bytes.Buffer{}, "pdf", recs); err == nil {
 		t.Error("an unknown format was accepted")
 	}
+}
+
+// xlsxRows writes recs as a workbook and reads its sheet back; the file
+// stays open for the test to read cells.
+func xlsxRows(t *testing.T, recs []reportexport.Record) (*excelize.File, [][]string) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := reportexport.Write(&buf, reportexport.FormatXLSX, recs); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	rows, err := f.GetRows("日报")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, rows
 }
 
 // Issue 10: kept voice messages are in the exports like photos — the
@@ -290,18 +298,7 @@ func TestExportsLinkKeptVoiceLikePhotos(t *testing.T) {
 		}
 		check("csv", rows)
 
-		buf.Reset()
-		if err := reportexport.Write(&buf, reportexport.FormatXLSX, recs); err != nil {
-			t.Fatal(err)
-		}
-		f, err := excelize.OpenReader(&buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if rows, err = f.GetRows("日报"); err != nil {
-			t.Fatal(err)
-		}
+		_, rows = xlsxRows(t, recs)
 		check("xlsx", rows)
 
 		buf.Reset()
