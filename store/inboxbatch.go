@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -148,14 +150,26 @@ func (b *inboxBatcher) commit(batch []inboxRequest) {
 	// One row per key: the first caller of a key is the one that may be
 	// told inserted.
 	first := make(map[string]int, len(batch))
+	var rows []int
+	for i, req := range batch {
+		if _, dup := first[req.item.DedupKey]; !dup {
+			first[req.item.DedupKey] = i
+			rows = append(rows, i)
+		}
+	}
+	// In order of key, shorter first (msg:<MsgId> keys then follow WeCom's
+	// increasing MsgIds): batches committing side by side insert keys they
+	// share in the same order, so they never wait on each other in a cycle
+	// (a deadlock: PostgreSQL would abort one after a second).
+	slices.SortFunc(rows, func(i, j int) int {
+		a, b := batch[i].item.DedupKey, batch[j].item.DedupKey
+		return cmp.Or(cmp.Compare(len(a), len(b)), strings.Compare(a, b))
+	})
 	var sql strings.Builder
 	sql.WriteString(`INSERT INTO inbox (dedup_key, kind, from_user, payload, status, received_at) VALUES `)
-	args := make([]any, 0, 6*len(batch))
-	for i, req := range batch {
-		if _, dup := first[req.item.DedupKey]; dup {
-			continue
-		}
-		first[req.item.DedupKey] = i
+	args := make([]any, 0, 6*len(rows))
+	for _, i := range rows {
+		req := batch[i]
 		if len(args) > 0 {
 			sql.WriteString(", ")
 		}
