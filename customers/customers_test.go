@@ -26,6 +26,17 @@ func importer(db *store.DB) *customers.Importer {
 	return importerAt(db, testclock.At(start))
 }
 
+// importerWithCustomers is an importer over db after the good customers
+// were imported, as the equipment they own needs.
+func importerWithCustomers(t *testing.T, db *store.DB) *customers.Importer {
+	t.Helper()
+	im := importer(db)
+	if _, err := im.Import(t.Context(), customers.KindCustomers, "c.csv", []byte(goodCustomersCSV()), true); err != nil {
+		t.Fatal(err)
+	}
+	return im
+}
+
 func importerAt(db *store.DB, clock *testclock.Clock) *customers.Importer {
 	return customers.NewImporter(db.InTx, customers.ImportConfig{Clock: clock})
 }
@@ -146,10 +157,7 @@ func TestImport_EquipmentFromExcel(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		im := importer(db)
-		if _, err := im.Import(ctx, customers.KindCustomers, "c.csv", []byte(goodCustomersCSV()), true); err != nil {
-			t.Fatal(err)
-		}
+		im := importerWithCustomers(t, db)
 		header := []any{"客户名称", "设备型号", "出厂编号", "出厂日期", "保修截止"}
 		bad := equipmentXLSX(t, [][]any{header,
 			{"成都精工机械", "XK-500", "SN001", "2025-03-01", "2027-02-28"},
@@ -202,10 +210,7 @@ func TestImport_NeverErases_FormulasMissingColumnsGBK(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		im := importer(db)
-		if _, err := im.Import(ctx, customers.KindCustomers, "c.csv", []byte(goodCustomersCSV()), true); err != nil {
-			t.Fatal(err)
-		}
+		im := importerWithCustomers(t, db)
 		full := equipmentXLSX(t, [][]any{{"客户名称", "设备型号", "出厂编号", "出厂日期", "保修截止"},
 			{"成都精工机械", "XK-500", "SN001", "2025-03-01", "2027-02-28"},
 			{"重庆重工", "XK-300", "SN004", "2024-01-02", "2026-01-01"},
