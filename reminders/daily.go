@@ -150,13 +150,9 @@ func (d *Daily) openDay(ctx context.Context, day servicebot.Date, deadline, now 
 		return nil
 	}
 	key := servicebot.ObligationDayOpen + ":" + day.String()
-	done, err := d.Store.DutyDone(ctx, key)
+	reporters, done, err := d.dutyReporters(ctx, key, day)
 	if err != nil || done {
 		return err
-	}
-	reporters, err := d.Reporters.Reporters(ctx, day)
-	if err != nil {
-		return fmt.Errorf("reminders: reporters on %s: %w", day, err)
 	}
 	users := make([]string, len(reporters))
 	for i, m := range reporters {
@@ -170,6 +166,21 @@ func (d *Daily) openDay(ctx context.Context, day servicebot.Date, deadline, now 
 		_, err = tx.EnsureObligations(ctx, dailyObligations(users, day, deadline, now))
 		return err
 	})
+}
+
+// dutyReporters tells whether the duty key is done and, when it is not, who
+// reports on day. They are read before the duty's transaction: on SQLite it
+// holds the only write lock.
+func (d *Daily) dutyReporters(ctx context.Context, key string, day servicebot.Date) ([]servicebot.Member, bool, error) {
+	done, err := d.Store.DutyDone(ctx, key)
+	if err != nil || done {
+		return nil, done, err
+	}
+	reporters, err := d.Reporters.Reporters(ctx, day)
+	if err != nil {
+		return nil, false, fmt.Errorf("reminders: reporters on %s: %w", day, err)
+	}
+	return reporters, false, nil
 }
 
 // Close is the job daily-close: once a day's deadline has passed, each
@@ -187,14 +198,9 @@ func (d *Daily) Close(ctx context.Context, now time.Time) error {
 
 func (d *Daily) closeDay(ctx context.Context, day servicebot.Date, now time.Time) error {
 	key := servicebot.ObligationDayClose + ":" + day.String()
-	done, err := d.Store.DutyDone(ctx, key)
+	reporters, done, err := d.dutyReporters(ctx, key, day)
 	if err != nil || done {
 		return err
-	}
-	// Read before the transaction: on SQLite it holds the only write lock.
-	reporters, err := d.Reporters.Reporters(ctx, day)
-	if err != nil {
-		return fmt.Errorf("reminders: reporters on %s: %w", day, err)
 	}
 	owes := make(map[string]bool, len(reporters))
 	for _, m := range reporters {
