@@ -34,11 +34,7 @@ func (s *Server) withdrawable(a servicebot.Approval, v Viewer) bool {
 // approvalWithdraw withdraws the viewer's own request posted from its page,
 // then shows the page again (a redirect: a reload posts nothing).
 func (s *Server) approvalWithdraw(w http.ResponseWriter, r *http.Request, v Viewer) {
-	if s.cfg.Approvals == nil {
-		s.fail(w, r, v, http.StatusServiceUnavailable, "暂不可用", "网页审批未启用。")
-		return
-	}
-	a, ok := s.approvalOfPath(w, r, v)
+	a, ok := s.approvalToAct(w, r, v, "网页审批未启用。")
 	if !ok {
 		return
 	}
@@ -168,11 +164,7 @@ func (s *Server) decideForm(ctx context.Context, a servicebot.Approval, v Viewer
 // page, then shows the page again (a redirect: a reload posts nothing).
 func (s *Server) approvalDecide(w http.ResponseWriter, r *http.Request, v Viewer) {
 	stepID, _ := strconv.ParseInt(r.PostFormValue("step"), 10, 64)
-	if s.cfg.Approvals == nil {
-		s.fail(w, r, v, http.StatusServiceUnavailable, "暂不可用", "网页审批未启用，请在企业微信的审批卡片上处理。")
-		return
-	}
-	a, ok := s.approvalOfPath(w, r, v)
+	a, ok := s.approvalToAct(w, r, v, "网页审批未启用，请在企业微信的审批卡片上处理。")
 	if !ok {
 		return
 	}
@@ -217,6 +209,16 @@ func approvalNotice(done string) string {
 		return "这条申请已经撤回了。"
 	}
 	return ""
+}
+
+// approvalToAct is approvalOfPath for a page that acts on the request
+// through the engine: without one it answers 503, saying why.
+func (s *Server) approvalToAct(w http.ResponseWriter, r *http.Request, v Viewer, why string) (servicebot.Approval, bool) {
+	if s.cfg.Approvals == nil {
+		s.fail(w, r, v, http.StatusServiceUnavailable, "暂不可用", why)
+		return servicebot.Approval{}, false
+	}
+	return s.approvalOfPath(w, r, v)
 }
 
 // approvalOfPath reads the request of /web/approvals/{id}, answering a
