@@ -48,6 +48,20 @@ func TestServe_ReportsEveryProblemAtOnceAndFails(t *testing.T) {
 
 func TestMigrateAndOutboxNeedOnlyTheDatabase(t *testing.T) {
 	t.Parallel()
+	_, env := migratedSQLite(t)
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"outbox", "--format", "text"}, &stdout, &stderr, env); err != nil {
+		t.Fatalf("outbox: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "pending 0  sending 0  sent 0  failed 0") {
+		t.Errorf("outbox printed %q", stdout.String())
+	}
+}
+
+// migratedSQLite makes a new SQLite database and migrates it with
+// `servicebot migrate`, returning its URL and an environment naming it.
+func migratedSQLite(t *testing.T) (string, func(string) (string, bool)) {
+	t.Helper()
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "sb.db")
 	env := lookupFrom(map[string]string{"SERVICEBOT_DATABASE_URL": dbURL, "SERVICEBOT_LOG_FORMAT": "text"})
 	var stdout, stderr bytes.Buffer
@@ -57,13 +71,7 @@ func TestMigrateAndOutboxNeedOnlyTheDatabase(t *testing.T) {
 	if !strings.Contains(stdout.String(), "migrations applied") {
 		t.Errorf("migrate said %q", stdout.String())
 	}
-	stdout.Reset()
-	if err := run(t.Context(), []string{"outbox", "--format", "text"}, &stdout, &stderr, env); err != nil {
-		t.Fatalf("outbox: %v\n%s", err, stderr.String())
-	}
-	if !strings.Contains(stdout.String(), "pending 0  sending 0  sent 0  failed 0") {
-		t.Errorf("outbox printed %q", stdout.String())
-	}
+	return dbURL, env
 }
 
 func TestUnknownCommandShowsUsage(t *testing.T) {
@@ -105,12 +113,8 @@ func TestOutboxListingHidesRobotKeys(t *testing.T) {
 
 func TestOutboxRetryCommand(t *testing.T) {
 	t.Parallel()
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "sb.db")
-	env := lookupFrom(map[string]string{"SERVICEBOT_DATABASE_URL": dbURL, "SERVICEBOT_LOG_FORMAT": "text"})
+	dbURL, env := migratedSQLite(t)
 	var stdout, stderr bytes.Buffer
-	if err := run(t.Context(), []string{"migrate"}, &stdout, &stderr, env); err != nil {
-		t.Fatalf("migrate: %v\n%s", err, stderr.String())
-	}
 	db, err := store.Open(t.Context(), dbURL, nil)
 	if err != nil {
 		t.Fatal(err)

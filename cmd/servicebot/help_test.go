@@ -163,13 +163,8 @@ func TestNoDatabaseIsCreatedByACommandThatReads(t *testing.T) {
 // job list and job run need the database, not the WeCom credentials.
 func TestJobCommandsNeedOnlyTheDatabase(t *testing.T) {
 	t.Parallel()
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "sb.db")
-	env := lookupFrom(map[string]string{"SERVICEBOT_DATABASE_URL": dbURL, "SERVICEBOT_LOG_FORMAT": "text"})
+	_, env := migratedSQLite(t)
 	var stdout, stderr bytes.Buffer
-	if err := run(t.Context(), []string{"migrate"}, &stdout, &stderr, env); err != nil {
-		t.Fatalf("migrate: %v\n%s", err, stderr.String())
-	}
-	stdout.Reset()
 	if err := run(t.Context(), []string{"job", "list"}, &stdout, &stderr, env); err != nil {
 		t.Fatalf("job list: %v\n%s", err, stderr.String())
 	}
@@ -196,12 +191,8 @@ func TestJobCommandsNeedOnlyTheDatabase(t *testing.T) {
 // outbox until then and its records be dated in the future.
 func TestJobRunInTheFutureIsRefused(t *testing.T) {
 	t.Parallel()
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "sb.db")
-	env := lookupFrom(map[string]string{"SERVICEBOT_DATABASE_URL": dbURL, "SERVICEBOT_LOG_FORMAT": "text"})
+	_, env := migratedSQLite(t)
 	var stdout, stderr bytes.Buffer
-	if err := run(t.Context(), []string{"migrate"}, &stdout, &stderr, env); err != nil {
-		t.Fatal(err)
-	}
 	err := run(t.Context(), []string{"job", "run", "daily-reminders", "--at", "2099-01-05T20:00:00+08:00"}, &stdout, &stderr, env)
 	if err == nil || !strings.Contains(stderr.String(), "is in the future") {
 		t.Fatalf("err %v, stderr %s", err, stderr.String())
@@ -212,12 +203,8 @@ func TestJobRunInTheFutureIsRefused(t *testing.T) {
 // know, rather than writing only the days that have reports.
 func TestReportsExportNeedsTheDepartment(t *testing.T) {
 	t.Parallel()
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "sb.db")
-	env := lookupFrom(map[string]string{"SERVICEBOT_DATABASE_URL": dbURL, "SERVICEBOT_LOG_FORMAT": "text"})
+	_, env := migratedSQLite(t)
 	var stdout, stderr bytes.Buffer
-	if err := run(t.Context(), []string{"migrate"}, &stdout, &stderr, env); err != nil {
-		t.Fatal(err)
-	}
 	err := run(t.Context(), []string{"reports", "export", "--from", "2026-11-01", "--to", "2026-11-30"}, &stdout, &stderr, env)
 	if err == nil || !strings.Contains(stderr.String(), "org.after_sales_departments is empty") {
 		t.Fatalf("err %v, stderr %s", err, stderr.String())
