@@ -89,25 +89,33 @@ func Postgres(t testing.TB) *store.DB {
 // more than that many tests at once on one database is a runaway.
 const maxPooled = 256
 
+// adminDB opens the TEST_DATABASE_URL database outside any test's schema,
+// closed when the test ends. It skips the test when the variable is unset.
+func adminDB(t testing.TB) (base string, admin *sql.DB) {
+	t.Helper()
+	base = os.Getenv(EnvDatabaseURL)
+	if base == "" {
+		t.Skipf("storetest: %s is not set; set it to run the Postgres tests", EnvDatabaseURL)
+	}
+	admin, err := sql.Open("postgres", base)
+	if err != nil {
+		t.Fatalf("storetest: %s: %v", EnvDatabaseURL, err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	return base, admin
+}
+
 // pooledSchema takes a free schema of the pool (making it the first time),
 // empties it, and returns the URL into it, its name and a connection
 // outside it. The schema is given back when the test ends.
 func pooledSchema(t testing.TB) (dsn, schema string, admin *sql.DB) {
 	t.Helper()
-	base := os.Getenv(EnvDatabaseURL)
-	if base == "" {
-		t.Skipf("storetest: %s is not set; set it to run the Postgres tests", EnvDatabaseURL)
-	}
+	base, admin := adminDB(t)
 	ctx := t.Context()
 	digest, err := store.MigrationsDigest(store.DialectPostgres)
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
-	admin, err = sql.Open("postgres", base)
-	if err != nil {
-		t.Fatalf("storetest: %s: %v", EnvDatabaseURL, err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
 	// The lock lives as long as this session: the test's hold on its schema.
 	holder, err := admin.Conn(ctx)
 	if err != nil {
@@ -187,17 +195,7 @@ func schemaLockID(schema string) int64 {
 // OpenSQLite is SQLite without migrating: for tests of migration itself.
 func OpenSQLite(t testing.TB) *store.DB {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "servicebot.db")
-	db, err := store.Open(t.Context(), "sqlite:"+path, testLogger(t))
-	if err != nil {
-		t.Fatalf("storetest: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("storetest: %v", err)
-		}
-	})
-	return db
+	return openURL(t, "sqlite:"+filepath.Join(t.TempDir(), "servicebot.db"))
 }
 
 // OpenPostgres is Postgres without migrating: for tests of migration itself.
@@ -243,17 +241,8 @@ func openURL(t testing.TB, dsn string) *store.DB {
 // name, and a connection outside it.
 func postgresSchema(t testing.TB) (dsn, schema string, admin *sql.DB) {
 	t.Helper()
-	base := os.Getenv(EnvDatabaseURL)
-	if base == "" {
-		t.Skipf("storetest: %s is not set; set it to run the Postgres tests", EnvDatabaseURL)
-	}
+	base, admin := adminDB(t)
 	ctx := t.Context()
-
-	admin, err := sql.Open("postgres", base)
-	if err != nil {
-		t.Fatalf("storetest: %s: %v", EnvDatabaseURL, err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
 	if err := admin.PingContext(ctx); err != nil {
 		t.Fatalf("storetest: %s is set but the database is unreachable: %v", EnvDatabaseURL, err)
 	}
