@@ -72,13 +72,24 @@ func launchWithBlobs(t *testing.T, db *store.DB, prev *demo, clock servicebot.Cl
 // launchTuned is launchWithBlobs with tuning other than fastTuning.
 func launchTuned(t *testing.T, db *store.DB, prev *demo, clock servicebot.Clock, blobURL string, tune tuning) *harness {
 	t.Helper()
+	tune.blobURL = blobURL
+	h, serve := prepareTuned(t, db, clock, prev, tune)
+	serve()
+	h.waitDirectory()
+	return h
+}
+
+// prepareTuned builds the bot with tune on db, its media in a directory of
+// the test's own unless tune or prev says where, and returns its harness
+// and what starts it serving (stopped when the test ends).
+func prepareTuned(t *testing.T, db *store.DB, clock servicebot.Clock, prev *demo, tune tuning) (h *harness, serve func()) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	tune.blobURL = blobURL
-	if prev == nil && blobURL == "" {
+	if prev == nil && tune.blobURL == "" {
 		tune.blobURL = t.TempDir()
 	}
 	d, err := startDemo(ln, db, clock, logger, tune, prev)
@@ -92,11 +103,11 @@ func launchTuned(t *testing.T, db *store.DB, prev *demo, clock servicebot.Clock,
 		t.Cleanup(func() { assertNoRejections(t, d.sim) })
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{t: t, demo: d, db: db, sim: d.sim, clock: clock, baseURL: d.baseURL, stopped: make(chan error, 1), cancel: cancel}
-	go func() { h.stopped <- d.app.serve(ctx, ln) }()
-	t.Cleanup(h.stop)
-	h.waitDirectory()
-	return h
+	h = &harness{t: t, demo: d, db: db, sim: d.sim, clock: clock, baseURL: d.baseURL, stopped: make(chan error, 1), cancel: cancel}
+	return h, func() {
+		go func() { h.stopped <- d.app.serve(ctx, ln) }()
+		t.Cleanup(h.stop)
+	}
 }
 
 // waitDirectory waits for the directory sync at start: requests are checked

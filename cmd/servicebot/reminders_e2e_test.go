@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"net"
 	"os"
 	"slices"
 	"strings"
@@ -51,31 +48,10 @@ func launchScheduled(t *testing.T, db *store.DB, clock servicebot.Clock, prev *d
 // race with the first one's requests.
 func prepareScheduled(t *testing.T, db *store.DB, clock servicebot.Clock, prev *demo, rdb *redis.Client) (h *harness, serve func()) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	tune := fastTuning
 	tune.noJobs = false
 	tune.redis = rdb
-	if prev == nil {
-		tune.blobURL = t.TempDir()
-	}
-	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	d, err := startDemo(ln, db, clock, logger, tune, prev)
-	if err != nil {
-		_ = ln.Close()
-		t.Fatal(err)
-	}
-	if prev == nil {
-		t.Cleanup(func() { assertNoRejections(t, d.sim) })
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	h = &harness{t: t, demo: d, db: db, sim: d.sim, clock: clock, baseURL: d.baseURL, stopped: make(chan error, 1), cancel: cancel}
-	return h, func() {
-		go func() { h.stopped <- d.app.serve(ctx, ln) }()
-		t.Cleanup(h.stop)
-	}
+	return prepareTuned(t, db, clock, prev, tune)
 }
 
 // sentWith counts, per recipient, the message/send calls whose text
