@@ -243,6 +243,14 @@ func TestKPIReasonsPointAtTheirRecords_R_KPI_13(t *testing.T) {
 	}
 }
 
+// scoreA scores a month of engineer "a" with facts under rules and returns
+// a's score of ind.
+func scoreA(rules servicebot.KPIRules, ind servicebot.KPIIndicator, facts ...servicebot.KPIFact) servicebot.KPIIndicatorScore {
+	cards := rules.Score(servicebot.KPIMonthInput{Engineers: []servicebot.KPIEngineer{{UserID: "a"}}, Facts: facts})
+	s, _ := cards[0].Indicator(ind)
+	return s
+}
+
 func TestKPIPartsTiers_R_KPI_10(t *testing.T) {
 	for _, tc := range []struct {
 		sales servicebot.Fen
@@ -251,11 +259,8 @@ func TestKPIPartsTiers_R_KPI_10(t *testing.T) {
 		{0, 400}, {4999_99, 400}, {5000_00, 800}, {9999_99, 800}, {10000_00, 1000}, {250000_00, 1000},
 	} {
 		t.Run(tc.sales.String(), func(t *testing.T) {
-			cards := servicebot.DefaultKPIRules().Score(servicebot.KPIMonthInput{
-				Engineers: []servicebot.KPIEngineer{{UserID: "a"}},
-				Facts:     []servicebot.KPIFact{{UserID: "a", Kind: servicebot.FactPartsSale, Value: int64(tc.sales), Source: "日报"}},
-			})
-			s, _ := cards[0].Indicator(servicebot.KPIPartsSales)
+			s := scoreA(servicebot.DefaultKPIRules(), servicebot.KPIPartsSales,
+				servicebot.KPIFact{UserID: "a", Kind: servicebot.FactPartsSale, Value: int64(tc.sales), Source: "日报"})
 			if s.Score != tc.want {
 				t.Errorf("%s 元 → %s, want %s", tc.sales, s.Score, tc.want)
 			}
@@ -275,11 +280,8 @@ func TestKPIRetention_R_KPI_3b(t *testing.T) {
 		{80_00, 0}, // −24 → clamped at 0
 	} {
 		t.Run(tc.actual.String(), func(t *testing.T) {
-			cards := servicebot.DefaultKPIRules().Score(servicebot.KPIMonthInput{
-				Engineers: []servicebot.KPIEngineer{{UserID: "a"}},
-				Facts:     []servicebot.KPIFact{{Kind: servicebot.FactRetention, Value: int64(tc.actual), Source: "经理录入"}},
-			})
-			s, _ := cards[0].Indicator(servicebot.KPIRetention)
+			s := scoreA(servicebot.DefaultKPIRules(), servicebot.KPIRetention,
+				servicebot.KPIFact{Kind: servicebot.FactRetention, Value: int64(tc.actual), Source: "经理录入"})
 			if s.Score != tc.want {
 				t.Errorf("retention %s → %s, want %s (%+v)", tc.actual, s.Score, tc.want, s.Reasons)
 			}
@@ -294,11 +296,8 @@ func TestKPIBonusBounds_R_KPI_12(t *testing.T) {
 		{500, 500}, {501, 500}, {-500, -500}, {-501, -500}, {0, 0}, {250, 250},
 	} {
 		t.Run(tc.entered.String(), func(t *testing.T) {
-			cards := servicebot.DefaultKPIRules().Score(servicebot.KPIMonthInput{
-				Engineers: []servicebot.KPIEngineer{{UserID: "a"}},
-				Facts:     []servicebot.KPIFact{{UserID: "a", Kind: servicebot.FactBonus, Value: int64(tc.entered), Source: "经理录入"}},
-			})
-			s, _ := cards[0].Indicator(servicebot.KPIBonus)
+			s := scoreA(servicebot.DefaultKPIRules(), servicebot.KPIBonus,
+				servicebot.KPIFact{UserID: "a", Kind: servicebot.FactBonus, Value: int64(tc.entered), Source: "经理录入"})
 			if s.Score != tc.want {
 				t.Errorf("bonus %s → %s, want %s", tc.entered, s.Score, tc.want)
 			}
@@ -315,14 +314,9 @@ func TestKPIRulesFromConfiguration_R_KPI_5(t *testing.T) {
 	if p := rules.Problems(); len(p) != 0 {
 		t.Fatalf("problems: %v", p)
 	}
-	cards := rules.Score(servicebot.KPIMonthInput{
-		Engineers: []servicebot.KPIEngineer{{UserID: "a"}},
-		Facts: []servicebot.KPIFact{
-			{UserID: "a", Kind: servicebot.FactFieldDay, Count: 21, Source: "签到"},
-			{UserID: "a", Kind: servicebot.FactFailedService, Count: 3, Source: "经理录入"},
-		},
-	})
-	s, _ := cards[0].Indicator(servicebot.KPIField)
+	s := scoreA(rules, servicebot.KPIField,
+		servicebot.KPIFact{UserID: "a", Kind: servicebot.FactFieldDay, Count: 21, Source: "签到"},
+		servicebot.KPIFact{UserID: "a", Kind: servicebot.FactFailedService, Count: 3, Source: "经理录入"})
 	if s.Score != 400 { // 8 − 1 (21 < 22) − 3 × 1
 		t.Errorf("field = %s, want 4.00: %+v", s.Score, s.Reasons)
 	}
