@@ -251,58 +251,57 @@ func scoreA(rules servicebot.KPIRules, ind servicebot.KPIIndicator, facts ...ser
 	return s
 }
 
-func TestKPIPartsTiers_R_KPI_10(t *testing.T) {
-	for _, tc := range []struct {
-		sales servicebot.Fen
-		want  servicebot.Points
-	}{
-		{0, 400}, {4999_99, 400}, {5000_00, 800}, {9999_99, 800}, {10000_00, 1000}, {250000_00, 1000},
-	} {
-		t.Run(tc.sales.String(), func(t *testing.T) {
-			s := scoreA(servicebot.DefaultKPIRules(), servicebot.KPIPartsSales,
-				servicebot.KPIFact{UserID: "a", Kind: servicebot.FactPartsSale, Value: int64(tc.sales), Source: "日报"})
-			if s.Score != tc.want {
-				t.Errorf("%s 元 → %s, want %s", tc.sales, s.Score, tc.want)
+// valueScore is a fact's value and the score it should give.
+type valueScore[V interface {
+	~int64
+	fmt.Stringer
+}] struct {
+	value V
+	want  servicebot.Points
+}
+
+// checkValueScores scores engineer "a" with one fact like fact, of each
+// case's value, under the default rules, and checks the score of ind;
+// what names the value in a failure.
+func checkValueScores[V interface {
+	~int64
+	fmt.Stringer
+}](t *testing.T, ind servicebot.KPIIndicator, fact servicebot.KPIFact, what string, cases []valueScore[V]) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.value.String(), func(t *testing.T) {
+			f := fact
+			f.Value = int64(tc.value)
+			if s := scoreA(servicebot.DefaultKPIRules(), ind, f); s.Score != tc.want {
+				t.Errorf(what+" → %s, want %s (%+v)", tc.value, s.Score, tc.want, s.Reasons)
 			}
 		})
 	}
+}
+
+func TestKPIPartsTiers_R_KPI_10(t *testing.T) {
+	checkValueScores(t, servicebot.KPIPartsSales, servicebot.KPIFact{UserID: "a", Kind: servicebot.FactPartsSale, Source: "日报"},
+		"%s 元", []valueScore[servicebot.Fen]{
+			{0, 400}, {4999_99, 400}, {5000_00, 800}, {9999_99, 800}, {10000_00, 1000}, {250000_00, 1000},
+		})
 }
 
 func TestKPIRetention_R_KPI_3b(t *testing.T) {
-	for _, tc := range []struct {
-		actual servicebot.Percent
-		want   servicebot.Points
-	}{
-		{96_00, 800}, {99_00, 800}, // at or above target: the weight, never more
-		{95_00, 650}, {94_50, 575}, {95_99, 798}, // 0.01 point below: −0.015 → −0.02 (half away from zero)
-		{90_68, 2}, // 5.32 × 1.5 = 7.98
-		{90_67, 0}, // 5.33 × 1.5 = 7.995 → 8.00
-		{80_00, 0}, // −24 → clamped at 0
-	} {
-		t.Run(tc.actual.String(), func(t *testing.T) {
-			s := scoreA(servicebot.DefaultKPIRules(), servicebot.KPIRetention,
-				servicebot.KPIFact{Kind: servicebot.FactRetention, Value: int64(tc.actual), Source: "经理录入"})
-			if s.Score != tc.want {
-				t.Errorf("retention %s → %s, want %s (%+v)", tc.actual, s.Score, tc.want, s.Reasons)
-			}
+	checkValueScores(t, servicebot.KPIRetention, servicebot.KPIFact{Kind: servicebot.FactRetention, Source: "经理录入"},
+		"retention %s", []valueScore[servicebot.Percent]{
+			{96_00, 800}, {99_00, 800}, // at or above target: the weight, never more
+			{95_00, 650}, {94_50, 575}, {95_99, 798}, // 0.01 point below: −0.015 → −0.02 (half away from zero)
+			{90_68, 2}, // 5.32 × 1.5 = 7.98
+			{90_67, 0}, // 5.33 × 1.5 = 7.995 → 8.00
+			{80_00, 0}, // −24 → clamped at 0
 		})
-	}
 }
 
 func TestKPIBonusBounds_R_KPI_12(t *testing.T) {
-	for _, tc := range []struct {
-		entered, want servicebot.Points
-	}{
-		{500, 500}, {501, 500}, {-500, -500}, {-501, -500}, {0, 0}, {250, 250},
-	} {
-		t.Run(tc.entered.String(), func(t *testing.T) {
-			s := scoreA(servicebot.DefaultKPIRules(), servicebot.KPIBonus,
-				servicebot.KPIFact{UserID: "a", Kind: servicebot.FactBonus, Value: int64(tc.entered), Source: "经理录入"})
-			if s.Score != tc.want {
-				t.Errorf("bonus %s → %s, want %s", tc.entered, s.Score, tc.want)
-			}
+	checkValueScores(t, servicebot.KPIBonus, servicebot.KPIFact{UserID: "a", Kind: servicebot.FactBonus, Source: "经理录入"},
+		"bonus %s", []valueScore[servicebot.Points]{
+			{500, 500}, {501, 500}, {-500, -500}, {-501, -500}, {0, 0}, {250, 250},
 		})
-	}
 }
 
 func TestKPIRulesFromConfiguration_R_KPI_5(t *testing.T) {
