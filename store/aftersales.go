@@ -119,15 +119,9 @@ func (tx *Tx) CustomersPerEngineer(ctx context.Context) (map[string]int, error) 
 }
 
 // CustomerByName returns the customer called name, or an error wrapping
-// servicebot.ErrNotFound.
-func (tx *Tx) CustomerByName(ctx context.Context, name string) (servicebot.Customer, error) {
-	return customerByName(ctx, tx.sqlx, name)
-}
-
-// CustomerByName returns the customer called name, or an error wrapping
 // servicebot.ErrNotFound: POST /api/requests warns of an unknown customer.
-func (db *DB) CustomerByName(ctx context.Context, name string) (servicebot.Customer, error) {
-	return customerByName(ctx, db.sqlx, name)
+func (s shared) CustomerByName(ctx context.Context, name string) (servicebot.Customer, error) {
+	return customerByName(ctx, s.q, name)
 }
 
 func customerByName(ctx context.Context, q sqlx.ExtContext, name string) (servicebot.Customer, error) {
@@ -763,14 +757,8 @@ func openOfKindWithKeyPrefix(driverName, kind, keyPrefix string) (string, []any)
 
 // OpenObligations returns the open obligations of the kinds, of userID
 // ("" for everybody's), by due time.
-func (tx *Tx) OpenObligations(ctx context.Context, userID string, kinds []string) ([]servicebot.Obligation, error) {
-	return openObligations(ctx, tx.sqlx, userID, kinds)
-}
-
-// OpenObligations returns the open obligations of the kinds, of userID
-// ("" for everybody's), by due time.
-func (db *DB) OpenObligations(ctx context.Context, userID string, kinds []string) ([]servicebot.Obligation, error) {
-	return openObligations(ctx, db.sqlx, userID, kinds)
+func (s shared) OpenObligations(ctx context.Context, userID string, kinds []string) ([]servicebot.Obligation, error) {
+	return openObligations(ctx, s.q, userID, kinds)
 }
 
 func openObligations(ctx context.Context, q sqlx.ExtContext, userID string, kinds []string) ([]servicebot.Obligation, error) {

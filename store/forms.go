@@ -98,13 +98,8 @@ func (tx *Tx) SetSubmissionApproval(ctx context.Context, id, approvalID int64) e
 
 // FormSubmission returns the submission with id, or an error wrapping
 // servicebot.ErrNotFound.
-func (db *DB) FormSubmission(ctx context.Context, id int64) (servicebot.FormSubmission, error) {
-	return getFormSubmission(ctx, db.sqlx, id)
-}
-
-// FormSubmission returns the submission with id inside the transaction.
-func (tx *Tx) FormSubmission(ctx context.Context, id int64) (servicebot.FormSubmission, error) {
-	return getFormSubmission(ctx, tx.sqlx, id)
+func (s shared) FormSubmission(ctx context.Context, id int64) (servicebot.FormSubmission, error) {
+	return getFormSubmission(ctx, s.q, id)
 }
 
 func getFormSubmission(ctx context.Context, q sqlx.ExtContext, id int64) (servicebot.FormSubmission, error) {
@@ -120,13 +115,8 @@ func getFormSubmission(ctx context.Context, q sqlx.ExtContext, id int64) (servic
 }
 
 // ListFormSubmissions returns the submissions f selects, newest first.
-func (db *DB) ListFormSubmissions(ctx context.Context, f servicebot.FormFilter) ([]servicebot.FormSubmission, error) {
-	return listFormSubmissions(ctx, db.sqlx, f)
-}
-
-// ListFormSubmissions returns the submissions f selects inside the transaction.
-func (tx *Tx) ListFormSubmissions(ctx context.Context, f servicebot.FormFilter) ([]servicebot.FormSubmission, error) {
-	return listFormSubmissions(ctx, tx.sqlx, f)
+func (s shared) ListFormSubmissions(ctx context.Context, f servicebot.FormFilter) ([]servicebot.FormSubmission, error) {
+	return listFormSubmissions(ctx, s.q, f)
 }
 
 func listFormSubmissions(ctx context.Context, q sqlx.ExtContext, f servicebot.FormFilter) ([]servicebot.FormSubmission, error) {

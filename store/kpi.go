@@ -205,14 +205,8 @@ func (tx *Tx) SaveKPIRevision(ctx context.Context, rev servicebot.KPIRevision, c
 
 // LatestKPIRevision returns the month's newest revision, or an error
 // wrapping servicebot.ErrNotFound before its first draft.
-func (tx *Tx) LatestKPIRevision(ctx context.Context, month string) (servicebot.KPIRevision, error) {
-	return latestKPIRevision(ctx, tx.sqlx, month)
-}
-
-// LatestKPIRevision returns the month's newest revision, or an error
-// wrapping servicebot.ErrNotFound before its first draft.
-func (db *DB) LatestKPIRevision(ctx context.Context, month string) (servicebot.KPIRevision, error) {
-	return latestKPIRevision(ctx, db.sqlx, month)
+func (s shared) LatestKPIRevision(ctx context.Context, month string) (servicebot.KPIRevision, error) {
+	return latestKPIRevision(ctx, s.q, month)
 }
 
 func latestKPIRevision(ctx context.Context, q sqlx.ExtContext, month string) (servicebot.KPIRevision, error) {
@@ -255,13 +249,8 @@ func (tx *Tx) PublishKPIRevision(ctx context.Context, id int64, by string, now t
 }
 
 // KPIScores returns the scorecards of a revision, by rank.
-func (tx *Tx) KPIScores(ctx context.Context, revisionID int64) ([]servicebot.KPIScorecard, error) {
-	return kpiScores(ctx, tx.sqlx, revisionID)
-}
-
-// KPIScores returns the scorecards of a revision, by rank.
-func (db *DB) KPIScores(ctx context.Context, revisionID int64) ([]servicebot.KPIScorecard, error) {
-	return kpiScores(ctx, db.sqlx, revisionID)
+func (s shared) KPIScores(ctx context.Context, revisionID int64) ([]servicebot.KPIScorecard, error) {
+	return kpiScores(ctx, s.q, revisionID)
 }
 
 func kpiScores(ctx context.Context, q sqlx.ExtContext, revisionID int64) ([]servicebot.KPIScorecard, error) {
@@ -368,13 +357,8 @@ func (tx *Tx) DecideKPIAppeal(ctx context.Context, id int64, status, by string, 
 }
 
 // KPIAppeals returns the month's appeals in the order they were filed.
-func (tx *Tx) KPIAppeals(ctx context.Context, month string) ([]servicebot.KPIAppeal, error) {
-	return kpiAppeals(ctx, tx.sqlx, month)
-}
-
-// KPIAppeals returns the month's appeals in the order they were filed.
-func (db *DB) KPIAppeals(ctx context.Context, month string) ([]servicebot.KPIAppeal, error) {
-	return kpiAppeals(ctx, db.sqlx, month)
+func (s shared) KPIAppeals(ctx context.Context, month string) ([]servicebot.KPIAppeal, error) {
+	return kpiAppeals(ctx, s.q, month)
 }
 
 func kpiAppeals(ctx context.Context, q sqlx.ExtContext, month string) ([]servicebot.KPIAppeal, error) {

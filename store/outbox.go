@@ -69,21 +69,16 @@ func outboxMessages(rows []outboxRow) []servicebot.OutboxMessage {
 	return msgs
 }
 
-// EnqueueOutbox writes a message to deliver, in the transaction of the state
-// change that caused it. See (*DB).EnqueueOutbox.
-func (tx *Tx) EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error) {
-	return enqueueOutbox(ctx, tx.sqlx, m)
-}
-
 // EnqueueOutbox writes a message to deliver: pending, first attempt at
 // m.NextAttemptAt, or m.CreatedAt when that is zero. Status, attempts and the
-// delivery fields of m are ignored.
+// delivery fields of m are ignored. Inside a transaction it is written with
+// the state change that caused it.
 //
 // With a DedupKey, enqueueing the same key again (a re-run job, a second
 // replica) changes nothing: it returns the existing row's id, inserted false
 // and no error, and leaves the surrounding transaction usable.
-func (db *DB) EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error) {
-	return enqueueOutbox(ctx, db.sqlx, m)
+func (s shared) EnqueueOutbox(ctx context.Context, m servicebot.OutboxMessage) (id int64, inserted bool, err error) {
+	return enqueueOutbox(ctx, s.q, m)
 }
 
 func enqueueOutbox(ctx context.Context, q sqlx.ExtContext, m servicebot.OutboxMessage) (int64, bool, error) {

@@ -33,13 +33,8 @@ func (tx *Tx) AddPartsIssue(ctx context.Context, p servicebot.PartsIssue) (servi
 }
 
 // PartsIssues lists what left the warehouse against request requestID, in order.
-func (db *DB) PartsIssues(ctx context.Context, requestID int64) ([]servicebot.PartsIssue, error) {
-	return partsIssues(ctx, db.sqlx, requestID)
-}
-
-// PartsIssues is (*DB).PartsIssues inside a transaction.
-func (tx *Tx) PartsIssues(ctx context.Context, requestID int64) ([]servicebot.PartsIssue, error) {
-	return partsIssues(ctx, tx.sqlx, requestID)
+func (s shared) PartsIssues(ctx context.Context, requestID int64) ([]servicebot.PartsIssue, error) {
+	return partsIssues(ctx, s.q, requestID)
 }
 
 func partsIssues(ctx context.Context, q sqlx.ExtContext, requestID int64) ([]servicebot.PartsIssue, error) {

@@ -229,13 +229,8 @@ const memberColumns = `user_id, name, position, mobile, active, synced_at`
 // ListMembers returns the members as last synced, by userid, with their
 // departments (the main one first). With activeOnly it leaves out those who
 // have left the address book.
-func (db *DB) ListMembers(ctx context.Context, activeOnly bool) ([]servicebot.Member, error) {
-	return listMembers(ctx, db.sqlx, activeOnly)
-}
-
-// ListMembers is (*DB).ListMembers inside a transaction.
-func (tx *Tx) ListMembers(ctx context.Context, activeOnly bool) ([]servicebot.Member, error) {
-	return listMembers(ctx, tx.sqlx, activeOnly)
+func (s shared) ListMembers(ctx context.Context, activeOnly bool) ([]servicebot.Member, error) {
+	return listMembers(ctx, s.q, activeOnly)
 }
 
 func listMembers(ctx context.Context, q sqlx.ExtContext, activeOnly bool) ([]servicebot.Member, error) {
@@ -276,13 +271,8 @@ func listMembers(ctx context.Context, q sqlx.ExtContext, activeOnly bool) ([]ser
 // a dispatch offers them, so a new hire synced into the department is both.
 // Exemption from the daily report is not exemption from work: an exempt
 // engineer is still an engineer.
-func (db *DB) Engineers(ctx context.Context, org servicebot.Org) ([]servicebot.Member, error) {
-	return engineers(ctx, db.sqlx, org)
-}
-
-// Engineers is (*DB).Engineers inside a transaction.
-func (tx *Tx) Engineers(ctx context.Context, org servicebot.Org) ([]servicebot.Member, error) {
-	return engineers(ctx, tx.sqlx, org)
+func (s shared) Engineers(ctx context.Context, org servicebot.Org) ([]servicebot.Member, error) {
+	return engineers(ctx, s.q, org)
 }
 
 func engineers(ctx context.Context, q sqlx.ExtContext, org servicebot.Org) ([]servicebot.Member, error) {
@@ -395,13 +385,8 @@ func (tx *Tx) CancelLeave(ctx context.Context, userID string, on servicebot.Date
 
 // ListLeaves returns the leaves not cancelled that overlap from..to (both
 // inclusive), by userid and start, ready for Calendar.IsWorkingDayFor.
-func (db *DB) ListLeaves(ctx context.Context, from, to servicebot.Date) ([]servicebot.Leave, error) {
-	return listLeaves(ctx, db.sqlx, from, to)
-}
-
-// ListLeaves is (*DB).ListLeaves inside a transaction.
-func (tx *Tx) ListLeaves(ctx context.Context, from, to servicebot.Date) ([]servicebot.Leave, error) {
-	return listLeaves(ctx, tx.sqlx, from, to)
+func (s shared) ListLeaves(ctx context.Context, from, to servicebot.Date) ([]servicebot.Leave, error) {
+	return listLeaves(ctx, s.q, from, to)
 }
 
 func listLeaves(ctx context.Context, q sqlx.ExtContext, from, to servicebot.Date) ([]servicebot.Leave, error) {

@@ -121,13 +121,8 @@ func (db *DB) DutyDone(ctx context.Context, key string) (bool, error) {
 }
 
 // Obligations returns the obligations of kind for period, by user.
-func (tx *Tx) Obligations(ctx context.Context, kind, period string) ([]servicebot.Obligation, error) {
-	return listObligations(ctx, tx.sqlx, kind, period)
-}
-
-// Obligations returns the obligations of kind for period, by user.
-func (db *DB) Obligations(ctx context.Context, kind, period string) ([]servicebot.Obligation, error) {
-	return listObligations(ctx, db.sqlx, kind, period)
+func (s shared) Obligations(ctx context.Context, kind, period string) ([]servicebot.Obligation, error) {
+	return listObligations(ctx, s.q, kind, period)
 }
 
 func listObligations(ctx context.Context, q sqlx.ExtContext, kind, period string) ([]servicebot.Obligation, error) {

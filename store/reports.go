@@ -284,14 +284,10 @@ func (db *DB) ReportHistory(ctx context.Context, userID string, day servicebot.D
 
 // ReportStatus returns, for each engineer who has a report for day, the
 // state of its current revision. Engineers without a report are absent.
-func (db *DB) ReportStatus(ctx context.Context, day servicebot.Date) (map[string]servicebot.ReportState, error) {
-	return reportStatus(ctx, db.sqlx, day)
-}
-
-// ReportStatus is DB.ReportStatus inside the transaction: the day's close
-// decides from the reports as they are once it holds the obligations.
-func (tx *Tx) ReportStatus(ctx context.Context, day servicebot.Date) (map[string]servicebot.ReportState, error) {
-	return reportStatus(ctx, tx.sqlx, day)
+// Inside a transaction, the day's close decides from the reports as they are
+// once it holds the obligations.
+func (s shared) ReportStatus(ctx context.Context, day servicebot.Date) (map[string]servicebot.ReportState, error) {
+	return reportStatus(ctx, s.q, day)
 }
 
 func reportStatus(ctx context.Context, q sqlx.ExtContext, day servicebot.Date) (map[string]servicebot.ReportState, error) {

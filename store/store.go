@@ -52,8 +52,15 @@ const sqliteMaxConns = 4
 //go:embed migrations/postgres/*.sql migrations/sqlite/*.sql
 var migrationFiles embed.FS
 
+// shared answers what a DB and a Tx both answer, on the pool or inside the
+// transaction: each such method is written once, on the connection q.
+type shared struct {
+	q sqlx.ExtContext
+}
+
 // DB is an open database. It is safe for concurrent use.
 type DB struct {
+	shared
 	sqlx       *sqlx.DB
 	dialect    string
 	migrations *goose.Provider
@@ -106,7 +113,7 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 		x.SetMaxIdleConns(postgresIdleConns)
 		x.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	db := &DB{sqlx: x, dialect: dst.dialect, logger: logger}
+	db := &DB{shared: shared{x}, sqlx: x, dialect: dst.dialect, logger: logger}
 	if err := db.open(ctx); err != nil {
 		_ = x.Close()
 		return nil, err
@@ -307,6 +314,7 @@ func (db *DB) Ready(ctx context.Context) error {
 // Tx is a transaction begun by InTx. Repositories add methods to it so that a
 // state change and the outbox rows it causes commit together.
 type Tx struct {
+	shared
 	sqlx *sqlx.Tx
 	// The directory as this transaction first read it: a worker batch
 	// handles many texts from a few members in one transaction, and each
@@ -338,7 +346,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 			_ = stx.Rollback()
 		}
 	}()
-	if err := fn(&Tx{sqlx: stx}); err != nil {
+	if err := fn(&Tx{shared: shared{stx}, sqlx: stx}); err != nil {
 		return err
 	}
 	if err := stx.Commit(); err != nil {
