@@ -121,10 +121,7 @@ func (tx *Tx) CustomersPerEngineer(ctx context.Context) (map[string]int, error) 
 // CustomerByName returns the customer called name, or an error wrapping
 // servicebot.ErrNotFound: POST /api/requests warns of an unknown customer.
 func (s shared) CustomerByName(ctx context.Context, name string) (servicebot.Customer, error) {
-	return customerByName(ctx, s.q, name)
-}
-
-func customerByName(ctx context.Context, q sqlx.ExtContext, name string) (servicebot.Customer, error) {
+	q := s.q
 	var r customerRow
 	if err := getOne(ctx, q, fmt.Sprintf("customer %q", name), &r, q.Rebind(`SELECT `+customerColumns+` FROM customers WHERE name = ?`), name); err != nil {
 		return servicebot.Customer{}, err
@@ -758,10 +755,7 @@ func openOfKindWithKeyPrefix(driverName, kind, keyPrefix string) (string, []any)
 // OpenObligations returns the open obligations of the kinds, of userID
 // ("" for everybody's), by due time.
 func (s shared) OpenObligations(ctx context.Context, userID string, kinds []string) ([]servicebot.Obligation, error) {
-	return openObligations(ctx, s.q, userID, kinds)
-}
-
-func openObligations(ctx context.Context, q sqlx.ExtContext, userID string, kinds []string) ([]servicebot.Obligation, error) {
+	q := s.q
 	query := `SELECT ` + obligationColumns + ` FROM obligations WHERE status = ? AND kind IN (?)`
 	args := []any{servicebot.ObligationOpen, kinds}
 	if userID != "" {

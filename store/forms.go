@@ -116,10 +116,7 @@ func getFormSubmission(ctx context.Context, q sqlx.ExtContext, id int64) (servic
 
 // ListFormSubmissions returns the submissions f selects, newest first.
 func (s shared) ListFormSubmissions(ctx context.Context, f servicebot.FormFilter) ([]servicebot.FormSubmission, error) {
-	return listFormSubmissions(ctx, s.q, f)
-}
-
-func listFormSubmissions(ctx context.Context, q sqlx.ExtContext, f servicebot.FormFilter) ([]servicebot.FormSubmission, error) {
+	q := s.q
 	var where []string
 	var args []any
 	if len(f.UserIDs) > 0 {

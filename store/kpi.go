@@ -206,10 +206,7 @@ func (tx *Tx) SaveKPIRevision(ctx context.Context, rev servicebot.KPIRevision, c
 // LatestKPIRevision returns the month's newest revision, or an error
 // wrapping servicebot.ErrNotFound before its first draft.
 func (s shared) LatestKPIRevision(ctx context.Context, month string) (servicebot.KPIRevision, error) {
-	return latestKPIRevision(ctx, s.q, month)
-}
-
-func latestKPIRevision(ctx context.Context, q sqlx.ExtContext, month string) (servicebot.KPIRevision, error) {
+	q := s.q
 	var row kpiRevisionRow
 	err := sqlx.GetContext(ctx, q, &row, q.Rebind(`SELECT `+kpiRevisionColumns+` FROM kpi_revisions
 		WHERE month = ? ORDER BY revision DESC LIMIT 1`), month)
@@ -250,10 +247,7 @@ func (tx *Tx) PublishKPIRevision(ctx context.Context, id int64, by string, now t
 
 // KPIScores returns the scorecards of a revision, by rank.
 func (s shared) KPIScores(ctx context.Context, revisionID int64) ([]servicebot.KPIScorecard, error) {
-	return kpiScores(ctx, s.q, revisionID)
-}
-
-func kpiScores(ctx context.Context, q sqlx.ExtContext, revisionID int64) ([]servicebot.KPIScorecard, error) {
+	q := s.q
 	var rows []struct {
 		UserID    string `db:"user_id"`
 		Name      string `db:"name"`
@@ -358,10 +352,7 @@ func (tx *Tx) DecideKPIAppeal(ctx context.Context, id int64, status, by string, 
 
 // KPIAppeals returns the month's appeals in the order they were filed.
 func (s shared) KPIAppeals(ctx context.Context, month string) ([]servicebot.KPIAppeal, error) {
-	return kpiAppeals(ctx, s.q, month)
-}
-
-func kpiAppeals(ctx context.Context, q sqlx.ExtContext, month string) ([]servicebot.KPIAppeal, error) {
+	q := s.q
 	var rows []kpiAppealRow
 	err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`SELECT `+kpiAppealColumns+` FROM kpi_appeals WHERE month = ? ORDER BY id`), month)
 	if err != nil {

@@ -34,10 +34,7 @@ func (tx *Tx) AddPartsIssue(ctx context.Context, p servicebot.PartsIssue) (servi
 
 // PartsIssues lists what left the warehouse against request requestID, in order.
 func (s shared) PartsIssues(ctx context.Context, requestID int64) ([]servicebot.PartsIssue, error) {
-	return partsIssues(ctx, s.q, requestID)
-}
-
-func partsIssues(ctx context.Context, q sqlx.ExtContext, requestID int64) ([]servicebot.PartsIssue, error) {
+	q := s.q
 	var rows []struct {
 		ID        int64    `db:"id"`
 		RequestID int64    `db:"request_id"`

@@ -272,10 +272,7 @@ func listMembers(ctx context.Context, q sqlx.ExtContext, activeOnly bool) ([]ser
 // Exemption from the daily report is not exemption from work: an exempt
 // engineer is still an engineer.
 func (s shared) Engineers(ctx context.Context, org servicebot.Org) ([]servicebot.Member, error) {
-	return engineers(ctx, s.q, org)
-}
-
-func engineers(ctx context.Context, q sqlx.ExtContext, org servicebot.Org) ([]servicebot.Member, error) {
+	q := s.q
 	deps, err := departmentsUnder(ctx, q, org.AfterSalesDepartments)
 	if err != nil {
 		return nil, fmt.Errorf("store: engineers: %w", err)
@@ -386,10 +383,7 @@ func (tx *Tx) CancelLeave(ctx context.Context, userID string, on servicebot.Date
 // ListLeaves returns the leaves not cancelled that overlap from..to (both
 // inclusive), by userid and start, ready for Calendar.IsWorkingDayFor.
 func (s shared) ListLeaves(ctx context.Context, from, to servicebot.Date) ([]servicebot.Leave, error) {
-	return listLeaves(ctx, s.q, from, to)
-}
-
-func listLeaves(ctx context.Context, q sqlx.ExtContext, from, to servicebot.Date) ([]servicebot.Leave, error) {
+	q := s.q
 	var rows []struct {
 		UserID  string `db:"user_id"`
 		FromDay string `db:"from_day"`

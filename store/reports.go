@@ -287,10 +287,7 @@ func (db *DB) ReportHistory(ctx context.Context, userID string, day servicebot.D
 // Inside a transaction, the day's close decides from the reports as they are
 // once it holds the obligations.
 func (s shared) ReportStatus(ctx context.Context, day servicebot.Date) (map[string]servicebot.ReportState, error) {
-	return reportStatus(ctx, s.q, day)
-}
-
-func reportStatus(ctx context.Context, q sqlx.ExtContext, day servicebot.Date) (map[string]servicebot.ReportState, error) {
+	q := s.q
 	var rows []struct {
 		UserID      string   `db:"user_id"`
 		Status      string   `db:"status"`
