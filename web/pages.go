@@ -193,44 +193,38 @@ type approvalView struct {
 	Withdraw string
 }
 
+// stepStatus and eventName name a step's status and an audit event in
+// Chinese; anything unnamed shows as it is.
 func stepStatus(s string) string {
-	switch s {
-	case servicebot.StepWaiting:
-		return "未开始"
-	case servicebot.StepPending:
-		return "待处理"
-	case servicebot.StepDecided:
-		return "已处理"
-	case servicebot.StepCancelled:
-		return "已取消"
-	}
-	return s
+	return nameOr(s, map[string]string{
+		servicebot.StepWaiting:   "未开始",
+		servicebot.StepPending:   "待处理",
+		servicebot.StepDecided:   "已处理",
+		servicebot.StepCancelled: "已取消",
+	})
 }
 
 func eventName(action string) string {
-	switch action {
-	case servicebot.EventFiled:
-		return "提交"
-	case servicebot.EventAssigned:
-		return "分配"
-	case servicebot.EventDelegated:
-		return "代理"
-	case servicebot.EventDecided:
-		return "决定"
-	case servicebot.EventReason:
-		return "驳回理由"
-	case servicebot.EventReminded:
-		return "提醒"
-	case servicebot.EventEscalated:
-		return "升级"
-	case servicebot.EventCopied:
-		return "抄送"
-	case servicebot.EventClosed:
-		return "结束"
-	case servicebot.EventWithdrawn:
-		return "撤回"
+	return nameOr(action, map[string]string{
+		servicebot.EventFiled:     "提交",
+		servicebot.EventAssigned:  "分配",
+		servicebot.EventDelegated: "代理",
+		servicebot.EventDecided:   "决定",
+		servicebot.EventReason:    "驳回理由",
+		servicebot.EventReminded:  "提醒",
+		servicebot.EventEscalated: "升级",
+		servicebot.EventCopied:    "抄送",
+		servicebot.EventClosed:    "结束",
+		servicebot.EventWithdrawn: "撤回",
+	})
+}
+
+// nameOr is names[key], or key itself when names has none.
+func nameOr(key string, names map[string]string) string {
+	if n, ok := names[key]; ok {
+		return n
 	}
-	return action
+	return key
 }
 
 // approvalList is the approvals audit (R-APV-4/5): every request, newest first.
