@@ -2,6 +2,7 @@ package reports_test
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,6 +112,30 @@ func (r *reportRig) history(user string, day servicebot.Date) []servicebot.Daily
 	return h
 }
 
+// leaves are the leaves overlapping from..to, as "from..to" by user.
+func (r *reportRig) leaves(from, to servicebot.Date) map[string]string {
+	r.t.Helper()
+	leaves, err := r.db.ListLeaves(r.t.Context(), from, to)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, l := range leaves {
+		out[l.UserID] = l.From.String() + ".." + l.To.String()
+	}
+	return out
+}
+
+// revisions is user's history of day, which must hold n revisions.
+func (r *reportRig) revisions(user string, day servicebot.Date, n int) []servicebot.DailyReport {
+	r.t.Helper()
+	h := r.history(user, day)
+	if len(h) != n {
+		r.t.Fatalf("%d revisions, want %d", len(h), n)
+	}
+	return h
+}
+
 func wantContains(t *testing.T, what, got string, parts ...string) {
 	t.Helper()
 	for _, p := range parts {
@@ -132,10 +157,7 @@ func TestReports_ReportIsStoredAndConfirmed(t *testing.T) {
 		if strings.Contains(reply, "迟交") || strings.Contains(reply, "还缺少") {
 			t.Errorf("an on-time, complete report is confirmed as late or incomplete:\n%s", reply)
 		}
-		h := r.history("zhangwei", nov27)
-		if len(h) != 1 {
-			t.Fatalf("%d revisions, want 1", len(h))
-		}
+		h := r.revisions("zhangwei", nov27, 1)
 		got := h[0]
 		if got.Status != servicebot.ReportOnTime || got.Source != servicebot.ReportSourceChat || got.Revision != 1 ||
 			!slices.Equal(got.Done, []string{"成都某厂安装调试"}) || !slices.Equal(got.Plan, []string{"去重庆回访"}) ||
@@ -161,10 +183,7 @@ func TestReports_SecondReportReplacesFirst(t *testing.T) {
 		r.say("zhangwei", "今天：成都某厂安装调试\n明天：去重庆回访", friday(18, 0))
 		reply := r.say("zhangwei", "今天：成都某厂安装调试完成，培训操作工\n明天：去重庆处理故障", friday(21, 0))
 		wantContains(t, "replacement confirmation", reply, "第2版", "已替换之前的版本", "去重庆处理故障")
-		h := r.history("zhangwei", nov27)
-		if len(h) != 2 {
-			t.Fatalf("%d revisions, want 2", len(h))
-		}
+		h := r.revisions("zhangwei", nov27, 2)
 		if !slices.Equal(h[0].Plan, []string{"去重庆回访"}) || !slices.Equal(h[1].Plan, []string{"去重庆处理故障"}) ||
 			h[1].Source != servicebot.ReportSourceChat || strings.Contains(h[1].Raw, "去重庆回访") {
 			t.Errorf("history = %+v", h)
@@ -202,10 +221,7 @@ func TestReports_FollowUpCompletesTheReport(t *testing.T) {
 				if strings.Contains(reply, "还缺少") || strings.Contains(reply, "迟交") {
 					t.Errorf("completed report still asks, or is late:\n%s", reply)
 				}
-				h := r.history("zhangwei", nov27)
-				if len(h) != 2 {
-					t.Fatalf("%d revisions, want 2", len(h))
-				}
+				h := r.revisions("zhangwei", nov27, 2)
 				cur := h[1]
 				if !slices.Equal(cur.Done, []string{"成都某厂安装调试"}) || !slices.Equal(cur.Plan, c.plan) ||
 					cur.Customer != "成都某厂" || len(cur.Missing) != 0 || cur.Source != servicebot.ReportSourceFollowUp ||
@@ -276,21 +292,13 @@ func TestReports_Leave(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
-		ctx := t.Context()
 		reply := r.say("zhangwei", "请假 12月1日-12月3日 家中有事", friday(9, 0))
 		wantContains(t, "leave reply", reply, "已登记请假：12月1日至12月3日，共3天")
 		r.say("liqiang", "请假 明天", friday(9, 0))
 
-		leaves, err := db.ListLeaves(ctx, servicebot.NewDate(2026, 11, 28), servicebot.NewDate(2026, 12, 31))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]string{}
-		for _, l := range leaves {
-			got[l.UserID] = l.From.String() + ".." + l.To.String()
-		}
+		got := r.leaves(servicebot.NewDate(2026, 11, 28), servicebot.NewDate(2026, 12, 31))
 		want := map[string]string{"zhangwei": "2026-12-01..2026-12-03", "liqiang": "2026-11-28..2026-11-28"}
-		if len(got) != 2 || got["zhangwei"] != want["zhangwei"] || got["liqiang"] != want["liqiang"] {
+		if !maps.Equal(got, want) {
 			t.Errorf("leaves = %v, want %v", got, want)
 		}
 
@@ -303,11 +311,7 @@ func TestReports_Leave(t *testing.T) {
 		wantContains(t, "cancel reply", reply, "已取消今天起的请假（1条）")
 		reply = r.say("zhangwei", "取消请假", friday(9, 6))
 		wantContains(t, "second cancel reply", reply, "没有找到")
-		leaves, err = db.ListLeaves(ctx, servicebot.NewDate(2026, 12, 1), servicebot.NewDate(2026, 12, 3))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(leaves) != 0 {
+		if leaves := r.leaves(servicebot.NewDate(2026, 12, 1), servicebot.NewDate(2026, 12, 3)); len(leaves) != 0 {
 			t.Errorf("leave still active after 取消请假: %+v", leaves)
 		}
 	})
@@ -331,16 +335,9 @@ func TestReports_LeaveForEveryMemberAndByManager_RAPV5(t *testing.T) {
 		reply = r.say("yangfan", "请假 明天", friday(9, 3)) // sales: a member, not an engineer
 		wantContains(t, "a salesman's leave", reply, "已登记请假：11月28日")
 
-		leaves, err := db.ListLeaves(ctx, servicebot.NewDate(2026, 11, 27), servicebot.NewDate(2026, 12, 31))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]string{}
-		for _, l := range leaves {
-			got[l.UserID] = l.From.String() + ".." + l.To.String()
-		}
+		got := r.leaves(servicebot.NewDate(2026, 11, 27), servicebot.NewDate(2026, 12, 31))
 		want := map[string]string{"sunli": "2026-11-28..2026-11-28", "zhangwei": "2026-12-01..2026-12-02", "yangfan": "2026-11-28..2026-11-28"}
-		if len(got) != len(want) || got["sunli"] != want["sunli"] || got["zhangwei"] != want["zhangwei"] || got["yangfan"] != want["yangfan"] {
+		if !maps.Equal(got, want) {
 			t.Errorf("leaves = %v, want %v", got, want)
 		}
 		out, err := db.ListOutbox(ctx, nil, 1000)
