@@ -308,12 +308,15 @@ func TestCancelLeave(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var n int
-		err = db.InTx(ctx, func(tx *store.Tx) error {
-			var err error
-			n, err = tx.CancelLeave(ctx, "zhangwei", d("2026-12-01"), t0.Add(time.Hour))
-			return err
-		})
+		// cancel cancels user's leave from on, in a transaction of its own.
+		cancel := func(user string, on servicebot.Date) (n int, err error) {
+			err = db.InTx(ctx, func(tx *store.Tx) error {
+				n, err = tx.CancelLeave(ctx, user, on, t0.Add(time.Hour))
+				return err
+			})
+			return n, err
+		}
+		n, err := cancel("zhangwei", d("2026-12-01"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -334,11 +337,7 @@ func TestCancelLeave(t *testing.T) {
 		}
 
 		// Back on the first day of a leave: the whole leave goes.
-		err = db.InTx(ctx, func(tx *store.Tx) error {
-			var err error
-			n, err = tx.CancelLeave(ctx, "liqiang", d("2026-12-01"), t0.Add(time.Hour))
-			return err
-		})
+		n, err = cancel("liqiang", d("2026-12-01"))
 		if err != nil || n != 1 {
 			t.Fatalf("CancelLeave(liqiang) = %d, %v; want 1", n, err)
 		}
@@ -346,11 +345,7 @@ func TestCancelLeave(t *testing.T) {
 			t.Errorf("liqiang's leave after cancelling on its first day: %+v, %v; want none", got, err)
 		}
 		// Nothing left to cancel is not an error.
-		err = db.InTx(ctx, func(tx *store.Tx) error {
-			var err error
-			n, err = tx.CancelLeave(ctx, "liqiang", d("2026-12-01"), t0.Add(time.Hour))
-			return err
-		})
+		n, err = cancel("liqiang", d("2026-12-01"))
 		if err != nil || n != 0 {
 			t.Errorf("second CancelLeave(liqiang) = %d, %v; want 0, nil", n, err)
 		}
