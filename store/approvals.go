@@ -171,11 +171,7 @@ func idempotencyKey(key string) any {
 // ApprovalByIdempotencyKey returns the request filed with key, or an error
 // wrapping servicebot.ErrNotFound.
 func (tx *Tx) ApprovalByIdempotencyKey(ctx context.Context, key string) (servicebot.Approval, error) {
-	var id int64
-	if err := getOne(ctx, tx.sqlx, fmt.Sprintf("approval with key %q", key), &id, tx.sqlx.Rebind(`SELECT id FROM approval_requests WHERE idempotency_key = ?`), key); err != nil {
-		return servicebot.Approval{}, err
-	}
-	return getApproval(ctx, tx.sqlx, id, false)
+	return tx.approvalWhere(ctx, fmt.Sprintf("approval with key %q", key), `SELECT id FROM approval_requests WHERE idempotency_key = ?`, key)
 }
 
 // Approval returns a request with its chain, read in the transaction.
@@ -185,8 +181,14 @@ func (tx *Tx) Approval(ctx context.Context, id int64) (servicebot.Approval, erro
 
 // ApprovalOfStep returns the request a step belongs to, with its chain.
 func (tx *Tx) ApprovalOfStep(ctx context.Context, stepID int64) (servicebot.Approval, error) {
+	return tx.approvalWhere(ctx, fmt.Sprintf("approval of step %d", stepID), `SELECT request_id FROM approval_steps WHERE id = ?`, stepID)
+}
+
+// approvalWhere returns, with its chain, the request whose id query selects
+// by arg; what names it in the error wrapping servicebot.ErrNotFound.
+func (tx *Tx) approvalWhere(ctx context.Context, what, query string, arg any) (servicebot.Approval, error) {
 	var id int64
-	if err := getOne(ctx, tx.sqlx, fmt.Sprintf("approval of step %d", stepID), &id, tx.sqlx.Rebind(`SELECT request_id FROM approval_steps WHERE id = ?`), stepID); err != nil {
+	if err := getOne(ctx, tx.sqlx, what, &id, tx.sqlx.Rebind(query), arg); err != nil {
 		return servicebot.Approval{}, err
 	}
 	return getApproval(ctx, tx.sqlx, id, false)
@@ -290,10 +292,7 @@ func (tx *Tx) CloseApproval(ctx context.Context, id int64, status string, now ti
 	if err != nil || !ok {
 		return false, approvalErr("store: close approval", id, err)
 	}
-	_, err = tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
-		UPDATE approval_steps SET status = ? WHERE request_id = ? AND status = ?`),
-		servicebot.StepCancelled, id, servicebot.StepWaiting)
-	return true, approvalErr("store: close approval", id, err)
+	return true, approvalErr("store: close approval", id, tx.cancelWaitingSteps(ctx, id))
 }
 
 // WithdrawApproval ends pending request id as withdrawn by its requester,
@@ -318,10 +317,15 @@ func (tx *Tx) WithdrawApproval(ctx context.Context, id, stepID int64, now time.T
 	if err != nil || !ok {
 		return false, approvalErr("store: withdraw approval", id, err)
 	}
-	_, err = tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+	return true, approvalErr("store: withdraw approval", id, tx.cancelWaitingSteps(ctx, id))
+}
+
+// cancelWaitingSteps cancels the steps of request id not started yet.
+func (tx *Tx) cancelWaitingSteps(ctx context.Context, id int64) error {
+	_, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
 		UPDATE approval_steps SET status = ? WHERE request_id = ? AND status = ?`),
 		servicebot.StepCancelled, id, servicebot.StepWaiting)
-	return true, approvalErr("store: withdraw approval", id, err)
+	return err
 }
 
 // AwaitedReason returns the step whose rejection reason userID still owes,
