@@ -215,7 +215,7 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 		return nil, c.errWatched(ctx, err)
 	}
 	// Rows are read from the socket as they are scanned: keep watching.
-	return &pgRows{Rows: rows, stop: stop}, nil
+	return &pgRows{Rows: rows, unwatch: unwatch{stop: stop}}, nil
 }
 
 func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -251,7 +251,7 @@ func (c *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx,
 		stop()
 		return nil, c.errWatched(ctx, err)
 	}
-	return &pgTx{Tx: tx, stop: stop}, nil
+	return &pgTx{Tx: tx, unwatch: unwatch{stop: stop}}, nil
 }
 
 func (c *pgConn) Ping(ctx context.Context) error {
@@ -290,16 +290,26 @@ func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
 	return driver.ErrSkip
 }
 
-type pgRows struct {
-	driver.Rows
+// unwatch stops watching a context once, whichever of its holder's
+// closing calls comes first.
+type unwatch struct {
 	once sync.Once
 	stop func() bool
 }
 
-func (r *pgRows) Close() error {
-	err := r.Rows.Close()
-	r.once.Do(func() { r.stop() })
+// after stops watching and returns err, the closing call's result.
+func (u *unwatch) after(err error) error {
+	u.once.Do(func() { u.stop() })
 	return err
+}
+
+type pgRows struct {
+	driver.Rows
+	unwatch
+}
+
+func (r *pgRows) Close() error {
+	return r.after(r.Rows.Close())
 }
 
 // ColumnTypeDatabaseTypeName keeps sql.ColumnType's database type names.
@@ -312,18 +322,13 @@ func (r *pgRows) ColumnTypeDatabaseTypeName(i int) string {
 
 type pgTx struct {
 	driver.Tx
-	once sync.Once
-	stop func() bool
+	unwatch
 }
 
 func (t *pgTx) Commit() error {
-	err := t.Tx.Commit()
-	t.once.Do(func() { t.stop() })
-	return err
+	return t.after(t.Tx.Commit())
 }
 
 func (t *pgTx) Rollback() error {
-	err := t.Tx.Rollback()
-	t.once.Do(func() { t.stop() })
-	return err
+	return t.after(t.Tx.Rollback())
 }
