@@ -173,16 +173,26 @@ func validateContent(msgType string, text, markdown *contentField, markdownMax i
 	return message{}, fail(codeInvalidMsgType, "invalid msgtype")
 }
 
+// decode checks body against sch, as WeCom does before reading it, decodes
+// it into req and, for an app's API, checks the agentid read into agentID.
+// It reports false with the error WeCom would answer.
+func (s *Sim) decode(body []byte, sch schema, req any, agentID *flexInt) (status, bool) {
+	if err := checkSchema(body, sch); err != nil {
+		return invalidRequest(err), false
+	}
+	if err := json.Unmarshal(body, req); err != nil {
+		return fail(codeBadJSON, "invalid json: "+err.Error()), false
+	}
+	if agentID != nil && int64(*agentID) != s.agentID {
+		return fail(codeInvalidAgentID, "invalid agentid"), false
+	}
+	return success, true
+}
+
 func (s *Sim) messageSend(_ *http.Request, body []byte) any {
-	if err := checkSchema(body, sendSchema); err != nil {
-		return invalidRequest(err)
-	}
 	var req sendRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		return fail(codeBadJSON, "invalid json: "+err.Error())
-	}
-	if int64(req.AgentID) != s.agentID {
-		return fail(codeInvalidAgentID, "invalid agentid")
+	if st, ok := s.decode(body, sendSchema, &req, &req.AgentID); !ok {
+		return st
 	}
 	var msg message
 	var st status
@@ -381,15 +391,9 @@ type updateRequest struct {
 // updateTemplateCard consumes a response_code (one use, within 72 hours) to
 // replace a card or relabel its buttons for its recipients.
 func (s *Sim) updateTemplateCard(_ *http.Request, body []byte) any {
-	if err := checkSchema(body, updateSchema); err != nil {
-		return invalidRequest(err)
-	}
 	var req updateRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		return fail(codeBadJSON, "invalid json: "+err.Error())
-	}
-	if int64(req.AgentID) != s.agentID {
-		return fail(codeInvalidAgentID, "invalid agentid")
+	if st, ok := s.decode(body, updateSchema, &req, &req.AgentID); !ok {
+		return st
 	}
 	if req.ResponseCode == "" {
 		return fail(codeInvalidParam, "response_code missing")
@@ -509,11 +513,8 @@ func (s *Sim) appchatSend(_ *http.Request, body []byte) any {
 		Text     *contentField `json:"text"`
 		Markdown *contentField `json:"markdown"`
 	}
-	if err := checkSchema(body, appchatSchema); err != nil {
-		return invalidRequest(err)
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return fail(codeBadJSON, "invalid json: "+err.Error())
+	if st, ok := s.decode(body, appchatSchema, &req, nil); !ok {
+		return st
 	}
 	if req.ChatID == "" {
 		return fail(codeChatIDMissing, "chatid missing")
@@ -548,11 +549,8 @@ func (s *Sim) webhookSend(r *http.Request, body []byte) any {
 	if !known {
 		return fail(codeInvalidWebhook, "invalid webhook url")
 	}
-	if err := checkSchema(body, webhookSchema); err != nil {
-		return invalidRequest(err)
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return fail(codeBadJSON, "invalid json: "+err.Error())
+	if st, ok := s.decode(body, webhookSchema, &req, nil); !ok {
+		return st
 	}
 	msg, st := validateContent(req.MsgType, req.Text, req.Markdown, robotMarkdownLimit)
 	if st.ErrCode != codeOK {
