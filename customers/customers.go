@@ -458,46 +458,43 @@ func engineerID(engineers []servicebot.Member, s string) (string, bool) {
 // (an empty cell keeps the stored value), or a new customer with the
 // defaults (一般客户, 其他), and the rows it creates or changes.
 func mergeCustomers(ctx context.Context, tx Tx, cs []rowCustomer) ([]servicebot.Customer, []RowChange, error) {
-	out := make([]servicebot.Customer, len(cs))
-	var changes []RowChange
-	for i, c := range cs {
-		old, err := tx.CustomerByName(ctx, c.Name)
-		switch {
-		case errors.Is(err, servicebot.ErrNotFound):
-			out[i] = c.Customer
-			out[i].Tier = cmp.Or(out[i].Tier, servicebot.TierGeneral)
-			out[i].Region = cmp.Or(out[i].Region, servicebot.RegionOther)
-			changes = append(changes, RowChange{Row: c.row, Key: c.Name, Created: true})
-		case err != nil:
-			return nil, nil, err
-		default:
-			var fields []servicebot.FieldChange
-			out[i], fields = servicebot.MergeCustomer(old, c.Customer)
-			if len(fields) > 0 {
-				changes = append(changes, RowChange{Row: c.row, Key: c.Name, Fields: fields})
-			}
-		}
-	}
-	return out, changes, nil
+	return mergeRows(ctx, cs, func(c rowCustomer) (int, string, servicebot.Customer) { return c.row, c.Name, c.Customer },
+		tx.CustomerByName, func(c servicebot.Customer) servicebot.Customer {
+			c.Tier = cmp.Or(c.Tier, servicebot.TierGeneral)
+			c.Region = cmp.Or(c.Region, servicebot.RegionOther)
+			return c
+		}, servicebot.MergeCustomer)
 }
 
 // mergeEquipment is mergeCustomers for machines, by serial number.
 func mergeEquipment(ctx context.Context, tx Tx, es []rowEquipment) ([]servicebot.Equipment, []RowChange, error) {
-	out := make([]servicebot.Equipment, len(es))
+	return mergeRows(ctx, es, func(e rowEquipment) (int, string, servicebot.Equipment) { return e.row, e.Serial, e.Equipment },
+		tx.EquipmentBySerial, func(e servicebot.Equipment) servicebot.Equipment { return e }, servicebot.MergeEquipment)
+}
+
+// mergeRows is mergeCustomers and mergeEquipment: each imported row (its
+// file row, key and value, by part) is looked up by key; one not stored yet
+// is created as fresh makes it, a stored one merged field by field, and
+// changes say what each row changes.
+func mergeRows[R, T any](ctx context.Context, rows []R, part func(R) (int, string, T),
+	stored func(context.Context, string) (T, error), fresh func(T) T,
+	merge func(old, imported T) (T, []servicebot.FieldChange)) ([]T, []RowChange, error) {
+	out := make([]T, len(rows))
 	var changes []RowChange
-	for i, e := range es {
-		old, err := tx.EquipmentBySerial(ctx, e.Serial)
+	for i, r := range rows {
+		row, key, v := part(r)
+		old, err := stored(ctx, key)
 		switch {
 		case errors.Is(err, servicebot.ErrNotFound):
-			out[i] = e.Equipment
-			changes = append(changes, RowChange{Row: e.row, Key: e.Serial, Created: true})
+			out[i] = fresh(v)
+			changes = append(changes, RowChange{Row: row, Key: key, Created: true})
 		case err != nil:
 			return nil, nil, err
 		default:
 			var fields []servicebot.FieldChange
-			out[i], fields = servicebot.MergeEquipment(old, e.Equipment)
+			out[i], fields = merge(old, v)
 			if len(fields) > 0 {
-				changes = append(changes, RowChange{Row: e.row, Key: e.Serial, Fields: fields})
+				changes = append(changes, RowChange{Row: row, Key: key, Fields: fields})
 			}
 		}
 	}
