@@ -65,14 +65,26 @@ func (r reportRow) report() (servicebot.DailyReport, error) {
 	return out, nil
 }
 
-func reports(rows []reportRow) ([]servicebot.DailyReport, error) {
-	out := make([]servicebot.DailyReport, 0, len(rows))
+// selectReports reads the reports the rest of a query selects (from its
+// WHERE on); what names the read in an error.
+func selectReports(ctx context.Context, q sqlx.ExtContext, what, where string, args ...any) ([]servicebot.DailyReport, error) {
+	return selectAll(ctx, q, what, `SELECT `+reportColumns+` FROM daily_reports `+where, reportRow.report, args...)
+}
+
+// selectAll reads the rows query selects and converts each; what names the
+// read in an error.
+func selectAll[Row, T any](ctx context.Context, q sqlx.ExtContext, what, query string, convert func(Row) (T, error), args ...any) ([]T, error) {
+	var rows []Row
+	if err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(query), args...); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	out := make([]T, 0, len(rows))
 	for _, r := range rows {
-		rep, err := r.report()
+		v, err := convert(r)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("store: %s: %w", what, err)
 		}
-		out = append(out, rep)
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -201,18 +213,9 @@ func (db *DB) ListReports(ctx context.Context, from, to servicebot.Date) ([]serv
 
 func listReports(ctx context.Context, q sqlx.ExtContext, where string, args []any,
 	from, to servicebot.Date) ([]servicebot.DailyReport, error) {
-	var rows []reportRow
-	err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`SELECT `+reportColumns+` FROM daily_reports
-		WHERE `+where+`is_current = TRUE AND day >= ? AND day <= ? ORDER BY day, user_id`),
+	return selectReports(ctx, q, fmt.Sprintf("list reports %s..%s", from, to),
+		`WHERE `+where+`is_current = TRUE AND day >= ? AND day <= ? ORDER BY day, user_id`,
 		append(args, from.String(), to.String())...)
-	if err != nil {
-		return nil, fmt.Errorf("store: list reports %s..%s: %w", from, to, err)
-	}
-	out, err := reports(rows)
-	if err != nil {
-		return nil, fmt.Errorf("store: list reports: %w", err)
-	}
-	return out, nil
 }
 
 // ListReportStates is ListReports without the reports' contents: who
@@ -269,17 +272,8 @@ func (db *DB) ListReportStates(ctx context.Context, from, to servicebot.Date) ([
 // ReportHistory returns every revision of userID's report for day, oldest
 // first; the last one is the current one.
 func (db *DB) ReportHistory(ctx context.Context, userID string, day servicebot.Date) ([]servicebot.DailyReport, error) {
-	var rows []reportRow
-	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`SELECT `+reportColumns+` FROM daily_reports
-		WHERE user_id = ? AND day = ? ORDER BY revision`), userID, day.String())
-	if err != nil {
-		return nil, fmt.Errorf("store: report history of %s on %s: %w", userID, day, err)
-	}
-	out, err := reports(rows)
-	if err != nil {
-		return nil, fmt.Errorf("store: report history: %w", err)
-	}
-	return out, nil
+	return selectReports(ctx, db.sqlx, fmt.Sprintf("report history of %s on %s", userID, day),
+		`WHERE user_id = ? AND day = ? ORDER BY revision`, userID, day.String())
 }
 
 // ReportStatus returns, for each engineer who has a report for day, the
@@ -382,42 +376,21 @@ func (tx *Tx) CountReportAttachments(ctx context.Context, userID string, day ser
 // ListReportAttachments returns everybody's attachments from from to to
 // (inclusive), by day, user and arrival.
 func (db *DB) ListReportAttachments(ctx context.Context, from, to servicebot.Date) ([]servicebot.ReportAttachment, error) {
-	var rows []attachmentRow
-	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`SELECT `+attachmentColumns+` FROM report_attachments
-		WHERE day >= ? AND day <= ? ORDER BY day, user_id, received_at, id`), from.String(), to.String())
-	if err != nil {
-		return nil, fmt.Errorf("store: list report attachments %s..%s: %w", from, to, err)
-	}
-	out := make([]servicebot.ReportAttachment, 0, len(rows))
-	for _, r := range rows {
-		a, err := r.attachment()
-		if err != nil {
-			return nil, fmt.Errorf("store: list report attachments: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, nil
+	return db.attachments(ctx, fmt.Sprintf("list report attachments %s..%s", from, to),
+		`WHERE day >= ? AND day <= ? ORDER BY day, user_id, received_at, id`, from.String(), to.String())
+}
+
+// attachments reads the attachments the rest of a query selects (from its
+// WHERE on); what names the read in an error.
+func (db *DB) attachments(ctx context.Context, what, where string, args ...any) ([]servicebot.ReportAttachment, error) {
+	return selectAll(ctx, db.sqlx, what, `SELECT `+attachmentColumns+` FROM report_attachments `+where, attachmentRow.attachment, args...)
 }
 
 // MediaToFetch returns up to limit photos and voices due for media/get at
 // now, not yet kept and not given up, oldest due first.
 func (db *DB) MediaToFetch(ctx context.Context, now time.Time, limit int) ([]servicebot.ReportAttachment, error) {
-	var rows []attachmentRow
-	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`SELECT `+attachmentColumns+` FROM report_attachments
-		WHERE blob_key = '' AND media_id <> '' AND next_fetch_at IS NOT NULL AND next_fetch_at <= ?
-		ORDER BY next_fetch_at, id LIMIT ?`), ts(now), limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: media to fetch: %w", err)
-	}
-	out := make([]servicebot.ReportAttachment, 0, len(rows))
-	for _, r := range rows {
-		a, err := r.attachment()
-		if err != nil {
-			return nil, fmt.Errorf("store: media to fetch: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, nil
+	return db.attachments(ctx, "media to fetch", `WHERE blob_key = '' AND media_id <> '' AND next_fetch_at IS NOT NULL AND next_fetch_at <= ?
+		ORDER BY next_fetch_at, id LIMIT ?`, ts(now), limit)
 }
 
 // ClaimMediaFetch takes attachment id for one media/get until leaseUntil,
@@ -425,32 +398,24 @@ func (db *DB) MediaToFetch(ctx context.Context, now time.Time, limit int) ([]ser
 // (the other's UPDATE finds next_fetch_at already moved past now). A claim
 // whose holder dies runs out at leaseUntil and the row is due again.
 func (db *DB) ClaimMediaFetch(ctx context.Context, id int64, now, leaseUntil time.Time) (bool, error) {
-	res, err := db.sqlx.ExecContext(ctx, db.sqlx.Rebind(`UPDATE report_attachments SET next_fetch_at = ?
-		WHERE id = ? AND blob_key = '' AND next_fetch_at IS NOT NULL AND next_fetch_at <= ?`), ts(leaseUntil), id, ts(now))
+	ok, err := rowChanged(db.sqlx.ExecContext(ctx, db.sqlx.Rebind(`UPDATE report_attachments SET next_fetch_at = ?
+		WHERE id = ? AND blob_key = '' AND next_fetch_at IS NOT NULL AND next_fetch_at <= ?`), ts(leaseUntil), id, ts(now)))
 	if err != nil {
 		return false, fmt.Errorf("store: claim media fetch %d: %w", id, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("store: claim media fetch %d: %w", id, err)
-	}
-	return n == 1, nil
+	return ok, nil
 }
 
 // KeepMedia records that attachment id is kept in the blob store under key.
 // It is false when the attachment was kept already (under another key, by a
 // fetch whose claim had run out): the first kept file stays the one.
 func (db *DB) KeepMedia(ctx context.Context, id int64, key, contentType string) (bool, error) {
-	res, err := db.sqlx.ExecContext(ctx, db.sqlx.Rebind(`UPDATE report_attachments
-		SET blob_key = ?, content_type = ?, next_fetch_at = NULL, fetch_error = '' WHERE id = ? AND blob_key = ''`), key, contentType, id)
+	ok, err := rowChanged(db.sqlx.ExecContext(ctx, db.sqlx.Rebind(`UPDATE report_attachments
+		SET blob_key = ?, content_type = ?, next_fetch_at = NULL, fetch_error = '' WHERE id = ? AND blob_key = ''`), key, contentType, id))
 	if err != nil {
 		return false, fmt.Errorf("store: keep media %d: %w", id, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("store: keep media %d: %w", id, err)
-	}
-	return n == 1, nil
+	return ok, nil
 }
 
 // RetryMediaFetch records a failed media/get of attachment id: tried again
