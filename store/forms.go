@@ -145,19 +145,7 @@ func (s shared) ListFormSubmissions(ctx context.Context, f servicebot.FormFilter
 	}
 	query += " ORDER BY id DESC LIMIT ?"
 	args = append(args, limit)
-	var rows []formSubmissionRow
-	if err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(query), args...); err != nil {
-		return nil, fmt.Errorf("store: list form submissions: %w", err)
-	}
-	out := make([]servicebot.FormSubmission, 0, len(rows))
-	for _, r := range rows {
-		sub, err := r.submission()
-		if err != nil {
-			return nil, fmt.Errorf("store: list form submissions: %w", err)
-		}
-		out = append(out, sub)
-	}
-	return out, nil
+	return selectSubmissions(ctx, q, "list form submissions", query, args...)
 }
 
 // SubmittedForms returns the submissions submitted from from up to (not
@@ -178,19 +166,7 @@ func (db *DB) FormsOfJobsCompleted(ctx context.Context, from, to time.Time) ([]s
 }
 
 func selectSubmissions(ctx context.Context, q sqlx.ExtContext, what, query string, args ...any) ([]servicebot.FormSubmission, error) {
-	var rows []formSubmissionRow
-	if err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(query), args...); err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	out := make([]servicebot.FormSubmission, 0, len(rows))
-	for _, r := range rows {
-		sub, err := r.submission()
-		if err != nil {
-			return nil, fmt.Errorf("store: %s: %w", what, err)
-		}
-		out = append(out, sub)
-	}
-	return out, nil
+	return selectAll(ctx, q, what, query, formSubmissionRow.submission, args...)
 }
 
 // AddFormPhoto stores an uploaded photo, not yet attached to a submission.

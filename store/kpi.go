@@ -116,21 +116,8 @@ func (tx *Tx) VoidKPIInput(ctx context.Context, id int64, by string, now time.Ti
 // KPIInputs returns every entry of month, voided ones included (the
 // history), in the order they were made.
 func (db *DB) KPIInputs(ctx context.Context, month string) ([]servicebot.KPIInput, error) {
-	var rows []kpiInputRow
-	err := db.sqlx.SelectContext(ctx, &rows, db.sqlx.Rebind(`SELECT `+kpiInputColumns+` FROM kpi_inputs
-		WHERE month = ? ORDER BY id`), month)
-	if err != nil {
-		return nil, fmt.Errorf("store: kpi inputs %s: %w", month, err)
-	}
-	out := make([]servicebot.KPIInput, 0, len(rows))
-	for _, r := range rows {
-		in, err := r.input()
-		if err != nil {
-			return nil, fmt.Errorf("store: %w", err)
-		}
-		out = append(out, in)
-	}
-	return out, nil
+	return selectAll(ctx, db.sqlx, "kpi inputs "+month, `SELECT `+kpiInputColumns+` FROM kpi_inputs
+		WHERE month = ? ORDER BY id`, kpiInputRow.input, month)
 }
 
 const kpiRevisionColumns = `id, month, revision, rules_version, reason, created_by, created_at, appeal_until, published_at, published_by`
