@@ -419,14 +419,20 @@ func (tx *Tx) OnLeave(ctx context.Context, userID string, day servicebot.Date) (
 
 // rowChanged reports whether an UPDATE touched a row.
 func rowChanged(res sql.Result, err error) (bool, error) {
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
+	n, err := rowsChanged(res, err)
 	if err != nil {
 		return false, err
 	}
 	return n > 0, nil
+}
+
+// rowsChanged is how many rows a statement changed, given ExecContext's
+// result and error.
+func rowsChanged(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 func approvalErr(what string, id int64, err error) error {

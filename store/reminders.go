@@ -73,14 +73,10 @@ func (tx *Tx) EnsureObligations(ctx context.Context, obs []servicebot.Obligation
 			}
 			args = append(args, o.Kind, o.UserID, o.Key, o.Period, ts(o.DueAt), status, o.Note, ts(o.CreatedAt), ts(o.ClosedAt))
 		}
-		res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+		n, err := rowsChanged(tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
 			INSERT INTO obligations (kind, user_id, key, period, due_at, status, note, created_at, closed_at)
 			VALUES `+placeholders(hi-lo, 9)+`
-			ON CONFLICT (key) DO NOTHING`), args...)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
+			ON CONFLICT (key) DO NOTHING`), args...))
 		created += int(n)
 		return err
 	})
@@ -96,15 +92,11 @@ func (tx *Tx) EnsureObligations(ctx context.Context, obs []servicebot.Obligation
 // performs the duty: on Postgres a concurrent claimer waits for that
 // transaction and then finds the key taken, or free again after a rollback.
 func (tx *Tx) ClaimDuty(ctx context.Context, kind, key, period string, now time.Time) (bool, error) {
-	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+	n, err := rowsChanged(tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
 		INSERT INTO obligations (kind, user_id, key, period, due_at, status, created_at, closed_at)
 		VALUES (?, '', ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (key) DO NOTHING`),
-		kind, key, period, ts(now), servicebot.ObligationDone, ts(now), ts(now))
-	if err != nil {
-		return false, fmt.Errorf("store: claim duty %s: %w", key, err)
-	}
-	n, err := res.RowsAffected()
+		kind, key, period, ts(now), servicebot.ObligationDone, ts(now), ts(now)))
 	if err != nil {
 		return false, fmt.Errorf("store: claim duty %s: %w", key, err)
 	}
@@ -195,11 +187,7 @@ func (tx *Tx) CloseObligations(ctx context.Context, ids []int64, status string, 
 		if err != nil {
 			return err
 		}
-		res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(query), args...)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
+		n, err := rowsChanged(tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(query), args...))
 		closed += int(n)
 		return err
 	})
@@ -275,14 +263,10 @@ func (tx *Tx) AddKPIEvents(ctx context.Context, events []servicebot.KPIEvent) (i
 		for _, e := range events[lo:hi] {
 			args = append(args, e.UserID, e.Month, e.Kind, e.Ref, ts(e.CreatedAt))
 		}
-		res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+		n, err := rowsChanged(tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
 			INSERT INTO kpi_events (user_id, month, kind, ref, created_at)
 			VALUES `+placeholders(hi-lo, 5)+`
-			ON CONFLICT (user_id, kind, ref) DO NOTHING`), args...)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
+			ON CONFLICT (user_id, kind, ref) DO NOTHING`), args...))
 		added += int(n)
 		return err
 	})
