@@ -686,14 +686,10 @@ func (tx *Tx) AddTechQuestion(ctx context.Context, q servicebot.TechQuestion) (s
 	if q.CustomerID != 0 {
 		customerID = q.CustomerID
 	}
-	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
+	n, err := rowsChanged(tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(`
 		INSERT INTO tech_questions (customer_id, customer, question, asked_by, asked_at, due_at, source)
 		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source) DO NOTHING`),
-		customerID, q.Customer, q.Question, q.AskedBy, ts(q.AskedAt), ts(q.DueAt), q.Source)
-	if err != nil {
-		return servicebot.TechQuestion{}, false, fmt.Errorf("store: add tech question: %w", err)
-	}
-	n, err := res.RowsAffected()
+		customerID, q.Customer, q.Question, q.AskedBy, ts(q.AskedAt), ts(q.DueAt), q.Source))
 	if err != nil {
 		return servicebot.TechQuestion{}, false, fmt.Errorf("store: add tech question: %w", err)
 	}

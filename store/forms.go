@@ -194,11 +194,7 @@ func (tx *Tx) AttachFormPhotos(ctx context.Context, submissionID int64, userID s
 	if err != nil {
 		return fmt.Errorf("store: attach form photos: %w", err)
 	}
-	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(query), args...)
-	if err != nil {
-		return fmt.Errorf("store: attach form photos: %w", err)
-	}
-	n, err := res.RowsAffected()
+	n, err := rowsChanged(tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(query), args...))
 	if err != nil {
 		return fmt.Errorf("store: attach form photos: %w", err)
 	}

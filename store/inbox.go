@@ -73,15 +73,11 @@ func (db *DB) InsertInbox(ctx context.Context, item servicebot.InboxItem) (inser
 	if payload == nil {
 		payload = []byte{} // NOT NULL; an empty body is still a delivery
 	}
-	res, err := db.sqlx.ExecContext(ctx, db.sqlx.Rebind(`
+	n, err := rowsChanged(db.sqlx.ExecContext(ctx, db.sqlx.Rebind(`
 		INSERT INTO inbox (dedup_key, kind, from_user, payload, status, received_at)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (dedup_key) DO NOTHING`),
-		item.DedupKey, item.Kind, item.FromUser, payload, servicebot.InboxPending, ts(item.ReceivedAt))
-	if err != nil {
-		return false, fmt.Errorf("store: insert inbox: %w", err)
-	}
-	n, err := res.RowsAffected()
+		item.DedupKey, item.Kind, item.FromUser, payload, servicebot.InboxPending, ts(item.ReceivedAt)))
 	if err != nil {
 		return false, fmt.Errorf("store: insert inbox: %w", err)
 	}
@@ -268,11 +264,7 @@ func (tx *Tx) CompleteInboxes(ctx context.Context, ids []int64, now time.Time) e
 	if err != nil {
 		return fmt.Errorf("store: complete inbox: %w", err)
 	}
-	res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(query), args...)
-	if err != nil {
-		return fmt.Errorf("store: complete inbox: %w", err)
-	}
-	n, err := res.RowsAffected()
+	n, err := rowsChanged(tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(query), args...))
 	if err != nil {
 		return fmt.Errorf("store: complete inbox: %w", err)
 	}
@@ -302,11 +294,7 @@ func (db *DB) InboxStats(ctx context.Context) (pending int, oldest time.Time, er
 // transition runs an UPDATE meant to change exactly one row and reports
 // servicebot.ErrNotFound when it changed none. query uses ? placeholders.
 func transition(ctx context.Context, q sqlx.ExtContext, query string, args ...any) error {
-	res, err := q.ExecContext(ctx, q.Rebind(query), args...)
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
+	n, err := rowsChanged(q.ExecContext(ctx, q.Rebind(query), args...))
 	if err != nil {
 		return err
 	}

@@ -370,11 +370,7 @@ func (db *DB) RequeueOutbox(ctx context.Context, status string, id int64, now ti
 		query += ` AND id = ?`
 		args = append(args, id)
 	}
-	res, err := db.sqlx.ExecContext(ctx, db.sqlx.Rebind(query), args...)
-	if err != nil {
-		return 0, fmt.Errorf("store: requeue outbox: %w", err)
-	}
-	n, err := res.RowsAffected()
+	n, err := rowsChanged(db.sqlx.ExecContext(ctx, db.sqlx.Rebind(query), args...))
 	if err != nil {
 		return 0, fmt.Errorf("store: requeue outbox: %w", err)
 	}

@@ -367,11 +367,7 @@ func (tx *Tx) CancelLeave(ctx context.Context, userID string, on servicebot.Date
 			WHERE user_id = ? AND cancelled_at IS NULL AND from_day < ? AND to_day >= ?`,
 			[]any{on.AddDays(-1).String(), userID, on.String(), on.String()}},
 	} {
-		res, err := tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(stmt.query), stmt.args...)
-		if err != nil {
-			return 0, fmt.Errorf("store: cancel leave of %s: %w", userID, err)
-		}
-		n, err := res.RowsAffected()
+		n, err := rowsChanged(tx.sqlx.ExecContext(ctx, tx.sqlx.Rebind(stmt.query), stmt.args...))
 		if err != nil {
 			return 0, fmt.Errorf("store: cancel leave of %s: %w", userID, err)
 		}
