@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,9 +163,26 @@ func (h *harness) waitDelivered(user string, n int) []wecomsim.Sent {
 	err := h.sim.WaitFor(ctx, func([]wecomsim.Sent) bool { return len(h.sim.Delivered(user)) >= n })
 	got := h.sim.Delivered(user)
 	if err != nil {
-		h.t.Fatalf("%s received %d message(s), want %d: %v", user, len(got), n, err)
+		h.t.Fatalf("%s received %d message(s), want %d: %v\noutbox:\n%s", user, len(got), n, err, h.outboxDump())
 	}
 	return got
+}
+
+// outboxDump lists the outbox rows, newest last, for a failed wait: whether
+// the message was never written, is waiting, or failed says where to look.
+func (h *harness) outboxDump() string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rows, err := h.db.ListOutbox(ctx, []string{servicebot.OutboxPending, servicebot.OutboxSent, servicebot.OutboxFailed}, 200)
+	if err != nil {
+		return err.Error()
+	}
+	var b strings.Builder
+	for _, m := range rows {
+		fmt.Fprintf(&b, "  #%d %s to=%s %s attempts=%d next=%s locked=%s err=%q key=%s\n", m.ID, m.Kind, m.ToUsers,
+			m.Status, m.Attempts, m.NextAttemptAt.Format(time.RFC3339), m.LockedUntil.Format(time.RFC3339), m.LastError, m.DedupKey)
+	}
+	return b.String()
 }
 
 // settle waits until the inbox is drained and nothing is left to send, so a

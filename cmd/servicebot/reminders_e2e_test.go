@@ -231,7 +231,15 @@ func TestE2E_ManagerMorningCardListsExactlyTheMissing_R_DAY_3(t *testing.T) {
 		ctx := t.Context()
 		clock := testclock.At(shanghaiTime(t, "2026-11-27 18:00:00")) // Friday
 		h := launchScheduled(t, db, clock, nil, nil)
-
+		// The day is opened (its obligations recorded) by the reminders
+		// job's first look, once the bot has synced the address book and
+		// started its scheduler. This test moves the clock to Monday within
+		// a tenth of a second: wait for that first look at Friday, or now
+		// and then Friday is never opened and owes nobody anything.
+		eventually(t, func() (bool, string) {
+			done, err := db.DutyDone(ctx, servicebot.ObligationDayOpen+":2026-11-27")
+			return err == nil && done, fmt.Sprintf("Friday not opened (%v)", err)
+		})
 		if _, err := h.sim.SendText(ctx, "zhangwei", "今天：成都客户现场调试\n明天：回公司写报告"); err != nil {
 			t.Fatal(err)
 		}
