@@ -155,10 +155,9 @@ func buildCallbackLoad(b *testing.B, sim *wecomsim.Sim, callbackURL string, n, r
 		}
 		from := members[load.distinct%len(members)]
 		msgID := firstMsgID + i
-		// The quote in the reply (the hint quotes the start of the text)
-		// with what makes the text unique, so each reply names its message.
-		// A question, not a daily report: every member's text gets the
-		// help reply, whatever the directory says about them.
+		// The hint quotes the start of the text, which is what makes the
+		// text unique, so each reply names its message. A question, not a
+		// daily report: every member's text gets the hint (hintReplies).
 		text := fmt.Sprintf("压测%d-%05d：%s想问一下备件什么时候到？", run, load.distinct, from.Name)
 		q, body, err := sim.BuildCallback(textXML(from.UserID, text, msgID))
 		if err != nil {
