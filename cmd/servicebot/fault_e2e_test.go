@@ -196,7 +196,7 @@ func TestFault_RedisCutTwoReplicasKeepSendingOneReminderEach_R_DAY_2(t *testing.
 		fmt.Sprintf("gowechat_work__access_token_%s_%d", demoCorpID, demoAgentID))
 
 	clock := testclock.At(shanghaiTime(t, "2026-11-27 19:50:00")) // a Friday
-	// Both replicas are built before either serves (see prepareScheduled).
+	// Two replicas on one simulator.
 	a, serveA := prepareScheduled(t, db, clock, nil, newRedis())
 	b, serveB := prepareScheduled(t, db, clock, a.demo, newRedis())
 	serveA()

@@ -42,10 +42,8 @@ func launchScheduled(t *testing.T, db *store.DB, clock servicebot.Clock, prev *d
 }
 
 // prepareScheduled builds a bot as launchScheduled does but does not start
-// serving it. Building an app configures the SDK's process-global host and
-// HTTP client (bot.ConfigureSDK), so two replicas in one test process are
-// both built before either serves: otherwise the second one's set-up would
-// race with the first one's requests.
+// serving it: a test with two replicas builds both (the second on the
+// first's simulator) and starts them when it chooses, 300 ms apart say.
 func prepareScheduled(t *testing.T, db *store.DB, clock servicebot.Clock, prev *demo, rdb *redis.Client) (h *harness, serve func()) {
 	t.Helper()
 	tune := fastTuning
@@ -196,8 +194,7 @@ func TestE2E_TwoReplicasSendEachReminderOnce_R_DAY_2(t *testing.T) {
 				_ = rdb.Close()
 			}
 			clock := testclock.At(shanghaiTime(t, "2026-11-27 20:00:30"))
-			// Both are built first (see prepareScheduled), then start
-			// serving 300 ms apart.
+			// Both are built first, then start serving 300 ms apart.
 			a, serveA := prepareScheduled(t, db, clock, nil, newRedis())
 			b, serveB := prepareScheduled(t, db, clock, a.demo, newRedis())
 			serveA()
