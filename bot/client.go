@@ -95,17 +95,20 @@ func (c *Client) Token(ctx context.Context) (string, error) {
 }
 
 // call makes one WeCom API call through fn, which gets the access token to
-// use. It records the call's metrics and turns a non-zero errcode into a
+// use and a context bounded by limit (the call's own time, apart from the
+// token's). It records the call's metrics and turns a non-zero errcode into a
 // *wecommsg.APIError. When WeCom rejects the token (40014, 42001) it drops
 // the token from the cache, fetches a new one and tries once more.
-func (c *Client) call(ctx context.Context, api string, fn func(token string) error) error {
+func (c *Client) call(ctx context.Context, api string, limit time.Duration, fn func(ctx context.Context, token string) error) error {
 	for attempt := 1; ; attempt++ {
 		token, err := c.Token(ctx)
 		if err != nil {
 			return err
 		}
 		start := time.Now()
-		err = fn(token)
+		callCtx, cancel := context.WithTimeout(ctx, limit)
+		err = fn(callCtx, token)
+		cancel()
 		took := time.Since(start)
 		if err == nil {
 			c.metrics.APICall(api, took, 0)
@@ -131,9 +134,7 @@ func (c *Client) call(ctx context.Context, api string, fn func(token string) err
 // post sends req as JSON to the API path (under /cgi-bin/) with the token
 // and decodes the answer into resp, which must embed util.CommonError.
 func (c *Client) post(ctx context.Context, api string, req, resp any) error {
-	return c.call(ctx, api, func(token string) error {
-		ctx, cancel := context.WithTimeout(ctx, c.timeout)
-		defer cancel()
+	return c.call(ctx, api, c.timeout, func(ctx context.Context, token string) error {
 		body, err := util.PostJSONContext(ctx, c.apiURL(api, url.Values{"access_token": {token}}), req)
 		if err != nil {
 			return err
@@ -145,13 +146,11 @@ func (c *Client) post(ctx context.Context, api string, req, resp any) error {
 // get calls the API path with the token and query and decodes the answer
 // into resp, which must embed util.CommonError.
 func (c *Client) get(ctx context.Context, api string, query url.Values, resp any) error {
-	return c.call(ctx, api, func(token string) error {
+	return c.call(ctx, api, c.timeout, func(ctx context.Context, token string) error {
 		q := url.Values{"access_token": {token}}
 		for k, v := range query {
 			q[k] = v
 		}
-		ctx, cancel := context.WithTimeout(ctx, c.timeout)
-		defer cancel()
 		body, err := util.HTTPGetContext(ctx, c.apiURL(api, q))
 		if err != nil {
 			return err
@@ -459,11 +458,9 @@ func (c *Client) GetMedia(ctx context.Context, mediaID string) ([]byte, string, 
 		data  []byte
 		ctype string
 	)
-	err := c.call(ctx, api, func(token string) error {
-		// A download may take longer than a call: a 20 MB video on a slow
-		// link. The stored media are photos and voice, far smaller.
-		ctx, cancel := context.WithTimeout(ctx, 3*c.timeout)
-		defer cancel()
+	// A download may take longer than a call: a 20 MB video on a slow link.
+	// The stored media are photos and voice, far smaller.
+	err := c.call(ctx, api, 3*c.timeout, func(ctx context.Context, token string) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.apiURL(api, url.Values{"access_token": {token}, "media_id": {mediaID}}), nil)
 		if err != nil {
 			return err
