@@ -69,6 +69,13 @@ func startDemoIn(t *testing.T, dataDir string, extra ...string) (baseURL string,
 		})
 	}
 	t.Cleanup(stop)
+	// Registered after stop, so it runs first: a failed test shows what
+	// the demo logged up to the failure.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the demo's log:\n%s", stderr.String())
+		}
+	})
 	addr := regexp.MustCompile(`打开模拟器: (http://\S+)/sim`)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
