@@ -16,9 +16,15 @@ import (
 // summary and the 1st's KPI draft without waiting for them. Only the demo
 // has one; `serve` runs on servicebot.SystemClock.
 type demoClock struct {
-	real   servicebot.Clock
+	real servicebot.Clock
+	// mu guards offset and is held only to read or set it: Now is asked
+	// inside the database's write transactions, so holding mu across a
+	// database write of our own would wait on such a transaction while it
+	// waits on us (on SQLite, until the busy timeout).
 	mu     sync.Mutex
 	offset time.Duration
+	// moving serialises moves and their saves, which take their time.
+	moving sync.Mutex
 	// keep, when set, keeps the offset in the demo's database, so a
 	// restarted demo goes on from the time it had reached.
 	keep demoSettings
@@ -46,8 +52,8 @@ func newDemoClock(real servicebot.Clock, start time.Time) *demoClock {
 // time never goes back behind what its records are dated. Otherwise (the
 // demo was started --at a time) it keeps its own.
 func (c *demoClock) keepIn(ctx context.Context, settings demoSettings, restore bool) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.moving.Lock()
+	defer c.moving.Unlock()
 	c.keep = settings
 	if restore {
 		v, ok, err := settings.DemoSetting(ctx, settingClockOffset)
@@ -59,21 +65,34 @@ func (c *demoClock) keepIn(ctx context.Context, settings demoSettings, restore b
 			if err != nil {
 				return fmt.Errorf("demo clock: kept offset %q: %w", v, err)
 			}
-			c.offset = d
+			c.setOffset(d)
 			return nil
 		}
 	}
-	return c.saveLocked(ctx)
+	return c.save(ctx, c.currentOffset())
 }
 
-func (c *demoClock) saveLocked(ctx context.Context) error {
+// save keeps offset in the demo's database; c.moving is held.
+func (c *demoClock) save(ctx context.Context, offset time.Duration) error {
 	if c.keep == nil {
 		return nil
 	}
-	if err := c.keep.PutDemoSetting(ctx, settingClockOffset, c.offset.String()); err != nil {
+	if err := c.keep.PutDemoSetting(ctx, settingClockOffset, offset.String()); err != nil {
 		return fmt.Errorf("demo clock: %w", err)
 	}
 	return nil
+}
+
+func (c *demoClock) currentOffset() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.offset
+}
+
+func (c *demoClock) setOffset(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset = d
 }
 
 func (c *demoClock) Now() time.Time {
@@ -84,19 +103,20 @@ func (c *demoClock) Now() time.Time {
 
 // moveTo sets the time to t and keeps the new offset. Only forward: what
 // the bot recorded is never dated after the demo's now.
+// The new offset is saved first and takes effect once saved, so a failed
+// save leaves the time as it was.
 func (c *demoClock) moveTo(ctx context.Context, t time.Time) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.moving.Lock()
+	defer c.moving.Unlock()
 	now := c.real.Now()
-	if t.Before(now.Add(c.offset)) {
-		return fmt.Errorf("演示时间只能向前调整（现在 %s）", now.Add(c.offset).Format(time.DateTime))
+	offset := c.currentOffset()
+	if t.Before(now.Add(offset)) {
+		return fmt.Errorf("演示时间只能向前调整（现在 %s）", now.Add(offset).Format(time.DateTime))
 	}
-	was := c.offset
-	c.offset = t.Sub(now)
-	if err := c.saveLocked(ctx); err != nil {
-		c.offset = was
+	if err := c.save(ctx, t.Sub(now)); err != nil {
 		return err
 	}
+	c.setOffset(t.Sub(now))
 	return nil
 }
 

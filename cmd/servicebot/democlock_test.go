@@ -14,6 +14,7 @@ import (
 
 	"github.com/servicebot/servicebot/bot/wecomsim"
 	"github.com/servicebot/servicebot/config"
+	"github.com/servicebot/servicebot/internal/testclock"
 	"github.com/servicebot/servicebot/store"
 )
 
@@ -112,5 +113,48 @@ func TestServeNeverHasTheDemoClock(t *testing.T) {
 	}
 	if d := time.Since(at); d < -time.Minute || d > time.Minute {
 		t.Errorf("serve ran daily-reminders as of %s, %s from now: it took the demo's clock", at, -d)
+	}
+}
+
+// savingAsksTheTime is demo settings whose save, like a database write
+// behind a job's open transaction, finishes only once the clock has told
+// someone else the time.
+type savingAsksTheTime struct{ clock *demoClock }
+
+func (s savingAsksTheTime) DemoSetting(context.Context, string) (string, bool, error) {
+	return "", false, nil
+}
+
+func (s savingAsksTheTime) PutDemoSetting(ctx context.Context, _, _ string) error {
+	told := make(chan struct{})
+	go func() { s.clock.Now(); close(told) }()
+	select {
+	case <-told:
+		return nil
+	case <-time.After(2 * time.Second):
+		return errors.New("the clock kept the time to itself while it saved")
+	}
+}
+
+// Moving the demo's clock saves the new time while jobs go on asking for
+// it: a job inside a write transaction that asks the time must not wait for
+// the move, which waits for that transaction (it stalled the /sim page's
+// jump to 20:00 for 20 s under load).
+func TestDemoClockMoveDoesNotHoldTheTimeWhileSaving(t *testing.T) {
+	t.Parallel()
+	start := shanghaiTime(t, "2026-11-27 19:55:00")
+	c := newDemoClock(testclock.At(start), time.Time{})
+	if err := c.keepIn(t.Context(), savingAsksTheTime{c}, false); err != nil {
+		t.Fatal(err)
+	}
+	to := shanghaiTime(t, "2026-11-27 20:00:00")
+	if err := c.moveTo(t.Context(), to); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Now(); !got.Equal(to) {
+		t.Errorf("after the move the clock says %v, want %v", got, to)
+	}
+	if err := c.moveTo(t.Context(), start); err == nil {
+		t.Error("the clock moved back")
 	}
 }
