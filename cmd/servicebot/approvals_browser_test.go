@@ -18,7 +18,7 @@ import (
 // simulator's /sim page — and the requester told.
 func TestBrowser_ApprovalDecidedOnTheWeb_RAPV5(t *testing.T) {
 	t.Parallel()
-	execPath := chromiumPath(t)
+	br := startBrowser(t)
 	h := startHarness(t, storetest.SQLite(t))
 	for i, vp := range viewports {
 		t.Run(vp.name, func(t *testing.T) {
@@ -29,7 +29,7 @@ func TestBrowser_ApprovalDecidedOnTheWeb_RAPV5(t *testing.T) {
 			h.settle() // the card is sent: its response_code is kept
 
 			// The card on the simulator's chat page, as 孙丽 sees it.
-			simCtx := newBrowser(t, execPath)
+			simCtx := br.tab(t)
 			recordExceptions(t, simCtx)
 			sim := &browserSteps{t: t, ctx: simCtx}
 			sim.do("open the sim as 孙丽", chromedp.EmulateViewport(vp.width, vp.height), chromedp.Navigate(h.baseURL+"/sim"))
@@ -38,7 +38,7 @@ func TestBrowser_ApprovalDecidedOnTheWeb_RAPV5(t *testing.T) {
 			simCard := `//div[@id="log"]//div[contains(@class,"card")][div[@class="title"][.="` + card.Content + `"]]`
 			sim.do("see the card", chromedp.WaitVisible(chromedp.Search(simCard+`//button`)))
 
-			b, thrown := signIn(t, h, execPath, vp, "sunli", "/web/approvals/pending")
+			b, thrown := signIn(t, br, h, vp, "sunli", "/web/approvals/pending")
 			link := `a[data-approval="` + itoa(v.ID) + `"]`
 			b.do("see it waiting", chromedp.WaitVisible(chromedp.CSS(link)))
 			b.screenshot("approvals-pending-" + vp.name + ".png")
@@ -114,7 +114,7 @@ func TestBrowser_ApprovalDecidedOnTheWeb_RAPV5(t *testing.T) {
 			}
 
 			// The requester sees it under 我的申请; someone else cannot decide.
-			y, _ := signIn(t, h, execPath, vp, "yangfan", "/web/approvals/mine")
+			y, _ := signIn(t, br, h, vp, "yangfan", "/web/approvals/mine")
 			y.do("see my request", chromedp.WaitVisible(chromedp.CSS(link)))
 			y.screenshot("approvals-mine-" + vp.name + ".png")
 			y.do("open it", chromedp.Click(chromedp.CSS(link)), chromedp.WaitVisible(chromedp.CSS(`h1`)))

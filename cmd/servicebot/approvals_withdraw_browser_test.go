@@ -18,7 +18,7 @@ import (
 // both updated (seen by the strict simulator) and the approver is told.
 // R-APV-5 (the decision's guarantees hold for a withdrawal too).
 func TestBrowser_ApprovalWithdrawnOnTheWeb_RAPV5(t *testing.T) {
-	execPath := chromiumPath(t)
+	br := startBrowser(t)
 	h := startHarness(t, storetest.SQLite(t))
 	ctx := t.Context()
 	for _, vp := range viewports {
@@ -38,7 +38,7 @@ func TestBrowser_ApprovalWithdrawnOnTheWeb_RAPV5(t *testing.T) {
 			h.settle() // both cards sent: their response_codes are kept
 
 			page := "/web/approvals/" + itoa(v.ID)
-			s, _ := signIn(t, h, execPath, vp, "sunli", page)
+			s, _ := signIn(t, br, h, vp, "sunli", page)
 			s.do("the approver's page", chromedp.WaitVisible(chromedp.CSS(`#decide`)))
 			if got := s.text("withdraw forms", chromedp.Evaluate[string](`String(document.querySelectorAll('#withdraw').length)`)); got != "0" {
 				t.Errorf("the approver is offered 撤回")
@@ -51,7 +51,7 @@ func TestBrowser_ApprovalWithdrawnOnTheWeb_RAPV5(t *testing.T) {
 				t.Errorf("the approver's withdrawal answered %s, want 403", forged)
 			}
 
-			y, thrown := signIn(t, h, execPath, vp, "yangfan", "/web/approvals/mine")
+			y, thrown := signIn(t, br, h, vp, "yangfan", "/web/approvals/mine")
 			link := `a[data-approval="` + itoa(v.ID) + `"]`
 			y.do("open my request", chromedp.WaitVisible(chromedp.CSS(link)), chromedp.Click(chromedp.CSS(link)),
 				chromedp.WaitVisible(chromedp.CSS(`#withdraw`)))

@@ -24,12 +24,12 @@ import (
 // an engineer, types a message, presses Enter and sees the bot's answer.
 func TestBrowser_SimPageChatsWithTheBot(t *testing.T) {
 	t.Parallel()
-	execPath := chromiumPath(t)
+	br := startBrowser(t)
 	h := startHarness(t, storetest.SQLite(t))
 	name := memberName(t, engineer)
 	const message = "你好，请问日报怎么交？" // a question, not a report: the bot answers with help
 
-	ctx := newBrowser(t, execPath)
+	ctx := br.tab(t)
 	thrown := recordExceptions(t, ctx)
 	b := &browserSteps{t: t, ctx: ctx}
 
@@ -88,16 +88,26 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// newBrowser starts a headless chromium for the test and returns the context
-// of its tab. Everything the test does in it must end within a minute; the
-// browser is gone before the bot is stopped.
-func newBrowser(t *testing.T, execPath string) context.Context {
+// browser is one headless chromium shared by the tabs of a test and its
+// subtests. Starting a browser costs about half a second of CPU, and the
+// browser tests opened one per person signed in (two dozen in the pages'
+// tests, fourteen in the forms' test) while the end-to-end tests waited for
+// a core. Every tab has a browser context of its own (its own cookies and
+// storage, as a fresh incognito window), so people signed in side by side in
+// one browser never share a session.
+type browser struct {
+	ctx context.Context // the browser's first tab; cancelling it closes the browser
+}
+
+// startBrowser starts a headless chromium for t and its subtests; it is
+// closed when t ends, after every tab of the subtests.
+func startBrowser(t *testing.T) *browser {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	// No UserDataDir: chromedp gives every browser a fresh temporary profile
+	execPath := chromiumPath(t)
+	// No UserDataDir: chromedp gives the browser a fresh temporary profile
 	// and removes it once the browser and its helper processes are gone,
 	// which a t.TempDir could not wait for.
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(t.Context(),
 		chromedp.ExecPath(execPath),
 		chromedp.Flag("headless", true),
 		chromedp.NoSandbox, // CI runs as root in a container
@@ -109,13 +119,31 @@ func newBrowser(t *testing.T, execPath string) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(1280, 800), // the two-column desktop layout
 	)
-	tabCtx, cancelTab := chromedp.NewContext(allocCtx)
+	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc() // waits for the browser to exit
 		cancel()
+		cancelAlloc() // waits for the browser to exit
 	})
-	return tabCtx
+	// Started on its own context, not a shorter one: the browser lives as
+	// long as the context of the first action run on it.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return &browser{ctx: ctx}
+}
+
+// tab opens a tab in a browser context of its own and returns its context.
+// Everything t does in it must end within a minute; the tab and its context
+// are closed when t ends.
+func (b *browser) tab(t *testing.T) context.Context {
+	t.Helper()
+	tabCtx, closeTab := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	ctx, cancel := context.WithTimeout(tabCtx, 60*time.Second)
+	t.Cleanup(func() {
+		cancel()
+		closeTab()
+	})
+	return ctx
 }
 
 // recordExceptions collects the uncaught exceptions of the page's script; the

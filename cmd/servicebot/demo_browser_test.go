@@ -13,11 +13,11 @@ import (
 // the 1st shows the drafted November KPI with the seeded records in it.
 func TestBrowser_DemoClockShowsTheReminderAndTheKPIDraft(t *testing.T) {
 	t.Parallel()
-	execPath := chromiumPath(t)
+	br := startBrowser(t)
 	// A Friday: a working day, so 20:00 has a reminder to send.
 	base, _ := runDemo(t, "--at", "2026-11-27T19:55:00+08:00")
 
-	ctx := newBrowser(t, execPath)
+	ctx := br.tab(t)
 	thrown := recordExceptions(t, ctx)
 	b := &browserSteps{t: t, ctx: ctx}
 	clockShows := func(text string) chromedp.Action[chromedp.Void] {

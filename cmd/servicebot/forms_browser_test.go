@@ -27,7 +27,7 @@ import (
 // submitted, the stored record is what was typed.
 func TestBrowser_EveryFormFilledAndSubmitted(t *testing.T) {
 	t.Parallel()
-	execPath := chromiumPath(t)
+	br := startBrowser(t)
 	h := startHarness(t, storetest.SQLite(t))
 	catalog, err := forms.Builtin()
 	if err != nil {
@@ -40,7 +40,7 @@ func TestBrowser_EveryFormFilledAndSubmitted(t *testing.T) {
 	for _, def := range catalog.All() {
 		t.Run(def.ID, func(t *testing.T) {
 			t.Parallel() // each form has its own browser and its own rows
-			ctx := newBrowser(t, execPath)
+			ctx := br.tab(t)
 			thrown := recordExceptions(t, ctx)
 			b := &browserSteps{t: t, ctx: ctx}
 

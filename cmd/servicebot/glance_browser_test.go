@@ -23,15 +23,16 @@ var viewports = []struct {
 	{"desktop", 1280, 800, false},
 }
 
-// signIn opens path in a fresh browser of the viewport's size, signed in as
-// user through the simulator's WeCom OAuth.
-func signIn(t *testing.T, h *harness, execPath string, vp struct {
+// signIn opens path in a new tab of br (a browser context of its own, as a
+// fresh browser) of the viewport's size, signed in as user through the
+// simulator's WeCom OAuth.
+func signIn(t *testing.T, br *browser, h *harness, vp struct {
 	name          string
 	width, height int64
 	mobile        bool
 }, user, path string) (*browserSteps, func() []string) {
 	t.Helper()
-	ctx := newBrowser(t, execPath)
+	ctx := br.tab(t)
 	// Listening first starts the browser on the tab's own context: the
 	// first action must not start it on a step's shorter one.
 	thrown := recordExceptions(t, ctx)
@@ -53,7 +54,7 @@ func signIn(t *testing.T, h *harness, execPath string, vp struct {
 // engineer sees only their own; a salesman is refused. R-DAY-1, R-DAY-2.
 func TestBrowser_TodayAndMonthPages_R_DAY_1(t *testing.T) {
 	t.Parallel()
-	execPath := chromiumPath(t)
+	br := startBrowser(t)
 	clock := testclock.At(shanghaiTime(t, "2026-11-27 20:30:00")) // a Friday, before the 22:00 deadline
 	h := startHarnessAt(t, storetest.SQLite(t), clock)
 	ctx := t.Context()
@@ -92,7 +93,7 @@ func TestBrowser_TodayAndMonthPages_R_DAY_1(t *testing.T) {
 
 	for _, vp := range viewports {
 		t.Run(vp.name, func(t *testing.T) {
-			b, thrown := signIn(t, h, execPath, vp, "sunli", "/web/today")
+			b, thrown := signIn(t, br, h, vp, "sunli", "/web/today")
 			li := `details.rep[data-user="李强"]`
 			b.do("see 李强's report", chromedp.WaitVisible(chromedp.CSS(li)))
 			shown := b.text("李强's report", chromedp.Text(chromedp.CSS(li)))
@@ -153,7 +154,7 @@ func TestBrowser_TodayAndMonthPages_R_DAY_1(t *testing.T) {
 				t.Errorf("the page's script threw:\n%s", strings.Join(errs, "\n"))
 			}
 
-			e, _ := signIn(t, h, execPath, vp, "liqiang", "/web/today")
+			e, _ := signIn(t, br, h, vp, "liqiang", "/web/today")
 			e.do("see my day", chromedp.WaitVisible(chromedp.CSS(li)))
 			if n := e.text("rows", chromedp.Evaluate[string](`String(document.querySelectorAll('details.rep').length)`)); n != "1" {
 				t.Errorf("an engineer sees %s engineers' days, want only their own", n)
@@ -169,7 +170,7 @@ func TestBrowser_TodayAndMonthPages_R_DAY_1(t *testing.T) {
 				t.Errorf("an engineer opening another's month sees %q", got)
 			}
 
-			s, _ := signIn(t, h, execPath, vp, "yangfan", "/web/today")
+			s, _ := signIn(t, br, h, vp, "yangfan", "/web/today")
 			if got := s.text("refusal", chromedp.Text(chromedp.CSS(`h1`))); got != "无权访问" {
 				t.Errorf("a salesman opening 今日日报 sees %q", got)
 			}

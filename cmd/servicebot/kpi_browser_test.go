@@ -19,7 +19,7 @@ import (
 // page only. R-KPI-13.
 func TestBrowser_KPIPages_RKPI13(t *testing.T) {
 	t.Parallel()
-	execPath := chromiumPath(t)
+	br := startBrowser(t)
 	clock := testclock.At(shanghaiTime(t, "2026-12-01 10:00:00"))
 	h := startHarnessAt(t, storetest.SQLite(t), clock)
 	if _, err := h.demo.app.kpiMonth.Redraft(t.Context(), "2026-11", "sunli", "测试起草"); err != nil {
@@ -34,7 +34,7 @@ func TestBrowser_KPIPages_RKPI13(t *testing.T) {
 
 	for _, vp := range viewports {
 		t.Run(vp.name, func(t *testing.T) {
-			b, thrown := signIn(t, h, execPath, vp, "sunli", "/web/kpi/2026-11/table")
+			b, thrown := signIn(t, br, h, vp, "sunli", "/web/kpi/2026-11/table")
 			b.do("see the table", chromedp.WaitVisible(chromedp.CSS(`table.kpi`)))
 			rows := b.text("rows", chromedp.Evaluate[string](`String(document.querySelectorAll('table.kpi tbody tr').length)`))
 			if rows != "6" {
@@ -53,7 +53,7 @@ func TestBrowser_KPIPages_RKPI13(t *testing.T) {
 				t.Errorf("the page's script threw:\n%s", strings.Join(errs, "\n"))
 			}
 
-			e, _ := signIn(t, h, execPath, vp, "liqiang", "/web/kpi/2026-11/card?u=liqiang")
+			e, _ := signIn(t, br, h, vp, "liqiang", "/web/kpi/2026-11/card?u=liqiang")
 			e.do("see my breakdown", chromedp.WaitVisible(chromedp.CSS(`.ind`)))
 			if n := e.text("indicators", chromedp.Evaluate[string](`String(document.querySelectorAll('.ind').length)`)); n != strconv.Itoa(len(servicebot.KPIIndicators)) {
 				t.Errorf("the breakdown shows %s indicators", n)
