@@ -18,6 +18,7 @@ import (
 // both updated (seen by the strict simulator) and the approver is told.
 // R-APV-5 (the decision's guarantees hold for a withdrawal too).
 func TestBrowser_ApprovalWithdrawnOnTheWeb_RAPV5(t *testing.T) {
+	t.Parallel()
 	br := startBrowser(t)
 	h := startHarness(t, storetest.SQLite(t))
 	ctx := t.Context()

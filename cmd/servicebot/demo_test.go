@@ -287,6 +287,7 @@ func TestDemoRestartKeepsTheClock(t *testing.T) {
 // A demo whose clock control moved it months past its seeded past is not
 // seeded again when it restarts: the past is given once.
 func TestDemoRestartedMonthsLaterIsNotSeededAgain(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	base, stop := startDemoIn(t, dir, "--at", "2026-11-27T19:55:00+08:00")
 	for _, want := range []string{"2026-12-01 周二 09:00", "2027-01-01 周五 09:00", "2027-02-01 周一 09:00"} {
