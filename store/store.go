@@ -30,7 +30,7 @@ import (
 	_ "github.com/lib/pq" // registers the "postgres" driver
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite"
 
 	"github.com/servicebot/servicebot"
 )
@@ -90,10 +90,11 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 	}
 	var x *sqlx.DB
 	if dst.dialect == DialectSQLite {
-		x, err = sqlx.Open(dst.driver, dst.dsn)
+		connector, err := sqlite.NewConnector(dst.dsn)
 		if err != nil {
 			return nil, fmt.Errorf("store: open %s: %w", dst.dialect, err)
 		}
+		x = sqlx.NewDb(sql.OpenDB(sqliteConnector{connector}), dst.driver)
 		x.SetMaxOpenConns(sqliteMaxConns)
 	} else {
 		dsn, err := withPostgresDefaults(dst.dsn)
