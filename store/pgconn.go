@@ -175,10 +175,15 @@ func (c *watchedConn) SetDeadline(t time.Time) error {
 	return c.Conn.SetDeadline(t)
 }
 
-// pgConn is a lib/pq connection whose statements honour their context.
+// pgConn is a lib/pq connection whose statements honour their context and
+// that keeps the statements it ran with arguments (stmtCache). One without
+// arguments goes as a simple query, as lib/pq sends it: it may be several
+// statements (a migration), which cannot be prepared, and a failed prepare
+// would abort the transaction it ran in.
 type pgConn struct {
 	driver.Conn
-	nc *watchedConn
+	nc    *watchedConn
+	stmts stmtCache
 }
 
 var (
@@ -209,7 +214,15 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 		return nil, driver.ErrBadConn
 	}
 	stop := c.nc.watch(ctx)
-	rows, err := c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+	unprepared := func() (driver.Rows, error) { return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args) }
+	var rows driver.Rows
+	var err error
+	if len(args) == 0 {
+		rows, err = unprepared()
+	} else {
+		rows, err = c.stmts.query(query, c.prepare(ctx, query),
+			func(s driver.StmtQueryContext) (driver.Rows, error) { return s.QueryContext(ctx, args) }, unprepared)
+	}
 	if err != nil {
 		stop()
 		return nil, c.errWatched(ctx, err)
@@ -224,8 +237,26 @@ func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.Na
 	}
 	stop := c.nc.watch(ctx)
 	defer stop()
-	res, err := c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
+	unprepared := func() (driver.Result, error) { return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args) }
+	if len(args) == 0 {
+		res, err := unprepared()
+		return res, c.errWatched(ctx, err)
+	}
+	res, err := c.stmts.exec(query, c.prepare(ctx, query),
+		func(s driver.StmtExecContext) (driver.Result, error) { return s.ExecContext(ctx, args) }, unprepared)
 	return res, c.errWatched(ctx, err)
+}
+
+// prepare prepares a statement of the cache, under the watch of the
+// statement that asked for it.
+func (c *pgConn) prepare(ctx context.Context, query string) func() (driver.Stmt, error) {
+	return func() (driver.Stmt, error) { return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query) }
+}
+
+// Close forgets the kept statements: the server drops them with the session.
+func (c *pgConn) Close() error {
+	c.stmts.drop(false)
+	return c.Conn.Close()
 }
 
 func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {

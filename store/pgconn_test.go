@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -23,6 +24,11 @@ func TestPostgresStatementsEndWithTheirContextWhenTheDatabaseHangs(t *testing.T)
 	if _, err := db.InsertInbox(t.Context(), item("before")); err != nil {
 		t.Fatal(err)
 	}
+	// Kept prepared by its connection (stmtCache): run again on the hung
+	// database, as a query prepared there for the first time is.
+	if _, err := db.CustomerByName(t.Context(), "甲厂"); !errors.Is(err, servicebot.ErrNotFound) {
+		t.Fatal(err)
+	}
 
 	proxy.Hang()
 	for _, op := range []struct {
@@ -34,6 +40,8 @@ func TestPostgresStatementsEndWithTheirContextWhenTheDatabaseHangs(t *testing.T)
 			return db.InTx(ctx, func(tx *store.Tx) error { return nil })
 		}},
 		{"ready", db.Ready},
+		{"prepared query", func(ctx context.Context) error { _, err := db.CustomerByName(ctx, "甲厂"); return err }},
+		{"query prepared first", func(ctx context.Context) error { _, err := db.Job(ctx, 1); return err }},
 	} {
 		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 		start := time.Now()

@@ -28,13 +28,13 @@ func openSQLiteConn(t *testing.T) (*sql.Conn, func() int) {
 	kept := func() int {
 		n := -1
 		if err := conn.Raw(func(dc any) error {
-			c := dc.(*sqliteConn)
+			c := &dc.(*sqliteConn).stmts
+			n = c.len()
 			c.mu.Lock()
 			defer c.mu.Unlock()
-			if len(c.stmts) != c.lru.Len() {
-				t.Errorf("cache map has %d statements, its list %d", len(c.stmts), c.lru.Len())
+			if len(c.stmts) != n {
+				t.Errorf("cache map has %d statements, its list %d", len(c.stmts), n)
 			}
-			n = len(c.stmts)
 			return nil
 		}); err != nil {
 			t.Fatal(err)
@@ -126,7 +126,7 @@ func TestSQLiteQueryRunAgainWhileItsRowsAreOpen(t *testing.T) {
 	}
 }
 
-// A connection keeps at most sqliteStmtCache statements, the most recently
+// A connection keeps at most stmtCacheSize statements, the most recently
 // run, and runs a dropped one again as a new one.
 func TestSQLiteStatementCacheIsBounded(t *testing.T) {
 	t.Parallel()
@@ -142,14 +142,14 @@ func TestSQLiteStatementCacheIsBounded(t *testing.T) {
 			t.Fatalf("SELECT %d + 1 = %d", i, got)
 		}
 	}
-	for i := range sqliteStmtCache + 10 {
+	for i := range stmtCacheSize + 10 {
 		query(i)
 	}
-	if n := kept(); n != sqliteStmtCache {
-		t.Errorf("%d statements kept, want %d", n, sqliteStmtCache)
+	if n := kept(); n != stmtCacheSize {
+		t.Errorf("%d statements kept, want %d", n, stmtCacheSize)
 	}
 	query(0) // dropped, as the least recently run
-	if n := kept(); n != sqliteStmtCache {
-		t.Errorf("%d statements kept, want %d", n, sqliteStmtCache)
+	if n := kept(); n != stmtCacheSize {
+		t.Errorf("%d statements kept, want %d", n, stmtCacheSize)
 	}
 }
