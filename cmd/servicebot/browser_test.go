@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -89,14 +92,20 @@ func chromiumPath(t *testing.T) string {
 }
 
 // browser is one headless chromium shared by the tabs of a test and its
-// subtests. Starting a browser costs about half a second of CPU, and the
-// browser tests opened one per person signed in (two dozen in the pages'
-// tests, fourteen in the forms' test) while the end-to-end tests waited for
-// a core. Every tab has a browser context of its own (its own cookies and
-// storage, as a fresh incognito window), so people signed in side by side in
-// one browser never share a session.
+// subtests, and its tabs are used again. Opening a tab costs about a second
+// of CPU (its renderer processes and its browser context), loading a page in
+// an open one a tenth of that: the browser tests opened a browser per person
+// signed in (two dozen in the pages' tests, fourteen in the forms' test)
+// while the end-to-end tests waited for a core. Every tab has a browser
+// context of its own (its own cookies and cache, as an incognito window),
+// so people signed in side by side never share a session; a tab is wiped
+// before it is used again.
 type browser struct {
 	ctx context.Context // the browser's first tab; cancelling it closes the browser
+
+	mu     sync.Mutex
+	idle   []context.Context    // wiped tabs waiting for their next test
+	closes []context.CancelFunc // every tab's, called when the browser closes
 }
 
 // startBrowser starts a headless chromium for t and its subtests; it is
@@ -120,7 +129,13 @@ func startBrowser(t *testing.T) *browser {
 		chromedp.WindowSize(1280, 800), // the two-column desktop layout
 	)
 	ctx, cancel := chromedp.NewContext(allocCtx)
+	b := &browser{ctx: ctx}
 	t.Cleanup(func() {
+		b.mu.Lock()
+		for _, closeTab := range b.closes {
+			closeTab()
+		}
+		b.mu.Unlock()
 		cancel()
 		cancelAlloc() // waits for the browser to exit
 	})
@@ -129,21 +144,67 @@ func startBrowser(t *testing.T) *browser {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	return &browser{ctx: ctx}
+	return b
 }
 
-// tab opens a tab in a browser context of its own and returns its context.
-// Everything t does in it must end within a minute; the tab and its context
-// are closed when t ends.
+// tab gives t a tab of its own, with a browser context of its own, and
+// returns its context: a wiped tab an earlier test left, else a new one.
+// Everything t does in it must end within a minute; when t ends the tab is
+// wiped for the next test.
 func (b *browser) tab(t *testing.T) context.Context {
 	t.Helper()
-	tabCtx, closeTab := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	b.mu.Lock()
+	var tabCtx context.Context
+	if n := len(b.idle); n > 0 {
+		tabCtx, b.idle = b.idle[n-1], b.idle[:n-1]
+	}
+	b.mu.Unlock()
+	if tabCtx == nil {
+		var closeTab context.CancelFunc
+		tabCtx, closeTab = chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+		b.mu.Lock()
+		b.closes = append(b.closes, closeTab)
+		b.mu.Unlock()
+		// Opened on its own context, as the browser is: a tab lives as
+		// long as the context of the first action run on it, and this one
+		// outlives the test.
+		if err := chromedp.Do(tabCtx); err != nil {
+			t.Fatalf("open a tab: %v", err)
+		}
+	}
+	// The test's listeners (recordExceptions) end with its context.
 	ctx, cancel := context.WithTimeout(tabCtx, 60*time.Second)
 	t.Cleanup(func() {
 		cancel()
-		closeTab()
+		if err := wipe(tabCtx); err != nil {
+			t.Logf("a tab could not be wiped, so it is not used again: %v", err)
+			return
+		}
+		b.mu.Lock()
+		b.idle = append(b.idle, tabCtx)
+		b.mu.Unlock()
 	})
 	return ctx
+}
+
+// wipe makes a used tab as a new one: no cookies (so no session), no cached
+// pages, the window's own size, and a blank page.
+func wipe(tabCtx context.Context) error {
+	ctx, cancel := context.WithTimeout(tabCtx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		return err
+	}
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCache, cdp.Empty{}); err != nil {
+		return err
+	}
+	if _, err := chromedp.Call(ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
+		return err
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetTouchEmulationEnabled, emulation.SetTouchEmulationEnabledParams{}); err != nil {
+		return err
+	}
+	return chromedp.Do(ctx, chromedp.Navigate("about:blank"))
 }
 
 // recordExceptions collects the uncaught exceptions of the page's script; the
