@@ -158,14 +158,35 @@ var past = time.Unix(1, 0)
 
 // watch fails the socket's I/O when ctx ends, until the returned stop is
 // called. stop reports whether it stopped the watch before it fired.
+//
+// When the watch fired, stop returns only once the socket is marked broken:
+// the AfterFunc runs in a goroutine of its own, and a statement that ended
+// just as its context did would otherwise hand its connection back to the
+// pool before it is marked, where it stays, broken and taken for valid,
+// until the next statement fails on it or Close fails to say goodbye on it
+// ("i/o timeout").
 func (c *watchedConn) watch(ctx context.Context) (stop func() bool) {
 	if ctx.Done() == nil {
 		return func() bool { return true }
 	}
-	return context.AfterFunc(ctx, func() {
+	marked := make(chan struct{})
+	stopFunc := context.AfterFunc(ctx, func() {
 		c.broken.Store(true)
 		_ = c.Conn.SetDeadline(past)
+		close(marked)
 	})
+	var (
+		once    sync.Once
+		stopped bool
+	)
+	return func() bool {
+		once.Do(func() {
+			if stopped = stopFunc(); !stopped {
+				<-marked
+			}
+		})
+		return stopped
+	}
 }
 
 func (c *watchedConn) SetDeadline(t time.Time) error {
