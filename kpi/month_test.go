@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,9 +165,15 @@ func content(t *testing.T, m servicebot.OutboxMessage) string {
 	return body.Content + body.Markdown.Content
 }
 
+// goldenMu keeps -update's write of a golden file from meeting another
+// test's read of it: both dialects' runs compare to the same files at once.
+var goldenMu sync.Mutex
+
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
+	goldenMu.Lock()
+	defer goldenMu.Unlock()
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
@@ -180,12 +188,12 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-var msgSeq int
+// msgSeq numbers the test messages; atomic, as tests on both dialects send at once.
+var msgSeq atomic.Int64
 
 func text(from, content string, now time.Time) wecommsg.Event {
-	msgSeq++
 	return wecommsg.Event{FromUserName: from, MsgType: wecommsg.MsgText, Content: content,
-		MsgID: fmt.Sprintf("m%d", msgSeq), CreateTime: now.Unix()}
+		MsgID: fmt.Sprintf("m%d", msgSeq.Add(1)), CreateTime: now.Unix()}
 }
 
 func click(from, key string, now time.Time) wecommsg.Event {

@@ -218,8 +218,9 @@ func TestSendRetriesTemporaryErrors(t *testing.T) {
 				w := newWorld(t, db)
 				s := w.sender(memoryLimiter(), sender.Options{BaseBackoff: base})
 				id := w.enqueue(t, "zhangsan", "请于22:00前提交日报")
-				tc.fault.Times = 1
-				w.sim.InjectFault("message/send", tc.fault)
+				fault := tc.fault // a copy: the other dialect's run reads tc at the same time
+				fault.Times = 1
+				w.sim.InjectFault("message/send", fault)
 
 				w.sendDue(t, s, 0)
 				got := w.row(t, id)
@@ -299,8 +300,9 @@ func TestSendFailsPermanentErrors(t *testing.T) {
 					t.Fatal(err)
 				}
 				if tc.fault != nil {
-					tc.fault.Times = 1
-					w.sim.InjectFault("message/send", *tc.fault)
+					fault := *tc.fault // a copy: the other dialect's run reads tc at the same time
+					fault.Times = 1
+					w.sim.InjectFault("message/send", fault)
 				}
 
 				w.sendDue(t, s, 0)

@@ -32,6 +32,15 @@ const cleanupTimeout = 30 * time.Second
 
 // Each runs fn as the subtests "sqlite" and "postgres", each with its own
 // migrated store. The postgres subtest skips when TEST_DATABASE_URL is unset.
+//
+// The two subtests are parallel: each has a store of its own, and a test
+// spends most of its time waiting on the database (a Postgres round trip, a
+// SQLite fsync), which overlaps. So, as with any parallel subtest, they run
+// only after the calling test function has returned: nothing after Each in
+// the caller may depend on what fn did (nor a defer of the caller on fn
+// still running), fn must not write what it shares with the other
+// dialect's run (a table case's fields, a package variable), and neither
+// the caller nor fn may use t.Setenv or t.Chdir.
 func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Helper()
 	for _, d := range []struct {
@@ -41,7 +50,10 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 		{store.DialectSQLite, SQLite},
 		{store.DialectPostgres, Postgres},
 	} {
-		t.Run(d.name, func(t *testing.T) { fn(t, d.open(t)) })
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, d.open(t))
+		})
 	}
 }
 
