@@ -30,6 +30,7 @@ func proxiedRedis(t *testing.T, p *faultproxy.Proxy) *redis.Client {
 // converge on one when it returns, without fetching again: the first to
 // find Redis empty offers its token, the other adopts it.
 func TestTokenCacheReplicasConvergeWhenRedisReturns(t *testing.T) {
+	t.Parallel()
 	real := kvtest.Redis(t)
 	key := kvtest.KeyPrefix(t, real) + "gowechat_work__access_token_corp_1000002"
 	proxy := faultproxy.Start(t, real.Options().Addr)
@@ -80,6 +81,7 @@ func TestTokenCacheReplicasConvergeWhenRedisReturns(t *testing.T) {
 // A Redis that hangs costs one short wait, then the process's copy is used
 // for a while without asking: a send does not wait on Redis each time.
 func TestTokenCacheRedisHungAnswersFromTheProcess(t *testing.T) {
+	t.Parallel()
 	real := kvtest.Redis(t)
 	key := kvtest.KeyPrefix(t, real) + "token"
 	proxy := faultproxy.Start(t, real.Options().Addr)

@@ -56,6 +56,7 @@ func TestElectorResign(t *testing.T) {
 }
 
 func TestElectorExpiresWithoutRenewal(t *testing.T) {
+	t.Parallel()
 	rdb := kvtest.Redis(t)
 	key := kvtest.KeyPrefix(t, rdb) + "scheduler-leader"
 	// Wide enough that a goroutine or a Redis call held up for a second
