@@ -107,7 +107,7 @@ func (c *postgresConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if nc == nil {
 		return dc, nil // a unix socket: nothing to watch
 	}
-	return &pgConn{Conn: dc, nc: nc}, nil
+	return &pgConn{Conn: dc, nc: nc, stmts: stmtCache{secondRun: true}}, nil
 }
 
 func (c *postgresConnector) Driver() driver.Driver { return c.pq.Driver() }
@@ -197,7 +197,7 @@ func (c *watchedConn) SetDeadline(t time.Time) error {
 }
 
 // pgConn is a lib/pq connection whose statements honour their context and
-// that keeps the statements it ran with arguments (stmtCache). One without
+// that keeps the statements it runs again with arguments (stmtCache). One without
 // arguments goes as a simple query, as lib/pq sends it: it may be several
 // statements (a migration), which cannot be prepared, and a failed prepare
 // would abort the transaction it ran in.

@@ -24,10 +24,12 @@ func TestPostgresStatementsEndWithTheirContextWhenTheDatabaseHangs(t *testing.T)
 	if _, err := db.InsertInbox(t.Context(), item("before")); err != nil {
 		t.Fatal(err)
 	}
-	// Kept prepared by its connection (stmtCache): run again on the hung
-	// database, as a query prepared there for the first time is.
-	if _, err := db.CustomerByName(t.Context(), "甲厂"); !errors.Is(err, servicebot.ErrNotFound) {
-		t.Fatal(err)
+	// Kept prepared by its connection from its second run (stmtCache): run
+	// again on the hung database, as is a query run there for the first time.
+	for range 3 {
+		if _, err := db.CustomerByName(t.Context(), "甲厂"); !errors.Is(err, servicebot.ErrNotFound) {
+			t.Fatal(err)
+		}
 	}
 
 	proxy.Hang()

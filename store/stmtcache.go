@@ -28,9 +28,16 @@ const stmtCacheSize = 256
 // from one goroutine at a time; mu guards the cache anyway, since a Rows'
 // Close hands its statement back.
 type stmtCache struct {
-	mu    sync.Mutex
-	stmts map[string]*list.Element // query → its element of lru
-	lru   list.List                // *cachedStmt, most recently run first
+	// secondRun: a query is prepared the second time it runs on the
+	// connection, not the first. Preparing costs PostgreSQL a round trip of
+	// its own, more than it saves on a query run once (by a connection that
+	// closes soon, or a text sqlx.In made for one list); SQLite parses the
+	// text either way.
+	secondRun bool
+	mu        sync.Mutex
+	stmts     map[string]*list.Element // query → its element of lru
+	lru       list.List                // *cachedStmt, most recently run first
+	ranOnce   map[string]bool          // secondRun: queries run once, unprepared
 }
 
 // cachedStmt is a kept statement. busy while it runs or its rows are open: a
@@ -42,8 +49,9 @@ type cachedStmt struct {
 	busy  bool
 }
 
-// take returns query's statement, prepared the first time, marked busy until
-// release; nil when it is busy already. Statements it drops to stay within
+// take returns query's statement, prepared the first time (the second with
+// secondRun), marked busy until release; nil when it is busy already or not
+// to be prepared yet. Statements it drops to stay within
 // the bound are closed; closing frees a statement whatever it returns (the
 // error of its last run, reported then already, or of a broken connection,
 // reported by its next use).
@@ -59,6 +67,17 @@ func (c *stmtCache) take(query string, prepare func() (driver.Stmt, error)) (*ca
 		s.busy = true
 		return s, nil
 	}
+	if c.secondRun && !c.ranOnce[query] {
+		if len(c.ranOnce) >= 4*stmtCacheSize {
+			clear(c.ranOnce) // bounded too: a query run again later is seen anew
+		}
+		if c.ranOnce == nil {
+			c.ranOnce = map[string]bool{}
+		}
+		c.ranOnce[query] = true
+		return nil, nil
+	}
+	delete(c.ranOnce, query)
 	st, err := prepare()
 	if err != nil {
 		return nil, err
@@ -98,6 +117,7 @@ func (c *stmtCache) drop(closeEach bool) {
 	}
 	c.lru.Init()
 	clear(c.stmts)
+	clear(c.ranOnce)
 }
 
 // len is how many statements the cache keeps.
@@ -108,7 +128,7 @@ func (c *stmtCache) len() int {
 }
 
 // exec runs query on its kept statement, or through unprepared when that is
-// busy.
+// busy or not kept yet.
 func (c *stmtCache) exec(query string, prepare func() (driver.Stmt, error),
 	run func(driver.StmtExecContext) (driver.Result, error), unprepared func() (driver.Result, error)) (driver.Result, error) {
 	s, err := c.take(query, prepare)
