@@ -99,6 +99,7 @@ func TestRequestsAPI_RAPV1_RLIA2(t *testing.T) {
 // key files another request. The serial of a fault request reaches the
 // stored request.
 func TestRequestsAPI_IdempotencyKeyFilesOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		var members []servicebot.Member
 		for _, u := range []string{"sunli", "zhoujianguo", "yangfan"} {
@@ -159,6 +160,7 @@ func TestRequestsAPI_IdempotencyKeyFilesOnce(t *testing.T) {
 // filed (as 客户咨询 logs one) but the 201 answer warns of it, with a code
 // for programs and the name for people; a listed customer draws no warning.
 func TestRequestsAPI_UnknownCustomerWarns(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 		var members []servicebot.Member

@@ -549,6 +549,7 @@ func itoa(n int64) string {
 // R-APV-5 on the web page (issue 12): only the current approver decides,
 // 驳回 needs its reason there, and a second decision changes nothing.
 func TestDecideOnWeb_RAPV5(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, servicebot.ApprovalRules{})
 		a := f.file(urgentParts(800_00)) // R-APV-2: the service manager
@@ -670,6 +671,7 @@ func (f *fixture) withCopies() (servicebot.Approval, []string) {
 // Issue 12: a step decided on the web updates the card the approver was
 // sent and every copy 待审批 sent again, each with its own response_code.
 func TestDecideOnWebUpdatesCardsSentAgain_RAPV5(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, servicebot.ApprovalRules{})
 		a, copies := f.withCopies()
@@ -690,6 +692,7 @@ func TestDecideOnWebUpdatesCardsSentAgain_RAPV5(t *testing.T) {
 // that copy with the tap's code, the first card and the other copy with
 // the codes of their sending; the tapped copy is not updated twice.
 func TestTapOnACopyUpdatesEveryCard_RAPV5(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, servicebot.ApprovalRules{})
 		a, copies := f.withCopies()
@@ -717,6 +720,7 @@ func TestTapOnACopyUpdatesEveryCard_RAPV5(t *testing.T) {
 // again) show it, the approver is told, and the step can no longer be
 // decided.
 func TestWithdraw_RAPV5(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, servicebot.ApprovalRules{})
 		ctx := t.Context()

@@ -11,6 +11,7 @@ import (
 // Every form the issue names is in the catalog, under the ids other
 // packages use, and the request forms file the approvals they should.
 func TestBuiltinCatalog(t *testing.T) {
+	t.Parallel()
 	c, err := forms.Builtin()
 	if err != nil {
 		t.Fatal(err)
@@ -77,6 +78,7 @@ func TestBuiltinCatalog(t *testing.T) {
 }
 
 func TestParseRejectsBadDefinitions(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, yaml, want string }{
 		{"duplicate form", "forms:\n- {id: a, title: A, version: 1}\n- {id: a, title: B, version: 1}\n", "defined twice"},
 		{"bad field", "forms:\n- id: a\n  title: A\n  version: 1\n  fields: [{name: x, label: X, type: colour}]\n", "unknown type"},

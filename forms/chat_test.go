@@ -36,6 +36,7 @@ func (p pages) MayFill(_ context.Context, user, form string) (bool, error) {
 // in, before the report handler; without the pages they say so; anything
 // else goes on.
 func TestFormCommands(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		clock := servicebot.ClockFunc(func() time.Time { return time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC) })

@@ -10,6 +10,7 @@ import (
 // amount the service manager states; without one the form says so; a
 // class-1 tool needs none (its amount is computed).
 func TestToolFormConsumableAmount_RTOOL2(t *testing.T) {
+	t.Parallel()
 	base := func(class, amount string) servicebot.FormValues {
 		return servicebot.FormValues{fieldToolName: "工作服", fieldToolClass: class, fieldToolPrice: "200",
 			fieldToolMonths: "5", fieldToolAmount: amount}

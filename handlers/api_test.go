@@ -8,6 +8,7 @@ import (
 
 // Issue 15: the bearer scheme is case-insensitive; the token is not.
 func TestRequireBearer(t *testing.T) {
+	t.Parallel()
 	const token = "0123456789abcdef-token"
 	h := RequireBearer(token, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	for _, tt := range []struct {

@@ -16,6 +16,7 @@ import (
 // database that stopped answering) is answered 503 at its time limit, and the
 // handler's context ends then, so its database calls stop.
 func TestDeadline_SlowHandlerGets503AtTheLimitAndItsContextEnds(t *testing.T) {
+	t.Parallel()
 	handlerErr := make(chan error, 1)
 	h := Deadline(100*time.Millisecond, time.Second, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -51,6 +52,7 @@ func TestDeadline_SlowHandlerGets503AtTheLimitAndItsContextEnds(t *testing.T) {
 // A handler in time answers as it would without the limit, headers
 // included; a multipart body (an upload) gets the longer upload limit.
 func TestDeadline_HandlerInTimeAndUploadsPassThrough(t *testing.T) {
+	t.Parallel()
 	h := Deadline(50*time.Millisecond, 2*time.Second, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 			time.Sleep(200 * time.Millisecond) // past the short limit, within the upload one
@@ -72,6 +74,7 @@ func TestDeadline_HandlerInTimeAndUploadsPassThrough(t *testing.T) {
 }
 
 func TestErrorStatus_DeadlineIs503(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Nanosecond)
 	defer cancel()
 	<-ctx.Done()

@@ -11,6 +11,7 @@ import (
 // Issue 15: NUL bytes are refused at the edge with 400; everything else
 // reaches the handler with its body intact.
 func TestRefuseNUL(t *testing.T) {
+	t.Parallel()
 	var got string
 	h := RefuseNUL(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)

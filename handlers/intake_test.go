@@ -15,6 +15,7 @@ import (
 // Issue 15: callbacks stored at FloodRate or faster (counted over 100 ms)
 // are a flood; the flood is over one full window after it stops.
 func TestIntakeFloodedFromFloodRate(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC)
 	in := handlers.NewIntake(func() time.Time { return now })
 	perWindow := handlers.FloodRate / 10
@@ -46,6 +47,7 @@ func TestIntakeFloodedFromFloodRate(t *testing.T) {
 // While callbacks flood in the worker waits before a batch, but never more
 // than a second at a time: a flood that does not end is still handled.
 func TestWorkerGivesWayToAFloodForASecondAtMost(t *testing.T) {
+	t.Parallel()
 	db := storetest.SQLite(t)
 	clock := testclock.At(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 	storeText(t, db, clock, "liqiang", "洪水中的消息", "9001")

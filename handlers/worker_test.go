@@ -53,6 +53,7 @@ func newWorker(db *store.DB, clock *testclock.Clock, route func(context.Context,
 // the lease runs out the next worker (after a restart) handles them, and the
 // member gets one reply each.
 func TestWorker_RowsLeftByACrashAreHandledAfterRestart(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		clock := testclock.At(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 		storeText(t, db, clock, "liqiang", "一", "1")
@@ -99,6 +100,7 @@ func TestWorker_RowsLeftByACrashAreHandledAfterRestart(t *testing.T) {
 // A handler that fails leaves no reply behind (its transaction rolls back),
 // is retried with backoff, and after MaxAttempts the row is kept as failed.
 func TestWorker_FailingHandlerRollsBackRetriesThenFails(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		clock := testclock.At(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 		storeText(t, db, clock, "liqiang", "会失败", "9")
@@ -138,6 +140,7 @@ func TestWorker_FailingHandlerRollsBackRetriesThenFails(t *testing.T) {
 // second row for the same message could come from an operator's replay)
 // queues one reply: its dedup key names the delivery.
 func TestRouter_ReplyIsKeyedByDelivery(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		clock := testclock.At(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 		router := handlers.NewRouter[*store.Tx](clock)
@@ -162,6 +165,7 @@ func TestRouter_ReplyIsKeyedByDelivery(t *testing.T) {
 }
 
 func TestHelpReply(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ in, quote string }{
 		{"你好", "你发的是「你好」，下面是全部命令："},
 		{"  多行\n\n  消息  ", "你发的是「多行 消息」，下面是全部命令："},
@@ -180,6 +184,7 @@ func TestHelpReply(t *testing.T) {
 // transaction, one savepoint each: a failing delivery's writes are undone
 // and it is retried, while the others' replies and completions commit.
 func TestWorker_BatchOneFailingRowCostsTheOthersNothing(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		clock := testclock.At(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 		for i, u := range []string{"liqiang", "zhangwei", "wangjun", "zhaolei"} {
@@ -230,6 +235,7 @@ func TestWorker_BatchOneFailingRowCostsTheOthersNothing(t *testing.T) {
 // rest of its member's run is given back and waits behind its retry; other
 // members go on; after the retry the member's messages are handled in order.
 func TestWorker_BatchRunsKeepEachMembersOrder(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		clock := testclock.At(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 		for i, m := range []struct{ user, text string }{

@@ -13,6 +13,7 @@ import (
 // their reasons, an engineer's KPI text is one WeCom message (≤ 2048
 // bytes) of fewer than 8 lines, with or without the page to link.
 func TestEngineerTextsFitOneMessage_RKPI13(t *testing.T) {
+	t.Parallel()
 	card := servicebot.KPIScorecard{KPIEngineer: servicebot.KPIEngineer{UserID: "zhang", Name: "欧阳建国"}, Total: 12_34, Rank: 7}
 	for i := range 40 {
 		reason := servicebot.KPIReason{Points: -1_00, Text: strings.Repeat("很长的扣分原因", 20), Source: fmt.Sprintf("经理录入 #%d", i)}

@@ -449,6 +449,7 @@ func TestMonthStages_R_KPI_13(t *testing.T) {
 // of (it was not running), rather than giving everybody −10 for no field
 // days; a month with records is drafted (TestMonthStages_R_KPI_13).
 func TestDraftDueSkipsAMonthWithoutRecords_R_KPI_13(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		clk := testclock.At(at(11, 1, 9, 0))
 		if err := newMonth(db, clk).DraftDue(t.Context(), clk.Now()); err != nil {

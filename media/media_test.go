@@ -79,6 +79,7 @@ func (a fakeAPI) GetMedia(context.Context, string) ([]byte, string, error) {
 // lives; one that comes back within the three days is kept; one that never
 // does is given up at the end of them, not before.
 func TestFetchRetriesWithinThreeDays(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name     string
@@ -212,6 +213,7 @@ func TestTwoReplicasFetchAPhotoOnce(t *testing.T) {
 // A fetch whose claim ran out while it was slow, and that finds the photo
 // kept by another, removes its own copy instead of leaving it behind.
 func TestLateFetchRemovesItsCopy(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	st := &fakeStore{rows: map[int64]*row{1: {a: servicebot.ReportAttachment{ID: 1, Kind: servicebot.AttachImage,
 		MediaID: "m1", Day: servicebot.NewDate(2026, 11, 27), At: t0}, next: t0}}}

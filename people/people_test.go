@@ -70,6 +70,7 @@ func newDirectory(t *testing.T, src people.Source, db *store.DB, org servicebot.
 // A new hire in WeCom becomes a reporter without a code change, in a
 // sub-department too; someone who left stops being chased.
 func TestSyncFollowsTheAddressBook(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		deps, members := wecomsim.DemoDirectory()
@@ -118,6 +119,7 @@ func TestSyncFollowsTheAddressBook(t *testing.T) {
 // An address book without the after-sales department (the app's visibility
 // is wrong) would mark everyone as gone: Sync refuses and changes nothing.
 func TestSyncRefusesAnIncompleteAddressBook(t *testing.T) {
+	t.Parallel()
 	db := storetest.SQLite(t)
 	deps, members := wecomsim.DemoDirectory()
 	if _, err := newDirectory(t, addressBook(t, deps, members), db, demoOrg()).Sync(t.Context()); err != nil {
@@ -149,6 +151,7 @@ func TestSyncRefusesAnIncompleteAddressBook(t *testing.T) {
 }
 
 func TestSyncWithoutSourceFails(t *testing.T) {
+	t.Parallel()
 	dir := people.NewDirectory(storetest.SQLite(t), people.Config{Org: demoOrg(), Clock: servicebot.SystemClock{}})
 	if _, err := dir.Sync(t.Context()); err == nil {
 		t.Error("Sync without a source succeeded")
@@ -157,6 +160,7 @@ func TestSyncWithoutSourceFails(t *testing.T) {
 
 // R-DAY-1, R-DAY-4: who owes a report, by the calendar, leave and exemptions.
 func TestReportersAndRoster(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		org := demoOrg()

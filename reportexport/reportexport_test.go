@@ -329,6 +329,7 @@ func TestExportsLinkKeptVoiceLikePhotos(t *testing.T) {
 // States (the month's grid, issue 12) says for every engineer and day what
 // Records says, without reading the reports' contents. R-DAY-1, R-DAY-4.
 func TestStatesAgreeWithRecords_RDAY1(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := seed(t, db)
 		now := at(26, 21, 0)

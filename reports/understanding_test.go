@@ -64,6 +64,7 @@ func (r *reportRig) current(user string, day servicebot.Date) (servicebot.DailyR
 // the list does not know is shown as written; once the engineer says which
 // listed customer it is (客户 …), that spelling is learned.
 func TestReports_CustomerFromTheListIsLinked(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
 		ids := importCorpusCustomers(t, db)
@@ -112,6 +113,7 @@ func TestReports_CustomerFromTheListIsLinked(t *testing.T) {
 // engineer: no reply is the help text, no reply starts with 收到, every
 // report is stored and no non-report is.
 func TestReports_CorpusThroughTheChat(t *testing.T) {
+	t.Parallel()
 	cases, err := reportcorpus.Load(corpusDir)
 	if err != nil {
 		t.Fatal(err)
@@ -154,6 +156,7 @@ func TestReports_CorpusThroughTheChat(t *testing.T) {
 // Must show 5 (issue 9, R-DAY-5): a month of reports written the way
 // engineers write them fills the work diary's 客户 and 地点 columns.
 func TestReports_MonthDiaryHasCustomerAndPlace_RDAY5(t *testing.T) {
+	t.Parallel()
 	cases, err := reportcorpus.Load(corpusDir)
 	if err != nil {
 		t.Fatal(err)
@@ -233,6 +236,7 @@ func TestReports_MonthDiaryHasCustomerAndPlace_RDAY5(t *testing.T) {
 // Issue 9: 补报 names the day by its weekday (周五, 上周五, 上周三), and a
 // date ahead is a date ahead, not last year's.
 func TestBackfill_WeekdaysAndFutureDates(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
 		// Friday 11-27: 补报 周三 is this Wednesday, 上周五 the 20th.
@@ -259,6 +263,7 @@ func TestBackfill_WeekdaysAndFutureDates(t *testing.T) {
 // Issue 9: a plan named by a weekday is the plan, dated by the calendar —
 // not today's work — so the Friday reminder does not chase a missing plan.
 func TestReports_WeekdayPlanIsDated(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
 		reply := r.say("zhangwei", "今天冀丰钢铁减速机检修完成\n下周一：去东营回访", friday(19, 0))
@@ -274,6 +279,7 @@ func TestReports_WeekdayPlanIsDated(t *testing.T) {
 // 我明天请假 records leave after a one-line confirmation; anything but 是
 // drops the question.
 func TestReports_AskBeforeDroppingAndLeaveBySentence(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		r := newReportRig(t, db)
 		reply := r.say("zhangwei", "今天就这样吧", friday(18, 0))

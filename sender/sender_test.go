@@ -154,6 +154,7 @@ func (w *world) wantDeliveries(t *testing.T, want map[string]float64) {
 func memoryLimiter() sender.Limiter { return kv.NewMemoryLimiter(30, time.Minute) }
 
 func TestSendMarksSent(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		s := w.sender(memoryLimiter(), sender.Options{})
@@ -202,6 +203,7 @@ func TestSendMarksSent(t *testing.T) {
 }
 
 func TestSendRetriesTemporaryErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		fault wecomsim.Fault
@@ -255,6 +257,7 @@ func TestSendRetriesTemporaryErrors(t *testing.T) {
 }
 
 func TestSendBackoffGrows(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		const base, maxBackoff = 10 * time.Second, 35 * time.Second
@@ -276,6 +279,7 @@ func TestSendBackoffGrows(t *testing.T) {
 }
 
 func TestSendFailsPermanentErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		fault    *wecomsim.Fault
@@ -324,6 +328,7 @@ func TestSendFailsPermanentErrors(t *testing.T) {
 }
 
 func TestSendGivesUpAfterMaxAttempts(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		s := w.sender(memoryLimiter(), sender.Options{MaxAttempts: 3, BaseBackoff: time.Second})
@@ -347,6 +352,7 @@ func TestSendGivesUpAfterMaxAttempts(t *testing.T) {
 // defers it until the window has room, on one Redis budget shared by the
 // replicas or in memory for a single instance.
 func TestSendDefersOverLimit(t *testing.T) {
+	t.Parallel()
 	limiters := []struct {
 		name string
 		make func(t *testing.T) sender.Limiter
@@ -400,6 +406,7 @@ func TestSendDefersOverLimit(t *testing.T) {
 
 // Correctness does not depend on Redis: with the limiter down, send anyway.
 func TestSendWithoutLimiter(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		s := w.sender(kv.NewRedisLimiter(kvtest.DeadRedis(t), "sendlimit:", 30, time.Minute), sender.Options{})
@@ -418,6 +425,7 @@ func TestSendWithoutLimiter(t *testing.T) {
 // Cancelling Run lets the send in flight finish and be recorded, puts the
 // rest of the batch back for the next sender, and returns nil.
 func TestRunFinishesInFlightSendOnCancel(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		s := w.sender(memoryLimiter(), sender.Options{PollInterval: time.Hour})
@@ -456,6 +464,7 @@ func TestRunFinishesInFlightSendOnCancel(t *testing.T) {
 }
 
 func TestRunKickAndFullBatches(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		// An hour between polls: anything sent within the test was sent
@@ -501,6 +510,7 @@ func waitUntil(t *testing.T, cond func() bool) {
 // row fails for good, none spends its attempts, and once the admin has fixed
 // it every message is delivered exactly once.
 func TestConfigErrorKeepsRowsUntilFixed_60020(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		s := w.sender(memoryLimiter(), sender.Options{MaxAttempts: 3, BaseBackoff: time.Second, ConfigBackoff: time.Minute})
@@ -564,6 +574,7 @@ func TestConfigErrorKeepsRowsUntilFixed_60020(t *testing.T) {
 // `servicebot outbox retry`: a failed row goes out once more, once; a sent
 // row is never sent again by it.
 func TestRequeueFailedSendsOnceMore(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		s := w.sender(memoryLimiter(), sender.Options{})
@@ -619,6 +630,7 @@ func (b *blockedAPI) Send(ctx context.Context, m servicebot.OutboxMessage) (serv
 // by then; the sender gives up by the time since the first failure (6 h),
 // so every message is delivered, once, after the block.
 func TestSend45009BlockOf90MinutesDeliversEveryMessageOnceAfterwards(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		api := &blockedAPI{api: w.api, clock: w.clock, until: t0.Add(90 * time.Minute)}
@@ -663,6 +675,7 @@ func TestSend45009BlockOf90MinutesDeliversEveryMessageOnceAfterwards(t *testing.
 // The give-up rule is time since the first failure: a row failing for
 // longer than GiveUpAfter fails for good, however few its attempts.
 func TestSendGivesUpByTimeSinceTheFirstFailure(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		api := &blockedAPI{api: w.api, clock: w.clock, until: t0.Add(24 * time.Hour)}
@@ -688,6 +701,7 @@ func TestSendGivesUpByTimeSinceTheFirstFailure(t *testing.T) {
 // A group robot takes 20 messages a minute (91770), not a member's 30: the
 // 21st post in a minute waits instead of meeting 45009.
 func TestRobotPostsKeptAt20AMinute(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		w.sim.AddRobot("robot-key", "售后服务部群机器人")
@@ -722,6 +736,7 @@ func TestRobotPostsKeptAt20AMinute(t *testing.T) {
 // churn took the database from the inbox worker during a burst of replies),
 // and when room appears they go out in order.
 func TestSendHoldsAMembersBacklogAtTheLimitAndSendsItInOrder(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		s := w.sender(memoryLimiter(), sender.Options{Batch: 40})

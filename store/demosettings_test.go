@@ -9,6 +9,7 @@ import (
 
 // A demo setting reads back as last put; an unset one is reported unset.
 func TestDemoSettings(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		if v, ok, err := db.DemoSetting(ctx, "clock_offset"); err != nil || ok || v != "" {

@@ -555,6 +555,7 @@ func TestClaimInboxRunsConcurrentExactlyOnceInOrder(t *testing.T) {
 // and the unique key still decides: of many deliveries of each key, racing
 // each other and repeats in the table, exactly one is told inserted.
 func TestInsertInboxConcurrentDeliveriesStoredOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		const keys, copies = 60, 4
 		var wg sync.WaitGroup

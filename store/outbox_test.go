@@ -350,6 +350,7 @@ func TestInboxCounts(t *testing.T) {
 // Issue 15: a row's first failure is kept through later ones; the sender
 // gives up by the time since it.
 func TestOutboxKeepsTheFirstFailure(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		id, _, err := db.EnqueueOutbox(ctx, outboxMessage("", t0))

@@ -16,6 +16,7 @@ import (
 // statement here ends with its context, and the pool recovers when the
 // database answers again.
 func TestPostgresStatementsEndWithTheirContextWhenTheDatabaseHangs(t *testing.T) {
+	t.Parallel()
 	db, proxy := storetest.PostgresBehindProxy(t)
 	item := func(key string) servicebot.InboxItem {
 		return servicebot.InboxItem{DedupKey: key, Kind: "text", FromUser: "u", Payload: []byte("<xml/>"),

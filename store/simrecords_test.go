@@ -10,6 +10,7 @@ import (
 // The demo simulator's records come back in the order first put, a record
 // put again replaced in its place.
 func TestSimRecords(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		for _, r := range [][3]string{

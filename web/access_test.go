@@ -16,6 +16,7 @@ import (
 // the department's managers everything, the archivist the archive, those
 // deciding approvals the audit, anyone else a clear refusal.
 func TestAccessPerRole(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		// eng1 files a memo with a photo; its page, its photo and eng1's

@@ -12,6 +12,7 @@ import (
 // A page opened without a session goes through WeCom's OAuth2 (code →
 // userid) and comes back to the page asked for, signed in.
 func TestSignInThroughWeComOAuth(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, storetest.SQLite(t))
 
 	// The first hop: to the authorize page, with what WeCom requires.
@@ -47,6 +48,7 @@ func TestSignInThroughWeComOAuth(t *testing.T) {
 }
 
 func TestOAuthCallbackRefusesForgeries(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, storetest.SQLite(t))
 	tests := []struct {
 		name   string
@@ -120,6 +122,7 @@ func wantOAuthStart(t *testing.T, resp *http.Response, what string) {
 
 // A POST without the page's CSRF token stores nothing.
 func TestPostWithoutCSRFTokenIsRefused(t *testing.T) {
+	t.Parallel()
 	wantDraftRefused(t, (*member).postRaw, "x", http.StatusForbidden, "页面已过期")
 }
 
@@ -144,6 +147,7 @@ func wantDraftRefused(t *testing.T, send func(*member, string, url.Values, map[s
 // a reload, the back button, a slow phone) starts sign-in again instead of
 // failing with 500.
 func TestOAuthCallbackWithExpiredCodeSignsInAgain(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, storetest.SQLite(t))
 	resp := fetch(t, f.url+"/web/forms/service_memo?job=7", nil)
 	loc, _ := url.Parse(resp.Header.Get("Location"))
@@ -165,5 +169,6 @@ func TestOAuthCallbackWithExpiredCodeSignsInAgain(t *testing.T) {
 // Issue 15: a form field holding a NUL byte (PostgreSQL text cannot) is
 // refused with 400 before anything is stored, not a 500 from the database.
 func TestFormFieldWithNULIsRefused(t *testing.T) {
+	t.Parallel()
 	wantDraftRefused(t, (*member).post, "成都\x00某厂", http.StatusBadRequest, "无效字符")
 }

@@ -4,6 +4,7 @@ import "testing"
 
 // The OAuth link keeps WeCom's documented parameter order (91022).
 func TestAuthorizeURLInDocumentedOrder(t *testing.T) {
+	t.Parallel()
 	got := authorizeURL("https://open.weixin.qq.com/connect/oauth2/authorize", "ww123",
 		"https://bot.example.com/web/oauth?x=1", "st", 1000002)
 	want := "https://open.weixin.qq.com/connect/oauth2/authorize?appid=ww123" +

@@ -19,6 +19,7 @@ import (
 // A missing required field shows its Chinese message and stores nothing; a
 // draft keeps what was typed; submitting the draft stores exactly that.
 func TestValidationDraftAndSubmit(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		eng := f.as("eng1")
@@ -82,6 +83,7 @@ func csrfOf(t *testing.T, m *member, path string) string {
 // The request forms file their approval in the submission's transaction
 // (R-SVC-1, R-APV-1…2, R-TOOL-2): the first approver gets the card.
 func TestRequestFormsStartApprovals(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, storetest.SQLite(t))
 	tests := []struct {
 		name, user, form string
@@ -144,6 +146,7 @@ func TestRequestFormsStartApprovals(t *testing.T) {
 // and roll the submission (and its approval) back; otherwise it sees the
 // stored submission.
 func TestSubmissionHooks(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, storetest.SQLite(t))
 	var seen []servicebot.FormSubmission
 	f.forms.OnSubmit(forms.PhoneReturnVisit, func(ctx context.Context, tx *store.Tx, sub servicebot.FormSubmission) error {
@@ -185,6 +188,7 @@ func TestSubmissionHooks(t *testing.T) {
 // Photos: a non-image or an oversized file is refused with a message; a
 // stored photo is served to who may see it.
 func TestPhotoUploadLimits(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, storetest.SQLite(t))
 	eng := f.as("eng1")
 	for name, tc := range map[string]struct {

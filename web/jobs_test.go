@@ -72,6 +72,7 @@ func jobsFixture(t *testing.T, db *store.DB) (f *fixture, a, b servicebot.Job, r
 // way of service, customer, machine with warranty and fault history,
 // engineer by name, request number, forms and follow-ups.
 func TestJobPageAccessAndContent(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f, a, b, requestID := jobsFixture(t, db)
 		pageB, pageA := fmt.Sprintf("/web/jobs/%d", b.ID), fmt.Sprintf("/web/jobs/%d", a.ID)
@@ -172,6 +173,7 @@ func TestJobPageAccessAndContent(t *testing.T) {
 // Issue 12: an engineer's page shows their open jobs and the follow-ups
 // they owe (R-VIS-1/2/3), soonest due first, each engineer's own only.
 func TestEngineerPageShowsJobsAndFollowUps_RVIS2(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f, a, b, _ := jobsFixture(t, db)
 		ctx := t.Context()

@@ -59,6 +59,7 @@ func (f *fixture) kpiInputs(month string) []servicebot.KPIInput {
 // The KPI page is the service manager's, the VP in charge's and the general
 // manager's (R-KPI-13): everyone else is refused, reading and writing.
 func TestKPIPageAccessPerRole(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		const ok, no = http.StatusOK, http.StatusForbidden
@@ -119,6 +120,7 @@ func TestKPIPageAccessPerRole(t *testing.T) {
 // after a draft the month downloads as the export's workbook with the entry
 // as a reason.
 func TestKPIPageInputRoundTrip_RKPI6(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		mgr := f.as("mgr")
