@@ -366,10 +366,13 @@ func testLogger(t testing.TB) *slog.Logger {
 }
 
 // PostgresBehindProxy is Postgres reached through a fault proxy, so a test
-// can make the database refuse, hang or cut its connections (issue 15).
+// can make the database refuse, hang or cut its connections (issue 15). The
+// schema is a pooled one, as Postgres's: it is held by a connection that
+// does not go through the proxy.
 func PostgresBehindProxy(t testing.TB) (*store.DB, *faultproxy.Proxy) {
 	t.Helper()
-	proxy, proxied := faultproxy.StartURL(t, PostgresURL(t))
+	dsn, _, _ := pooledSchema(t)
+	proxy, proxied := faultproxy.StartURL(t, dsn)
 	db, err := store.Open(t.Context(), proxied, testLogger(t))
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
