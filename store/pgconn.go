@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -243,6 +244,7 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 	} else {
 		rows, err = c.stmts.query(query, c.prepare(ctx, query),
 			func(s driver.StmtQueryContext) (driver.Rows, error) { return s.QueryContext(ctx, args) }, unprepared)
+		c.forgetIfStale(query, err)
 	}
 	if err != nil {
 		stop()
@@ -265,7 +267,30 @@ func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.Na
 	}
 	res, err := c.stmts.exec(query, c.prepare(ctx, query),
 		func(s driver.StmtExecContext) (driver.Result, error) { return s.ExecContext(ctx, args) }, unprepared)
+	c.forgetIfStale(query, err)
 	return res, c.errWatched(ctx, err)
+}
+
+// forgetIfStale drops query's kept statement when the server says it no
+// longer fits: a migration changed the type of a column it returns (0A000,
+// "cached plan must not change result type", say while an older replica
+// still runs), or the session lost it (26000, a pooler that does not keep
+// prepared statements). That run fails, as it would have unprepared against
+// a changed table; the next one prepares the statement anew instead of
+// failing for the life of the connection. Other errors are the query's own
+// (a unique key, a deadline) and leave the statement kept.
+func (c *pgConn) forgetIfStale(query string, err error) {
+	if staleStatement(err) {
+		c.stmts.forget(query)
+	}
+}
+
+func staleStatement(err error) bool {
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) {
+		return false
+	}
+	return pqErr.Code == "26000" || (pqErr.Code == "0A000" && strings.Contains(pqErr.Message, "cached plan"))
 }
 
 // prepare prepares a statement of the cache, under the watch of the

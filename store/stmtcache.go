@@ -99,6 +99,19 @@ func (c *stmtCache) take(query string, prepare func() (driver.Stmt, error)) (*ca
 	return s, nil
 }
 
+// forget drops query's statement without closing it (its connection may be
+// in a failed transaction, where the server refuses what is sent before a
+// rollback; the server drops it with the session), so that the query's next
+// run prepares it anew.
+func (c *stmtCache) forget(query string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.stmts[query]; ok && !e.Value.(*cachedStmt).busy {
+		c.lru.Remove(e)
+		delete(c.stmts, query)
+	}
+}
+
 func (c *stmtCache) release(s *cachedStmt) {
 	c.mu.Lock()
 	s.busy = false
