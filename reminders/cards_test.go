@@ -92,6 +92,7 @@ func TestCardTaskIDsDifferAfterADatabaseReset(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				seen := map[string]string{}
 				for i, install := range []struct {

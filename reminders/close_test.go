@@ -54,6 +54,7 @@ func TestFirstStartAfterDeadlineOpensNoDay_R_DAY_2(t *testing.T) {
 	t.Parallel()
 	for _, first := range []string{"2026-11-27 22:00", "2026-11-27 23:00", "2026-11-27 23:59"} {
 		t.Run(first, func(t *testing.T) {
+			t.Parallel()
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				ctx := t.Context()
 				f := newFixture(t, db)

@@ -24,6 +24,7 @@ func TestConfirmMonthlyNamesTheEngineerToTheArchivist(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.user, func(t *testing.T) {
+			t.Parallel()
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				ctx := t.Context()
 				now := time.Date(2026, 11, 19, 10, 0, 0, 0, shanghai)

@@ -174,6 +174,7 @@ func TestRemindersFollowTheWorkCalendar_R_DAY_4(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				f := newFixture(t, db, tc.exempt...)
 				if tc.leave != nil {
@@ -234,6 +235,7 @@ func TestRemindersCatchUpWithoutStaleOnes_R_DAY_2(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				f := newFixture(t, db)
 				for _, s := range tc.steps {
@@ -310,6 +312,7 @@ func TestMorningSummaryCardAndGroup_R_DAY_3(t *testing.T) {
 	t.Parallel()
 	for _, showNames := range []bool{false, true} {
 		t.Run(map[bool]string{false: "count only", true: "with names"}[showNames], func(t *testing.T) {
+			t.Parallel()
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				ctx := t.Context()
 				f := newFixture(t, db)

@@ -27,6 +27,7 @@ func TestReports_CommandWordsStartingAReport(t *testing.T) {
 	}
 	for _, c := range reports {
 		t.Run(c.text, func(t *testing.T) {
+			t.Parallel()
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				r := newReportRig(t, db)
 				reply := r.say("zhangwei", c.text, friday(19, 0))
@@ -75,6 +76,7 @@ func TestReports_CommandWordsStartingAReport(t *testing.T) {
 	}
 	for _, c := range commands {
 		t.Run(c.text, func(t *testing.T) {
+			t.Parallel()
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				r := newReportRig(t, db)
 				reply := r.say("zhangwei", c.text, friday(10, 0))

@@ -205,6 +205,7 @@ func TestReports_FollowUpCompletesTheReport(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				r := newReportRig(t, db)
 				first := r.say("zhangwei", "今天：成都某厂安装调试\n客户：成都某厂", friday(19, 0))

@@ -216,6 +216,7 @@ func TestSendRetriesTemporaryErrors(t *testing.T) {
 	const base = 10 * time.Second
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				w := newWorld(t, db)
 				s := w.sender(memoryLimiter(), sender.Options{BaseBackoff: base})
@@ -294,6 +295,7 @@ func TestSendFailsPermanentErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				w := newWorld(t, db)
 				s := w.sender(memoryLimiter(), sender.Options{})
@@ -365,6 +367,7 @@ func TestSendDefersOverLimit(t *testing.T) {
 	}
 	for _, l := range limiters {
 		t.Run(l.name, func(t *testing.T) {
+			t.Parallel()
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				w := newWorld(t, db)
 				// One attempt allowed: being deferred must not fail a row.

@@ -314,6 +314,7 @@ func TestConcurrentClaimers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				for i := range rows {
 					tt.insert(t, db, i)

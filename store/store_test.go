@@ -202,6 +202,7 @@ func TestInTx(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				ctx := t.Context()
 				item := claimOne(t, db, "msg:1")
