@@ -44,18 +44,33 @@ const cleanupTimeout = 30 * time.Second
 // the caller nor fn may use t.Setenv or t.Chdir.
 func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Helper()
-	for _, d := range []struct {
-		name string
-		open func(testing.TB) *store.DB
-	}{
-		{store.DialectSQLite, SQLite},
-		{store.DialectPostgres, Postgres},
-	} {
+	for _, d := range dialects() {
 		t.Run(d.name, func(t *testing.T) {
 			t.Parallel()
 			fn(t, d.open(t))
 		})
 	}
+}
+
+// EachB runs the benchmark fn on a migrated store of each dialect, one after
+// the other (benchmarks are timed alone); the Postgres one is skipped as
+// Postgres skips.
+func EachB(b *testing.B, fn func(b *testing.B, db *store.DB)) {
+	b.Helper()
+	for _, d := range dialects() {
+		b.Run(d.name, func(b *testing.B) { fn(b, d.open(b)) })
+	}
+}
+
+// dialect is a database the store runs on, and how a test opens a migrated
+// store of it.
+type dialect struct {
+	name string
+	open func(testing.TB) *store.DB
+}
+
+func dialects() []dialect {
+	return []dialect{{store.DialectSQLite, SQLite}, {store.DialectPostgres, Postgres}}
 }
 
 // SQLite returns a migrated store on a new SQLite file in a temp directory,
