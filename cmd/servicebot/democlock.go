@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/servicebot/servicebot"
@@ -17,12 +18,11 @@ import (
 // has one; `serve` runs on servicebot.SystemClock.
 type demoClock struct {
 	real servicebot.Clock
-	// mu guards offset and is held only to read or set it: Now is asked
-	// inside the database's write transactions, so holding mu across a
-	// database write of our own would wait on such a transaction while it
+	// offset (a time.Duration) is only read or set, never held: Now is
+	// asked inside the database's write transactions, so a lock held across
+	// a database write of our own would wait on such a transaction while it
 	// waits on us (on SQLite, until the busy timeout).
-	mu     sync.Mutex
-	offset time.Duration
+	offset atomic.Int64
 	// moving serialises moves and their saves, which take their time.
 	moving sync.Mutex
 	// keep, when set, keeps the offset in the demo's database, so a
@@ -42,7 +42,7 @@ const settingClockOffset = "clock_offset"
 func newDemoClock(real servicebot.Clock, start time.Time) *demoClock {
 	c := &demoClock{real: real}
 	if !start.IsZero() {
-		c.offset = start.Sub(real.Now())
+		c.offset.Store(int64(start.Sub(real.Now())))
 	}
 	return c
 }
@@ -65,7 +65,7 @@ func (c *demoClock) keepIn(ctx context.Context, settings demoSettings, restore b
 			if err != nil {
 				return fmt.Errorf("demo clock: kept offset %q: %w", v, err)
 			}
-			c.setOffset(d)
+			c.offset.Store(int64(d))
 			return nil
 		}
 	}
@@ -83,22 +83,10 @@ func (c *demoClock) save(ctx context.Context, offset time.Duration) error {
 	return nil
 }
 
-func (c *demoClock) currentOffset() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.offset
-}
-
-func (c *demoClock) setOffset(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset = d
-}
+func (c *demoClock) currentOffset() time.Duration { return time.Duration(c.offset.Load()) }
 
 func (c *demoClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.real.Now().Add(c.offset)
+	return c.real.Now().Add(c.currentOffset())
 }
 
 // moveTo sets the time to t and keeps the new offset. Only forward: what
@@ -116,7 +104,7 @@ func (c *demoClock) moveTo(ctx context.Context, t time.Time) error {
 	if err := c.save(ctx, t.Sub(now)); err != nil {
 		return err
 	}
-	c.setOffset(t.Sub(now))
+	c.offset.Store(int64(t.Sub(now)))
 	return nil
 }
 
