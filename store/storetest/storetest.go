@@ -242,47 +242,25 @@ func pooledSchema(t testing.TB) (dsn, schema string, admin *sql.DB) {
 // setval, as TRUNCATE's RESTART IDENTITY would, and also those of a table
 // that is empty again (a rolled-back insert still takes a number).
 func emptySchema(ctx context.Context, conn *sql.Conn, schema string) error {
-	rows, err := conn.QueryContext(ctx,
+	names, err := queryStrings(ctx, conn,
 		`SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename <> 'goose_db_version' ORDER BY tablename`, schema)
 	if err != nil {
 		return fmt.Errorf("empty schema %s: %w", schema, err)
 	}
-	var tables []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return fmt.Errorf("empty schema %s: %w", schema, err)
-		}
-		tables = append(tables, pq.QuoteIdentifier(schema)+"."+pq.QuoteIdentifier(name))
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("empty schema %s: %w", schema, err)
-	}
-	if len(tables) == 0 {
+	if len(names) == 0 {
 		return nil // new: the migrations make the tables
+	}
+	tables := make([]string, len(names))
+	for i, name := range names {
+		tables[i] = pq.QuoteIdentifier(schema) + "." + pq.QuoteIdentifier(name)
 	}
 	// Which tables hold rows, in one round trip.
 	probes := make([]string, len(tables))
 	for i, table := range tables {
 		probes[i] = fmt.Sprintf("SELECT %s WHERE EXISTS (SELECT 1 FROM %s)", pq.QuoteLiteral(table), table)
 	}
-	rows, err = conn.QueryContext(ctx, strings.Join(probes, " UNION ALL "))
+	full, err := queryStrings(ctx, conn, strings.Join(probes, " UNION ALL "))
 	if err != nil {
-		return fmt.Errorf("empty schema %s: %w", schema, err)
-	}
-	var full []string
-	for rows.Next() {
-		var table string
-		if err := rows.Scan(&table); err != nil {
-			rows.Close()
-			return fmt.Errorf("empty schema %s: %w", schema, err)
-		}
-		full = append(full, table)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("empty schema %s: %w", schema, err)
 	}
 	if len(full) > 0 {
@@ -296,6 +274,24 @@ func emptySchema(ctx context.Context, conn *sql.Conn, schema string) error {
 		return fmt.Errorf("empty schema %s: restart sequences: %w", schema, err)
 	}
 	return nil
+}
+
+// queryStrings runs a query of one text column and returns its values.
+func queryStrings(ctx context.Context, conn *sql.Conn, query string, args ...any) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // schemaLockID is the advisory lock that holds a pooled schema.
