@@ -3,9 +3,10 @@ package main
 import (
 	"flag"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/servicebot/servicebot/internal/testmain"
 )
 
 // cliArgsEnv, when set, makes the test binary act as the servicebot command
@@ -21,26 +22,12 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	flag.Parse()
-	explicit := false
-	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
-	if !explicit {
-		if err := flag.Set("test.parallel", strconv.Itoa(endToEndParallel())); err != nil {
-			panic(err)
-		}
-	}
+	// The end-to-end tests spend most of their time waiting (for the
+	// simulator, the database, a job's tick, a browser) rather than
+	// computing, so more of them run side by side than there are cores (go
+	// test's default). Under the race detector they compute ten times as
+	// much: there they run one at a time rather than each missing its
+	// deadlines.
+	testmain.SetParallel(6, 1)
 	os.Exit(m.Run())
-}
-
-// endToEndParallel is how many parallel tests run at once unless -parallel
-// says. The end-to-end tests spend most of their time waiting (for the
-// simulator, the database, a job's tick, a browser) rather than computing,
-// so more of them run side by side than there are cores (go test's
-// default). Under the race detector they compute ten times as much: there
-// they run one at a time, as they did before, rather than each missing its
-// deadlines.
-func endToEndParallel() int {
-	if raceDetector {
-		return 1
-	}
-	return 6
 }

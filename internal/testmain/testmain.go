@@ -24,12 +24,23 @@ const Waiting = 8
 // queue than each miss its deadlines.
 func Run(m *testing.M) {
 	flag.Parse()
+	SetParallel(Waiting, 0)
+	os.Exit(m.Run())
+}
+
+// SetParallel sets -parallel to n, or to underRace under the race detector
+// (0 leaves go test's default there), unless the command line gave
+// -parallel. It is called after flag.Parse, from a TestMain.
+func SetParallel(n, underRace int) {
 	explicit := false
 	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
-	if !explicit && !raceDetector {
-		if err := flag.Set("test.parallel", strconv.Itoa(Waiting)); err != nil {
-			panic(err)
-		}
+	if raceDetector {
+		n = underRace
 	}
-	os.Exit(m.Run())
+	if explicit || n == 0 {
+		return
+	}
+	if err := flag.Set("test.parallel", strconv.Itoa(n)); err != nil {
+		panic(err)
+	}
 }

@@ -1,6 +1,0 @@
-//go:build !race
-
-package main
-
-// raceDetector: the tests run under the race detector (see TestMain).
-const raceDetector = false
