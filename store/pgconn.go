@@ -243,7 +243,7 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 		rows, err = unprepared()
 	} else {
 		rows, err = c.stmts.query(query, c.prepare(ctx, query),
-			func(s driver.StmtQueryContext) (driver.Rows, error) { return s.QueryContext(ctx, args) }, unprepared)
+			func(s driver.StmtQueryContext) (driver.Rows, error) { return s.QueryContext(unwatchedByPQ(ctx), args) }, unprepared)
 		c.forgetIfStale(query, err)
 	}
 	if err != nil {
@@ -266,10 +266,22 @@ func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.Na
 		return res, c.errWatched(ctx, err)
 	}
 	res, err := c.stmts.exec(query, c.prepare(ctx, query),
-		func(s driver.StmtExecContext) (driver.Result, error) { return s.ExecContext(ctx, args) }, unprepared)
+		func(s driver.StmtExecContext) (driver.Result, error) { return s.ExecContext(unwatchedByPQ(ctx), args) }, unprepared)
 	c.forgetIfStale(query, err)
 	return res, c.errWatched(ctx, err)
 }
+
+// unwatchedByPQ is the context a kept (prepared) statement runs with: ctx's
+// values without its end. lib/pq answers the end of a prepared statement's
+// context with a cancel request on a second connection and returns only once
+// that request is done: against a database that accepts connections but does
+// not answer, after its 5 s connect timeout, and a shutdown waited that long
+// for the media fetcher's query. The watch already fails this connection's
+// socket when ctx ends, so the statement still ends with ctx; what is lost
+// is the server being told to stop at once. It notices the closed connection
+// when it next writes, and statement_timeout bounds it meanwhile. (For a
+// statement run unprepared lib/pq sends the same request without waiting.)
+func unwatchedByPQ(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // forgetIfStale drops query's kept statement when the server says it no
 // longer fits: a migration changed the type of a column it returns (0A000,

@@ -38,12 +38,14 @@ func TestPostgresStatementsEndWithTheirContextWhenTheDatabaseHangs(t *testing.T)
 		name string
 		run  func(ctx context.Context) error
 	}{
+		// First, while the connection that keeps it is still in the pool:
+		// each op below breaks the connection it ran on.
+		{"prepared query", func(ctx context.Context) error { _, err := db.CustomerByName(ctx, "甲厂"); return err }},
 		{"insert", func(ctx context.Context) error { _, err := db.InsertInbox(ctx, item("during")); return err }},
 		{"transaction", func(ctx context.Context) error {
 			return db.InTx(ctx, func(tx *store.Tx) error { return nil })
 		}},
 		{"ready", db.Ready},
-		{"prepared query", func(ctx context.Context) error { _, err := db.CustomerByName(ctx, "甲厂"); return err }},
 		{"query prepared first", func(ctx context.Context) error { _, err := db.Job(ctx, 1); return err }},
 	} {
 		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
