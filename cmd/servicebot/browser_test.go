@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -271,10 +272,16 @@ func (b *browserSteps) text(step string, action chromedp.Action[string]) string 
 	return s
 }
 
-// screenshot saves the page as name in the test's artifact directory, kept
-// with `go test -artifacts`.
+// screenshot saves the page as name in the test's artifact directory, when
+// it is kept (`go test -artifacts`). Without the flag the directory is
+// removed with the test, and a full-page capture of a phone's screen at twice
+// its density is among the costliest things a browser test does: the forms
+// test's 28 took a third of its browser's CPU.
 func (b *browserSteps) screenshot(name string) {
 	b.t.Helper()
+	if !keepingArtifacts() {
+		return
+	}
 	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Fatalf("screenshot: %v", err)
@@ -287,6 +294,17 @@ func (b *browserSteps) screenshot(name string) {
 		b.t.Fatal(err)
 	}
 	b.t.Logf("screenshot: %s", path)
+}
+
+// keepingArtifacts reports whether the tests run with -artifacts, so that
+// what they put in their artifact directory outlives them.
+func keepingArtifacts() bool {
+	f := flag.Lookup("test.artifacts")
+	if f == nil {
+		return false
+	}
+	keep, _ := f.Value.(flag.Getter).Get().(bool)
+	return keep
 }
 
 func (b *browserSteps) fail(step string, err error) {
