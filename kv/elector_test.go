@@ -55,38 +55,40 @@ func TestElectorResign(t *testing.T) {
 	}
 }
 
+// Redis keeps the lock's time: rather than wait it out, the test shortens
+// what is left of it with PEXPIRE, as that much time passing would.
 func TestElectorExpiresWithoutRenewal(t *testing.T) {
 	t.Parallel()
 	rdb := kvtest.Redis(t)
 	key := kvtest.KeyPrefix(t, rdb) + "scheduler-leader"
-	// Wide enough that a goroutine or a Redis call held up for a second
-	// (-race on two busy cores) does not let the lock lapse between looks.
-	const ttl = 3 * time.Second
+	const ttl = time.Minute
 	a := kv.NewRedisElector(rdb, key, "replica-a", ttl, degrade(t))
 	b := kv.NewRedisElector(rdb, key, "replica-b", ttl, degrade(t))
 
 	if !isLeader(t, a) {
 		t.Fatal("a: not leader")
 	}
-	time.Sleep(ttl / 2)
-	// No later than the renewal itself: b may take over ttl after it.
-	renewed := time.Now()
-	if !isLeader(t, a) { // renews
+	// Half the ttl later a asks again, and so renews: the lock is good for
+	// another ttl, not for what was left of it.
+	rdb.PExpire(bg, key, ttl/2)
+	if !isLeader(t, a) {
 		t.Fatal("a: lost the lead before its ttl")
 	}
-	// Unrenewed, at most ttl/2 would be left; renewed, about ttl.
-	if pttl := rdb.PTTL(bg, key).Val(); pttl <= ttl*2/3 {
+	if pttl := rdb.PTTL(bg, key).Val(); pttl <= ttl*9/10 {
 		t.Fatalf("lock ttl after renewal = %v, want about %v (renewed, not what was left)", pttl, ttl)
 	}
 	if isLeader(t, b) {
 		t.Fatal("b: leader while a renews")
 	}
 
-	// a stops renewing (a crashed replica): b takes over once the ttl is up,
-	// and not before.
-	waitUntil(t, renewed.Add(3*ttl), func() bool { return isLeader(t, b) })
-	if held := time.Since(renewed); held < ttl*9/10 {
-		t.Fatalf("b took over %v after a's renewal, before a's ttl of %v was up", held, ttl)
+	// a stops renewing (a crashed replica) with little of its lock left: b
+	// takes over once that is up, and not before.
+	const left = 500 * time.Millisecond
+	rdb.PExpire(bg, key, left)
+	shortened := time.Now()
+	waitUntil(t, shortened.Add(10*time.Second), func() bool { return isLeader(t, b) })
+	if held := time.Since(shortened); held < left*9/10 {
+		t.Fatalf("b took over %v after a's lock had %v left", held, left)
 	}
 	if isLeader(t, a) {
 		t.Fatal("a: still leader after its lock expired and b took it")
@@ -120,11 +122,20 @@ func TestElectorRunKeepsLead(t *testing.T) {
 
 	// Wait for a's first campaign rather than guess how long it takes.
 	waitUntil(t, time.Now().Add(10*time.Second), func() bool { return rdb.Get(bg, key).Val() == "replica-a" })
-	for end := time.Now().Add(3 * ttl); time.Now().Before(end); time.Sleep(ttl / 4) { // with no job asking
+	// With no job asking, Run alone renews the lock: what is left of it
+	// jumps back up, twice, and b is refused throughout.
+	renewals, last := 0, rdb.PTTL(bg, key).Val()
+	waitUntil(t, time.Now().Add(10*time.Second), func() bool {
 		if isLeader(t, b) {
 			t.Fatal("b: leader while a campaigns")
 		}
-	}
+		left := rdb.PTTL(bg, key).Val()
+		if left > last {
+			renewals++
+		}
+		last = left
+		return renewals >= 2
+	})
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run returned %v after cancel, want nil", err)
