@@ -8,8 +8,9 @@ import (
 )
 
 // A pooled schema is handed on empty, with its sequences restarted: the
-// tables a test filled, and those it left empty but whose sequences it
-// moved (an insert rolled back), are as the migrations left them.
+// tables a test filled (a customer and the equipment that references it,
+// which must go first), and those it left empty but whose sequences it moved
+// (an insert rolled back), are as the migrations left them.
 func TestEmptySchemaEmptiesAndRestarts(t *testing.T) {
 	t.Parallel()
 	_, schema, admin := pooledSchema(t)
@@ -28,6 +29,10 @@ func TestEmptySchemaEmptiesAndRestarts(t *testing.T) {
 		}
 	}
 	exec(`INSERT INTO ` + inbox + ` (dedup_key, kind, payload, received_at) VALUES ('a', 'text', 'x', now()), ('b', 'text', 'x', now())`)
+	customers, equipment := pq.QuoteIdentifier(schema)+".customers", pq.QuoteIdentifier(schema)+".equipment"
+	exec(`INSERT INTO ` + customers + ` (name, tier, created_at, updated_at) VALUES ('甲厂', 'key', now(), now())`)
+	exec(`INSERT INTO ` + equipment + ` (customer_id, model, serial, created_at, updated_at)
+		SELECT id, 'X1', 'S-1', now(), now() FROM ` + customers)
 	exec(`BEGIN`)
 	exec(`INSERT INTO ` + outbox + ` (kind, body, created_at, next_attempt_at) VALUES ('text', '{}', now(), now())`)
 	exec(`ROLLBACK`)
@@ -35,7 +40,7 @@ func TestEmptySchemaEmptiesAndRestarts(t *testing.T) {
 	if err := emptySchema(ctx, conn, schema); err != nil {
 		t.Fatal(err)
 	}
-	for _, table := range []string{inbox, outbox} {
+	for _, table := range []string{inbox, outbox, customers, equipment} {
 		var n int
 		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
 			t.Fatal(err)
