@@ -23,6 +23,7 @@ import (
 
 	"github.com/servicebot/servicebot"
 	"github.com/servicebot/servicebot/blob"
+	"github.com/servicebot/servicebot/blob/s3store"
 	"github.com/servicebot/servicebot/bot"
 	"github.com/servicebot/servicebot/config"
 	"github.com/servicebot/servicebot/feature"
@@ -346,7 +347,7 @@ func newApp(cfg config.Config, db *store.DB, rdb *redis.Client, clock servicebot
 	if tune.blobURL != "" {
 		blobURL = tune.blobURL
 	}
-	blobs, err := blob.Open(context.Background(), blobURL, "data/media", os.LookupEnv)
+	blobs, err := blob.Open(context.Background(), blobURL, "data/media", s3store.Opener(os.LookupEnv))
 	if err != nil {
 		return nil, fmt.Errorf("blob_url: %w", err)
 	}
