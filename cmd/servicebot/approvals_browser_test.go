@@ -59,7 +59,7 @@ func TestBrowser_ApprovalDecidedOnTheWeb_RAPV5(t *testing.T) {
 				if a := approval(t, h.db, v.ID); a.Request.Status != servicebot.ApprovalPending {
 					t.Fatalf("驳回 without a reason decided: %+v", a.Request)
 				}
-				b.do("type the reason", chromedp.SendKeys(chromedp.ID("reason"), "来函未写明故障时间"))
+				b.do("type the reason", typeText(chromedp.CSS("#reason"), "来函未写明故障时间"))
 				// A double submit: the form posted twice at once, then the
 				// button pressed. One decision, the others are told so.
 				statuses := b.text("post twice", chromedp.Evaluate[string](`(async () => {

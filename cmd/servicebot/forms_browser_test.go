@@ -123,7 +123,8 @@ func fillRequired(b *browserSteps, def servicebot.FormDef, photo string) (servic
 }
 
 // fillField enters a value fitting the field's type, as a person would:
-// keys into text boxes, a choice from lists, a file into a photo field.
+// text into text boxes (typeText), a choice from lists, a file into a photo
+// field.
 func fillField(b *browserSteps, def servicebot.FormDef, f servicebot.FormField, photo string, typed servicebot.FormValues) {
 	b.t.Helper()
 	sel := "#f-" + f.Name
@@ -152,14 +153,14 @@ func fillField(b *browserSteps, def servicebot.FormDef, f servicebot.FormField, 
 			if c.Type == servicebot.FieldSelect {
 				b.do("choose "+c.Label, chromedp.SetValue(chromedp.CSS(cell), v))
 			} else {
-				b.do("type "+c.Label, chromedp.SendKeys(chromedp.CSS(cell), v))
+				b.do("type "+c.Label, typeText(chromedp.CSS(cell), v))
 			}
 			row[c.Name] = v
 		}
 		typed[f.Name] = []map[string]string{row}
 	default:
 		v := sample(f)
-		b.do("type "+f.Label, chromedp.SendKeys(chromedp.CSS(sel), v))
+		b.do("type "+f.Label, typeText(chromedp.CSS(sel), v))
 		typed[f.Name] = v
 	}
 }
