@@ -25,8 +25,8 @@ func TestBrowser_ApprovalDecidedOnTheWeb_RAPV5(t *testing.T) {
 			v := fileThroughAPI(t, h.db, h.clock, `{"kind":"parts_compensation","urgent":true,"amount":"800",
 				"customer":"成都某机械厂","reason":"密封件损坏","requester":"yangfan",
 				"evidence":{"kind":"fault_letter","url":"https://example.com/letter"}}`)
-			card := h.waitDelivered("sunli", 2*i+1)[2*i]
-			h.settle() // the card is sent: its response_code is kept
+			card := h.on(t).waitDelivered("sunli", 2*i+1)[2*i]
+			h.on(t).settle() // the card is sent: its response_code is kept
 
 			// The card on the simulator's chat page, as 孙丽 sees it.
 			simCtx := br.tab(t)
@@ -78,7 +78,7 @@ func TestBrowser_ApprovalDecidedOnTheWeb_RAPV5(t *testing.T) {
 			// The card in chat shows the decision, without a tap on it.
 			sim.do("see the card updated", chromedp.WaitVisible(chromedp.Search(simCard+`/div[@class="desc"][.="`+want+`"]`)))
 			sim.screenshot("sim-card-" + vp.name + ".png")
-			h.settle()
+			h.on(t).settle()
 			a := approval(t, h.db, v.ID)
 			decided := 0
 			for _, e := range a.Events {

@@ -28,15 +28,15 @@ func TestBrowser_ApprovalWithdrawnOnTheWeb_RAPV5(t *testing.T) {
 			v := fileThroughAPI(t, h.db, h.clock, `{"kind":"parts_compensation","urgent":true,"amount":"800",
 				"customer":"成都某机械厂","reason":"密封件损坏","requester":"yangfan",
 				"evidence":{"kind":"fault_letter","url":"https://example.com/letter"}}`)
-			card := h.waitDelivered("sunli", n+1)[n]
+			card := h.on(t).waitDelivered("sunli", n+1)[n]
 			if _, err := h.sim.SendText(ctx, "sunli", "待审批"); err != nil {
 				t.Fatal(err)
 			}
-			again := h.waitDelivered("sunli", n+3)[n+1]
+			again := h.on(t).waitDelivered("sunli", n+3)[n+1]
 			if again.MsgType != "template_card" || again.TaskID == card.TaskID {
 				t.Fatalf("待审批 sent %+v, want the card again", again)
 			}
-			h.settle() // both cards sent: their response_codes are kept
+			h.on(t).settle() // both cards sent: their response_codes are kept
 
 			page := "/web/approvals/" + itoa(v.ID)
 			s, _ := signIn(t, br, h, vp, "sunli", page)
@@ -91,7 +91,7 @@ func TestBrowser_ApprovalWithdrawnOnTheWeb_RAPV5(t *testing.T) {
 				len(events(a, servicebot.EventWithdrawn)) != 1 {
 				t.Errorf("after 撤回: %+v %+v %+v", a.Request, a.Steps, a.Events)
 			}
-			h.settle()
+			h.on(t).settle()
 			updated := map[string]string{}
 			var told bool
 			for _, m := range h.sim.Delivered("sunli")[n:] {

@@ -154,7 +154,7 @@ func TestE2E_ForgedAndMalformedCallbacksAreRefusedAndNothingStored(t *testing.T)
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				if got := h.post(c.query, c.body); got != c.want {
+				if got := h.on(t).post(c.query, c.body); got != c.want {
 					t.Errorf("status %d, want %d", got, c.want)
 				}
 			})

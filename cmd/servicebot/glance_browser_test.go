@@ -126,8 +126,8 @@ func TestBrowser_TodayAndMonthPages_R_DAY_1(t *testing.T) {
 			if _, err := h.sim.SendText(ctx, user, "今天：德阳客户设备巡检\n明天：整理巡检记录"); err != nil {
 				t.Fatal(err)
 			}
-			h.waitDelivered(user, n+1)
-			h.settle()
+			h.on(t).waitDelivered(user, n+1)
+			h.on(t).settle()
 			// The page polls every 20 s and on becoming visible; the test
 			// does not wait 20 s: it fires the visibility event.
 			b.text("let the page poll", chromedp.Evaluate[string](`String(document.dispatchEvent(new Event('visibilitychange')))`))

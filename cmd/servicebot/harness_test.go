@@ -39,6 +39,14 @@ type harness struct {
 	cancel  context.CancelFunc
 }
 
+// on is h for the subtest t: its checks then fail t, not the test that
+// started h (FailNow must be called from the failing test's own goroutine).
+func (h *harness) on(t *testing.T) *harness {
+	c := *h
+	c.t = t
+	return &c
+}
+
 func startHarness(t *testing.T, db *store.DB) *harness {
 	t.Helper()
 	return launch(t, db, nil, servicebot.SystemClock{})
