@@ -61,7 +61,7 @@ func Open(ctx context.Context, rawURL, dir string, s3 Opener) (Store, error) {
 	return NewDir(rawURL)
 }
 
-// Redact is rawURL without its password, for messages and logs.
+// Redact is the URL raw without its password, for messages and logs.
 func Redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
