@@ -242,7 +242,7 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 	if len(args) == 0 {
 		rows, err = unprepared()
 	} else {
-		rows, err = c.stmts.query(query, c.prepare(ctx, query),
+		rows, err = c.stmts.query(query, prepareOn(ctx, c.Conn, query),
 			func(s driver.StmtQueryContext) (driver.Rows, error) { return s.QueryContext(unwatchedByPQ(ctx), args) }, unprepared)
 		c.forgetIfStale(query, err)
 	}
@@ -265,7 +265,7 @@ func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.Na
 		res, err := unprepared()
 		return res, c.errWatched(ctx, err)
 	}
-	res, err := c.stmts.exec(query, c.prepare(ctx, query),
+	res, err := c.stmts.exec(query, prepareOn(ctx, c.Conn, query),
 		func(s driver.StmtExecContext) (driver.Result, error) { return s.ExecContext(unwatchedByPQ(ctx), args) }, unprepared)
 	c.forgetIfStale(query, err)
 	return res, c.errWatched(ctx, err)
@@ -303,12 +303,6 @@ func staleStatement(err error) bool {
 		return false
 	}
 	return pqErr.Code == "26000" || (pqErr.Code == "0A000" && strings.Contains(pqErr.Message, "cached plan"))
-}
-
-// prepare prepares a statement of the cache, under the watch of the
-// statement that asked for it.
-func (c *pgConn) prepare(ctx context.Context, query string) func() (driver.Stmt, error) {
-	return func() (driver.Stmt, error) { return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query) }
 }
 
 // Close forgets the kept statements: the server drops them with the session.

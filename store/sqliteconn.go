@@ -41,18 +41,14 @@ var (
 // through wrappers this way).
 func (c *sqliteConn) Unwrap() driver.Conn { return c.Conn }
 
-func (c *sqliteConn) prepare(ctx context.Context, query string) func() (driver.Stmt, error) {
-	return func() (driver.Stmt, error) { return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query) }
-}
-
 func (c *sqliteConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	return c.stmts.exec(query, c.prepare(ctx, query),
+	return c.stmts.exec(query, prepareOn(ctx, c.Conn, query),
 		func(s driver.StmtExecContext) (driver.Result, error) { return s.ExecContext(ctx, args) },
 		func() (driver.Result, error) { return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args) })
 }
 
 func (c *sqliteConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.stmts.query(query, c.prepare(ctx, query),
+	return c.stmts.query(query, prepareOn(ctx, c.Conn, query),
 		func(s driver.StmtQueryContext) (driver.Rows, error) { return s.QueryContext(ctx, args) },
 		func() (driver.Rows, error) { return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args) })
 }

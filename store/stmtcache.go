@@ -2,6 +2,7 @@ package store
 
 import (
 	"container/list"
+	"context"
 	"database/sql/driver"
 	"reflect"
 	"sync"
@@ -97,6 +98,12 @@ func (c *stmtCache) take(query string, prepare func() (driver.Stmt, error)) (*ca
 		e = prev
 	}
 	return s, nil
+}
+
+// prepareOn is how take prepares query on the driver's connection conn,
+// under the context of the statement that asked for it.
+func prepareOn(ctx context.Context, conn driver.Conn, query string) func() (driver.Stmt, error) {
+	return func() (driver.Stmt, error) { return conn.(driver.ConnPrepareContext).PrepareContext(ctx, query) }
 }
 
 // forget drops query's statement without closing it (its connection may be
